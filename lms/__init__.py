@@ -1,0 +1,94 @@
+"""Lentera: continuing competency training and QR-verified certificates for Indonesian health workers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class MissingSecretKey(RuntimeError):
+    pass
+
+
+def _database_uri(app: Flask) -> str:
+    url = app.config.get("DATABASE_URL") or ""
+    if not url:
+        return "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite")
+    # psycopg 3 is our PostgreSQL driver; accept the plain scheme people copy from elsewhere.
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then LMS_* environment variables, then `config`."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object("lms.config.DefaultConfig")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("LMS")
+    if config:
+        app.config.from_mapping(config)
+    app.config.setdefault("TRANSLATIONS_DIR", str(Path(__file__).resolve().parent / "translations"))
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
+
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing):
+            raise MissingSecretKey(
+                "No secret key: run `lms init` to write one into the instance folder, "
+                "or set the LMS_SECRET_KEY environment variable."
+            )
+        app.config["SECRET_KEY"] = "development-only-not-secret"
+    if app.config["PUBLIC_URL"].startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    if app.config.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms import cli
+    from lms.core import database, errors, i18n, security
+    from lms.extensions import db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from lms.accounts import login
+
+    login.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms import accounts
+    from lms.api import register_api
+    from lms.core import views as core_views
+
+    app.register_blueprint(core_views.bp)
+    app.register_blueprint(accounts.bp)
+    register_api(app)
+    # Keep models imported so that migrations and create_all see every table.
+    from lms.core import audit  # noqa: F401

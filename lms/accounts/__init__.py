@@ -1,0 +1,7 @@
+"""Accounts: users, organizations, memberships and roles, login, API tokens, profiles."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+
+from lms.accounts import views  # noqa: E402,F401

@@ -1,0 +1,156 @@
+"""Forms for registration, login, passwords, profiles, organizations and memberships."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
+from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, TimeZone
+
+TIMEZONE_CHOICES = [
+    (TimeZone.WIB.value, _l("WIB (Western Indonesia, Asia/Jakarta)")),
+    (TimeZone.WITA.value, _l("WITA (Central Indonesia, Asia/Makassar)")),
+    (TimeZone.WIT.value, _l("WIT (Eastern Indonesia, Asia/Jayapura)")),
+]
+
+
+def validate_nik_field(form, field) -> None:
+    nik = normalize_nik(field.data)
+    if nik is not None and not is_valid_nik(nik):
+        raise ValidationError(_l("A NIK has 16 digits, as on the KTP."))
+
+
+class ProfileFields:
+    """Fields shared by registration and the profile form."""
+
+    full_name = StringField(
+        _l("Name as written on your STR"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("Certificates print this name exactly."),
+    )
+    profession_code = SelectField(_l("Profession"), validators=[DataRequired()])
+    nik = StringField(
+        _l("NIK (optional)"),
+        validators=[Optional(), validate_nik_field],
+        description=_l("16 digits, as on the KTP. Always shown masked."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    str_number = StringField(
+        _l("STR number (optional)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9./\- ]+$", message=_l("Letters and digits only.")),
+        ],
+    )
+    facility = StringField(
+        _l("Health facility where you work (optional)"), validators=[Optional(), Length(max=160)]
+    )
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default=TimeZone.WIB.value)
+
+
+class RegistrationForm(ProfileFields, FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=10, max=200)],
+        description=_l("At least 10 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Create account"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profession_code.choices = [("", _l("— choose —")), *profession_choices()]
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    submit = SubmitField(_l("Save profile"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profession_code.choices = [("", _l("— choose —")), *profession_choices()]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), Email()], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    submit = SubmitField(_l("Log in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=10, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    submit = SubmitField(_l("Send reset link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=10, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Set new password"))
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=80)])
+    submit = SubmitField(_l("Create token"))
+
+
+class OrganizationForm(FlaskForm):
+    slug = StringField(
+        _l("Short name"),
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[a-z0-9-]+$", message=_l("Lower-case letters, digits and hyphens only.")),
+        ],
+        description=_l("Used in addresses and certificate numbers, e.g. ppni."),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    kind = SelectField(
+        _l("Kind"), choices=[(k.value, label) for k, label in ORGANIZATION_KIND_LABELS.items()]
+    )
+    province = StringField(_l("Province"), validators=[Optional(), Length(max=80)])
+    regency = StringField(_l("Regency / city"), validators=[Optional(), Length(max=80)])
+    submit = SubmitField(_l("Save"))
+
+
+class MemberForm(FlaskForm):
+    email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), Email()])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    submit = SubmitField(_l("Add"))

@@ -1,0 +1,40 @@
+"""Flask-Login wiring: users from the session cookie or from an API bearer token."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from lms.accounts import services
+from lms.accounts.models import User
+from lms.core.errors import json_error, wants_json
+from lms.extensions import db, login_manager
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+@login_manager.request_loader
+def load_user_from_token(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    user = services.user_for_api_token(header.split(" ", 1)[1].strip())
+    if user is not None and db.session.dirty:
+        db.session.commit()  # keep last_used_at; nothing else has been changed yet in this request
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        return json_error(401, _("Log in first: send a valid bearer token."), "unauthorized")
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_message = _l("Please log in to open this page.")

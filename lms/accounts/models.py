@@ -1,0 +1,165 @@
+"""Users, organizations, memberships (a role in one organization) and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.models import TimestampMixin, UTCDateTime
+from lms.extensions import db
+
+
+class TimeZone(StrEnum):
+    """Indonesia's three time zones: WIB, WITA, WIT."""
+
+    WIB = "Asia/Jakarta"
+    WITA = "Asia/Makassar"
+    WIT = "Asia/Jayapura"
+
+    @property
+    def label(self) -> str:
+        return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}[self.value]
+
+
+class OrganizationKind(StrEnum):
+    PROFESSIONAL = "professional"
+    HEALTH_OFFICE = "health_office"
+    TRAINING_INSTITUTION = "training_institution"
+    HEALTH_FACILITY = "health_facility"
+
+    @property
+    def label(self):
+        return ORGANIZATION_KIND_LABELS[self]
+
+
+ORGANIZATION_KIND_LABELS = {
+    OrganizationKind.PROFESSIONAL: _l("Professional organization"),
+    OrganizationKind.HEALTH_OFFICE: _l("Health office (Dinkes)"),
+    OrganizationKind.TRAINING_INSTITUTION: _l("Training institution"),
+    OrganizationKind.HEALTH_FACILITY: _l("Health facility"),
+}
+
+
+class Role(StrEnum):
+    """A user's role inside one organization (platform admin is a flag on the user)."""
+
+    ORG_ADMIN = "org_admin"
+    FACILITATOR = "facilitator"
+    SUPERVISOR = "supervisor"
+    MEMBER = "member"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ORG_ADMIN: _l("Organization admin"),
+    Role.FACILITATOR: _l("Facilitator"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.MEMBER: _l("Member"),
+}
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(120))
+    """Name exactly as written on the STR; printed on certificates."""
+    profession_code: Mapped[str | None] = mapped_column(String(60))
+    nik: Mapped[str | None] = mapped_column(String(16))
+    """Nomor Induk Kependudukan: personal data (UU PDP); shown masked only, never in a QR."""
+    str_number: Mapped[str | None] = mapped_column(String(40))
+    facility: Mapped[str | None] = mapped_column(String(160))
+    timezone: Mapped[TimeZone] = mapped_column(String(40), default=TimeZone.WIB)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_active_account
+
+    @property
+    def masked_nik(self) -> str:
+        from lms.accounts.identity import mask_nik
+
+        return mask_nik(self.nik)
+
+    def roles_in(self, organization_id: int) -> set[Role]:
+        return {Role(m.role) for m in self.memberships if m.organization_id == organization_id}
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(Role(m.role) in roles for m in self.memberships)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Organization(TimestampMixin, db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[OrganizationKind] = mapped_column(String(30))
+    province: Mapped[str | None] = mapped_column(String(80))
+    regency: Mapped[str | None] = mapped_column(String(80))
+    """Kabupaten/kota."""
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug}>"
+
+
+class Membership(TimestampMixin, db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "organization_id", "role", name="uq_memberships_user_org_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organization: Mapped[Organization] = relationship(back_populates="memberships", lazy="joined")
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A bearer token for the API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,0 +1,410 @@
+"""Account rules: registration, authentication, passwords, profiles, organizations, memberships, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.accounts.identity import is_valid_nik, normalize_nik, professions
+from lms.accounts.models import ApiToken, Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.core.audit import record_audit
+from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lms.core.mail import send_mail
+from lms.core.models import utcnow
+from lms.core.permissions import has_organization_role
+from lms.extensions import db
+
+TOKEN_PREFIX = "lnt_"
+
+
+class InvalidResetLink(InvalidInput):
+    def default_message(self):
+        return _l("This password reset link is invalid or has expired. Please ask for a new one.")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_password_rules(password: str, email: str = "") -> None:
+    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
+        raise InvalidInput(
+            _l(
+                "The password must have at least %(n)d characters.",
+                n=current_app.config["PASSWORD_MIN_LENGTH"],
+            )
+        )
+    if email and password.strip().lower() == normalize_email(email):
+        raise InvalidInput(_l("The password must not be your e-mail address."))
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(select(User).where(User.email == normalize_email(email))).scalar_one_or_none()
+
+
+def _clean_profile(
+    *, full_name: str, profession_code: str | None, nik: str | None, str_number: str | None, timezone: str
+) -> dict:
+    full_name = " ".join(full_name.split())
+    if not full_name:
+        raise InvalidInput(_l("Enter your name as written on your STR."))
+    if profession_code and profession_code not in professions():
+        raise InvalidInput(_l("Choose a profession from the list."))
+    nik = normalize_nik(nik)
+    if nik is not None and not is_valid_nik(nik):
+        raise InvalidInput(_l("A NIK has 16 digits, as on the KTP."))
+    if timezone not in {tz.value for tz in TimeZone}:
+        raise InvalidInput(_l("Choose WIB, WITA or WIT."))
+    return {
+        "full_name": full_name,
+        "profession_code": profession_code or None,
+        "nik": nik,
+        "str_number": (str_number or "").strip().upper() or None,
+        "timezone": TimeZone(timezone),
+    }
+
+
+def register_user(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    profession_code: str | None,
+    nik: str | None = None,
+    str_number: str | None = None,
+    facility: str | None = None,
+    timezone: str = TimeZone.WIB.value,
+    login_url: str = "",
+) -> User | None:
+    """Create an account. For an e-mail already registered, nothing is created and its owner is told by e-mail,
+    so the caller's answer is the same either way and never reveals who has an account."""
+    email = normalize_email(email)
+    profile = _clean_profile(
+        full_name=full_name,
+        profession_code=profession_code,
+        nik=nik,
+        str_number=str_number,
+        timezone=timezone,
+    )
+    check_password_rules(password, email)
+    if find_user_by_email(email) is not None:
+        send_mail(
+            email,
+            str(_l("Lentera: someone tried to register with your e-mail")),
+            str(
+                _l(
+                    "Someone tried to create a Lentera account with this e-mail address, which already has one. "
+                    "If it was you, log in at %(url)s or reset your password there.",
+                    url=login_url,
+                )
+            ),
+        )
+        return None
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        facility=(facility or "").strip() or None,
+        **profile,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# A real hash to check against when the e-mail is unknown, so both paths take the same time.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash(secrets.token_hex(8), method=method))
+        check_password_hash(dummy, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, current_password):
+        raise InvalidInput(_l("The current password is not correct."))
+    check_password_rules(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lms-password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the token so that a link stops working once the password has changed (one use only).
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def password_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def send_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
+    """E-mail a reset link if the address has an account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = reset_url(password_reset_token(user))
+    send_mail(
+        user.email,
+        str(_l("Lentera: reset your password")),
+        str(
+            _l(
+                "Open this link within one hour to choose a new password:\n%(link)s\n\n"
+                "If you did not ask for this, ignore this message.",
+                link=link,
+            )
+        ),
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature) as error:
+        raise InvalidResetLink() from error
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("p") != _password_fingerprint(user):
+        raise InvalidResetLink()
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_rules(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    return user
+
+
+def update_profile(
+    user: User,
+    *,
+    full_name: str,
+    profession_code: str | None,
+    nik: str | None,
+    str_number: str | None,
+    facility: str | None,
+    timezone: str,
+) -> User:
+    profile = _clean_profile(
+        full_name=full_name,
+        profession_code=profession_code,
+        nik=nik,
+        str_number=str_number,
+        timezone=timezone,
+    )
+    if profile["nik"] is None:
+        # An empty NIK field keeps the stored one: the form never shows it unmasked.
+        profile.pop("nik")
+    for key, value in profile.items():
+        setattr(user, key, value)
+    user.facility = (facility or "").strip() or None
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise InvalidInput(_l("That language is not available."))
+    user.locale = locale
+
+
+# --- organizations and memberships -------------------------------------------------------------------------
+
+
+def create_organization(
+    actor: User, *, slug: str, name: str, kind: str, province: str | None = None, regency: str | None = None
+) -> Organization:
+    if not actor.is_platform_admin:
+        raise PermissionDenied()
+    slug = slug.strip().lower()
+    if db.session.execute(select(Organization.id).where(Organization.slug == slug)).first():
+        raise Conflict(_l("An organization with the short name %(slug)s already exists.", slug=slug))
+    organization = Organization(
+        slug=slug,
+        name=name.strip(),
+        kind=OrganizationKind(kind),
+        province=(province or "").strip() or None,
+        regency=(regency or "").strip() or None,
+    )
+    db.session.add(organization)
+    db.session.flush()
+    record_audit(actor, "organization.create", organization, organization.id, name=organization.name)
+    return organization
+
+
+def update_organization(
+    actor: User,
+    organization: Organization,
+    *,
+    name: str,
+    kind: str,
+    province: str | None,
+    regency: str | None,
+) -> Organization:
+    if not has_organization_role(actor, organization.id, (Role.ORG_ADMIN,)):
+        raise PermissionDenied()
+    changes = {}
+    for field, value in {
+        "name": name.strip(),
+        "kind": OrganizationKind(kind),
+        "province": (province or "").strip() or None,
+        "regency": (regency or "").strip() or None,
+    }.items():
+        if getattr(organization, field) != value:
+            changes[field] = [str(getattr(organization, field)), str(value)]
+            setattr(organization, field, value)
+    if changes:
+        record_audit(actor, "organization.update", organization, organization.id, changes=changes)
+    return organization
+
+
+def add_member(actor: User, organization: Organization, *, email: str, role: str) -> Membership:
+    if not has_organization_role(actor, organization.id, (Role.ORG_ADMIN,)):
+        raise PermissionDenied()
+    user = find_user_by_email(email)
+    if user is None:
+        raise NotFound(_l("No account uses this e-mail. Ask the person to register first, then add them."))
+    role = Role(role)
+    if role in user.roles_in(organization.id):
+        raise Conflict(_l("%(name)s already has this role here.", name=user.full_name))
+    membership = Membership(user=user, organization=organization, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    record_audit(
+        actor,
+        "membership.add",
+        membership,
+        organization.id,
+        user_id=user.id,
+        email=user.email,
+        role=role.value,
+    )
+    return membership
+
+
+def remove_membership(actor: User, membership: Membership) -> None:
+    organization_id = membership.organization_id
+    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
+        raise PermissionDenied()
+    if membership.user_id == actor.id and membership.role == Role.ORG_ADMIN and not actor.is_platform_admin:
+        raise InvalidInput(_l("You cannot remove your own admin role; ask another admin."))
+    record_audit(
+        actor,
+        "membership.remove",
+        membership,
+        organization_id,
+        user_id=membership.user_id,
+        role=Role(membership.role).value,
+    )
+    db.session.delete(membership)
+
+
+def organization_members(organization: Organization) -> list[Membership]:
+    return list(
+        db.session.execute(
+            select(Membership)
+            .join(User)
+            .where(Membership.organization_id == organization.id)
+            .order_by(Membership.role, func.lower(User.full_name))
+        ).scalars()
+    )
+
+
+# --- API tokens ----------------------------------------------------------------------------------------------
+
+
+def _token_digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Make a bearer token; the plaintext is returned once and never stored."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name.strip()[:80] or "API",
+        digest=_token_digest(plaintext),
+        prefix=plaintext[: len(TOKEN_PREFIX) + 4],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plaintext
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def revoke_token_by_value(plaintext: str) -> None:
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))
+    ).scalar_one_or_none()
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def user_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.execute(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+        ).scalars()
+    )
+
+
+def user_for_api_token(plaintext: str) -> User | None:
+    """The active user holding this live token; touches `last_used_at` at most every five minutes."""
+    if not plaintext.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))
+    ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+    return token.user
+
+
+def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[User, bool]:
+    """Create a platform admin account, or promote an existing one; returns the user and whether it is new."""
+    user = find_user_by_email(email)
+    if user is not None:
+        user.is_platform_admin = True
+        return user, False
+    check_password_rules(password, email)
+    user = User(
+        email=normalize_email(email),
+        password_hash=hash_password(password),
+        full_name=" ".join(full_name.split()),
+        is_platform_admin=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user, True

@@ -1,0 +1,346 @@
+"""Pages for registration, login, passwords, the profile, API tokens, organizations and memberships."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from lms.accounts import bp, services
+from lms.accounts.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    MemberForm,
+    OrganizationForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from lms.accounts.models import Membership, Organization, Role
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
+from lms.core.permissions import organization_role_required, platform_admin_required, scope_to_organizations
+from lms.core.urls import safe_next_url
+from lms.extensions import db, limiter
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            services.register_user(
+                email=form.email.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                profession_code=form.profession_code.data,
+                nik=form.nik.data,
+                str_number=form.str_number.data,
+                facility=form.facility.data,
+                timezone=form.timezone.data,
+                login_url=url_for("accounts.login", _external=True),
+            )
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            # The same answer whether or not the e-mail already had an account.
+            flash(_("Registration received. Log in with your e-mail and password."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next_url())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("The e-mail or password is not correct."), "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            if user.locale:
+                session["locale"] = user.locale
+            flash(_("Welcome, %(name)s.", name=user.full_name), "success")
+            return redirect(safe_next_url())
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(
+            form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
+        )
+        flash(
+            _("If this e-mail has an account, a reset link is on its way. It works for one hour."), "success"
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.new_password.data)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/profile")
+@login_required
+def profile():
+    return render_template(
+        "accounts/profile.html",
+        tokens=services.user_tokens(current_user),
+        token_form=ApiTokenForm(),
+        new_token=None,
+    )
+
+
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.nik.data = ""
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                full_name=form.full_name.data,
+                profession_code=form.profession_code.data,
+                nik=form.nik.data,
+                str_number=form.str_number.data,
+                facility=form.facility.data,
+                timezone=form.timezone.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/edit_profile.html", form=form)
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        flash(_("Give the token a name."), "error")
+        return redirect(url_for("accounts.profile"))
+    _token, plaintext = services.create_api_token(current_user, form.name.data)
+    db.session.commit()
+    # Shown once, on this response only; it is never stored in plain text.
+    return render_template(
+        "accounts/profile.html",
+        tokens=services.user_tokens(current_user),
+        token_form=ApiTokenForm(formdata=None),
+        new_token=plaintext,
+    )
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    services.revoke_api_token(current_user, token_id)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+# --- organizations ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/organizations")
+@login_required
+def organizations():
+    if not (current_user.is_platform_admin or current_user.has_role(Role.ORG_ADMIN)):
+        abort(403)
+    stmt = scope_to_organizations(
+        select(Organization).order_by(Organization.name), Organization.id, current_user
+    )
+    return render_template(
+        "accounts/organizations.html", organizations=db.session.execute(stmt).scalars().all()
+    )
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@platform_admin_required
+def new_organization():
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        try:
+            organization = services.create_organization(
+                current_user,
+                slug=form.slug.data,
+                name=form.name.data,
+                kind=form.kind.data,
+                province=form.province.data,
+                regency=form.regency.data,
+            )
+        except DomainError as error:
+            form.slug.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Organization created."), "success")
+            return redirect(url_for("accounts.organization", organization_id=organization.id))
+    return render_template("accounts/organization_form.html", form=form, organization=None)
+
+
+@bp.route("/organizations/<int:organization_id>")
+@organization_role_required(Role.ORG_ADMIN)
+def organization(organization_id: int):
+    org = db.get_or_404(Organization, organization_id)
+    return render_template(
+        "accounts/organization.html",
+        organization=org,
+        members=services.organization_members(org),
+        member_form=MemberForm(formdata=None),
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def edit_organization(organization_id: int):
+    org = db.get_or_404(Organization, organization_id)
+    form = OrganizationForm(obj=org)
+    form.slug.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        services.update_organization(
+            current_user,
+            org,
+            name=form.name.data,
+            kind=form.kind.data,
+            province=form.province.data,
+            regency=form.regency.data,
+        )
+        db.session.commit()
+        flash(_("Organization saved."), "success")
+        return redirect(url_for("accounts.organization", organization_id=org.id))
+    return render_template("accounts/organization_form.html", form=form, organization=org)
+
+
+@bp.post("/organizations/<int:organization_id>/members")
+@organization_role_required(Role.ORG_ADMIN)
+def add_member(organization_id: int):
+    org = db.get_or_404(Organization, organization_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            membership = services.add_member(current_user, org, email=form.email.data, role=form.role.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s added as %(role)s.",
+                    name=membership.user.full_name,
+                    role=Role(membership.role).label,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.organization", organization_id=org.id))
+    return (
+        render_template(
+            "accounts/organization.html",
+            organization=org,
+            members=services.organization_members(org),
+            member_form=form,
+        ),
+        422,
+    )
+
+
+@bp.post("/organizations/<int:organization_id>/members/<int:membership_id>/remove")
+@organization_role_required(Role.ORG_ADMIN)
+def remove_member(organization_id: int, membership_id: int):
+    membership = db.get_or_404(Membership, membership_id)
+    if membership.organization_id != organization_id:
+        abort(404)
+    try:
+        services.remove_membership(current_user, membership)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Role removed."), "success")
+    return redirect(url_for("accounts.organization", organization_id=organization_id))
+
+
+@bp.route("/organizations/<int:organization_id>/audit")
+@organization_role_required(Role.ORG_ADMIN)
+def organization_audit(organization_id: int):
+    org = db.get_or_404(Organization, organization_id)
+    entries = db.session.execute(
+        select(AuditEntry)
+        .where(AuditEntry.organization_id == org.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(200)
+    ).scalars()
+    return render_template("accounts/audit.html", organization=org, entries=entries)
+
+
+@bp.route("/admin/audit")
+@platform_admin_required
+def platform_audit():
+    entries = db.session.execute(
+        select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(200)
+    ).scalars()
+    return render_template("accounts/audit.html", organization=None, entries=entries)

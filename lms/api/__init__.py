@@ -1,0 +1,57 @@
+"""The /api/v1 JSON API: the OpenAPI-documenting Api object, bearer-token login and JSON errors.
+
+Each feature keeps its endpoints in its own `api.py` as a flask-smorest Blueprint; `register_api()` mounts them.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask
+from flask_login import current_user
+from flask_smorest import Api
+
+from lms.core.errors import handle_http_exception
+from lms.extensions import login_manager
+
+API_PREFIX = "/api/v1"
+
+
+class LenteraApi(Api):
+    def _register_error_handlers(self):
+        # One error format for the whole app is installed by lms.core.errors; JSON under /api/.
+        pass
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+
+api = LenteraApi(
+    spec_kwargs={
+        "info": {
+            "description": "Lentera JSON API. Authenticate with `POST /api/v1/auth/token`, then send "
+            '`Authorization: Bearer <token>`. Errors: `{"error": {"code", "message"}}`.'
+        },
+    }
+)
+
+
+def token_required(view):
+    """An API endpoint for logged-in callers: a bearer token (or the browser's session with a CSRF header)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def register_api(app: Flask) -> None:
+    from lms.accounts.api import blp as accounts_blp
+
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for blueprint in (accounts_blp,):
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX)

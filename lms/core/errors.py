@@ -1,0 +1,151 @@
+"""Domain errors raised by services, and the handlers that turn errors into HTML pages or JSON bodies."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request; `message` is shown to the user (translated lazily)."""
+
+    status_code = 400
+    code = "invalid_request"
+
+    def __init__(self, message=None):
+        self.message = message if message is not None else self.default_message()
+        super().__init__(str(self.message))
+
+    def default_message(self):
+        return _l("The request could not be carried out.")
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+    def default_message(self):
+        return _l("Not found.")
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+    def default_message(self):
+        return _l("You do not have permission to do this.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please log in"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("File too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+
+ERROR_EXPLANATIONS = {
+    400: _l("The request was not understood. Please go back and try again."),
+    401: _l("You need to log in to see this page."),
+    403: _l("You do not have permission to open this page."),
+    404: _l("The page you asked for does not exist or has been moved."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The upload is larger than allowed."),
+    429: _l("Too many attempts in a short time. Please wait a minute and try again."),
+    500: _l("An unexpected error happened on our side. It has been logged; please try again later."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html
+    )
+
+
+def json_error(status: int, message, code: str | None = None, details: dict | None = None):
+    body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": str(message)}}
+    if details:
+        body["error"]["details"] = details
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def error_page(status: int, message=None):
+    page_status = status if status in ERROR_TITLES else (500 if status >= 500 else 400)
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=ERROR_TITLES[page_status],
+            explanation=message or ERROR_EXPLANATIONS[page_status],
+        ),
+        status,
+    )
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    if wants_json():
+        message = ERROR_EXPLANATIONS.get(status) or error.description
+        details = None
+        messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+        if messages:
+            details = messages
+            message = _l("Some fields are not valid.")
+            return json_error(422, message, "invalid_input", details)
+        return json_error(status, message)
+    response = error_page(status)
+    if status == 429:
+        retry = getattr(error, "retry_after", None)
+        return response[0], 429, ({"Retry-After": str(retry)} if retry else {})
+    return response
+
+
+def handle_domain_error(error: DomainError):
+    if wants_json():
+        return json_error(error.status_code, error.message, error.code)
+    return error_page(error.status_code, error.message)
+
+
+def handle_unexpected_error(error: Exception):
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    if wants_json():
+        return json_error(500, ERROR_EXPLANATIONS[500])
+    return error_page(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    if not app.testing:
+        app.register_error_handler(Exception, handle_unexpected_error)

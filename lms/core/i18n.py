@@ -1,0 +1,45 @@
+"""Language and time zone of each request: Bahasa Indonesia by default, English by choice; WIB/WITA/WIT."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, session
+from flask_babel import format_datetime
+from flask_login import current_user
+
+from lms.extensions import babel
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return str(current_user.timezone)
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def local_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A UTC datetime shown in the viewer's zone, with the zone's short name (WIB/WITA/WIT)."""
+    if value is None:
+        return ""
+    zone = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(select_timezone(), "")
+    return f"{format_datetime(value, format)} {zone}".strip()
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
+    )
+    app.jinja_env.filters["localdatetime"] = local_datetime
