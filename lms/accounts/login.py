@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from lms.accounts import services
-from lms.accounts.models import User
+from lms.accounts.identity import profession_name
+from lms.accounts.models import OrganizationKind, Role, User
 from lms.core.errors import json_error, wants_json
 from lms.extensions import db, login_manager
 
@@ -33,8 +33,13 @@ def load_user_from_token(req) -> User | None:
 def unauthorized():
     if wants_json():
         return json_error(401, _("Log in first: send a valid bearer token."), "unauthorized")
+    flash(_("Please log in to open this page."), "info")
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+def template_globals() -> dict:
+    return {"Role": Role, "OrganizationKind": OrganizationKind, "profession_name": profession_name}
+
+
 def init_app(app: Flask) -> None:
-    login_manager.login_message = _l("Please log in to open this page.")
+    app.context_processor(template_globals)

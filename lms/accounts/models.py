@@ -99,6 +99,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
         return mask_nik(self.nik)
 
+    @property
+    def timezone_label(self) -> str:
+        return TimeZone(self.timezone).label
+
     def roles_in(self, organization_id: int) -> set[Role]:
         return {Role(m.role) for m in self.memberships if m.organization_id == organization_id}
 

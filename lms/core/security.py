@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from lms.extensions import csrf
 
@@ -31,6 +31,8 @@ def uses_bearer_token() -> bool:
 def protect_from_csrf() -> None:
     # Browsers never attach an Authorization header on their own, so bearer-token calls cannot be forged
     # cross-site; everything else (forms, cookie-authenticated scripts) must carry the CSRF token.
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
     if request.method in UNSAFE_METHODS and not uses_bearer_token():
         csrf.protect()
 

@@ -1,0 +1,45 @@
+"""Test data builders: make_user(), make_organization(), with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+
+from lms.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from lms.accounts.services import hash_password
+from lms.extensions import db
+
+PASSWORD = "rahasia-sekali-123"
+_counter = itertools.count(1)
+
+
+def make_organization(slug: str | None = None, kind: OrganizationKind = OrganizationKind.PROFESSIONAL, **fields):
+    n = next(_counter)
+    org = Organization(
+        slug=slug or f"org-{n}", name=fields.pop("name", f"Organisasi {n}"), kind=kind, **fields
+    )
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def make_user(
+    email: str | None = None,
+    *,
+    role: Role | None = None,
+    organization: Organization | None = None,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
+    n = next(_counter)
+    user = User(
+        email=email or f"user{n}@example.test",
+        password_hash=hash_password(password),
+        full_name=fields.pop("full_name", f"Pengguna {n}"),
+        profession_code=fields.pop("profession_code", "perawat"),
+        **fields,
+    )
+    db.session.add(user)
+    if role is not None:
+        db.session.add(Membership(user=user, organization=organization or make_organization(), role=role))
+    db.session.commit()
+    return user
