@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -24,6 +26,14 @@ def _reset_schema(app) -> None:
             connection.execute(text("CREATE SCHEMA public"))
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as a server would, even while the test holds one open
+    (otherwise Flask reuses the test's context, and `g` and the database session leak between requests)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -37,6 +47,7 @@ def app(tmp_path_factory):
             "PUBLIC_URL": "http://localhost",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _reset_schema(app)
         upgrade(directory=app.extensions["migrate"].directory)

@@ -15,7 +15,7 @@ from lms.accounts.models import Organization, Role
 from lms.api import token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.permissions import has_organization_role, scope_to_organizations
-from lms.core.security import uses_bearer_token
+from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, limiter
 
 blp = Blueprint("accounts_api", __name__, description="Authentication, the current user and organizations")
@@ -98,12 +98,9 @@ def create_token(data):
 @token_required
 def revoke_token():
     """Revoke the bearer token sent with this request."""
-    from flask import request
-
     if not uses_bearer_token():
         return json_error(400, _("Send the token to revoke as a bearer token."), "bad_request")
-    plaintext = request.headers["Authorization"].split(" ", 1)[1].strip()
-    services.revoke_token_by_value(plaintext)
+    services.revoke_token_by_value(bearer_token())
     db.session.commit()
     return None
 

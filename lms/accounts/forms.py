@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
 from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, TimeZone
 
 TIMEZONE_CHOICES = [
-    (TimeZone.WIB.value, _l("WIB (Western Indonesia, Asia/Jakarta)")),
-    (TimeZone.WITA.value, _l("WITA (Central Indonesia, Asia/Makassar)")),
-    (TimeZone.WIT.value, _l("WIT (Eastern Indonesia, Asia/Jayapura)")),
+    SelectChoice(TimeZone.WIB.value, _l("WIB (Western Indonesia, Asia/Jakarta)")),
+    SelectChoice(TimeZone.WITA.value, _l("WITA (Central Indonesia, Asia/Makassar)")),
+    SelectChoice(TimeZone.WIT.value, _l("WIT (Eastern Indonesia, Asia/Jayapura)")),
 ]
+
+
+def _profession_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— choose —")), *profession_choices()]
+
+
+def email_address(form, field) -> None:
+    """Syntax check only; the reserved .test domain is allowed because the demo logins use it."""
+    try:
+        validate_email(field.data or "", check_deliverability=False, test_environment=True)
+    except EmailNotValidError as error:
+        raise ValidationError(_l("Enter a valid e-mail address.")) from error
 
 
 def validate_nik_field(form, field) -> None:
@@ -53,7 +67,7 @@ class ProfileFields:
 
 
 class RegistrationForm(ProfileFields, FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(min=10, max=200)],
@@ -69,7 +83,7 @@ class RegistrationForm(ProfileFields, FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.profession_code.choices = [("", _l("— choose —")), *profession_choices()]
+        self.profession_code.choices = _profession_choices()
 
 
 class ProfileForm(ProfileFields, FlaskForm):
@@ -77,12 +91,12 @@ class ProfileForm(ProfileFields, FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.profession_code.choices = [("", _l("— choose —")), *profession_choices()]
+        self.profession_code.choices = _profession_choices()
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        _l("E-mail"), validators=[DataRequired(), Email()], render_kw={"autocomplete": "username"}
+        _l("E-mail"), validators=[DataRequired(), email_address], render_kw={"autocomplete": "username"}
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
@@ -108,7 +122,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address])
     submit = SubmitField(_l("Send reset link"))
 
 
@@ -143,7 +157,7 @@ class OrganizationForm(FlaskForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     kind = SelectField(
-        _l("Kind"), choices=[(k.value, label) for k, label in ORGANIZATION_KIND_LABELS.items()]
+        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in ORGANIZATION_KIND_LABELS.items()]
     )
     province = StringField(_l("Province"), validators=[Optional(), Length(max=80)])
     regency = StringField(_l("Regency / city"), validators=[Optional(), Length(max=80)])
@@ -151,6 +165,6 @@ class OrganizationForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), Email()])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), email_address])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     submit = SubmitField(_l("Add"))

@@ -58,8 +58,11 @@ def professions() -> dict[str, Profession]:
     }
 
 
-def profession_choices() -> list[tuple[str, str]]:
-    return [(p.code, p.name) for p in professions().values()]
+def profession_choices() -> list:
+    """Form choices grouped as in UU 17/2023 (an optgroup per group)."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(p.code, p.name, optgroup=p.group) for p in professions().values()]
 
 
 def profession_name(code: str | None) -> str:

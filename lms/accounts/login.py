@@ -9,21 +9,23 @@ from lms.accounts import services
 from lms.accounts.identity import profession_name
 from lms.accounts.models import OrganizationKind, Role, User
 from lms.core.errors import json_error, wants_json
+from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, login_manager
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    if uses_bearer_token():
+        return None  # a request that brings a token is judged by the token alone
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.is_active else None
 
 
 @login_manager.request_loader
 def load_user_from_token(req) -> User | None:
-    header = req.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
+    if not uses_bearer_token():
         return None
-    user = services.user_for_api_token(header.split(" ", 1)[1].strip())
+    user = services.user_for_api_token(bearer_token())
     if user is not None and db.session.dirty:
         db.session.commit()  # keep last_used_at; nothing else has been changed yet in this request
     return user

@@ -28,6 +28,10 @@ def uses_bearer_token() -> bool:
     return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
+def bearer_token() -> str:
+    return request.headers.get("Authorization", "").split(" ", 1)[-1].strip()
+
+
 def protect_from_csrf() -> None:
     # Browsers never attach an Authorization header on their own, so bearer-token calls cannot be forged
     # cross-site; everything else (forms, cookie-authenticated scripts) must carry the CSRF token.
