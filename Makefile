@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 translations: | $(BIN)/python $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d lms/translations
+	$(BIN)/pybabel compile --statistics -d lms/translations -D "messages wtforms"
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o lms/translations/messages.pot --no-location --sort-output .

@@ -51,8 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             )
         app.config["SECRET_KEY"] = "development-only-not-secret"
     if app.config["PUBLIC_URL"].startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
-        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     if app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
 

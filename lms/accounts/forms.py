@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
 from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, TimeZone
+from lms.core.forms import Form
 
 TIMEZONE_CHOICES = [
     SelectChoice(TimeZone.WIB.value, _l("WIB (Western Indonesia, Asia/Jakarta)")),
@@ -66,7 +66,7 @@ class ProfileFields:
     timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default=TimeZone.WIB.value)
 
 
-class RegistrationForm(ProfileFields, FlaskForm):
+class RegistrationForm(ProfileFields, Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
     password = PasswordField(
         _l("Password"),
@@ -86,7 +86,7 @@ class RegistrationForm(ProfileFields, FlaskForm):
         self.profession_code.choices = _profession_choices()
 
 
-class ProfileForm(ProfileFields, FlaskForm):
+class ProfileForm(ProfileFields, Form):
     submit = SubmitField(_l("Save profile"))
 
     def __init__(self, *args, **kwargs):
@@ -94,7 +94,7 @@ class ProfileForm(ProfileFields, FlaskForm):
         self.profession_code.choices = _profession_choices()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail"), validators=[DataRequired(), email_address], render_kw={"autocomplete": "username"}
     )
@@ -104,7 +104,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
@@ -121,12 +121,12 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address])
     submit = SubmitField(_l("Send reset link"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=10, max=200)],
@@ -140,12 +140,12 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set new password"))
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=80)])
     submit = SubmitField(_l("Create token"))
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     slug = StringField(
         _l("Short name"),
         validators=[
@@ -164,7 +164,7 @@ class OrganizationForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), email_address])
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     submit = SubmitField(_l("Add"))

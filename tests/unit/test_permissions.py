@@ -5,7 +5,13 @@ from lms.core.permissions import has_organization_role, organization_ids_for, sc
 
 
 def _user(*memberships: tuple[int, Role], admin: bool = False) -> User:
-    user = User(email="x@example.test", full_name="X", password_hash="-", is_platform_admin=admin, is_active_account=True)
+    user = User(
+        email="x@example.test",
+        full_name="X",
+        password_hash="-",
+        is_platform_admin=admin,
+        is_active_account=True,
+    )
     user.memberships = [Membership(organization_id=org_id, role=role) for org_id, role in memberships]
     return user
 
@@ -41,5 +47,7 @@ def test_scope_limits_to_own_organizations():
 
 def test_scope_without_roles_matches_nothing_and_admin_sees_all():
     stmt = select(Organization)
-    assert _sql(scope_to_organizations(stmt, Organization.id, _user((5, Role.MEMBER)))).endswith("WHERE false")
+    assert _sql(scope_to_organizations(stmt, Organization.id, _user((5, Role.MEMBER)))).endswith(
+        "WHERE false"
+    )
     assert _sql(scope_to_organizations(stmt, Organization.id, _user(admin=True))) == _sql(stmt)

@@ -1,0 +1,122 @@
+from sqlalchemy import select
+
+from lms.accounts.models import Membership, Organization, Role
+from lms.core.audit import AuditEntry, AuditLogIsAppendOnly
+from lms.extensions import db
+from tests.factories import make_organization, make_user
+
+
+def _audit_actions(organization_id=None):
+    stmt = select(AuditEntry.action).order_by(AuditEntry.id)
+    if organization_id:
+        stmt = stmt.where(AuditEntry.organization_id == organization_id)
+    return db.session.execute(stmt).scalars().all()
+
+
+def test_platform_admin_creates_organization_with_region(client, auth, app_ctx):
+    make_user("root@example.test", is_platform_admin=True)
+    auth.login("root@example.test")
+    data = {
+        "slug": "pkm-tanjung",
+        "name": "Puskesmas Tanjung Selor",
+        "kind": "health_facility",
+        "province": "Kalimantan Utara",
+        "regency": "Kabupaten Bulungan",
+    }
+    response = client.post("/organizations/new", data=data)
+    assert response.status_code == 302
+    org = db.session.execute(select(Organization).where(Organization.slug == "pkm-tanjung")).scalar_one()
+    assert (org.kind, org.province, org.regency) == (
+        "health_facility",
+        "Kalimantan Utara",
+        "Kabupaten Bulungan",
+    )
+    assert _audit_actions(org.id) == ["organization.create"]
+    duplicate = client.post("/organizations/new", data=data)
+    assert duplicate.status_code == 200 and "pkm-tanjung" in duplicate.get_data(as_text=True)
+    assert len(db.session.execute(select(Organization)).scalars().all()) == 1
+
+
+def test_org_admin_adds_and_removes_facilitator_with_audit(client, auth, app_ctx):
+    org = make_organization("ppni")
+    make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    fasil = make_user("fasil@example.test", full_name="Budi Fasilitator")
+    auth.login("admin@example.test")
+    response = client.post(
+        f"/organizations/{org.id}/members", data={"email": "fasil@example.test", "role": "facilitator"}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/organizations/{org.id}").get_data(as_text=True)
+    assert "Budi Fasilitator" in page
+    membership = db.session.execute(select(Membership).where(Membership.user_id == fasil.id)).scalar_one()
+    assert membership.role == Role.FACILITATOR
+    client.post(f"/organizations/{org.id}/members/{membership.id}/remove")
+    assert db.session.execute(select(Membership).where(Membership.user_id == fasil.id)).first() is None
+    assert _audit_actions(org.id) == ["membership.add", "membership.remove"]
+    audit_page = client.get(f"/organizations/{org.id}/audit").get_data(as_text=True)
+    assert "membership.add" in audit_page and "membership.remove" in audit_page
+
+
+def test_adding_unknown_email_explains_and_changes_nothing(client, auth, app_ctx):
+    org = make_organization("ppni")
+    make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    auth.login("admin@example.test")
+    response = client.post(
+        f"/organizations/{org.id}/members", data={"email": "ghost@example.test", "role": "facilitator"}
+    )
+    assert response.status_code == 422
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert _audit_actions() == []
+
+
+def test_admin_cannot_remove_own_admin_role(client, auth, app_ctx):
+    org = make_organization("ppni")
+    admin = make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    auth.login("admin@example.test")
+    client.post(f"/organizations/{org.id}/members/{admin.memberships[0].id}/remove")
+    assert db.session.get(Membership, admin.memberships[0].id) is not None
+
+
+def test_org_admin_edits_own_organization(client, auth, app_ctx):
+    org = make_organization("ppni", name="PPNI")
+    make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    auth.login("admin@example.test")
+    response = client.post(
+        f"/organizations/{org.id}/edit",
+        data={
+            "slug": "changed",
+            "name": "PPNI Kaltara",
+            "kind": "professional",
+            "province": "Kalimantan Utara",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert (org.slug, org.name, org.province) == ("ppni", "PPNI Kaltara", "Kalimantan Utara")
+    entry = db.session.execute(select(AuditEntry)).scalar_one()
+    assert entry.action == "organization.update" and entry.details["changes"]["name"] == [
+        "PPNI",
+        "PPNI Kaltara",
+    ]
+
+
+def test_audit_log_is_append_only(app_ctx):
+    from lms.core.audit import record_audit
+
+    org = make_organization()
+    record_audit(None, "organization.test", org, org.id)
+    db.session.commit()
+    entry = db.session.execute(select(AuditEntry)).scalar_one()
+    entry.action = "tampered"
+    try:
+        db.session.commit()
+        raise AssertionError("update should be refused")
+    except AuditLogIsAppendOnly:
+        db.session.rollback()
+    db.session.delete(db.session.execute(select(AuditEntry)).scalar_one())
+    try:
+        db.session.commit()
+        raise AssertionError("delete should be refused")
+    except AuditLogIsAppendOnly:
+        db.session.rollback()
+    assert db.session.execute(select(AuditEntry.action)).scalar_one() == "organization.test"
