@@ -37,9 +37,7 @@ def ensure_secret_key(instance: Path) -> bool:
     if "SECRET_KEY" in text:
         return False
     line = f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
-    header = (
-        "" if text else "# Settings of this deployment (written by `lms init`; never commit this file).\n"
-    )
+    header = "" if text else "# Settings of this deployment (written by `lms init`; never commit this file).\n"
     config_file.write_text(header + text + line, encoding="utf-8")
     config_file.chmod(0o600)
     return True

@@ -12,13 +12,9 @@ PASSWORD = "rahasia-sekali-123"
 _counter = itertools.count(1)
 
 
-def make_organization(
-    slug: str | None = None, kind: OrganizationKind = OrganizationKind.PROFESSIONAL, **fields
-):
+def make_organization(slug: str | None = None, kind: OrganizationKind = OrganizationKind.PROFESSIONAL, **fields):
     n = next(_counter)
-    org = Organization(
-        slug=slug or f"org-{n}", name=fields.pop("name", f"Organisasi {n}"), kind=kind, **fields
-    )
+    org = Organization(slug=slug or f"org-{n}", name=fields.pop("name", f"Organisasi {n}"), kind=kind, **fields)
     db.session.add(org)
     db.session.commit()
     return org

@@ -120,9 +120,7 @@ def me():
 @token_required
 def list_organizations():
     """Organizations the caller administers (all of them for a platform admin)."""
-    stmt = scope_to_organizations(
-        select(Organization).order_by(Organization.name), Organization.id, current_user
-    )
+    stmt = scope_to_organizations(select(Organization).order_by(Organization.name), Organization.id, current_user)
     return db.session.execute(stmt).scalars().all()
 
 

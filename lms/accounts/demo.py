@@ -94,9 +94,7 @@ DEMO_NIKS = {"perawat@lentera.test": "6501044507900001", "bidan@lentera.test": "
 def load_demo_accounts() -> list[tuple[User, str]]:
     organizations = {}
     for spec in DEMO_ORGANIZATIONS:
-        org = db.session.execute(
-            select(Organization).where(Organization.slug == spec["slug"])
-        ).scalar_one_or_none()
+        org = db.session.execute(select(Organization).where(Organization.slug == spec["slug"])).scalar_one_or_none()
         if org is None:
             org = Organization(**spec)
             db.session.add(org)

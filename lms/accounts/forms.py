@@ -60,9 +60,7 @@ class ProfileFields:
             Regexp(r"^[A-Za-z0-9./\- ]+$", message=_l("Letters and digits only.")),
         ],
     )
-    facility = StringField(
-        _l("Health facility where you work (optional)"), validators=[Optional(), Length(max=160)]
-    )
+    facility = StringField(_l("Health facility where you work (optional)"), validators=[Optional(), Length(max=160)])
     timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default=TimeZone.WIB.value)
 
 
@@ -95,9 +93,7 @@ class ProfileForm(ProfileFields, Form):
 
 
 class LoginForm(Form):
-    email = EmailField(
-        _l("E-mail"), validators=[DataRequired(), email_address], render_kw={"autocomplete": "username"}
-    )
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address], render_kw={"autocomplete": "username"})
     password = PasswordField(
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )

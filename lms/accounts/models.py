@@ -124,9 +124,7 @@ class Organization(TimestampMixin, db.Model):
     regency: Mapped[str | None] = mapped_column(String(80))
     """Kabupaten/kota."""
 
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="organization", cascade="all, delete-orphan"
-    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organization", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"
@@ -134,15 +132,11 @@ class Organization(TimestampMixin, db.Model):
 
 class Membership(TimestampMixin, db.Model):
     __tablename__ = "memberships"
-    __table_args__ = (
-        UniqueConstraint("user_id", "organization_id", "role", name="uq_memberships_user_org_role"),
-    )
+    __table_args__ = (UniqueConstraint("user_id", "organization_id", "role", name="uq_memberships_user_org_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="memberships")

@@ -362,9 +362,7 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
 
 
 def revoke_token_by_value(plaintext: str) -> None:
-    token = db.session.execute(
-        select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))
-    ).scalar_one_or_none()
+    token = db.session.execute(select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))).scalar_one_or_none()
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
 
@@ -381,9 +379,7 @@ def user_for_api_token(plaintext: str) -> User | None:
     """The active user holding this live token; touches `last_used_at` at most every five minutes."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.execute(
-        select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))
-    ).scalar_one_or_none()
+    token = db.session.execute(select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()

@@ -95,9 +95,7 @@ def forgot_password():
         services.send_password_reset(
             form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
         )
-        flash(
-            _("If this e-mail has an account, a reset link is on its way. It works for one hour."), "success"
-        )
+        flash(_("If this e-mail has an account, a reset link is on its way. It works for one hour."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -211,12 +209,8 @@ def revoke_token(token_id: int):
 def organizations():
     if not (current_user.is_platform_admin or current_user.has_role(Role.ORG_ADMIN)):
         abort(403)
-    stmt = scope_to_organizations(
-        select(Organization).order_by(Organization.name), Organization.id, current_user
-    )
-    return render_template(
-        "accounts/organizations.html", organizations=db.session.execute(stmt).scalars().all()
-    )
+    stmt = scope_to_organizations(select(Organization).order_by(Organization.name), Organization.id, current_user)
+    return render_template("accounts/organizations.html", organizations=db.session.execute(stmt).scalars().all())
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])

@@ -31,9 +31,7 @@ def has_organization_role(user: User, organization_id: int, roles: Iterable[Role
     return organization_id in organization_ids_for(user, roles)
 
 
-def scope_to_organizations(
-    stmt: Select, column, user: User, roles: Iterable[Role] = (Role.ORG_ADMIN,)
-) -> Select:
+def scope_to_organizations(stmt: Select, column, user: User, roles: Iterable[Role] = (Role.ORG_ADMIN,)) -> Select:
     """Limit `stmt` to rows whose `column` is an organization where `user` holds one of `roles`."""
     if user.is_platform_admin:
         return stmt

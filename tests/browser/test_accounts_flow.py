@@ -56,6 +56,7 @@ def test_register_log_in_see_masked_nik_switch_to_english_and_log_out(
 
     expect(page).to_have_url(f"{live_server}/profile")
     expect(page.locator("html")).to_have_attribute("lang", "id")
+    expect(page.get_by_role("heading", level=1)).to_have_text(translated(app, "id", "Profile"))
     expect(page.locator("[data-testid=nik]")).to_have_text(MASKED_NIK)
     assert NIK not in page.content()
     expect(page.locator("main")).to_contain_text("WITA")
@@ -103,14 +104,10 @@ def test_organization_admin_adds_a_facilitator(page: Page, live_server: str, app
 
     with app.app_context():
         membership = db.session.execute(
-            select(Membership).where(
-                Membership.user_id == person_id, Membership.organization_id == organization_id
-            )
+            select(Membership).where(Membership.user_id == person_id, Membership.organization_id == organization_id)
         ).scalar_one()
         assert membership.role == Role.FACILITATOR
-        entry = db.session.execute(
-            select(AuditEntry).where(AuditEntry.action == "membership.add")
-        ).scalar_one()
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "membership.add")).scalar_one()
         assert entry.actor.email == admin_email
         assert entry.organization_id == organization_id
         assert entry.object_id == str(membership.id)

@@ -57,19 +57,15 @@ def test_register_with_mismatched_passwords_creates_nothing(client, app_ctx):
 
 def test_registering_a_taken_email_answers_the_same_and_mails_the_owner(client, app_ctx, caplog):
     make_user("dewi@example.test", full_name="Dewi Asli")
-    fresh = client.post(
-        "/register", data={**REGISTRATION, "email": "new@example.test"}, follow_redirects=True
-    )
+    fresh = client.post("/register", data={**REGISTRATION, "email": "new@example.test"}, follow_redirects=True)
     with caplog.at_level(logging.INFO):
         taken = client.post("/register", data=REGISTRATION, follow_redirects=True)
     assert _user_count() == 2
-    assert db.session.execute(
-        select(User).where(User.email == "dewi@example.test")
-    ).scalar_one().full_name == ("Dewi Asli")
+    assert db.session.execute(select(User).where(User.email == "dewi@example.test")).scalar_one().full_name == (
+        "Dewi Asli"
+    )
     flash = re.compile(r'<div class="flash flash-success"[^>]*>(.*?)</div>', re.S)
-    assert flash.search(fresh.get_data(as_text=True)).group(1) == flash.search(
-        taken.get_data(as_text=True)
-    ).group(1)
+    assert flash.search(fresh.get_data(as_text=True)).group(1) == flash.search(taken.get_data(as_text=True)).group(1)
     assert "dewi@example.test" in caplog.text
 
 
@@ -79,16 +75,12 @@ def test_login_failure_message_does_not_reveal_registered_emails(client, app_ctx
     wrong = client.post("/login", data={"email": "known@example.test", "password": "whatever-123"})
     assert unknown.status_code == wrong.status_code == 200
     pick = re.compile(r'<div class="flash flash-error"[^>]*>(.*?)</div>', re.S)
-    assert pick.search(unknown.get_data(as_text=True)).group(1) == pick.search(
-        wrong.get_data(as_text=True)
-    ).group(1)
+    assert pick.search(unknown.get_data(as_text=True)).group(1) == pick.search(wrong.get_data(as_text=True)).group(1)
 
 
 def test_login_redirects_only_to_local_next(client, app_ctx):
     make_user("a@example.test")
-    response = client.post(
-        "/login?next=https://evil.example/x", data={"email": "a@example.test", "password": PASSWORD}
-    )
+    response = client.post("/login?next=https://evil.example/x", data={"email": "a@example.test", "password": PASSWORD})
     assert response.headers["Location"] == "/"
     client.post("/logout")
     response = client.post("/login?next=/profile", data={"email": "a@example.test", "password": PASSWORD})
@@ -138,10 +130,7 @@ def test_password_reset_by_emailed_link_works_once(client, auth, app_ctx, caplog
     assert response.status_code == 302
     link = re.search(r"http://localhost(/password/reset/\S+)", caplog.text).group(1)
     assert client.get(link).status_code == 200
-    assert (
-        client.post(link, data={"new_password": "lupa-lagi-2026", "confirm": "lupa-lagi-2026"}).status_code
-        == 302
-    )
+    assert client.post(link, data={"new_password": "lupa-lagi-2026", "confirm": "lupa-lagi-2026"}).status_code == 302
     assert auth.login("a@example.test", "lupa-lagi-2026").status_code == 302
     auth.logout()
     # The link is spent: the password it was made for has changed.
@@ -151,9 +140,7 @@ def test_password_reset_by_emailed_link_works_once(client, auth, app_ctx, caplog
 
 def test_password_reset_for_unknown_email_answers_the_same(client, app_ctx, caplog):
     with caplog.at_level(logging.INFO):
-        response = client.post(
-            "/password/forgot", data={"email": "nobody@example.test"}, follow_redirects=True
-        )
+        response = client.post("/password/forgot", data={"email": "nobody@example.test"}, follow_redirects=True)
     assert response.status_code == 200
     assert "/password/reset/" not in caplog.text
 

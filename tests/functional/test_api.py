@@ -26,9 +26,7 @@ def test_token_then_me_shows_masked_nik_and_roles(client, app_ctx):
 
 def test_wrong_password_gives_json_401(client, app_ctx):
     make_user("a@example.test")
-    response = client.post(
-        "/api/v1/auth/token", json={"email": "a@example.test", "password": "wrong-password"}
-    )
+    response = client.post("/api/v1/auth/token", json={"email": "a@example.test", "password": "wrong-password"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_credentials"
 
@@ -69,8 +67,6 @@ def test_inactive_users_token_stops_working(client, app_ctx):
 def test_openapi_document_is_generated(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert {"/api/v1/auth/token", "/api/v1/me", "/api/v1/organizations/{organization_id}/members"} <= set(
-        spec["paths"]
-    )
+    assert {"/api/v1/auth/token", "/api/v1/me", "/api/v1/organizations/{organization_id}/members"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert "#/components/schemas/Me" in str(spec["paths"]["/api/v1/me"]["get"]["responses"]["200"])

@@ -26,9 +26,7 @@ def test_form_post_with_csrf_token_is_accepted(client, app, app_ctx, monkeypatch
 def test_cookie_session_api_calls_need_csrf_but_bearer_calls_do_not(client, app, app_ctx, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     make_user("a@example.test")
-    response = client.post(
-        "/api/v1/auth/token", json={"email": "a@example.test", "password": "rahasia-sekali-123"}
-    )
+    response = client.post("/api/v1/auth/token", json={"email": "a@example.test", "password": "rahasia-sekali-123"})
     assert response.status_code == 400  # no session token and no bearer: treated as a browser call
     assert response.get_json()["error"]["code"] == "bad_request"
     bearer = client.delete("/api/v1/auth/token", headers={"Authorization": "Bearer lnt_nothing"})
@@ -49,9 +47,7 @@ def test_eleventh_wrong_password_within_a_minute_gets_429(client, app_ctx):
 def test_token_endpoint_is_rate_limited_with_json_429(client, app_ctx):
     for _ in range(10):
         client.post("/api/v1/auth/token", json={"email": "x@example.test", "password": "salah-salah-123"})
-    response = client.post(
-        "/api/v1/auth/token", json={"email": "x@example.test", "password": "salah-salah-123"}
-    )
+    response = client.post("/api/v1/auth/token", json={"email": "x@example.test", "password": "salah-salah-123"})
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "too_many_requests"
 
@@ -94,9 +90,7 @@ def test_friendly_error_pages(client, app_ctx, path, auth):
 def test_unknown_api_path_gives_json_error(client, app_ctx):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
-    assert response.get_json() == {
-        "error": {"code": "not_found", "message": response.get_json()["error"]["message"]}
-    }
+    assert response.get_json() == {"error": {"code": "not_found", "message": response.get_json()["error"]["message"]}}
 
 
 def test_healthz_does_no_database_work(client, app_ctx):

@@ -43,9 +43,7 @@ def test_ppni_admin_gets_403_on_every_ibi_admin_page(client, auth, two_orgs):
     assert ibi.name == "IBI"
     assert db.session.get(Membership, ibi_membership.id) is not None
     ibi_admins = db.session.execute(
-        select(Membership.user_id).where(
-            Membership.organization_id == ibi.id, Membership.role == Role.ORG_ADMIN
-        )
+        select(Membership.user_id).where(Membership.organization_id == ibi.id, Membership.role == Role.ORG_ADMIN)
     ).scalars()
     assert list(ibi_admins) == [ibi_membership.user_id]
 
@@ -86,9 +84,7 @@ def test_api_scopes_organizations(client, two_orgs):
         headers=headers,
     )
     assert response.status_code == 404
-    assert (
-        not db.session.execute(select(AuditEntry).where(AuditEntry.organization_id == ibi.id)).scalars().all()
-    )
+    assert not db.session.execute(select(AuditEntry).where(AuditEntry.organization_id == ibi.id)).scalars().all()
 
 
 def test_api_org_admin_adds_member_to_own_organization(client, two_orgs):

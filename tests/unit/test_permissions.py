@@ -47,7 +47,5 @@ def test_scope_limits_to_own_organizations():
 
 def test_scope_without_roles_matches_nothing_and_admin_sees_all():
     stmt = select(Organization)
-    assert _sql(scope_to_organizations(stmt, Organization.id, _user((5, Role.MEMBER)))).endswith(
-        "WHERE false"
-    )
+    assert _sql(scope_to_organizations(stmt, Organization.id, _user((5, Role.MEMBER)))).endswith("WHERE false")
     assert _sql(scope_to_organizations(stmt, Organization.id, _user(admin=True))) == _sql(stmt)
