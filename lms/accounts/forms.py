@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
-from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, TimeZone
+from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, Role, TimeZone
 from lms.core.forms import Form
 
 TIMEZONE_CHOICES = [
@@ -162,5 +162,9 @@ class OrganizationForm(Form):
 
 class MemberForm(Form):
     email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), email_address])
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        default=Role.FACILITATOR.value,
+    )
     submit = SubmitField(_l("Add"))
