@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("LMS")
     if config:
         app.config.from_mapping(config)
+    app.config["COURSES_DIR"] = app.config.get("COURSES_DIR") or str(PROJECT_ROOT / "courses")
     app.config.setdefault("TRANSLATIONS_DIR", str(Path(__file__).resolve().parent / "translations"))
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
 
@@ -83,12 +84,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts
+    from lms import accounts, courses
     from lms.api import register_api
     from lms.core import views as core_views
 
     app.register_blueprint(core_views.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(courses.bp)
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
     from lms.core import audit  # noqa: F401

@@ -67,11 +67,15 @@ def _safe_url(app: Flask) -> str:
 def demo_command() -> None:
     """Create the demo organizations and users (safe to run again)."""
     from lms.accounts.demo import DEMO_PASSWORD, load_demo_accounts
+    from lms.courses.demo import load_demo_courses
     from lms.extensions import db
 
     users = load_demo_accounts()
+    courses = load_demo_courses()
     db.session.commit()
-    click.echo(f"Demo data ready on {_safe_url(current_app)}. Logins (password: {DEMO_PASSWORD}):")
+    click.echo(f"Demo data ready on {_safe_url(current_app)}.")
+    click.echo("Courses: " + ", ".join(f"{r.course.code} v{r.version.number}" for r in courses))
+    click.echo(f"Logins (password: {DEMO_PASSWORD}):")
     for user, description in users:
         click.echo(f"  {user.email:<28} {description}")
 
@@ -98,5 +102,8 @@ def create_admin_command(email: str, full_name: str, password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from lms.courses.cli import courses_group
+
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(courses_group)

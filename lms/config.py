@@ -51,3 +51,9 @@ class DefaultConfig:
     OPENAPI_JSON_PATH = "openapi.json"
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # SKP granted per JPL of a training's core (inti) subjects when a course does not set its SKP explicitly.
+    # The national conversion rate is not in public sources we could confirm: set it per deployment.
+    SKP_PER_CORE_JPL = "1"
+    # Folder of the shipped curricula that `lms demo` imports and publishes.
+    COURSES_DIR = ""

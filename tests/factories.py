@@ -41,3 +41,45 @@ def make_user(
         db.session.add(Membership(user=user, organization=organization or make_organization(), role=role))
     db.session.commit()
     return user
+
+
+def make_course_spec(code: str = "PPI-DASAR", organization: str = "ppni", **changes):
+    """A small valid curriculum (two subjects, three lessons) as a CourseSpec."""
+    from dataclasses import replace
+
+    from lms.courses.curriculum import (
+        CompetencySpec,
+        CourseKind,
+        CourseSpec,
+        LessonSpec,
+        Ranah,
+        SubjectSpec,
+        SubjectType,
+    )
+
+    spec = CourseSpec(
+        code=code,
+        title=f"Pelatihan {code}",
+        summary="Ringkasan pelatihan untuk uji.",
+        kind=CourseKind.PELATIHAN,
+        organization=organization,
+        target_professions=("perawat", "bidan"),
+        skp_ranah=Ranah.PEMBELAJARAN,
+        skp_value=None,
+        accreditation_number=None,
+        pass_mark=70,
+        attendance_threshold=95,
+        validity_months=36,
+        competencies=(CompetencySpec("KOMP-1", "Kompetensi satu"),),
+        subjects=(
+            SubjectSpec(
+                "01-kebijakan", "Kebijakan", SubjectType.DASAR, 2, 0, 0, ("Menjelaskan kebijakan",),
+                (LessonSpec("Pengantar", 20, "Isi **pengantar**."),),
+            ),
+            SubjectSpec(
+                "02-inti", "Materi Inti", SubjectType.INTI, 3, 2, 1, ("Melakukan prosedur",),
+                (LessonSpec("Langkah satu", 30, "Isi langkah satu."), LessonSpec("Langkah dua", 25, "Isi dua.")),
+            ),
+        ),
+    )  # fmt: skip
+    return replace(spec, **changes)

@@ -45,3 +45,4 @@ def template_globals() -> dict:
 
 def init_app(app: Flask) -> None:
     app.context_processor(template_globals)
+    app.jinja_env.filters["profession_name"] = profession_name

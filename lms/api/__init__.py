@@ -50,8 +50,9 @@ def token_required(view):
 
 def register_api(app: Flask) -> None:
     from lms.accounts.api import blp as accounts_blp
+    from lms.courses.api import blp as courses_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (accounts_blp,):
+    for blueprint in (accounts_blp, courses_blp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)

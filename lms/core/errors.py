@@ -15,7 +15,10 @@ class DomainError(Exception):
 
     def __init__(self, message=None):
         self.message = message if message is not None else self.default_message()
-        super().__init__(str(self.message))
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
     def default_message(self):
         return _l("The request could not be carried out.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -13,6 +13,8 @@ from lms.extensions import babel
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command line: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
@@ -22,7 +24,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if current_user and current_user.is_authenticated and current_user.timezone:
+    if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
         return str(current_user.timezone)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 

@@ -1,0 +1,125 @@
+"""A curriculum as plain data (read from course files or the database), and the JPL/SKP rules over it.
+
+1 JPL (jam pelajaran) of teori (T) or penugasan (P) is 45 minutes, of praktik lapangan (PL) 60 minutes.
+SKP (satuan kredit profesi) for a training is computed from the JPL of its core (inti) subjects at a configured
+rate, unless the course sets it explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+MINUTES_PER_JPL_TEORI = 45
+MINUTES_PER_JPL_PENUGASAN = 45
+MINUTES_PER_JPL_PRAKTIK = 60
+
+
+class CourseKind(StrEnum):
+    PELATIHAN = "pelatihan"
+    SEMINAR = "seminar"
+    WEBINAR = "webinar"
+    WORKSHOP = "workshop"
+
+
+class SubjectType(StrEnum):
+    """Mata pelatihan dasar (basic), inti (core) or penunjang (supporting)."""
+
+    DASAR = "dasar"
+    INTI = "inti"
+    PENUNJANG = "penunjang"
+
+
+class Ranah(StrEnum):
+    """The three SKP domains of KMK HK.01.07/MENKES/1561/2024."""
+
+    PEMBELAJARAN = "pembelajaran"
+    PELAYANAN = "pelayanan"
+    PENGABDIAN = "pengabdian"
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    title: str
+    minutes: int
+    """Estimated self-study minutes (independent of JPL, which counts contact time)."""
+    body: str
+    """Markdown, without the title heading and the minutes comment; no leading/trailing blank lines."""
+    video_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SubjectSpec:
+    slug: str
+    """File name without `.md`, e.g. `02-kewaspadaan-standar`; keeps the subject's identity across versions."""
+    title: str
+    type: SubjectType
+    jpl_t: int
+    jpl_p: int
+    jpl_pl: int
+    objectives: tuple[str, ...]
+    lessons: tuple[LessonSpec, ...]
+
+    @property
+    def jpl(self) -> int:
+        return self.jpl_t + self.jpl_p + self.jpl_pl
+
+    @property
+    def minutes(self) -> int:
+        return (
+            self.jpl_t * MINUTES_PER_JPL_TEORI
+            + self.jpl_p * MINUTES_PER_JPL_PENUGASAN
+            + self.jpl_pl * MINUTES_PER_JPL_PRAKTIK
+        )
+
+
+@dataclass(frozen=True)
+class CompetencySpec:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    code: str
+    title: str
+    summary: str
+    kind: CourseKind
+    organization: str
+    """Slug of the owning organization."""
+    target_professions: tuple[str, ...]
+    skp_ranah: Ranah
+    skp_value: Decimal | None
+    """None: computed from the JPL of the inti subjects by the configured rate."""
+    accreditation_number: str | None
+    pass_mark: int
+    attendance_threshold: int
+    validity_months: int
+    competencies: tuple[CompetencySpec, ...]
+    subjects: tuple[SubjectSpec, ...]
+    sequential: bool = False
+    """True: lessons must be studied in order; False: in any order."""
+    questions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """Reserved for the quizzes feature: (role, file name) pairs such as ("pre_test", "pre-test.gift")."""
+
+    @property
+    def total_jpl(self) -> int:
+        return sum(s.jpl for s in self.subjects)
+
+    @property
+    def core_jpl(self) -> int:
+        return sum(s.jpl for s in self.subjects if s.type == SubjectType.INTI)
+
+    def fingerprint(self) -> str:
+        """A digest of the whole content: equal fingerprints mean nothing changed."""
+        data = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(data.encode()).hexdigest()
+
+
+def skp_for(core_jpl: int, explicit: Decimal | None, rate_per_jpl: Decimal) -> Decimal:
+    """SKP of a course: the explicit value when set, else core JPL × rate, rounded to two decimals."""
+    value = explicit if explicit is not None else Decimal(core_jpl) * rate_per_jpl
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

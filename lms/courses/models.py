@@ -1,0 +1,169 @@
+"""Courses and their frozen versions: subjects (mata pelatihan) with JPL, and lessons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import Organization
+from lms.core.errors import Conflict
+from lms.core.models import TimestampMixin, UTCDateTime, utcnow
+from lms.courses.curriculum import (
+    MINUTES_PER_JPL_PENUGASAN,
+    MINUTES_PER_JPL_PRAKTIK,
+    MINUTES_PER_JPL_TEORI,
+    SubjectType,
+)
+from lms.extensions import db
+
+
+class CourseStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class VersionFrozen(Conflict):
+    def default_message(self):
+        return _l("This version is published and frozen; edit the course to make a new draft version.")
+
+
+class Course(TimestampMixin, db.Model):
+    """A course's identity across versions; what learners study is always a CourseVersion."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+    versions: Mapped[list[CourseVersion]] = relationship(
+        back_populates="course", order_by="CourseVersion.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def latest_version(self) -> CourseVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def published_version(self) -> CourseVersion | None:
+        published = [v for v in self.versions if v.status == CourseStatus.PUBLISHED]
+        return published[-1] if published else None
+
+    @property
+    def draft_version(self) -> CourseVersion | None:
+        latest = self.latest_version
+        return latest if latest is not None and latest.status == CourseStatus.DRAFT else None
+
+
+class CourseVersion(TimestampMixin, db.Model):
+    """One version of a course. Publishing freezes it: cohorts and learners' work point at it for good."""
+
+    __tablename__ = "course_versions"
+    __table_args__ = (UniqueConstraint("course_id", "number", name="uq_course_versions_course_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    status: Mapped[CourseStatus] = mapped_column(String(12), default=CourseStatus.DRAFT)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    target_professions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skp_ranah: Mapped[str] = mapped_column(String(20))
+    skp_value: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    """Set explicitly; None means computed from the JPL of the inti subjects."""
+    accreditation_number: Mapped[str | None] = mapped_column(String(80))
+    pass_mark: Mapped[int] = mapped_column(default=70)
+    attendance_threshold: Mapped[int] = mapped_column(default=95)
+    validity_months: Mapped[int] = mapped_column(default=36)
+    competencies: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    sequential: Mapped[bool] = mapped_column(default=False)
+    questions: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    course: Mapped[Course] = relationship(back_populates="versions")
+    subjects: Mapped[list[Subject]] = relationship(
+        back_populates="version", order_by="Subject.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status != CourseStatus.DRAFT
+
+    def ensure_editable(self) -> None:
+        if self.is_frozen:
+            raise VersionFrozen()
+
+    def publish(self) -> None:
+        self.ensure_editable()
+        self.status = CourseStatus.PUBLISHED
+        self.published_at = utcnow()
+
+    @property
+    def total_jpl(self) -> int:
+        return sum(s.jpl for s in self.subjects)
+
+    @property
+    def core_jpl(self) -> int:
+        return sum(s.jpl for s in self.subjects if s.type == SubjectType.INTI)
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        return [lesson for subject in self.subjects for lesson in subject.lessons]
+
+
+class Subject(db.Model):
+    """A mata pelatihan: dasar, inti or penunjang, with its JPL split into T, P and PL."""
+
+    __tablename__ = "subjects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(12))
+    jpl_t: Mapped[int] = mapped_column(default=0)
+    jpl_p: Mapped[int] = mapped_column(default=0)
+    jpl_pl: Mapped[int] = mapped_column(default=0)
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    version: Mapped[CourseVersion] = relationship(back_populates="subjects")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="subject", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def jpl(self) -> int:
+        return self.jpl_t + self.jpl_p + self.jpl_pl
+
+    @property
+    def minutes(self) -> int:
+        return (
+            self.jpl_t * MINUTES_PER_JPL_TEORI
+            + self.jpl_p * MINUTES_PER_JPL_PENUGASAN
+            + self.jpl_pl * MINUTES_PER_JPL_PRAKTIK
+        )
+
+
+class Lesson(db.Model):
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int] = mapped_column(default=0)
+    body: Mapped[str] = mapped_column(Text, default="")
+    """Markdown; rendered through lms.courses.rendering, which sanitizes the HTML."""
+    video_url: Mapped[str | None] = mapped_column(String(500))
+
+    subject: Mapped[Subject] = relationship(back_populates="lessons")
