@@ -78,7 +78,7 @@ def test_bad_course_imports_nothing(runner, shipped_orgs, tmp_path):
 def test_import_for_missing_organization_fails_cleanly(runner, app_ctx):
     result = runner.invoke(args=["courses", "import", str(SHIPPED[0])])
     assert result.exit_code == 1
-    assert "No organization has the short name" in result.output
+    assert "Tidak ada organisasi dengan nama singkat ppni" in result.output  # CLI speaks the default language
     assert db.session.execute(select(func.count(Course.id))).scalar_one() == 0
 
 
