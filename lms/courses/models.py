@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import Organization
+from lms.accounts.models import Organization, User
 from lms.core.errors import Conflict
 from lms.core.models import TimestampMixin, UTCDateTime, utcnow
 from lms.courses.curriculum import (
@@ -167,3 +167,90 @@ class Lesson(db.Model):
     video_url: Mapped[str | None] = mapped_column(String(500))
 
     subject: Mapped[Subject] = relationship(back_populates="lessons")
+
+
+class CohortMode(StrEnum):
+    DARING = "daring"
+    """Online."""
+    LURING = "luring"
+    """In person."""
+    BLENDED = "blended"
+
+
+class EnrolmentStatus(StrEnum):
+    PENDING = "pending"
+    """Waiting for the organization's approval."""
+    ACTIVE = "active"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+cohort_facilitators = db.Table(
+    "cohort_facilitators",
+    db.Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Cohort(TimestampMixin, db.Model):
+    """An angkatan: one run of a course version with its dates, place, capacity and enrolment rules."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(10), default=CohortMode.DARING)
+    place: Mapped[str | None] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    enrol_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    enrol_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    capacity: Mapped[int | None]
+    """None: no limit."""
+    needs_approval: Mapped[bool] = mapped_column(default=False)
+
+    version: Mapped[CourseVersion] = relationship(lazy="joined")
+    facilitators: Mapped[list[User]] = relationship(secondary=cohort_facilitators)
+    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="cohort", order_by="Enrolment.id")
+
+    @property
+    def organization_id(self) -> int:
+        return self.version.course.organization_id
+
+
+class Enrolment(TimestampMixin, db.Model):
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id", name="uq_enrolments_cohort_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    """Where the learner left off, for resuming."""
+
+    cohort: Mapped[Cohort] = relationship(back_populates="enrolments", lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined")
+    completions: Mapped[list[LessonCompletion]] = relationship(
+        back_populates="enrolment", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def completed_lesson_ids(self) -> set[int]:
+        return {c.lesson_id for c in self.completions}
+
+
+class LessonCompletion(db.Model):
+    __tablename__ = "lesson_completions"
+    __table_args__ = (UniqueConstraint("enrolment_id", "lesson_id", name="uq_lesson_completions_enrolment_lesson"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="RESTRICT"))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="completions")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -12,7 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organization, Role, User
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, NotFound, PermissionDenied
+from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lms.core.models import utcnow
 from lms.core.permissions import has_organization_role
 from lms.courses.curriculum import (
     CompetencySpec,
@@ -24,7 +26,19 @@ from lms.courses.curriculum import (
     SubjectType,
     skp_for,
 )
-from lms.courses.models import Course, CourseStatus, CourseVersion, Lesson, Subject
+from lms.courses.enrolment import LessonLocked, Progress, enrolment_status_for, is_unlocked, progress_of
+from lms.courses.models import (
+    Cohort,
+    CohortMode,
+    Course,
+    CourseStatus,
+    CourseVersion,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonCompletion,
+    Subject,
+)
 from lms.extensions import db
 
 
@@ -216,3 +230,243 @@ def published_course(code: str) -> CourseVersion:
     if version is None:
         raise NotFound()
     return version
+
+
+# --- cohorts, enrolment and study ------------------------------------------------------------------------------
+
+
+class InvalidCohort(InvalidInput):
+    pass
+
+
+def create_cohort(
+    actor: User,
+    version: CourseVersion,
+    *,
+    name: str,
+    mode: str,
+    place: str | None,
+    starts_on: date,
+    ends_on: date,
+    enrol_opens_at: datetime | None = None,
+    enrol_closes_at: datetime | None = None,
+    capacity: int | None = None,
+    needs_approval: bool = False,
+    facilitators: list[User] | None = None,
+) -> Cohort:
+    organization_id = version.course.organization_id
+    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
+        raise PermissionDenied()
+    if version.status != CourseStatus.PUBLISHED:
+        raise InvalidCohort(_l("Cohorts run a published version: publish the course first."))
+    if ends_on < starts_on:
+        raise InvalidCohort(_l("The cohort cannot end before it starts."))
+    if enrol_opens_at and enrol_closes_at and enrol_closes_at < enrol_opens_at:
+        raise InvalidCohort(_l("Enrolment cannot close before it opens."))
+    if capacity is not None and capacity < 1:
+        raise InvalidCohort(_l("Capacity must be at least 1, or empty for no limit."))
+    cohort = Cohort(
+        version=version,
+        name=name.strip(),
+        mode=CohortMode(mode).value,
+        place=(place or "").strip() or None,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        enrol_opens_at=enrol_opens_at,
+        enrol_closes_at=enrol_closes_at,
+        capacity=capacity,
+        needs_approval=needs_approval,
+        facilitators=list(facilitators or []),
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    record_audit(actor, "cohort.create", cohort, organization_id, course=version.course.code, name=cohort.name)
+    return cohort
+
+
+def upcoming_cohorts(course: Course, today: date) -> list[Cohort]:
+    return list(
+        db.session.execute(
+            select(Cohort)
+            .join(CourseVersion)
+            .where(CourseVersion.course_id == course.id, Cohort.ends_on >= today)
+            .order_by(Cohort.starts_on)
+        ).scalars()
+    )
+
+
+def seats_taken(cohort: Cohort) -> int:
+    return db.session.execute(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.status.in_([EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING]),
+        )
+    ).scalar_one()
+
+
+def enrol(user: User, cohort: Cohort, now: datetime) -> Enrolment:
+    """Self-enrol or ask to be enrolled; asking again returns the same enrolment (one per learner and cohort)."""
+    enrolment = db.session.execute(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+    ).scalar_one_or_none()
+    if enrolment is not None and enrolment.status not in (EnrolmentStatus.WITHDRAWN, EnrolmentStatus.DECLINED):
+        return enrolment
+    status = enrolment_status_for(
+        now=now,
+        opens_at=cohort.enrol_opens_at,
+        closes_at=cohort.enrol_closes_at,
+        capacity=cohort.capacity,
+        seats_taken=seats_taken(cohort),
+        needs_approval=cohort.needs_approval,
+    )
+    if enrolment is None:
+        enrolment = Enrolment(cohort=cohort, user=user, status=status)
+        db.session.add(enrolment)
+    else:
+        enrolment.status, enrolment.decline_reason, enrolment.decided_at = status, None, None
+    db.session.flush()
+    return enrolment
+
+
+def decide_enrolment(actor: User, enrolment: Enrolment, *, approve: bool, reason: str = "") -> Enrolment:
+    """An organization admin approves a pending or waitlisted request, or declines it with a reason."""
+    organization_id = enrolment.cohort.organization_id
+    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
+        raise PermissionDenied()
+    if enrolment.status not in (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED):
+        raise Conflict(_l("This request has already been decided."))
+    if approve:
+        capacity = enrolment.cohort.capacity
+        taken = seats_taken(enrolment.cohort) - (1 if enrolment.status == EnrolmentStatus.PENDING else 0)
+        if capacity is not None and taken >= capacity:
+            raise Conflict(_l("The cohort is full; the request stays on the waiting list."))
+        enrolment.status = EnrolmentStatus.ACTIVE
+    else:
+        if not reason.strip():
+            raise InvalidInput(_l("Give a reason for declining; the learner sees it."))
+        enrolment.status = EnrolmentStatus.DECLINED
+        enrolment.decline_reason = reason.strip()
+    enrolment.decided_at = utcnow()
+    record_audit(
+        actor,
+        "enrolment.approve" if approve else "enrolment.decline",
+        enrolment,
+        organization_id,
+        user_id=enrolment.user_id,
+        reason=enrolment.decline_reason,
+    )
+    return enrolment
+
+
+def withdraw(user: User, enrolment: Enrolment) -> Enrolment:
+    """The learner leaves; the first on the waiting list moves up (to pending where approval is needed)."""
+    if enrolment.user_id != user.id:
+        raise NotFound()
+    was_holding_seat = enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING)
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    db.session.flush()
+    if was_holding_seat:
+        waiting = db.session.execute(
+            select(Enrolment)
+            .where(Enrolment.cohort_id == enrolment.cohort_id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+            .order_by(Enrolment.created_at, Enrolment.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if waiting is not None:
+            waiting.status = EnrolmentStatus.PENDING if enrolment.cohort.needs_approval else EnrolmentStatus.ACTIVE
+    return enrolment
+
+
+def lesson_ids_in_order(version: CourseVersion) -> list[int]:
+    return [lesson.id for lesson in version.lessons]
+
+
+def progress(enrolment: Enrolment) -> Progress:
+    return progress_of(lesson_ids_in_order(enrolment.cohort.version), enrolment.completed_lesson_ids)
+
+
+def missing_for_certificate(enrolment: Enrolment) -> list[str]:
+    """What the learner still lacks; the quizzes, attendance and certificates features add their own rules."""
+    missing = []
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        missing.append(str(_l("An active enrolment (now: %(status)s).", status=enrolment.status)))
+    done = progress(enrolment)
+    if not done.complete:
+        missing.append(str(_l("Lessons completed: %(done)d of %(total)d.", done=done.done, total=done.total)))
+    return missing
+
+
+def user_enrolments(user: User) -> list[Enrolment]:
+    return list(
+        db.session.execute(
+            select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.created_at.desc())
+        ).scalars()
+    )
+
+
+def enrolment_of(user: User, enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.user_id != user.id:
+        raise NotFound()
+    return enrolment
+
+
+def study_lesson(user: User, lesson_id: int) -> tuple[Enrolment, Lesson]:
+    """The learner's active enrolment that contains this lesson; records it as where they left off."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None:
+        raise NotFound()
+    enrolment = db.session.execute(
+        select(Enrolment)
+        .join(Cohort)
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Cohort.version_id == lesson.subject.version_id,
+        )
+        .order_by(Enrolment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if enrolment is None:
+        raise NotFound(_l("Enrol in a cohort of this course to study its lessons."))
+    order = lesson_ids_in_order(enrolment.cohort.version)
+    if not is_unlocked(lesson.id, order, enrolment.completed_lesson_ids, enrolment.cohort.version.sequential):
+        raise LessonLocked()
+    enrolment.last_lesson_id = lesson.id
+    return enrolment, lesson
+
+
+def complete_lesson(user: User, lesson_id: int) -> tuple[Enrolment, Lesson]:
+    """Mark a lesson complete (again is harmless) and return the enrolment and the lesson."""
+    enrolment, lesson = study_lesson(user, lesson_id)
+    if lesson.id not in enrolment.completed_lesson_ids:
+        enrolment.completions.append(LessonCompletion(lesson_id=lesson.id))
+    db.session.flush()
+    return enrolment, lesson
+
+
+def resume_lesson_id(enrolment: Enrolment) -> int | None:
+    """Where to continue: the lesson left off if unfinished, else the next incomplete one, else the first."""
+    order = lesson_ids_in_order(enrolment.cohort.version)
+    completed = enrolment.completed_lesson_ids
+    if enrolment.last_lesson_id in order and enrolment.last_lesson_id not in completed:
+        return enrolment.last_lesson_id
+    return progress_of(order, completed).next_lesson_id or (order[0] if order else None)
+
+
+def roster_rows(actor: User, cohort: Cohort) -> list[list[str]]:
+    """Active participants for enrolment on national platforms: the one export that carries the full NIK."""
+    if not has_organization_role(actor, cohort.organization_id, (Role.ORG_ADMIN,)):
+        raise PermissionDenied()
+    from lms.accounts.identity import profession_name
+
+    rows = [["nama_sesuai_str", "nik", "email", "profesi", "nomor_str", "fasyankes", "status"]]
+    for e in cohort.enrolments:
+        if e.status == EnrolmentStatus.ACTIVE:
+            u = e.user
+            rows.append(
+                [u.full_name, u.nik or "", u.email, profession_name(u.profession_code), u.str_number or "",
+                 u.facility or "", e.status]
+            )  # fmt: skip
+    record_audit(actor, "cohort.roster_export", cohort, cohort.organization_id, rows=len(rows) - 1)
+    return rows
