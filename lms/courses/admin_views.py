@@ -1,0 +1,1 @@
+"""Organization-admin pages for courses: versions, publishing, cohorts, enrolment decisions, rosters."""
