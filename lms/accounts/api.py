@@ -12,15 +12,13 @@ from sqlalchemy import select
 from lms.accounts import services
 from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
-from lms.api import token_required
+from lms.api import BEARER, token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.permissions import has_organization_role, scope_to_organizations
 from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, limiter
 
 blp = Blueprint("accounts_api", __name__, description="Authentication, the current user and organizations")
-
-BEARER = [{"bearerAuth": []}]
 
 
 class TokenRequestSchema(Schema):

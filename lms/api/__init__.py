@@ -15,6 +15,8 @@ from lms.core.errors import handle_http_exception
 from lms.extensions import login_manager
 
 API_PREFIX = "/api/v1"
+BEARER = [{"bearerAuth": []}]
+"""OpenAPI security requirement for endpoints that need a logged-in caller."""
 
 
 class LenteraApi(Api):

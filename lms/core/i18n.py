@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from lms.extensions import babel
@@ -45,4 +45,5 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
     )
     app.jinja_env.filters["localdatetime"] = local_datetime
+    app.jinja_env.filters["format_date"] = format_date
     app.context_processor(lambda: {"current_locale": str(get_locale())})

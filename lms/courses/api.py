@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from lms.api import BEARER, token_required
+from lms.core.errors import NotFound
+from lms.core.models import utcnow
 from lms.courses import services
+from lms.courses.models import Cohort
+from lms.extensions import db
 
 blp = Blueprint("courses_api", __name__, description="The public course catalog")
 
@@ -73,3 +79,73 @@ def list_courses(filters):
 def get_course(code: str):
     """A published course with its curriculum (subjects, JPL, lessons outline) and competencies."""
     return services.published_course(code)
+
+
+class ProgressSchema(Schema):
+    done = fields.Integer()
+    total = fields.Integer()
+    percent = fields.Integer()
+    complete = fields.Boolean()
+    next_lesson_id = fields.Integer(allow_none=True)
+
+
+class EnrolmentSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    decline_reason = fields.String(allow_none=True)
+    cohort = fields.Function(
+        lambda e: {
+            "id": e.cohort.id,
+            "name": e.cohort.name,
+            "starts_on": e.cohort.starts_on.isoformat(),
+            "ends_on": e.cohort.ends_on.isoformat(),
+            "mode": e.cohort.mode,
+        }
+    )
+    course = fields.Function(lambda e: {"code": e.cohort.version.course.code, "version": e.cohort.version.number})
+    progress = fields.Function(lambda e: ProgressSchema().dump(services.progress(e)))
+    completed_lesson_ids = fields.Function(lambda e: sorted(e.completed_lesson_ids))
+    resume_lesson_id = fields.Function(lambda e: services.resume_lesson_id(e))
+    missing = fields.Function(lambda e: services.missing_for_certificate(e))
+
+
+@blp.post("/cohorts/<int:cohort_id>/enrol")
+@blp.doc(security=BEARER)
+@blp.response(200, EnrolmentSchema)
+@token_required
+def enrol(cohort_id: int):
+    """Enrol in a cohort (or ask to, or join its waiting list); asking again returns the same enrolment."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound()
+    enrolment = services.enrol(current_user, cohort, utcnow())
+    db.session.commit()
+    return enrolment
+
+
+@blp.get("/me/enrolments")
+@blp.doc(security=BEARER)
+@blp.response(200, EnrolmentSchema(many=True))
+@token_required
+def my_enrolments():
+    return services.user_enrolments(current_user)
+
+
+@blp.get("/enrolments/<int:enrolment_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, EnrolmentSchema)
+@token_required
+def get_enrolment(enrolment_id: int):
+    """Status, progress, and what is still missing for the certificate."""
+    return services.enrolment_of(current_user, enrolment_id)
+
+
+@blp.post("/lessons/<int:lesson_id>/complete")
+@blp.doc(security=BEARER)
+@blp.response(200, EnrolmentSchema)
+@token_required
+def complete_lesson(lesson_id: int):
+    """Mark a lesson complete (idempotent); refused while an earlier lesson of a sequential course is open."""
+    enrolment, _lesson = services.complete_lesson(current_user, lesson_id)
+    db.session.commit()
+    return enrolment

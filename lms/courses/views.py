@@ -1,14 +1,23 @@
-"""Public catalog and course pages."""
+"""Public catalog and course pages, and the learner's pages: enrol, my courses, the lesson player."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import Organization
+from lms.core.errors import DomainError
+from lms.core.models import utcnow
 from lms.courses import bp, services
 from lms.courses.curriculum import CourseKind
+from lms.courses.enrolment import is_unlocked
+from lms.courses.models import Cohort, EnrolmentStatus
+from lms.courses.rendering import render_markdown
 from lms.extensions import db
 
 
@@ -31,4 +40,126 @@ def catalog():
 @bp.route("/courses/<code>")
 def course(code: str):
     version = services.published_course(code)
-    return render_template("courses/course.html", version=version, skp=services.skp_of(version))
+    cohorts = services.upcoming_cohorts(version.course, date.today())
+    mine = {e.cohort_id: e for e in services.user_enrolments(current_user)} if current_user.is_authenticated else {}
+    return render_template(
+        "courses/course.html",
+        version=version,
+        skp=services.skp_of(version),
+        cohorts=cohorts,
+        my_enrolments=mine,
+        seats_taken=services.seats_taken,
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/enrol")
+@login_required
+def enrol(cohort_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    try:
+        enrolment = services.enrol(current_user, cohort, utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("courses.course", code=cohort.version.course.code))
+    db.session.commit()
+    flash(ENROLMENT_MESSAGES[EnrolmentStatus(enrolment.status)](), "success")
+    return redirect(url_for("courses.enrolment", enrolment_id=enrolment.id))
+
+
+STATUS_LABELS = {
+    EnrolmentStatus.ACTIVE: lambda: _("Enrolled"),
+    EnrolmentStatus.PENDING: lambda: _("Waiting for approval"),
+    EnrolmentStatus.WAITLISTED: lambda: _("On the waiting list"),
+    EnrolmentStatus.DECLINED: lambda: _("Declined"),
+    EnrolmentStatus.WITHDRAWN: lambda: _("Left"),
+}
+
+
+@bp.app_template_global()
+def status_label(status: str) -> str:
+    return STATUS_LABELS[EnrolmentStatus(status)]()
+
+
+ENROLMENT_MESSAGES = {
+    EnrolmentStatus.ACTIVE: lambda: _("You are enrolled. Start with the first lesson."),
+    EnrolmentStatus.PENDING: lambda: _("Your request is sent; the organizer will approve or decline it."),
+    EnrolmentStatus.WAITLISTED: lambda: _("The cohort is full: you are on the waiting list."),
+    EnrolmentStatus.DECLINED: lambda: _("Your request was declined."),
+    EnrolmentStatus.WITHDRAWN: lambda: _("You left this cohort."),
+}
+
+
+@bp.route("/my/courses")
+@login_required
+def my_courses():
+    enrolments = services.user_enrolments(current_user)
+    return render_template(
+        "courses/my_courses.html", enrolments=enrolments, progress={e.id: services.progress(e) for e in enrolments}
+    )
+
+
+@bp.route("/enrolments/<int:enrolment_id>")
+@login_required
+def enrolment(enrolment_id: int):
+    enrolment = services.enrolment_of(current_user, enrolment_id)
+    version = enrolment.cohort.version
+    order = services.lesson_ids_in_order(version)
+    completed = enrolment.completed_lesson_ids
+    return render_template(
+        "courses/enrolment.html",
+        enrolment=enrolment,
+        version=version,
+        progress=services.progress(enrolment),
+        missing=services.missing_for_certificate(enrolment),
+        completed=completed,
+        unlocked={lid for lid in order if is_unlocked(lid, order, completed, version.sequential)},
+        resume_id=services.resume_lesson_id(enrolment),
+    )
+
+
+@bp.post("/enrolments/<int:enrolment_id>/withdraw")
+@login_required
+def withdraw(enrolment_id: int):
+    enrolment = services.withdraw(current_user, services.enrolment_of(current_user, enrolment_id))
+    db.session.commit()
+    flash(_("You left this cohort."), "success")
+    return redirect(url_for("courses.course", code=enrolment.cohort.version.course.code))
+
+
+@bp.route("/lessons/<int:lesson_id>")
+@login_required
+def lesson(lesson_id: int):
+    try:
+        enrolment, lesson = services.study_lesson(current_user, lesson_id)
+    except DomainError as error:
+        if error.status_code != 409:
+            raise
+        flash(str(error), "error")
+        return redirect(request.referrer or url_for("courses.my_courses"))
+    db.session.commit()  # remembers where the learner left off
+    order = services.lesson_ids_in_order(enrolment.cohort.version)
+    position = order.index(lesson.id)
+    return render_template(
+        "courses/lesson.html",
+        enrolment=enrolment,
+        lesson=lesson,
+        body=render_markdown(lesson.body),
+        done=lesson.id in enrolment.completed_lesson_ids,
+        previous_id=order[position - 1] if position > 0 else None,
+        next_id=order[position + 1] if position + 1 < len(order) else None,
+        position=position + 1,
+        total=len(order),
+        show_video=request.args.get("video") == "1",
+    )
+
+
+@bp.post("/lessons/<int:lesson_id>/complete")
+@login_required
+def complete_lesson(lesson_id: int):
+    enrolment, lesson = services.complete_lesson(current_user, lesson_id)
+    db.session.commit()
+    next_id = services.progress(enrolment).next_lesson_id
+    if next_id is None:
+        flash(_("All lessons done. Well done!"), "success")
+        return redirect(url_for("courses.enrolment", enrolment_id=enrolment.id))
+    return redirect(url_for("courses.lesson", lesson_id=next_id))
