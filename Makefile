@@ -43,8 +43,8 @@ test: $(VENV)/.installed-test translations chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check lms tests
-	$(BIN)/ruff format --check lms tests
+	$(BIN)/ruff check lms tests benchmarks
+	$(BIN)/ruff format --check lms tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
