@@ -1,1 +1,279 @@
 """Organization-admin pages for courses: versions, publishing, cohorts, enrolment decisions, rosters."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.accounts.models import Membership, Organization, Role, TimeZone, User
+from lms.core.errors import DomainError
+from lms.core.permissions import organization_role_required
+from lms.courses import bp, services
+from lms.courses.forms import COHORT_MODE_LABELS, CohortForm, EnrolmentDecisionForm
+from lms.courses.models import Cohort, Course, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
+from lms.extensions import db
+
+COURSE_STATUS_LABELS = {
+    CourseStatus.DRAFT: _l("Draft"),
+    CourseStatus.PUBLISHED: _l("Published"),
+    CourseStatus.ARCHIVED: _l("Archived"),
+}
+
+ENROLMENT_STATUS_LABELS = {
+    EnrolmentStatus.PENDING: _l("Waiting for approval"),
+    EnrolmentStatus.WAITLISTED: _l("On the waiting list"),
+    EnrolmentStatus.ACTIVE: _l("Active"),
+    EnrolmentStatus.DECLINED: _l("Declined"),
+    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
+}
+"""Also the order of the groups on the cohort page: requests that need a decision first."""
+
+DECIDABLE = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
+
+
+# --- reads scoped to the organization in the URL (404 for anything belonging elsewhere) --------------------------
+
+
+def _course_in(organization_id: int, code: str) -> Course:
+    course = services.course_by_code(code)
+    if course is None or course.organization_id != organization_id:
+        abort(404)
+    return course
+
+
+def _cohort_in(organization_id: int, cohort_id: int) -> Cohort:
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if cohort.organization_id != organization_id:
+        abort(404)
+    return cohort
+
+
+def _organization_courses(organization_id: int) -> list[Course]:
+    return list(
+        db.session.execute(
+            select(Course)
+            .where(Course.organization_id == organization_id)
+            .options(selectinload(Course.versions).selectinload(CourseVersion.subjects))
+            .order_by(Course.code)
+        ).scalars()
+    )
+
+
+def _cohorts_by_course(courses: list[Course]) -> dict[int, list[Cohort]]:
+    by_course: dict[int, list[Cohort]] = {course.id: [] for course in courses}
+    if by_course:
+        cohorts = db.session.execute(
+            select(Cohort)
+            .join(CourseVersion, Cohort.version_id == CourseVersion.id)
+            .where(CourseVersion.course_id.in_(by_course))
+            .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+        ).scalars()
+        for cohort in cohorts:
+            by_course[cohort.version.course_id].append(cohort)
+    return by_course
+
+
+def _facilitators_of(organization_id: int) -> list[User]:
+    return list(
+        db.session.execute(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organization_id == organization_id, Membership.role == Role.FACILITATOR)
+            .order_by(User.full_name, User.id)
+        ).scalars()
+    )
+
+
+def _admin_zone() -> tuple[ZoneInfo, str]:
+    """The admin's zone and its short name (WIB/WITA/WIT), in which the enrolment window is typed."""
+    name = str(current_user.timezone or TimeZone.WIB.value)
+    labels = {zone.value: zone.label for zone in TimeZone}
+    return ZoneInfo(name), labels.get(name, name)
+
+
+# --- pages -----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/organizations/<int:organization_id>/courses")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_courses(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    courses = _organization_courses(organization.id)
+    cohorts = _cohorts_by_course(courses)
+    seats = {cohort.id: services.seats_taken(cohort) for group in cohorts.values() for cohort in group}
+    return render_template(
+        "courses/admin/courses.html",
+        organization=organization,
+        courses=courses,
+        cohorts=cohorts,
+        seats=seats,
+        skp_of=services.skp_of,
+        mode_labels=COHORT_MODE_LABELS,
+        status_labels=COURSE_STATUS_LABELS,
+    )
+
+
+@bp.post("/organizations/<int:organization_id>/courses/<code>/publish")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_publish(organization_id: int, code: str):
+    course = _course_in(organization_id, code)
+    version = course.draft_version
+    if version is None:
+        flash(_("%(code)s has no draft version to publish.", code=course.code), "error")
+        return redirect(url_for("courses.admin_courses", organization_id=organization_id))
+    try:
+        services.publish_version(current_user, version)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Version %(number)d of %(code)s is published.", number=version.number, code=course.code), "success")
+    return redirect(url_for("courses.admin_courses", organization_id=organization_id))
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/cohorts/new", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_new_cohort(organization_id: int, code: str):
+    organization = db.get_or_404(Organization, organization_id)
+    course = _course_in(organization.id, code)
+    # Without a published version the service refuses with its own message; the page warns before that.
+    version = course.published_version or course.latest_version
+    if version is None:
+        abort(404)
+    facilitators = _facilitators_of(organization.id)
+    zone, zone_label = _admin_zone()
+    form = CohortForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
+    if form.validate_on_submit():
+        try:
+            cohort = services.create_cohort(
+                current_user,
+                version,
+                name=form.name.data,
+                mode=form.mode.data,
+                place=form.place.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                enrol_opens_at=form.utc(form.enrol_opens_at.data),
+                enrol_closes_at=form.utc(form.enrol_closes_at.data),
+                capacity=form.capacity.data,
+                needs_approval=form.needs_approval.data,
+                facilitators=[user for user in facilitators if user.id in (form.facilitators.data or [])],
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Cohort %(name)s created.", name=cohort.name), "success")
+            return redirect(url_for("courses.admin_cohort", organization_id=organization.id, cohort_id=cohort.id))
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template(
+            "courses/admin/cohort_form.html",
+            organization=organization,
+            course=course,
+            version=version,
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_cohort(organization_id: int, cohort_id: int):
+    cohort = _cohort_in(organization_id, cohort_id)
+    return _cohort_page(cohort)
+
+
+@bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/decide")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_decide_enrolment(organization_id: int, cohort_id: int, enrolment_id: int):
+    cohort = _cohort_in(organization_id, cohort_id)
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if enrolment.cohort_id != cohort.id:
+        abort(404)
+    form = EnrolmentDecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose to approve or decline, with a reason of at most 500 characters."), "error")
+        return _cohort_page(cohort, failed=(enrolment.id, form), status=422)
+    approve = form.decision.data == "approve"
+    try:
+        services.decide_enrolment(current_user, enrolment, approve=approve, reason=form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        # Shown again with what was typed, so a reason is not lost.
+        return _cohort_page(cohort, failed=(enrolment.id, form), status=error.status_code)
+    db.session.commit()
+    name = enrolment.user.full_name
+    if approve:
+        flash(_("%(name)s is enrolled.", name=name), "success")
+    else:
+        flash(_("The request of %(name)s is declined.", name=name), "success")
+    return redirect(url_for("courses.admin_cohort", organization_id=organization_id, cohort_id=cohort.id))
+
+
+@bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/roster.csv")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_roster(organization_id: int, cohort_id: int):
+    cohort = _cohort_in(organization_id, cohort_id)
+    rows = services.roster_rows(current_user, cohort)
+    db.session.commit()  # the export is audited
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows([[_spreadsheet_safe(cell) for cell in row] for row in rows])
+    # The byte-order mark makes Excel read the file as UTF-8 (names with accents, e.g. "Ni Luh Putu Ayu").
+    body = "\ufeff" + buffer.getvalue()
+    filename = f"roster-{cohort.version.course.code}-{cohort.id}.csv"
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store",  # it carries full NIKs
+        },
+    )
+
+
+def _spreadsheet_safe(cell: str) -> str:
+    """Neutralize a typed value that a spreadsheet would run as a formula (CSV injection): "=HYPERLINK(...)"."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def _cohort_page(
+    cohort: Cohort, *, failed: tuple[int, EnrolmentDecisionForm] | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The cohort page; after a refused decision, `failed` keeps the form that was sent, beside its request."""
+    groups = {status_: [] for status_ in ENROLMENT_STATUS_LABELS}
+    for enrolment in cohort.enrolments:
+        groups.setdefault(EnrolmentStatus(enrolment.status), []).append(enrolment)
+    failed_id, failed_form = failed if failed else (None, None)
+    forms = {
+        e.id: failed_form if e.id == failed_id else EnrolmentDecisionForm(formdata=None)
+        for status_ in DECIDABLE
+        for e in groups[status_]
+    }
+    return (
+        render_template(
+            "courses/admin/cohort.html",
+            organization=cohort.version.course.organization,
+            cohort=cohort,
+            course=cohort.version.course,
+            seats=services.seats_taken(cohort),
+            groups=[(status_, ENROLMENT_STATUS_LABELS[status_], enrolments) for status_, enrolments in groups.items()],
+            decidable=DECIDABLE,
+            decision_forms=forms,
+            mode_labels=COHORT_MODE_LABELS,
+        ),
+        status,
+    )

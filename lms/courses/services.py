@@ -265,6 +265,13 @@ def create_cohort(
         raise InvalidCohort(_l("Enrolment cannot close before it opens."))
     if capacity is not None and capacity < 1:
         raise InvalidCohort(_l("Capacity must be at least 1, or empty for no limit."))
+    if not name.strip():
+        raise InvalidCohort(_l("Give the cohort a name."))
+    if mode not in {m.value for m in CohortMode}:
+        raise InvalidCohort(_l("Choose online, in person or blended."))
+    for facilitator in facilitators or []:
+        if Role.FACILITATOR not in facilitator.roles_in(organization_id):
+            raise InvalidCohort(_l("%(name)s is not a facilitator of this organization.", name=facilitator.full_name))
     cohort = Cohort(
         version=version,
         name=name.strip(),
@@ -295,6 +302,11 @@ def upcoming_cohorts(course: Course, today: date) -> list[Cohort]:
     )
 
 
+def _lock_cohort(cohort: Cohort) -> None:
+    """Serialize seat counting per cohort on PostgreSQL (a no-op on SQLite, whose writes are serialized)."""
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+
+
 def seats_taken(cohort: Cohort) -> int:
     return db.session.execute(
         select(func.count(Enrolment.id)).where(
@@ -311,6 +323,7 @@ def enrol(user: User, cohort: Cohort, now: datetime) -> Enrolment:
     ).scalar_one_or_none()
     if enrolment is not None and enrolment.status not in (EnrolmentStatus.WITHDRAWN, EnrolmentStatus.DECLINED):
         return enrolment
+    _lock_cohort(cohort)
     status = enrolment_status_for(
         now=now,
         opens_at=cohort.enrol_opens_at,
@@ -336,6 +349,7 @@ def decide_enrolment(actor: User, enrolment: Enrolment, *, approve: bool, reason
     if enrolment.status not in (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED):
         raise Conflict(_l("This request has already been decided."))
     if approve:
+        _lock_cohort(enrolment.cohort)
         capacity = enrolment.cohort.capacity
         taken = seats_taken(enrolment.cohort) - (1 if enrolment.status == EnrolmentStatus.PENDING else 0)
         if capacity is not None and taken >= capacity:
@@ -344,8 +358,11 @@ def decide_enrolment(actor: User, enrolment: Enrolment, *, approve: bool, reason
     else:
         if not reason.strip():
             raise InvalidInput(_l("Give a reason for declining; the learner sees it."))
+        held_seat = enrolment.status == EnrolmentStatus.PENDING
         enrolment.status = EnrolmentStatus.DECLINED
         enrolment.decline_reason = reason.strip()
+        if held_seat:
+            _promote_from_waiting_list(enrolment.cohort)
     enrolment.decided_at = utcnow()
     record_audit(
         actor,
@@ -364,17 +381,22 @@ def withdraw(user: User, enrolment: Enrolment) -> Enrolment:
         raise NotFound()
     was_holding_seat = enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING)
     enrolment.status = EnrolmentStatus.WITHDRAWN
-    db.session.flush()
     if was_holding_seat:
-        waiting = db.session.execute(
-            select(Enrolment)
-            .where(Enrolment.cohort_id == enrolment.cohort_id, Enrolment.status == EnrolmentStatus.WAITLISTED)
-            .order_by(Enrolment.created_at, Enrolment.id)
-            .limit(1)
-        ).scalar_one_or_none()
-        if waiting is not None:
-            waiting.status = EnrolmentStatus.PENDING if enrolment.cohort.needs_approval else EnrolmentStatus.ACTIVE
+        _promote_from_waiting_list(enrolment.cohort)
     return enrolment
+
+
+def _promote_from_waiting_list(cohort: Cohort) -> None:
+    """A seat came free: the first on the waiting list moves up (to pending where approval is needed)."""
+    db.session.flush()
+    waiting = db.session.execute(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .order_by(Enrolment.created_at, Enrolment.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if waiting is not None:
+        waiting.status = EnrolmentStatus.PENDING if cohort.needs_approval else EnrolmentStatus.ACTIVE
 
 
 def lesson_ids_in_order(version: CourseVersion) -> list[int]:

@@ -167,3 +167,29 @@ def test_study_api(client, setup):
     assert (
         db.session.execute(select(db.func.count()).select_from(db.metadata.tables["lesson_completions"])).scalar() == 1
     )
+
+
+def test_declining_a_pending_request_moves_the_waiting_list_up(setup):
+    admin, version = setup
+    cohort = cohort_for(admin, version, needs_approval=True, capacity=1)
+    first = services.enrol(make_user("a@example.test"), cohort, utcnow())
+    waiting = services.enrol(make_user("b@example.test"), cohort, utcnow())
+    services.decide_enrolment(admin, first, approve=False, reason="Bukan sasaran pelatihan")
+    db.session.commit()
+    assert waiting.status == EnrolmentStatus.PENDING
+
+
+def test_cohort_refuses_unknown_mode_blank_name_and_outside_facilitators(setup):
+    admin, version = setup
+    today = date.today()
+    outsider = make_user("x@example.test", role=Role.FACILITATOR, organization=make_organization("ibi"))
+    bad = [
+        {"name": "A1", "mode": "teleport"},
+        {"name": "   ", "mode": "daring"},
+        {"name": "A1", "mode": "daring", "facilitators": [outsider]},
+    ]
+    for fields in bad:
+        with pytest.raises(InvalidInput):
+            services.create_cohort(
+                admin, version, place=None, starts_on=today, ends_on=today + timedelta(days=1), **fields
+            )
