@@ -69,11 +69,7 @@ class SubjectSpec:
 
     @property
     def minutes(self) -> int:
-        return (
-            self.jpl_t * MINUTES_PER_JPL_TEORI
-            + self.jpl_p * MINUTES_PER_JPL_PENUGASAN
-            + self.jpl_pl * MINUTES_PER_JPL_PRAKTIK
-        )
+        return jpl_minutes(self.jpl_t, self.jpl_p, self.jpl_pl)
 
 
 @dataclass(frozen=True)
@@ -117,6 +113,11 @@ class CourseSpec:
         """A digest of the whole content: equal fingerprints mean nothing changed."""
         data = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
+
+
+def jpl_minutes(teori: int, penugasan: int, praktik: int) -> int:
+    """Contact minutes of a JPL split: 45 per JPL of T or P, 60 per JPL of PL."""
+    return teori * MINUTES_PER_JPL_TEORI + penugasan * MINUTES_PER_JPL_PENUGASAN + praktik * MINUTES_PER_JPL_PRAKTIK
 
 
 def skp_for(core_jpl: int, explicit: Decimal | None, rate_per_jpl: Decimal) -> Decimal:

@@ -13,12 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import Organization, User
 from lms.core.errors import Conflict
 from lms.core.models import TimestampMixin, UTCDateTime, utcnow
-from lms.courses.curriculum import (
-    MINUTES_PER_JPL_PENUGASAN,
-    MINUTES_PER_JPL_PRAKTIK,
-    MINUTES_PER_JPL_TEORI,
-    SubjectType,
-)
+from lms.courses.curriculum import SubjectType, jpl_minutes
 from lms.extensions import db
 
 
@@ -147,11 +142,7 @@ class Subject(db.Model):
 
     @property
     def minutes(self) -> int:
-        return (
-            self.jpl_t * MINUTES_PER_JPL_TEORI
-            + self.jpl_p * MINUTES_PER_JPL_PENUGASAN
-            + self.jpl_pl * MINUTES_PER_JPL_PRAKTIK
-        )
+        return jpl_minutes(self.jpl_t, self.jpl_p, self.jpl_pl)
 
 
 class Lesson(db.Model):
