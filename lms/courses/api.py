@@ -21,6 +21,7 @@ class CatalogQuerySchema(Schema):
     profession = fields.String(load_default="")
     organization = fields.String(load_default="", metadata={"description": "organization short name, e.g. ppni"})
     kind = fields.String(load_default="")
+    mode = fields.String(load_default="", metadata={"description": "daring (online) or luring (in person)"})
 
 
 class LessonOutlineSchema(Schema):

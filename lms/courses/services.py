@@ -188,8 +188,14 @@ def spec_from_version(version: CourseVersion) -> CourseSpec:
     )
 
 
-def catalog(*, search: str = "", profession: str = "", organization: str = "", kind: str = "") -> list[CourseVersion]:
-    """The newest published version of every course, filtered; the public catalog."""
+def catalog(
+    *, search: str = "", profession: str = "", organization: str = "", kind: str = "", mode: str = ""
+) -> list[CourseVersion]:
+    """The newest published version of every course, filtered; the public catalog.
+
+    `mode` "daring" (online) or "luring" (in person) keeps courses with an upcoming cohort run that way
+    (a blended cohort counts as both).
+    """
     newest = (
         select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
         .where(CourseVersion.status == CourseStatus.PUBLISHED)
@@ -217,6 +223,13 @@ def catalog(*, search: str = "", profession: str = "", organization: str = "", k
         stmt = stmt.where(Organization.slug == organization)
     if kind:
         stmt = stmt.where(CourseVersion.kind == kind)
+    if mode in (CohortMode.DARING, CohortMode.LURING):
+        upcoming = (
+            select(CourseVersion.course_id)
+            .join(Cohort, Cohort.version_id == CourseVersion.id)
+            .where(Cohort.mode.in_([mode, CohortMode.BLENDED]), Cohort.ends_on >= date.today())
+        )
+        stmt = stmt.where(CourseVersion.course_id.in_(upcoming))
     versions = list(db.session.execute(stmt).scalars())
     if profession:
         # Target professions are a short JSON list; filtering here keeps the query portable across databases.

@@ -23,7 +23,9 @@ from lms.extensions import db
 
 @bp.route("/courses")
 def catalog():
-    filters = {key: request.args.get(key, "").strip() for key in ("search", "profession", "organization", "kind")}
+    filters = {
+        key: request.args.get(key, "").strip() for key in ("search", "profession", "organization", "kind", "mode")
+    }
     versions = services.catalog(**filters)
     organizations = db.session.execute(select(Organization).order_by(Organization.name)).scalars().all()
     return render_template(

@@ -126,3 +126,33 @@ def test_courses_api(client, orgs):
     assert [s["jpl_t"] for s in detail["subjects"]] == [2, 3]
     assert detail["subjects"][1]["lessons"][1]["title"] == "Langkah dua"
     assert client.get("/api/v1/courses/NOPE").get_json()["error"]["code"] == "not_found"
+
+
+def test_catalog_filters_online_or_in_person_by_upcoming_cohorts(client, orgs):
+    from datetime import date, timedelta
+
+    from lms.courses.services import create_cohort
+
+    ppni, _ibi = orgs
+    admin = make_user("admin@example.test", role=Role.ORG_ADMIN, organization=ppni)
+    online = import_course(make_course_spec("ONLINE-1"), publish=True).version
+    offline = import_course(make_course_spec("OFFLINE-1"), publish=True).version
+    blended = import_course(make_course_spec("BLEND-1"), publish=True).version
+    import_course(make_course_spec("NO-COHORT"), publish=True)
+    today = date.today()
+    for version, mode, ends in ((online, "daring", 5), (offline, "luring", 5), (blended, "blended", 5)):
+        create_cohort(admin, version, name="A", mode=mode, place=None, starts_on=today, ends_on=today + timedelta(ends))
+    past = import_course(make_course_spec("PAST-1"), publish=True).version
+    create_cohort(
+        admin, past, name="Old", mode="daring", place=None, starts_on=today - timedelta(9), ends_on=today - timedelta(1)
+    )
+    db.session.commit()
+    codes = lambda versions: sorted(v.course.code for v in versions)  # noqa: E731
+    assert codes(catalog(mode="daring")) == ["BLEND-1", "ONLINE-1"]
+    assert codes(catalog(mode="luring")) == ["BLEND-1", "OFFLINE-1"]
+    assert len(catalog()) == 5
+    assert [c["code"] for c in client.get("/api/v1/courses?mode=luring").get_json()] == [
+        "BLEND-1",
+        "OFFLINE-1",
+    ] or sorted(c["code"] for c in client.get("/api/v1/courses?mode=luring").get_json()) == ["BLEND-1", "OFFLINE-1"]
+    assert "OFFLINE-1" not in client.get("/courses?mode=daring").get_data(as_text=True)
