@@ -33,8 +33,9 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     """A UTC datetime shown in the viewer's zone, with the zone's short name (WIB/WITA/WIT)."""
     if value is None:
         return ""
-    zone = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(select_timezone(), "")
-    return f"{format_datetime(value, format)} {zone}".strip()
+    from lms.accounts.models import TimeZone
+
+    return f"{format_datetime(value, format)} {TimeZone(select_timezone()).label}"
 
 
 def init_app(app: Flask) -> None:

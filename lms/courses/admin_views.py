@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.accounts.models import Membership, Organization, Role, TimeZone, User
+from lms.accounts.models import Membership, Organization, Role, User
 from lms.core.errors import DomainError
 from lms.core.permissions import organization_role_required
 from lms.courses import bp, services
@@ -94,9 +94,7 @@ def _facilitators_of(organization_id: int) -> list[User]:
 
 def _admin_zone() -> tuple[ZoneInfo, str]:
     """The admin's zone and its short name (WIB/WITA/WIT), in which the enrolment window is typed."""
-    name = str(current_user.timezone or TimeZone.WIB.value)
-    labels = {zone.value: zone.label for zone in TimeZone}
-    return ZoneInfo(name), labels.get(name, name)
+    return ZoneInfo(str(current_user.timezone)), current_user.timezone_label
 
 
 # --- pages -----------------------------------------------------------------------------------------------------
