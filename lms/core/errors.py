@@ -117,14 +117,11 @@ def error_page(status: int, message=None):
 def handle_http_exception(error: HTTPException):
     status = error.code or 500
     if wants_json():
-        message = ERROR_EXPLANATIONS.get(status) or error.description
-        details = None
-        messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
-        if messages:
-            details = messages
-            message = _l("Some fields are not valid.")
-            return json_error(422, message, "invalid_input", details)
-        return json_error(status, message)
+        # flask-smorest puts request-validation errors in `error.data["messages"]`.
+        field_errors = (getattr(error, "data", None) or {}).get("messages")
+        if field_errors:
+            return json_error(422, _l("Some fields are not valid."), "invalid_input", field_errors)
+        return json_error(status, ERROR_EXPLANATIONS.get(status) or error.description)
     response = error_page(status)
     if status == 429:
         retry = getattr(error, "retry_after", None)

@@ -106,7 +106,7 @@ def admin_courses(organization_id: int):
     organization = db.get_or_404(Organization, organization_id)
     courses = _organization_courses(organization.id)
     cohorts = _cohorts_by_course(courses)
-    seats = {cohort.id: services.seats_taken(cohort) for group in cohorts.values() for cohort in group}
+    seats = services.seats_taken_in([cohort for group in cohorts.values() for cohort in group])
     return render_template(
         "courses/admin/courses.html",
         organization=organization,

@@ -320,13 +320,24 @@ def _lock_cohort(cohort: Cohort) -> None:
     db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
 
 
-def seats_taken(cohort: Cohort) -> int:
-    return db.session.execute(
-        select(func.count(Enrolment.id)).where(
-            Enrolment.cohort_id == cohort.id,
-            Enrolment.status.in_([EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING]),
+def seats_taken_in(cohorts: list[Cohort]) -> dict[int, int]:
+    """Seats held (active or pending) per cohort id, in one query for a list page."""
+    counts = dict.fromkeys((c.id for c in cohorts), 0)
+    if counts:
+        rows = db.session.execute(
+            select(Enrolment.cohort_id, func.count(Enrolment.id))
+            .where(
+                Enrolment.cohort_id.in_(counts),
+                Enrolment.status.in_([EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING]),
+            )
+            .group_by(Enrolment.cohort_id)
         )
-    ).scalar_one()
+        counts.update({cohort_id: count for cohort_id, count in rows})
+    return counts
+
+
+def seats_taken(cohort: Cohort) -> int:
+    return seats_taken_in([cohort])[cohort.id]
 
 
 def enrol(user: User, cohort: Cohort, now: datetime) -> Enrolment:

@@ -50,7 +50,7 @@ def course(code: str):
         skp=services.skp_of(version),
         cohorts=cohorts,
         my_enrolments=mine,
-        seats_taken=services.seats_taken,
+        seats=services.seats_taken_in(cohorts),
     )
 
 
