@@ -84,13 +84,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts, courses
+    from lms import accounts, attendance, certificates, courses, quizzes
     from lms.api import register_api
     from lms.core import views as core_views
 
     app.register_blueprint(core_views.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(courses.bp)
+    for feature in (accounts, courses, quizzes, attendance, certificates):
+        app.register_blueprint(feature.bp)
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
+    from lms.attendance import models as attendance_models  # noqa: F401
+    from lms.certificates import models as certificates_models  # noqa: F401
     from lms.core import audit  # noqa: F401
+    from lms.quizzes import models as quizzes_models  # noqa: F401

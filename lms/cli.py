@@ -67,14 +67,21 @@ def _safe_url(app: Flask) -> str:
 def demo_command() -> None:
     """Create the demo organizations and users (safe to run again)."""
     from lms.accounts.demo import DEMO_PASSWORD, load_demo_accounts
+    from lms.attendance.demo import load_demo as load_demo_attendance
+    from lms.certificates.demo import load_demo as load_demo_certificates
     from lms.courses.demo import load_demo_courses
     from lms.extensions import db
+    from lms.quizzes.demo import load_demo as load_demo_quizzes
 
     users = load_demo_accounts()
     courses = load_demo_courses()
+    # In this order: certificates need the quizzes' and attendance's demo records of the same learner.
+    lines = [line for load in (load_demo_quizzes, load_demo_attendance, load_demo_certificates) for line in load()]
     db.session.commit()
     click.echo(f"Demo data ready on {_safe_url(current_app)}.")
     click.echo("Courses: " + ", ".join(f"{r.course.code} v{r.version.number}" for r in courses))
+    for line in lines:
+        click.echo(line)
     click.echo(f"Logins (password: {DEMO_PASSWORD}):")
     for user, description in users:
         click.echo(f"  {user.email:<28} {description}")
@@ -102,8 +109,11 @@ def create_admin_command(email: str, full_name: str, password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from lms.attendance.cli import attendance_group
+    from lms.certificates.cli import certificates_group, keys_group
     from lms.courses.cli import courses_group
+    from lms.quizzes.cli import questions_group
 
     app.cli.add_command(demo_command)
-    app.cli.add_command(users_group)
-    app.cli.add_command(courses_group)
+    for group in (users_group, courses_group, questions_group, attendance_group, certificates_group, keys_group):
+        app.cli.add_command(group)

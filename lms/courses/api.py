@@ -11,6 +11,7 @@ from lms.core.errors import NotFound
 from lms.core.models import utcnow
 from lms.courses import services
 from lms.courses.models import Cohort
+from lms.courses.requirements import requirements_for
 from lms.extensions import db
 
 blp = Blueprint("courses_api", __name__, description="The public course catalog")
@@ -90,6 +91,14 @@ class ProgressSchema(Schema):
     next_lesson_id = fields.Integer(allow_none=True)
 
 
+class RequirementSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    met = fields.Boolean(allow_none=True, metadata={"description": "null: information only"})
+    detail = fields.String()
+    url = fields.String(allow_none=True)
+
+
 class EnrolmentSchema(Schema):
     id = fields.Integer()
     status = fields.String()
@@ -108,6 +117,7 @@ class EnrolmentSchema(Schema):
     completed_lesson_ids = fields.Function(lambda e: sorted(e.completed_lesson_ids))
     resume_lesson_id = fields.Function(lambda e: services.resume_lesson_id(e))
     missing = fields.Function(lambda e: services.missing_for_certificate(e))
+    requirements = fields.Function(lambda e: RequirementSchema(many=True).dump(requirements_for(e)))
 
 
 @blp.post("/cohorts/<int:cohort_id>/enrol")

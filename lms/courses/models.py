@@ -80,6 +80,14 @@ class CourseVersion(TimestampMixin, db.Model):
     validity_months: Mapped[int] = mapped_column(default=36)
     competencies: Mapped[list[dict]] = mapped_column(JSON, default=list)
     sequential: Mapped[bool] = mapped_column(default=False)
+    # Certificate rules, each switchable per course: what eligibility checks, and who issues.
+    require_lessons: Mapped[bool] = mapped_column(default=True)
+    require_post_test: Mapped[bool] = mapped_column(default=True)
+    """Checked only when the course has a post-test."""
+    require_attendance: Mapped[bool] = mapped_column(default=True)
+    """Checked only when the cohort has sessions."""
+    certificate_needs_approval: Mapped[bool] = mapped_column(default=False)
+    """False: issued automatically once eligible; True: after the organization approves."""
     questions: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     fingerprint: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

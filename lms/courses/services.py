@@ -39,6 +39,7 @@ from lms.courses.models import (
     LessonCompletion,
     Subject,
 )
+from lms.courses.requirements import Requirement, register_requirement_provider, requirements_for, unmet
 from lms.extensions import db
 
 
@@ -431,15 +432,37 @@ def progress(enrolment: Enrolment) -> Progress:
     return progress_of(lesson_ids_in_order(enrolment.cohort.version), enrolment.completed_lesson_ids)
 
 
-def missing_for_certificate(enrolment: Enrolment) -> list[str]:
-    """What the learner still lacks; the quizzes, attendance and certificates features add their own rules."""
-    missing = []
+def enrolment_and_lesson_requirements(enrolment: Enrolment) -> list[Requirement]:
+    """The courses feature's own rules: an active enrolment, and every lesson complete (when the course asks it)."""
+    requirements = []
     if enrolment.status != EnrolmentStatus.ACTIVE:
-        missing.append(str(_l("An active enrolment (now: %(status)s).", status=enrolment.status)))
-    done = progress(enrolment)
-    if not done.complete:
-        missing.append(str(_l("Lessons completed: %(done)d of %(total)d.", done=done.done, total=done.total)))
-    return missing
+        requirements.append(
+            Requirement(
+                "enrolment",
+                str(_l("Enrolment")),
+                False,
+                str(_l("An active enrolment (now: %(status)s).", status=enrolment.status)),
+            )
+        )
+    if enrolment.cohort.version.require_lessons:
+        done = progress(enrolment)
+        requirements.append(
+            Requirement(
+                "lessons",
+                str(_l("Lessons")),
+                done.complete,
+                str(_l("Lessons completed: %(done)d of %(total)d.", done=done.done, total=done.total)),
+            )
+        )
+    return requirements
+
+
+register_requirement_provider(enrolment_and_lesson_requirements, order=0)
+
+
+def missing_for_certificate(enrolment: Enrolment) -> list[str]:
+    """What the learner still lacks, from every feature's requirements (see lms.courses.requirements)."""
+    return [requirement.detail for requirement in unmet(requirements_for(enrolment))]
 
 
 def user_enrolments(user: User) -> list[Enrolment]:

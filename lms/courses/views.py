@@ -18,6 +18,7 @@ from lms.courses.curriculum import CourseKind
 from lms.courses.enrolment import is_unlocked
 from lms.courses.models import Cohort, EnrolmentStatus
 from lms.courses.rendering import render_markdown
+from lms.courses.requirements import requirements_for
 from lms.extensions import db
 
 
@@ -112,7 +113,7 @@ def enrolment(enrolment_id: int):
         enrolment=enrolment,
         version=version,
         progress=services.progress(enrolment),
-        missing=services.missing_for_certificate(enrolment),
+        requirements=requirements_for(enrolment),
         completed=completed,
         unlocked={lid for lid in order if is_unlocked(lid, order, completed, version.sequential)},
         resume_id=services.resume_lesson_id(enrolment),

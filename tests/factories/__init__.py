@@ -1,4 +1,5 @@
-"""Test data builders: make_user(), make_organization(), with sensible defaults."""
+"""Test data builders: make_user(), make_organization(), make_course_spec(); each feature adds a module here
+(tests/factories/quizzes.py, attendance.py, certificates.py) with its own builders."""
 
 from __future__ import annotations
 

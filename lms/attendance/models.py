@@ -1,0 +1,3 @@
+"""Tables of the attendance feature."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the certificates feature."""
+
+from __future__ import annotations

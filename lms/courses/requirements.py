@@ -1,0 +1,51 @@
+"""What a learner must do to earn a course's certificate: a registry of requirement providers, one per feature.
+
+Each feature (lessons here, the post-test in quizzes, attendance in attendance) registers a function that looks at
+one enrolment and returns its requirements. The enrolment page, `GET /api/v1/enrolments/{id}` and certificate
+eligibility all read the same list, so what a learner is told is missing is exactly what eligibility checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lms.courses.models import Enrolment
+
+
+@dataclass(frozen=True)
+class Requirement:
+    key: str
+    """Stable name: "enrolment", "lessons", "post_test", "attendance"."""
+    label: str
+    """Short translated name shown to the learner, e.g. "Post-test"."""
+    met: bool | None
+    """True or False for a rule the certificate checks; None for information only (e.g. the pre-test score)."""
+    detail: str
+    """Translated state, e.g. "Lessons completed: 3 of 5." or "Score 80 (pass mark 70)."."""
+    url: str | None = None
+    """Where the learner acts on it (take the test, open the lesson), when there is such a place."""
+
+
+RequirementProvider = Callable[["Enrolment"], list[Requirement]]
+
+_PROVIDERS: list[tuple[int, RequirementProvider]] = []
+
+
+def register_requirement_provider(provider: RequirementProvider, *, order: int) -> RequirementProvider:
+    """Add a provider (idempotent); `order` places its requirements in the list (enrolment 0, lessons 10, ...)."""
+    if all(existing is not provider for _, existing in _PROVIDERS):
+        _PROVIDERS.append((order, provider))
+        _PROVIDERS.sort(key=lambda pair: pair[0])
+    return provider
+
+
+def requirements_for(enrolment: Enrolment) -> list[Requirement]:
+    return [requirement for _, provider in _PROVIDERS for requirement in provider(enrolment)]
+
+
+def unmet(requirements: list[Requirement]) -> list[Requirement]:
+    """The rules still open; eligibility for a certificate means this list is empty."""
+    return [requirement for requirement in requirements if requirement.met is False]

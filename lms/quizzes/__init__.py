@@ -1,0 +1,7 @@
+"""Quizzes: question bank and types, pre-test, subject quiz, post-test, attempts, grading, GIFT/Aiken, reports."""
+
+from flask import Blueprint
+
+bp = Blueprint("quizzes", __name__)
+
+from lms.quizzes import views  # noqa: E402,F401

@@ -1,0 +1,3 @@
+"""Tables of the quizzes feature."""
+
+from __future__ import annotations
