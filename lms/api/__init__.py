@@ -54,10 +54,12 @@ def register_api(app: Flask) -> None:
     from lms.accounts.api import blp as accounts_blp
     from lms.attendance.api import blp as attendance_blp
     from lms.certificates.api import blp as certificates_blp
+    from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.api import blp as courses_blp
     from lms.quizzes.api import blp as quizzes_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (accounts_blp, courses_blp, quizzes_blp, attendance_blp, certificates_blp):
+    blueprints = (accounts_blp, courses_blp, quizzes_blp, attendance_blp, certificates_blp, verify_blp)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)

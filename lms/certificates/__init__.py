@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("certificates", __name__)
 
-from lms.certificates import views  # noqa: E402,F401
+from lms.certificates import verify_views, views  # noqa: E402,F401

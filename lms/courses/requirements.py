@@ -49,3 +49,22 @@ def requirements_for(enrolment: Enrolment) -> list[Requirement]:
 def unmet(requirements: list[Requirement]) -> list[Requirement]:
     """The rules still open; eligibility for a certificate means this list is empty."""
     return [requirement for requirement in requirements if requirement.met is False]
+
+
+ProgressListener = Callable[["Enrolment"], None]
+
+_LISTENERS: list[ProgressListener] = []
+
+
+def register_progress_listener(listener: ProgressListener) -> ProgressListener:
+    """Be told when an enrolment may have met a requirement (e.g. to issue its certificate); idempotent."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
+
+
+def progress_changed(enrolment: Enrolment) -> None:
+    """Call after a change that can meet a requirement (lesson done, quiz graded, attendance marked), in the same
+    transaction: listeners only flush, the caller's view commits."""
+    for listener in _LISTENERS:
+        listener(enrolment)

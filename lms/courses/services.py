@@ -39,7 +39,13 @@ from lms.courses.models import (
     LessonCompletion,
     Subject,
 )
-from lms.courses.requirements import Requirement, register_requirement_provider, requirements_for, unmet
+from lms.courses.requirements import (
+    Requirement,
+    progress_changed,
+    register_requirement_provider,
+    requirements_for,
+    unmet,
+)
 from lms.extensions import db
 
 
@@ -510,6 +516,8 @@ def complete_lesson(user: User, lesson_id: int) -> tuple[Enrolment, Lesson]:
     enrolment, lesson = study_lesson(user, lesson_id)
     if lesson.id not in enrolment.completed_lesson_ids:
         enrolment.completions.append(LessonCompletion(lesson_id=lesson.id))
+        db.session.flush()
+        progress_changed(enrolment)
     db.session.flush()
     return enrolment, lesson
 
