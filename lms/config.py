@@ -57,3 +57,10 @@ class DefaultConfig:
     SKP_PER_CORE_JPL = "1"
     # Folder of the shipped curricula that `lms demo` imports and publishes.
     COURSES_DIR = ""
+
+    # Uploaded and generated files (lms.core.storage): a backend of STORAGE_BACKENDS; the local one keeps files
+    # under UPLOADS_DIR (empty means <instance>/uploads).
+    STORAGE_BACKEND = "local"
+    UPLOADS_DIR = ""
+    # Largest lesson attachment accepted, in bytes (keep it below MAX_CONTENT_LENGTH).
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024

@@ -1,0 +1,135 @@
+"""Storage of uploaded and generated files behind one small interface, with the backend chosen by configuration.
+
+Files are addressed by opaque keys such as `attachments/3f2a….pdf`: a folder, a random name and a suffix. The name a
+user gave a file is never used on disk (it lives in the database, for display only), and a key is checked before it
+touches the file system, so `../` or an absolute path can never reach outside the storage root.
+
+Configuration: `STORAGE_BACKEND` names an entry of `STORAGE_BACKENDS` ("local" by default); the local backend keeps
+files under `UPLOADS_DIR` (empty means `<instance>/uploads`). Another backend (S3, …) is a class with the same methods
+and a `from_app(app)` constructor, registered in `STORAGE_BACKENDS`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, current_app
+
+_FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}(?:/[a-z0-9][a-z0-9_-]{0,39}){0,3}$")
+_SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
+_NAME = re.compile(r"^[0-9a-f]{32}(?:\.[a-z0-9]{1,10})?$")
+
+
+class InvalidStorageKey(ValueError):
+    """A key that storage did not hand out (wrong shape, or an attempt to climb out of the storage root)."""
+
+
+class StoredFileMissing(LookupError):
+    """No file is stored under this key."""
+
+
+class Storage(Protocol):
+    def save(self, data: bytes, *, folder: str, suffix: str) -> str: ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+def normalize_suffix(suffix: str) -> str:
+    """`"PDF"`, `"pdf"` and `".pdf"` all become `".pdf"`; an empty suffix stays empty."""
+    if not suffix:
+        return ""
+    suffix = suffix.lower()
+    if not suffix.startswith("."):
+        suffix = "." + suffix
+    if not _SUFFIX.match(suffix):
+        raise InvalidStorageKey(f"invalid suffix {suffix!r}")
+    return suffix
+
+
+def new_key(folder: str, suffix: str) -> str:
+    """A fresh random key in `folder` (128 random bits, so keys cannot be guessed or collide)."""
+    if not _FOLDER.match(folder):
+        raise InvalidStorageKey(f"invalid folder {folder!r}")
+    return f"{folder}/{secrets.token_hex(16)}{normalize_suffix(suffix)}"
+
+
+def check_key(key: str) -> tuple[str, str]:
+    """Split a key into (folder, name) after checking its shape; raise InvalidStorageKey otherwise."""
+    if not isinstance(key, str) or "/" not in key:
+        raise InvalidStorageKey(f"invalid key {key!r}")
+    folder, _, name = key.rpartition("/")
+    if not _FOLDER.match(folder) or not _NAME.match(name):
+        raise InvalidStorageKey(f"invalid key {key!r}")
+    return folder, name
+
+
+class LocalStorage:
+    """Files in a folder of the local file system, written atomically (a reader never sees half a file)."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root).resolve()
+
+    @classmethod
+    def from_app(cls, app: Flask) -> LocalStorage:
+        return cls(app.config.get("UPLOADS_DIR") or os.path.join(app.instance_path, "uploads"))
+
+    def _path(self, key: str) -> Path:
+        folder, name = check_key(key)
+        path = (self.root / folder / name).resolve()
+        # The key patterns already exclude "..", this guards against symlinked folders too.
+        if not path.is_relative_to(self.root):
+            raise InvalidStorageKey(f"invalid key {key!r}")
+        return path
+
+    def save(self, data: bytes, *, folder: str, suffix: str) -> str:
+        key = new_key(folder, suffix)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temporary, 0o640)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return key
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as missing:
+            raise StoredFileMissing(key) from missing
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+STORAGE_BACKENDS: dict[str, type] = {"local": LocalStorage}
+
+
+def get_storage(app: Flask | None = None) -> Storage:
+    """The configured storage backend of `app` (default: the current app), built once per app."""
+    app = app or current_app._get_current_object()
+    storage = app.extensions.get("lms_storage")
+    if storage is None:
+        name = app.config.get("STORAGE_BACKEND") or "local"
+        try:
+            backend = STORAGE_BACKENDS[name]
+        except KeyError:
+            raise RuntimeError(f"Unknown STORAGE_BACKEND {name!r}; known: {', '.join(STORAGE_BACKENDS)}") from None
+        storage = app.extensions["lms_storage"] = backend.from_app(app)
+    return storage
