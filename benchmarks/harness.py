@@ -1,0 +1,269 @@
+"""Shared benchmark plumbing: a fresh PostgreSQL database, gunicorn on a free port, a keep-alive client, latencies.
+
+Every benchmark talks only to 127.0.0.1, is bounded in requests and time, and stops by itself.
+Typical use:
+
+    instance = bench_instance("quizzes")
+    prepare_database(DATABASE_URL, instance)            # empty schema, `lms init` (migrations + signing key)
+    with app_context(DATABASE_URL, instance):           # make the data in-process through the models/services
+        ...
+    with gunicorn_server(DATABASE_URL, instance) as base_url:
+        latencies = Latencies()
+        elapsed = run_jobs(jobs, base_url=base_url, concurrency=32, latencies=latencies, time_limit=90)
+    latencies.print_summary()
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+
+
+def database_url(name: str) -> str:
+    """The benchmark's own database on the local PostgreSQL (override with LMS_BENCH_DATABASE_URL)."""
+    return os.environ.get("LMS_BENCH_DATABASE_URL") or DEFAULT_DATABASE + name
+
+
+def ensure_database(url: str) -> None:
+    """Create the database if it does not exist (connecting to the server's `postgres` database)."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = create_engine(parts._replace(path="/postgres").geturl(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def bench_instance(name: str) -> Path:
+    """A throw-away instance folder (secret key, signing keys) for one benchmark run."""
+    folder = Path(tempfile.mkdtemp(prefix=f"lentera-bench-{name}-"))
+    (folder / "config.py").write_text(f"SECRET_KEY = {secrets.token_hex(32)!r}\n", encoding="utf-8")
+    return folder
+
+
+def _environment(url: str, instance: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(LMS_DATABASE_URL=url, LMS_INSTANCE_PATH=str(instance))
+    return env
+
+
+def prepare_database(url: str, instance: Path) -> None:
+    """Empty the database (drop the public schema) and run `lms init` on it."""
+    ensure_database(url)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    subprocess.run(
+        [str(VENV_BIN / "lms"), "init"], env=_environment(url, instance), check=True, capture_output=True, cwd=ROOT
+    )
+
+
+@contextmanager
+def app_context(url: str, instance: Path, **config: Any) -> Iterator[Any]:
+    """The app inside an app context, on the benchmark's database, for making data through models and services."""
+    os.environ["LMS_INSTANCE_PATH"] = str(instance)
+    from lms import create_app
+    from lms.extensions import db
+
+    app = create_app({"DATABASE_URL": url, **config})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn_server(
+    url: str,
+    instance: Path,
+    *,
+    workers: int = 4,
+    threads: int = 1,
+    extra_env: dict[str, str] | None = None,
+    startup_timeout: float = 30,
+) -> Iterator[str]:
+    """gunicorn serving `lms:create_app()` on a free local port; yields the base URL and stops it afterwards."""
+    port = free_port()
+    env = _environment(url, instance) | (extra_env or {})
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}",
+        "--log-level", "warning",
+        "lms:create_app()",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                status, _, _ = HttpClient(base_url).request("GET", "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class HttpClient:
+    """A keep-alive HTTP/1.1 connection to one server (one per thread); reconnects when the server closes it."""
+
+    def __init__(self, base_url: str, timeout: float = 30):
+        parts = urlsplit(base_url)
+        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
+        self.connection: http.client.HTTPConnection | None = None
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None, headers: dict | None = None
+    ) -> tuple[int, Any, float]:
+        """Send one request; returns (status, parsed JSON body or raw bytes, seconds taken)."""
+        payload = json.dumps(body).encode() if body is not None else None
+        all_headers = {"Accept": "application/json"} | (headers or {})
+        if payload is not None:
+            all_headers["Content-Type"] = "application/json"
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            started = time.perf_counter()
+            try:
+                self.connection.request(method, path, body=payload, headers=all_headers)
+                response = self.connection.getresponse()
+                raw = response.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.connection.close()
+                self.connection = None
+                if attempt == 2:
+                    raise
+                continue
+            seconds = time.perf_counter() - started
+            if response.getheader("Connection", "").lower() == "close":
+                self.connection.close()
+                self.connection = None
+            content_type = response.getheader("Content-Type", "")
+            return response.status, (json.loads(raw) if "json" in content_type and raw else raw), seconds
+        raise AssertionError("unreachable")
+
+
+class Latencies:
+    """Request durations by name (thread-safe), with nearest-rank percentiles."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._seconds: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+
+    def add(self, name: str, seconds: float, ok: bool = True) -> None:
+        with self._lock:
+            self._seconds[name].append(seconds)
+            if not ok:
+                self.errors[name] += 1
+
+    def count(self, name: str) -> int:
+        return len(self._seconds[name])
+
+    def percentile(self, name: str, p: float) -> float:
+        values = sorted(self._seconds[name])
+        if not values:
+            return math.nan
+        return values[max(0, math.ceil(p / 100 * len(values)) - 1)]
+
+    def print_summary(self) -> None:
+        print(f"{'request':<22}{'count':>8}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+        for name in self._seconds:
+            p50, p95, p99, p100 = (self.percentile(name, p) * 1000 for p in (50, 95, 99, 100))
+            count, errors = self.count(name), self.errors[name]
+            print(f"{name:<22}{count:>8}{errors:>8}{p50:>10.1f}{p95:>10.1f}{p99:>10.1f}{p100:>10.1f}")
+
+
+@dataclass
+class Outcome:
+    finished: int
+    failed: int
+    elapsed: float
+    first_error: str | None = None
+
+
+def run_jobs(
+    jobs: Sequence[Callable[[HttpClient], None]], *, base_url: str, concurrency: int, time_limit: float
+) -> Outcome:
+    """Run each job (a function of a keep-alive client) on `concurrency` threads; jobs not started by
+    `time_limit` seconds are abandoned, so a slow server cannot keep the benchmark running."""
+    local = threading.local()
+    started = time.perf_counter()
+    lock = threading.Lock()
+    outcome = Outcome(0, 0, 0.0)
+
+    def run(job: Callable[[HttpClient], None]) -> None:
+        if time.perf_counter() - started > time_limit:
+            with lock:
+                outcome.failed += 1
+            return
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = HttpClient(base_url)
+        try:
+            job(client)
+        except Exception as error:  # a benchmark counts failures instead of stopping at the first
+            with lock:
+                outcome.failed += 1
+                outcome.first_error = outcome.first_error or repr(error)
+        else:
+            with lock:
+                outcome.finished += 1
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(run, jobs))
+    outcome.elapsed = time.perf_counter() - started
+    return outcome
+
+
+def verdict(label: str, ok: bool, figure: str) -> bool:
+    """Print one target line: PASS/FAIL, what was measured and the target; returns ok."""
+    print(f"{'PASS' if ok else 'FAIL'}  {label}: {figure}")
+    return ok
