@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations extract-messages chromium clean
+.PHONY: run test lint translations extract-messages system-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Lentera needs Python 3.11 or newer." >&2; exit 1; }
@@ -34,12 +34,17 @@ run: $(VENV)/.installed translations
 	$(BIN)/lms demo
 	$(BIN)/lms run --host $(HOST) --port $(PORT)
 
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else echo "Browser tests need Debian's Chromium: run 'sudo apt-get install -y chromium' and try again." >&2; exit 1; fi; }
+# Debian packages the suite drives: Chromium for browser tests, poppler-utils (pdftoppm) to read certificate PDFs
+# as a verifier's phone would see them.
+system-deps:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "The test suite needs Debian's$$missing: run 'sudo apt-get install -y$$missing' and try again." >&2; exit 1; fi; \
+	fi
 
-test: $(VENV)/.installed-test translations chromium
+test: $(VENV)/.installed-test translations system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -75,7 +75,7 @@ def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail(
-            "Browser tests need Debian's Chromium on the PATH: run 'make chromium' "
+            "Browser tests need Debian's Chromium on the PATH: run 'make system-deps' "
             "(or 'sudo apt-get install -y chromium') and try again.",
             pytrace=False,
         )
