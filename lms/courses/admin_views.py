@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Membership, Organization, Role, User
+from lms.core.csv_export import spreadsheet_safe
 from lms.core.errors import DomainError
 from lms.core.permissions import organization_role_required
 from lms.courses import bp, services
@@ -229,7 +230,7 @@ def admin_roster(organization_id: int, cohort_id: int):
     db.session.commit()  # the export is audited
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows([[_spreadsheet_safe(cell) for cell in row] for row in rows])
+    writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
     # The byte-order mark makes Excel read the file as UTF-8 (names with accents, e.g. "Ni Luh Putu Ayu").
     body = "\ufeff" + buffer.getvalue()
     filename = f"roster-{cohort.version.course.code}-{cohort.id}.csv"
@@ -241,11 +242,6 @@ def admin_roster(organization_id: int, cohort_id: int):
             "Cache-Control": "no-store",  # it carries full NIKs
         },
     )
-
-
-def _spreadsheet_safe(cell: str) -> str:
-    """Neutralize a typed value that a spreadsheet would run as a formula (CSV injection): "=HYPERLINK(...)"."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _cohort_page(
