@@ -58,9 +58,21 @@ class DefaultConfig:
     # Folder of the shipped curricula that `lms demo` imports and publishes.
     COURSES_DIR = ""
 
+    # Attendance check-in window: opens this many minutes before a session starts; a check-in more than
+    # LATE_AFTER minutes after the start is "terlambat"; closes this many minutes after the session ends.
+    ATTENDANCE_OPENS_BEFORE_MINUTES = 30
+    ATTENDANCE_LATE_AFTER_MINUTES = 15
+    ATTENDANCE_CLOSES_AFTER_END_MINUTES = 15
+    # How long a scanned room QR stays good while the learner logs in and confirms (the QR itself lives 15-30 s).
+    ATTENDANCE_QR_GRANT_SECONDS = 300
+    # Default window of a new webinar code, in minutes.
+    ATTENDANCE_CODE_MINUTES = 10
+
     # Uploaded and generated files (lms.core.storage): a backend of STORAGE_BACKENDS; the local one keeps files
     # under UPLOADS_DIR (empty means <instance>/uploads).
     STORAGE_BACKEND = "local"
     UPLOADS_DIR = ""
     # Largest lesson attachment accepted, in bytes (keep it below MAX_CONTENT_LENGTH).
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    # Largest logo or signature image accepted for certificates, in bytes (lms.certificates.images.clean_image).
+    CERTIFICATE_IMAGE_MAX_BYTES = 2 * 1024 * 1024
