@@ -100,6 +100,15 @@ class CourseSpec:
     """True: lessons must be studied in order; False: in any order."""
     questions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     """Reserved for the quizzes feature: (role, file name) pairs such as ("pre_test", "pre-test.gift")."""
+    # Certificate rules (see CourseVersion): what eligibility checks, and whether the organization approves.
+    require_lessons: bool = True
+    require_post_test: bool = True
+    require_attendance: bool = True
+    certificate_needs_approval: bool = False
+
+    @property
+    def certificate_rules(self) -> tuple[bool, bool, bool, bool]:
+        return (self.require_lessons, self.require_post_test, self.require_attendance, self.certificate_needs_approval)
 
     @property
     def total_jpl(self) -> int:
@@ -111,8 +120,17 @@ class CourseSpec:
 
     def fingerprint(self) -> str:
         """A digest of the whole content: equal fingerprints mean nothing changed."""
-        data = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        content = asdict(self)
+        if self.certificate_rules == DEFAULT_CERTIFICATE_RULES:
+            # Left out at their defaults, so versions stored before the rules existed keep their fingerprint.
+            for name in CERTIFICATE_RULE_FIELDS:
+                del content[name]
+        data = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
+
+
+CERTIFICATE_RULE_FIELDS = ("require_lessons", "require_post_test", "require_attendance", "certificate_needs_approval")
+DEFAULT_CERTIFICATE_RULES = (True, True, True, False)
 
 
 def jpl_minutes(teori: int, penugasan: int, praktik: int) -> int:

@@ -18,6 +18,7 @@ from yaml.constructor import SafeConstructor
 
 from lms.accounts.identity import professions
 from lms.courses.curriculum import (
+    DEFAULT_CERTIFICATE_RULES,
     CompetencySpec,
     CourseKind,
     CourseSpec,
@@ -52,16 +53,26 @@ COURSE_FIELDS = (
     "attendance_threshold",
     "validity_months",
     "sequential",
+    "certificate",
     "competencies",
     "subjects",
     "questions",
 )
-COURSE_OPTIONAL = frozenset({"accreditation_number", "pass_mark", "attendance_threshold", "sequential", "questions"})
+COURSE_OPTIONAL = frozenset(
+    {"accreditation_number", "pass_mark", "attendance_threshold", "sequential", "certificate", "questions"}
+)
 COURSE_REQUIRED = frozenset(COURSE_FIELDS) - COURSE_OPTIONAL
 SKP_FIELDS = ("ranah", "value")
 COMPETENCY_FIELDS = ("code", "name")
 SUBJECT_FIELDS = ("title", "type", "jpl", "objectives")
 JPL_FIELDS = ("t", "p", "pl")
+CERTIFICATE_FIELDS = {
+    "lessons": "require_lessons",
+    "post_test": "require_post_test",
+    "attendance": "require_attendance",
+    "approval": "certificate_needs_approval",
+}
+"""course.yaml's `certificate` keys and the CourseSpec fields they set (each optional, defaults as in CourseSpec)."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +308,8 @@ def _read_course_yaml(path: Path, report: _Report) -> _CourseYaml | None:
         if name == "skp":
             ranah, value = _skp(value_node, report)
             values["skp_ranah"], values["skp_value"] = ranah, value
+        elif name == "certificate":
+            values.update(_certificate(value_node, report))
         elif name == "subjects":
             subject_files = _subject_files(value_node, path.parent, report)
         else:
@@ -320,6 +333,14 @@ def _flag(node: yaml.Node, name: str, report: _Report) -> bool | None:
         report.at(node, f"{name} must be true or false, got {_show(value)}")
         return None
     return value
+
+
+def _certificate(node: yaml.Node, report: _Report) -> dict[str, bool]:
+    fields = _fields(node, tuple(CERTIFICATE_FIELDS), (), "certificate", report)
+    rules = {}
+    for key, (_key_node, value_node) in (fields or {}).items():
+        rules[CERTIFICATE_FIELDS[key]] = _flag(value_node, f"certificate.{key}", report)
+    return rules
 
 
 def _professions(node: yaml.Node, report: _Report) -> tuple[str, ...] | None:
@@ -711,6 +732,9 @@ def _course_yaml(spec: CourseSpec) -> str:
     ]
     if spec.sequential:
         lines.append("sequential: true")
+    if spec.certificate_rules != DEFAULT_CERTIFICATE_RULES:
+        lines.append("certificate:")
+        lines += [f"  {key}: {'true' if getattr(spec, name) else 'false'}" for key, name in CERTIFICATE_FIELDS.items()]
     lines.append("competencies:" if spec.competencies else "competencies: []")
     for competency in spec.competencies:
         lines += [f"  - code: {_scalar(competency.code)}", f"    name: {_quoted(competency.name)}"]

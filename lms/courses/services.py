@@ -17,6 +17,7 @@ from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
 from lms.core.permissions import has_organization_role
 from lms.courses.curriculum import (
+    CERTIFICATE_RULE_FIELDS,
     CompetencySpec,
     CourseKind,
     CourseSpec,
@@ -75,6 +76,8 @@ def _fill_version(version: CourseVersion, spec: CourseSpec) -> None:
     version.validity_months = spec.validity_months
     version.competencies = [{"code": c.code, "name": c.name} for c in spec.competencies]
     version.sequential = spec.sequential
+    for name in CERTIFICATE_RULE_FIELDS:
+        setattr(version, name, getattr(spec, name))
     version.questions = [list(pair) for pair in spec.questions]
     version.fingerprint = spec.fingerprint()
     version.subjects = [
@@ -192,6 +195,7 @@ def spec_from_version(version: CourseVersion) -> CourseSpec:
         ),
         sequential=version.sequential,
         questions=tuple((pair[0], pair[1]) for pair in version.questions),
+        **{name: getattr(version, name) for name in CERTIFICATE_RULE_FIELDS},
     )
 
 

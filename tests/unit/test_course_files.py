@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from lms.courses.curriculum import (
+    CERTIFICATE_RULE_FIELDS,
     CompetencySpec,
     CourseKind,
     CourseSpec,
@@ -596,6 +600,55 @@ def test_writer_leaves_out_defaults_it_can_omit(tmp_path):
     assert "sequential" not in course_yaml
     assert "questions" not in course_yaml
     assert "  value: null\naccreditation_number: null\n" in course_yaml
+
+
+def test_certificate_rules_default_and_are_read(tmp_path):
+    folder = make_course(tmp_path)
+    spec = read_course(folder)
+    assert spec.certificate_rules == (True, True, True, False)
+    edit(
+        folder / "course.yaml",
+        "validity_months: 36\n",
+        "validity_months: 36\ncertificate:\n  attendance: false\n  approval: true\n",
+    )
+    spec = read_course(folder)
+    assert (spec.require_lessons, spec.require_post_test, spec.require_attendance) == (True, True, False)
+    assert spec.certificate_needs_approval is True
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "phrase"),
+    [
+        ("certificate:\n  approval: yes please\n", 16, "certificate.approval must be true or false"),
+        ("certificate:\n  aproval: true\n", 16, "did you mean 'approval'"),
+        ("certificate: true\n", 15, "certificate must be a mapping"),
+    ],
+)
+def test_bad_certificate_rules(tmp_path, block, line, phrase):
+    folder = make_course(tmp_path)
+    edit(folder / "course.yaml", "validity_months: 36\n", "validity_months: 36\n" + block)
+    assert_single(errors_of(folder), "course.yaml", line, phrase)
+
+
+def test_certificate_rules_are_written_only_when_not_all_defaults(tmp_path):
+    write_course(_spec(), tmp_path / "a")
+    assert "certificate" not in (tmp_path / "a" / "course.yaml").read_text(encoding="utf-8")
+    spec = _spec(require_post_test=False, certificate_needs_approval=True)
+    write_course(spec, tmp_path / "b")
+    assert (
+        "sequential: true\ncertificate:\n  lessons: true\n  post_test: false\n  attendance: true\n  approval: true\n"
+        "competencies:\n"
+    ) in (tmp_path / "b" / "course.yaml").read_text(encoding="utf-8")
+    assert read_course(tmp_path / "b") == spec
+
+
+def test_default_certificate_rules_keep_the_fingerprint_of_older_versions():
+    spec = _spec()
+    assert spec.fingerprint() != _spec(require_lessons=False).fingerprint()
+    # The digest as computed before the rules existed: every field but the four rules.
+    content = {k: v for k, v in asdict(spec).items() if k not in CERTIFICATE_RULE_FIELDS}
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+    assert spec.fingerprint() == digest
 
 
 def test_writing_twice_gives_the_same_bytes(tmp_path):
