@@ -1,0 +1,391 @@
+"""The signed certificate token: COSE_Sign1 (RFC 9052) over a CWT claim set (RFC 8392), Ed25519, Base32 text.
+
+Layout (fixed by DESIGN.md, "Certificate token"):
+
+    COSE_Sign1 = #6.18([ protected: bstr .cbor {1: -8 (EdDSA), 4: kid (8 bytes)},
+                         unprotected: {},
+                         payload: bstr .cbor CWT claims,
+                         signature: bstr (64 bytes) ])
+    CWT claims = { 6 (iat): int seconds,
+                   ? 4 (exp): int seconds,
+                   -65537 (Lentera certificate): [ format version, certificate id (12 bytes), number, holder name,
+                       profession code, course code, course version, completion date (#6.100 days since 1970-01-01,
+                       RFC 8943), JPL (#6.4 decimal fraction), SKP (#6.4 decimal fraction), ranah code ] }
+
+The private claim key -65537 is the first value of the CWT "Private Use" range (integers below -65536, RFC 8392
+section 9.1), so it can never collide with a registered claim. The kid is the first 8 bytes of SHA-256 of the raw
+32-byte Ed25519 public key. The text form is RFC 4648 Base32, upper case, without padding: every character is in the
+QR alphanumeric set, which keeps the QR small.
+
+`verify_token` checks the structure and the signature before it decodes a single claim, and it raises only
+`InvalidToken` (with a stable `reason` code) whatever the input. Whether a certificate is still valid (revoked,
+suspended, expired) is not a property of the token: see `lms.certificates.verification`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from lms.courses.curriculum import Ranah
+
+FORMAT_VERSION = 1
+COSE_SIGN1_TAG = 18
+COSE_HEADER_ALG = 1
+COSE_HEADER_KID = 4
+COSE_ALG_EDDSA = -8
+CWT_CLAIM_EXP = 4
+CWT_CLAIM_IAT = 6
+CERTIFICATE_CLAIM = -65537  # first CWT private-use claim key (RFC 8392 §9.1: integers < -65536)
+CBOR_TAG_DECIMAL_FRACTION = 4  # RFC 8949 §3.4.4
+CBOR_TAG_DAYS_SINCE_EPOCH = 100  # RFC 8943
+ALGORITHM_NAME = "EdDSA"
+KID_LENGTH = 8
+CERTIFICATE_ID_LENGTH = 12
+SIGNATURE_LENGTH = 64
+# A genuine token is about 400 characters; anything far longer is refused before it is decoded.
+MAX_TOKEN_CHARS = 2048
+EPOCH_DAY = date(1970, 1, 1)
+
+
+# Ranah codes written into tokens (published beside the keys; never renumber a published code).
+RANAH_CODES: dict[Ranah, int] = {Ranah.PEMBELAJARAN: 1, Ranah.PELAYANAN: 2, Ranah.PENGABDIAN: 3}
+RANAH_BY_CODE: dict[int, Ranah] = {code: ranah for ranah, code in RANAH_CODES.items()}
+
+
+class InvalidToken(Exception):
+    """The text is not a genuine Lentera certificate token; `reason` is a stable machine code."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+def key_id(public_key_raw: bytes) -> bytes:
+    """The kid of a key: the first 8 bytes of SHA-256 of its raw 32-byte public key."""
+    return hashlib.sha256(public_key_raw).digest()[:KID_LENGTH]
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An Ed25519 private key able to sign tokens; `kid` names its public half."""
+
+    private_key: Ed25519PrivateKey
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_raw(cls, raw: bytes) -> SigningKey:
+        """The key from its raw 32-byte private seed."""
+        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+
+    @property
+    def raw_private(self) -> bytes:
+        return self.private_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+
+    @property
+    def raw_public(self) -> bytes:
+        return self.private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @property
+    def kid(self) -> bytes:
+        return key_id(self.raw_public)
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A published verification key and its life: retired keys still verify, withdrawn keys make tokens invalid."""
+
+    public_key: bytes  # raw 32 bytes
+    valid_from: datetime | None = None
+    retired_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str = ""
+    algorithm: str = ALGORITHM_NAME
+
+    @property
+    def kid(self) -> bytes:
+        return key_id(self.public_key)
+
+    @property
+    def kid_hex(self) -> str:
+        return self.kid.hex()
+
+
+class KeySet:
+    """The verification keys known to a verifier, looked up by kid."""
+
+    def __init__(self, keys: Iterable[PublicKey] = ()):
+        self._keys = {key.kid: key for key in keys}
+
+    def get(self, kid: bytes) -> PublicKey | None:
+        return self._keys.get(kid)
+
+    def __iter__(self):
+        return iter(self._keys.values())
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+@dataclass(frozen=True)
+class CertificateClaims:
+    """What a certificate token asserts, in the printed form; nothing personal beyond the name as printed."""
+
+    certificate_id: bytes  # 12 random bytes
+    number: str  # as printed, e.g. "PPNI/PPI-DASAR/2026/000123"
+    holder_name: str  # as printed (name as on STR)
+    profession_code: int  # `number` of the profession in lms/data/professions.yaml
+    course_code: str
+    course_version: int
+    completed_on: date
+    jpl: Decimal  # JPL: *jam pelajaran*, lesson hours of the training
+    skp: Decimal  # SKP: *satuan kredit profesi*, credits towards the SIP renewal
+    ranah_code: int  # RANAH_CODES: 1 pembelajaran, 2 pelayanan, 3 pengabdian
+    issued_at: datetime  # aware UTC; the token keeps whole seconds
+    expires_at: datetime | None = None
+    format_version: int = FORMAT_VERSION
+
+    def __post_init__(self):
+        # CWT NumericDate is whole seconds: normalize here so that decode(encode(claims)) == claims.
+        object.__setattr__(self, "issued_at", _whole_utc_seconds(self.issued_at, "issued_at"))
+        if self.expires_at is not None:
+            object.__setattr__(self, "expires_at", _whole_utc_seconds(self.expires_at, "expires_at"))
+        object.__setattr__(self, "jpl", Decimal(self.jpl))
+        object.__setattr__(self, "skp", Decimal(self.skp))
+
+    @property
+    def certificate_id_hex(self) -> str:
+        return self.certificate_id.hex()
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose signature checked out, with the key that signed it."""
+
+    claims: CertificateClaims
+    key: PublicKey
+
+    @property
+    def kid_hex(self) -> str:
+        return self.key.kid_hex
+
+
+def _whole_utc_seconds(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _encode_decimal(value: Decimal) -> cbor2.CBORTag:
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"not a finite, non-negative amount: {value}")
+    _sign, digits, exponent = value.as_tuple()
+    mantissa = int("".join(map(str, digits)) or "0")
+    return cbor2.CBORTag(CBOR_TAG_DECIMAL_FRACTION, [exponent, mantissa])
+
+
+def _claims_array(claims: CertificateClaims) -> list:
+    if len(claims.certificate_id) != CERTIFICATE_ID_LENGTH:
+        raise ValueError("certificate_id must be 12 bytes")
+    return [
+        claims.format_version,
+        claims.certificate_id,
+        claims.number,
+        claims.holder_name,
+        int(claims.profession_code),
+        claims.course_code,
+        int(claims.course_version),
+        cbor2.CBORTag(CBOR_TAG_DAYS_SINCE_EPOCH, (claims.completed_on - EPOCH_DAY).days),
+        _encode_decimal(claims.jpl),
+        _encode_decimal(claims.skp),
+        int(claims.ranah_code),
+    ]
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """The bytes that are signed (RFC 9052 §4.4): ["Signature1", protected, external_aad = h'', payload]."""
+    return cbor2.dumps(["Signature1", protected, b"", payload])
+
+
+def encode_cose(claims: CertificateClaims, key: SigningKey) -> bytes:
+    """The tagged COSE_Sign1 bytes of the claims, signed with `key`."""
+    protected = cbor2.dumps({COSE_HEADER_ALG: COSE_ALG_EDDSA, COSE_HEADER_KID: key.kid}, canonical=True)
+    claim_set = {CWT_CLAIM_IAT: int(claims.issued_at.timestamp()), CERTIFICATE_CLAIM: _claims_array(claims)}
+    if claims.expires_at is not None:
+        claim_set[CWT_CLAIM_EXP] = int(claims.expires_at.timestamp())
+    payload = cbor2.dumps(claim_set, canonical=True)
+    signature = key.private_key.sign(sig_structure(protected, payload))
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+
+
+def encode_token(claims: CertificateClaims, key: SigningKey) -> str:
+    """The token text for the QR: Base32 of the COSE_Sign1, upper case, without padding."""
+    return base64.b32encode(encode_cose(claims, key)).decode("ascii").rstrip("=")
+
+
+def decode_base32(text: str) -> bytes:
+    """Bytes of a Base32 token in either case, with or without padding; raises InvalidToken."""
+    if not isinstance(text, str):
+        raise InvalidToken("bad_base32", "not text")
+    cleaned = "".join(text.split()).upper().rstrip("=")
+    if not cleaned:
+        raise InvalidToken("empty")
+    if len(cleaned) > MAX_TOKEN_CHARS:
+        raise InvalidToken("too_long")
+    if not cleaned.isascii():
+        raise InvalidToken("bad_base32", "not ASCII")
+    try:
+        return base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except (binascii.Error, ValueError) as error:
+        raise InvalidToken("bad_base32", str(error)) from None
+
+
+def _loads(data: bytes, reason: str):
+    try:
+        return cbor2.loads(data)
+    except RecursionError:
+        raise InvalidToken(reason, "nested too deeply") from None
+    except Exception as error:  # cbor2 raises several types for hostile input; all of them mean "not our token"
+        raise InvalidToken(reason, type(error).__name__) from None
+
+
+def _parse_cose(data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    """(protected, payload, signature, kid) of a COSE_Sign1 whose header says EdDSA; raises InvalidToken."""
+    message = _loads(data, "bad_cbor")
+    if not isinstance(message, cbor2.CBORTag) or message.tag != COSE_SIGN1_TAG:
+        raise InvalidToken("not_cose_sign1", "missing tag 18")
+    body = message.value
+    # cbor2 hands a tag's content back immutable (tuple, frozendict).
+    if not isinstance(body, list | tuple) or len(body) != 4:
+        raise InvalidToken("not_cose_sign1", "not a 4-element array")
+    protected, unprotected, payload, signature = body
+    if not (isinstance(protected, bytes) and isinstance(payload, bytes) and isinstance(signature, bytes)):
+        raise InvalidToken("not_cose_sign1", "wrong element types")
+    if not isinstance(unprotected, Mapping):
+        raise InvalidToken("not_cose_sign1", "unprotected header is not a map")
+    header = _loads(protected, "bad_header")
+    if not isinstance(header, Mapping):
+        raise InvalidToken("bad_header", "not a map")
+    if header.get(COSE_HEADER_ALG) != COSE_ALG_EDDSA or isinstance(header.get(COSE_HEADER_ALG), bool):
+        raise InvalidToken("unsupported_alg")
+    kid = header.get(COSE_HEADER_KID)
+    if not isinstance(kid, bytes) or len(kid) != KID_LENGTH:
+        raise InvalidToken("bad_header", "kid")
+    if len(signature) != SIGNATURE_LENGTH:
+        raise InvalidToken("bad_signature", "length")
+    return protected, payload, signature, kid
+
+
+def _check_key(key: PublicKey | None) -> PublicKey:
+    if key is None:
+        raise InvalidToken("unknown_key")
+    if key.withdrawn_at is not None:
+        raise InvalidToken("key_withdrawn", key.withdrawn_reason)
+    if key.algorithm != ALGORITHM_NAME:
+        raise InvalidToken("unsupported_alg")
+    return key
+
+
+def _decode_decimal(value) -> Decimal:
+    # cbor2 turns tag 4 (decimal fraction) into a Decimal; any other encoding is refused.
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise InvalidToken("bad_claims", "amount")
+    return value
+
+
+def _decode_date(value) -> date:
+    # cbor2 turns tag 100 into a date; a plain integer would be a different encoding and is refused.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise InvalidToken("bad_claims", "completion date")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _timestamp(value, name: str) -> datetime:
+    if not _is_int(value):
+        raise InvalidToken("bad_claims", name)
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidToken("bad_claims", name) from None
+
+
+def _parse_claims(payload: bytes) -> CertificateClaims:
+    claim_set = _loads(payload, "bad_claims")
+    if not isinstance(claim_set, Mapping):
+        raise InvalidToken("bad_claims", "not a map")
+    fields = claim_set.get(CERTIFICATE_CLAIM)
+    if not isinstance(fields, list) or not fields:
+        raise InvalidToken("bad_claims", "certificate claim missing")
+    if not _is_int(fields[0]) or fields[0] != FORMAT_VERSION:
+        raise InvalidToken("unsupported_format")
+    if len(fields) != 11:
+        raise InvalidToken("bad_claims", "field count")
+    (version, certificate_id, number, holder, profession, course, course_version, completed, jpl, skp, ranah) = fields
+    if not (isinstance(certificate_id, bytes) and len(certificate_id) == CERTIFICATE_ID_LENGTH):
+        raise InvalidToken("bad_claims", "certificate id")
+    if not all(isinstance(text, str) for text in (number, holder, course)):
+        raise InvalidToken("bad_claims", "text field")
+    if not all(_is_int(code) for code in (profession, course_version, ranah)):
+        raise InvalidToken("bad_claims", "code field")
+    expires = claim_set.get(CWT_CLAIM_EXP)
+    try:
+        return CertificateClaims(
+            certificate_id=certificate_id,
+            number=number,
+            holder_name=holder,
+            profession_code=profession,
+            course_code=course,
+            course_version=course_version,
+            completed_on=_decode_date(completed),
+            jpl=_decode_decimal(jpl),
+            skp=_decode_decimal(skp),
+            ranah_code=ranah,
+            issued_at=_timestamp(claim_set.get(CWT_CLAIM_IAT), "iat"),
+            expires_at=None if expires is None else _timestamp(expires, "exp"),
+            format_version=version,
+        )
+    except (ValueError, InvalidOperation, TypeError) as error:
+        raise InvalidToken("bad_claims", str(error)) from None
+
+
+def verify_token(text: str, keyset: KeySet) -> VerifiedToken:
+    """Check a token's signature against the key set, then decode its claims; raises InvalidToken, nothing else.
+
+    A retired key still verifies what it signed before it was retired; a withdrawn key verifies nothing.
+    """
+    try:
+        protected, payload, signature, kid = _parse_cose(decode_base32(text))
+        key = _check_key(keyset.get(kid))
+        try:
+            Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, sig_structure(protected, payload))
+        except InvalidSignature:
+            raise InvalidToken("bad_signature") from None
+        claims = _parse_claims(payload)
+        # A retired key no longer signs: a token it "signed" afterwards means the key leaked.
+        if key.retired_at is not None and claims.issued_at > key.retired_at + timedelta(minutes=5):
+            raise InvalidToken("signed_after_retirement")
+        return VerifiedToken(claims=claims, key=key)
+    except InvalidToken:
+        raise
+    except Exception as error:  # the promise is "InvalidToken or a result", whatever the bytes
+        raise InvalidToken("malformed", type(error).__name__) from None
