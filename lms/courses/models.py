@@ -166,6 +166,28 @@ class Lesson(db.Model):
     video_url: Mapped[str | None] = mapped_column(String(500))
 
     subject: Mapped[Subject] = relationship(back_populates="lessons")
+    attachments: Mapped[list[LessonAttachment]] = relationship(
+        back_populates="lesson", order_by="LessonAttachment.id", cascade="all, delete-orphan"
+    )
+
+
+class LessonAttachment(db.Model):
+    """A file handed out with a lesson (a handout, a form, a poster). The bytes live in lms.core.storage under
+    `storage_key`; a new draft version copies the row, so several rows may share one stored file."""
+
+    __tablename__ = "lesson_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    """As shown to learners and offered on download; never used on disk."""
+    content_type: Mapped[str] = mapped_column(String(120))
+    """Detected from the file's content, not taken from the browser."""
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(120), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="attachments")
 
 
 class CohortMode(StrEnum):
