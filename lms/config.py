@@ -9,6 +9,12 @@ class DefaultConfig:
     # Empty means SQLite in the instance folder (lms.sqlite).
     DATABASE_URL: str = ""
     PUBLIC_URL: str = "http://127.0.0.1:5000"
+    # Issuer name published with the certificate signing keys and shown on the verify page.
+    PLATFORM_NAME: str = "Lentera"
+    # Certificate signing keys (lms.certificates.keys): the key store folder (empty means <instance>/keys), or the
+    # current private key itself as base64 of the raw 32 bytes (LMS_SIGNING_KEY), which then signs.
+    SIGNING_KEYS_DIR: str = ""
+    SIGNING_KEY: str = ""
     REDIS_URL: str = ""
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -35,6 +41,8 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Public certificate verification (/v/<token>, the manual form, POST /api/v1/verify), per client address.
+    VERIFY_RATE_LIMIT = "60 per minute"
 
     # SMTP for outgoing mail; with no MAIL_SERVER messages are written to the log (development).
     MAIL_SERVER: str = ""
@@ -76,3 +84,5 @@ class DefaultConfig:
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     # Largest logo or signature image accepted for certificates, in bytes (lms.certificates.images.clean_image).
     CERTIFICATE_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+    # Evidence of self-reported SKP activities (PDF or image).
+    EVIDENCE_MAX_BYTES = 5 * 1024 * 1024

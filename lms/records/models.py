@@ -1,0 +1,120 @@
+"""The competency record's tables: the SKP ledger, self-reported activities, the SIP, and share links."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import Organization, User
+from lms.core.models import TimestampMixin, UTCDateTime
+from lms.extensions import db
+
+
+class EntrySource(StrEnum):
+    CERTIFICATE = "certificate"
+    ACTIVITY = "activity"
+
+
+class SkpEntry(TimestampMixin, db.Model):
+    """One credit in a worker's SKP ledger. Entries are never deleted: revoking the source reverses the entry."""
+
+    __tablename__ = "skp_entries"
+    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_skp_entries_source_source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[EntrySource] = mapped_column(String(20))
+    source_id: Mapped[str] = mapped_column(String(40))
+    ranah: Mapped[str] = mapped_column(String(20))
+    skp: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    jpl: Mapped[Decimal] = mapped_column(Numeric(7, 2), default=Decimal(0))
+    earned_on: Mapped[date]
+    title: Mapped[str] = mapped_column(String(200))
+    organizer: Mapped[str] = mapped_column(String(200), default="")
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reversal_reason: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def counts(self) -> bool:
+        return self.reversed_at is None
+
+
+class ActivityKind(StrEnum):
+    """Outside activities a worker may report for SKP."""
+
+    TRAINING = "training"
+    SEMINAR = "seminar"
+    SERVICE = "service"
+    """Pelayanan: clinical service recorded by the facility."""
+    COMMUNITY = "community"
+    """Pengabdian masyarakat: community service, disaster response, social work."""
+    PUBLICATION = "publication"
+    TEACHING = "teaching"
+
+
+class ActivityStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ExternalActivity(TimestampMixin, db.Model):
+    """An activity outside Lentera that the worker reports with evidence; an organization reviews it."""
+
+    __tablename__ = "external_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    """The organization asked to review it."""
+    kind: Mapped[ActivityKind] = mapped_column(String(20))
+    ranah: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    organizer: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date]
+    skp_claimed: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    evidence_key: Mapped[str] = mapped_column(String(200))
+    evidence_name: Mapped[str] = mapped_column(String(200))
+    evidence_type: Mapped[str] = mapped_column(String(120))
+    status: Mapped[ActivityStatus] = mapped_column(String(12), default=ActivityStatus.PENDING, index=True)
+    skp_granted: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    review_reason: Mapped[str | None] = mapped_column(String(500))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class PracticeLicence(TimestampMixin, db.Model):
+    """The worker's SIP (surat izin praktik): its date starts the 5-year SKP cycle; the area sets the ranah shares."""
+
+    __tablename__ = "practice_licences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    sip_number: Mapped[str] = mapped_column(String(80), default="")
+    starts_on: Mapped[date]
+    area: Mapped[str] = mapped_column(String(20), default="normal")
+
+
+class RecordShareLink(TimestampMixin, db.Model):
+    """A link that shows the record to someone without an account (an employer) until it expires or is revoked.
+    Only the SHA-256 digest of its secret is stored."""
+
+    __tablename__ = "record_share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -1,0 +1,169 @@
+"""Pure SKP rules: the SIP cycle, the target and minimum share per ranah, and where a worker stands.
+
+SKP (satuan kredit profesi) are earned in three ranah — pembelajaran (learning), pelayanan (service) and pengabdian
+(community service) — over the 5-year SIP period. The figures are data (lms/data/skp_rules.yaml), with sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from lms.courses.curriculum import Ranah
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "skp_rules.yaml"
+ZERO = Decimal("0.00")
+
+
+class PracticeArea(StrEnum):
+    """Where the SIP is used: the minimum ranah shares differ for remote areas and special assignments."""
+
+    NORMAL = "normal"
+    DTPK = "dtpk"
+    """Daerah tertinggal, perbatasan dan kepulauan (remote, border and island areas)."""
+    SPECIAL_ASSIGNMENT = "special_assignment"
+
+
+class SkpState(StrEnum):
+    SHORT = "short"
+    ON_TRACK = "on_track"
+    COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class SkpRules:
+    cycle_years: int
+    shares: dict[PracticeArea, dict[Ranah, int]]
+    """Minimum percent of the target per ranah."""
+    targets: dict[str, Decimal]
+    """SKP per SIP period by profession code; key "default" for the others."""
+    sources: dict[str, str]
+
+    def target_for(self, profession_code: str | None) -> Decimal:
+        return self.targets.get(profession_code or "", self.targets["default"])
+
+
+@cache
+def skp_rules() -> SkpRules:
+    return rules_from_data(yaml.safe_load(RULES_FILE.read_text(encoding="utf-8")))
+
+
+def rules_from_data(data: dict) -> SkpRules:
+    return SkpRules(
+        cycle_years=int(data["cycle_years"]),
+        shares={
+            PracticeArea(area): {Ranah(ranah): int(percent) for ranah, percent in shares.items()}
+            for area, shares in data["shares"].items()
+        },
+        targets={code: Decimal(str(value)) for code, value in data["targets"].items()},
+        sources={key.removesuffix("_source"): value for key, value in data.items() if key.endswith("_source")},
+    )
+
+
+@dataclass(frozen=True)
+class Cycle:
+    starts_on: date
+    ends_on: date
+    """The last day of the period (inclusive)."""
+
+    def __contains__(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def cycle_containing(sip_starts_on: date, today: date, years: int) -> Cycle:
+    """The SIP period that contains `today`: periods of `years` follow each other from the SIP date
+    (before the SIP date, the first period)."""
+    period = 0
+    while True:
+        following = _add_years(sip_starts_on, years * (period + 1))
+        if today < following:
+            return Cycle(_add_years(sip_starts_on, years * period), date.fromordinal(following.toordinal() - 1))
+        period += 1
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One ledger line as the rules see it."""
+
+    ranah: Ranah
+    skp: Decimal
+    earned_on: date
+
+
+@dataclass(frozen=True)
+class RanahStanding:
+    ranah: Ranah
+    earned: Decimal
+    minimum: Decimal
+    share_percent: int
+
+    @property
+    def missing(self) -> Decimal:
+        return max(ZERO, self.minimum - self.earned)
+
+    @property
+    def percent_of_minimum(self) -> int:
+        return 100 if self.minimum <= 0 else min(100, int(self.earned * 100 / self.minimum))
+
+
+@dataclass(frozen=True)
+class SkpStanding:
+    cycle: Cycle
+    target: Decimal
+    earned: Decimal
+    """All SKP earned inside the cycle."""
+    ranah: tuple[RanahStanding, ...]
+    state: SkpState
+    expected_by_now: Decimal
+    """The share of the target a worker earning steadily would have by today."""
+
+    @property
+    def missing(self) -> Decimal:
+        """SKP still to earn: at least the gap to the target, and at least what the ranah minimums still lack."""
+        return max(ZERO, self.target - self.earned, sum((r.missing for r in self.ranah), ZERO))
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.target <= 0 else min(100, int(self.earned * 100 / self.target))
+
+
+def skp_standing(
+    credits: Iterable[Credit], *, target: Decimal, shares: dict[Ranah, int], cycle: Cycle, today: date
+) -> SkpStanding:
+    """Where a worker stands in `cycle`: earned per ranah against the minimums, and short / on track / complete."""
+    earned = dict.fromkeys(Ranah, ZERO)
+    for credit in credits:
+        if credit.earned_on in cycle:
+            earned[credit.ranah] += credit.skp
+    ranah = tuple(
+        RanahStanding(r, earned[r], (target * shares.get(r, 0) / 100).quantize(ZERO), shares.get(r, 0)) for r in Ranah
+    )
+    total = sum(earned.values(), ZERO)
+    elapsed = min(max((today - cycle.starts_on).days + 1, 0), cycle.days)
+    expected = (target * elapsed / cycle.days).quantize(ZERO)
+    missing = max(ZERO, target - total, sum((r.missing for r in ranah), ZERO))
+    if missing == 0:
+        state = SkpState.COMPLETE
+    elif total >= expected and all(r.earned * cycle.days >= r.minimum * elapsed for r in ranah):
+        state = SkpState.ON_TRACK
+    else:
+        state = SkpState.SHORT
+    return SkpStanding(cycle, target, total, ranah, state, expected)

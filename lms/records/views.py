@@ -1,0 +1,234 @@
+"""Pages of the competency record: the worker's record, SIP, activities and share links; the organization's review
+of reported activities; the public shared record."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.accounts.models import Organization, OrganizationKind, Role
+from lms.core.csv_export import csv_download
+from lms.core.errors import DomainError
+from lms.core.models import utcnow
+from lms.core.permissions import organization_role_required
+from lms.extensions import db
+from lms.records import bp, services
+from lms.records.forms import (
+    ACTIVITY_KIND_LABELS,
+    AREA_LABELS,
+    RANAH_LABELS,
+    ActivityForm,
+    LicenceForm,
+    ReviewForm,
+    ShareLinkForm,
+)
+from lms.records.models import ExternalActivity
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _labels() -> dict:
+    return {"ranah_labels": RANAH_LABELS, "kind_labels": ACTIVITY_KIND_LABELS, "area_labels": AREA_LABELS}
+
+
+@bp.route("/my/record")
+@login_required
+def my_record():
+    record = services.record_of(current_user, _today())
+    return render_template(
+        "records/record.html",
+        record=record,
+        activities=services.activities_of(current_user),
+        shared=False,
+        **_labels(),
+    )
+
+
+@bp.route("/my/record.csv")
+@login_required
+def my_record_csv():
+    record = services.record_of(current_user, _today())
+    header = ["tanggal", "judul", "penyelenggara", "ranah", "skp", "jpl", "sumber", "status"]
+    rows = [
+        [e.earned_on.isoformat(), e.title, e.organizer, e.ranah, str(e.skp), str(e.jpl), e.source,
+         "dibatalkan" if e.reversed_at else "berlaku"]
+        for e in record.entries
+    ]  # fmt: skip
+    return csv_download([header, *rows], "rekam-skp.csv")
+
+
+@bp.route("/my/record/sip", methods=["GET", "POST"])
+@login_required
+def edit_licence():
+    licence = services.licence_of(current_user)
+    form = LicenceForm(obj=licence)
+    if form.validate_on_submit():
+        try:
+            services.set_licence(
+                current_user,
+                sip_number=form.sip_number.data or "",
+                starts_on=form.starts_on.data,
+                area=form.area.data,
+                today=_today(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.starts_on.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Your SIP is saved."), "success")
+            return redirect(url_for("records.my_record"))
+    return render_template("records/licence.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _reviewing_organizations() -> list[Organization]:
+    """Professional organizations and health offices review activities; the worker's own memberships first."""
+    mine = {m.organization_id for m in current_user.memberships}
+    organizations = db.session.execute(
+        select(Organization)
+        .where(Organization.kind.in_([OrganizationKind.PROFESSIONAL, OrganizationKind.HEALTH_OFFICE]))
+        .order_by(Organization.name)
+    ).scalars()
+    return sorted(organizations, key=lambda o: o.id not in mine)
+
+
+@bp.route("/my/record/activities/new", methods=["GET", "POST"])
+@login_required
+def report_activity():
+    organizations = _reviewing_organizations()
+    form = ActivityForm()
+    form.organization_id.choices = [(o.id, o.name) for o in organizations]
+    if form.validate_on_submit():
+        organization = next(o for o in organizations if o.id == form.organization_id.data)
+        upload = form.evidence.data
+        try:
+            services.report_activity(
+                current_user,
+                organization=organization,
+                kind=form.kind.data,
+                ranah=form.ranah.data,
+                title=form.title.data,
+                organizer=form.organizer.data,
+                held_on=form.held_on.data,
+                skp_claimed=form.skp_claimed.data,
+                evidence=upload.read(),
+                evidence_filename=upload.filename,
+                today=_today(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.evidence.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Activity sent for review to %(name)s.", name=organization.name), "success")
+            return redirect(url_for("records.my_record"))
+    return render_template("records/activity_form.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/records/activities/<int:activity_id>/evidence")
+@login_required
+def activity_evidence(activity_id: int):
+    activity, data = services.evidence_of(current_user, activity_id)
+    return Response(
+        data,
+        mimetype=activity.evidence_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(activity.evidence_name, safe='')}",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/my/record/share", methods=["GET", "POST"])
+@login_required
+def share_links():
+    form = ShareLinkForm()
+    new_url = None
+    if form.validate_on_submit():
+        try:
+            _link, secret = services.create_share_link(
+                current_user, days=form.days.data, label=form.label.data or "", now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.days.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            new_url = url_for("records.shared_record", secret=secret, _external=True)
+            flash(_("Share link made. Copy it now: it is shown only once."), "success")
+    status = 422 if form.errors else 200
+    links = services.share_links_of(current_user)
+    return render_template("records/share.html", form=form, links=links, new_url=new_url, now=utcnow()), status
+
+
+@bp.post("/my/record/share/<int:link_id>/revoke")
+@login_required
+def revoke_share_link(link_id: int):
+    services.revoke_share_link(current_user, link_id, utcnow())
+    db.session.commit()
+    flash(_("The share link no longer works."), "success")
+    return redirect(url_for("records.share_links"))
+
+
+@bp.route("/r/<secret>")
+def shared_record(secret: str):
+    user = services.user_for_share_secret(secret, utcnow())
+    db.session.commit()  # remembers when the link was last used
+    record = services.record_of(user, _today())
+    response = render_template("records/record.html", record=record, activities=[], shared=True, **_labels())
+    return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+# --- the organization's review ----------------------------------------------------------------------------------
+
+
+@bp.route("/organizations/<int:organization_id>/activities")
+@organization_role_required(Role.ORG_ADMIN)
+def review_activities(organization_id: int):
+    return _review_page(organization_id)
+
+
+def _review_page(organization_id: int, failed: tuple[int, ReviewForm] | None = None, status: int = 200):
+    organization = db.get_or_404(Organization, organization_id)
+    activities = services.activities_to_review(current_user, organization.id)
+    failed_id, failed_form = failed or (None, None)
+    forms = {a.id: failed_form if a.id == failed_id else ReviewForm(formdata=None) for a in activities}
+    page = render_template(
+        "records/review.html", organization=organization, activities=activities, forms=forms, **_labels()
+    )
+    return page, status
+
+
+@bp.post("/organizations/<int:organization_id>/activities/<int:activity_id>/review")
+@organization_role_required(Role.ORG_ADMIN)
+def review_activity(organization_id: int, activity_id: int):
+    activity = db.get_or_404(ExternalActivity, activity_id)
+    if activity.organization_id != organization_id:
+        abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(_("Choose to approve or reject, with a reason of at most 500 characters."), "error")
+        return _review_page(organization_id, (activity.id, form), 422)
+    try:
+        services.review_activity(
+            current_user,
+            activity,
+            approve=form.decision.data == "approve",
+            skp_granted=form.skp_granted.data,
+            reason=form.reason.data or "",
+            now=utcnow(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _review_page(organization_id, (activity.id, form), error.status_code)
+    db.session.commit()
+    flash(_("Review saved for %(name)s.", name=activity.user.full_name), "success")
+    return redirect(url_for("records.review_activities", organization_id=organization_id))
