@@ -45,7 +45,7 @@ def ensure_secret_key(instance: Path) -> bool:
 
 @main.command("init", with_appcontext=False)
 def init_command() -> None:
-    """Prepare a deployment: secret key, database migrated to the newest revision."""
+    """Prepare a deployment: secret key, database migrated to the newest revision, a certificate signing key."""
     from lms import create_app
 
     instance = _instance_path()
@@ -55,6 +55,13 @@ def init_command() -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         click.echo(f"Database is at the newest revision: {_safe_url(app)}")
+        from lms.certificates.keys import create_first_key
+        from lms.extensions import db
+
+        created = create_first_key()
+        db.session.commit()
+        if created is not None:
+            click.echo(f"Created the certificate signing key {created.id}")
 
 
 def _safe_url(app: Flask) -> str:

@@ -45,6 +45,7 @@ def app(tmp_path_factory):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "WTF_CSRF_ENABLED": False,
             "PUBLIC_URL": "http://localhost",
+            "SIGNING_KEYS_DIR": str(instance / "keys"),
         }
     )
     app.test_client_class = IsolatedClient

@@ -2,7 +2,66 @@
 
 from __future__ import annotations
 
+import click
 from flask.cli import AppGroup
 
 certificates_group = AppGroup("certificates", help="Issue, revoke and verify certificates.")
 keys_group = AppGroup("keys", help="Certificate signing keys: list, rotate, withdraw.")
+
+
+@keys_group.command("list")
+def keys_list_command() -> None:
+    """Every signing key: id, state (current / retired / withdrawn), dates; the one that signs now is marked *."""
+    from lms.certificates.keys import key_store
+
+    store = key_store()
+    current = store.current()
+    keys = store.entries()
+    if not keys:
+        click.echo("No signing keys yet: `lms init` or `lms keys rotate` creates one.")
+        return
+    for key in keys:
+        mark = "*" if current is not None and key.public.kid == current.kid else " "
+        line = f"{mark} {key.id}  {key.public.algorithm:<6} {key.state:<9} {key.source:<11}"
+        line += f" from {_when(key.public.valid_from)}"
+        if key.public.retired_at:
+            line += f"  retired {_when(key.public.retired_at)}"
+        if key.public.withdrawn_at:
+            line += f"  withdrawn {_when(key.public.withdrawn_at)}: {key.public.withdrawn_reason}"
+        click.echo(line)
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+@keys_group.command("rotate")
+def keys_rotate_command() -> None:
+    """Make a new signing key; the previous one is retired (what it signed stays valid)."""
+    from lms.certificates import keys
+    from lms.core.errors import DomainError
+    from lms.extensions import db
+
+    try:
+        entry = keys.rotate(actor=None)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"New signing key {entry.id}; earlier keys are retired and still verify what they signed.")
+
+
+@keys_group.command("withdraw")
+@click.argument("kid")
+@click.option("--reason", required=True, help="Why the key is no longer trusted (published with the key set).")
+def keys_withdraw_command(kid: str, reason: str) -> None:
+    """Withdraw a key: every certificate it signed becomes invalid (TIDAK SAH). Re-issue those certificates."""
+    from lms.certificates import keys
+    from lms.core.errors import DomainError
+    from lms.extensions import db
+
+    try:
+        entry = keys.withdraw(kid, reason, actor=None)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Withdrew key {entry.id}: certificates it signed no longer verify.")
