@@ -128,12 +128,14 @@ class Record:
 
 
 def record_of(user: User, today: date) -> Record:
-    """The worker's record for the SIP cycle containing `today` (from today's date when no SIP is recorded)."""
+    """The worker's record for the SIP cycle containing `today`."""
     rules = skp_rules()
     licence = licence_of(user)
     area = PracticeArea(licence.area) if licence else PracticeArea.NORMAL
-    cycle = cycle_containing(licence.starts_on if licence else today, today, rules.cycle_years)
     entries = ledger_of(user)
+    # Without a SIP date the cycle is counted from the first credit, so nothing recorded falls outside it.
+    first_credit = min((e.earned_on for e in entries), default=today)
+    cycle = cycle_containing(licence.starts_on if licence else min(first_credit, today), today, rules.cycle_years)
     standing = skp_standing(
         credits_of(entries),
         target=rules.target_for(user.profession_code),
