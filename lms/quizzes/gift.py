@@ -504,7 +504,8 @@ def write_gift(questions: Iterable[QuestionSpec]) -> str:
     for question in questions:
         if question.category != category:
             category = question.category
-            parts.append(f"$CATEGORY: {category}\n")
+            # An empty `$CATEGORY:` goes back to the importer's default category.
+            parts.append(f"$CATEGORY: {category}\n" if category else "$CATEGORY:\n")
         parts.append(_write_question(question))
     return "\n".join(parts)
 
