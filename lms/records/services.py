@@ -125,6 +125,7 @@ class Record:
     standing: SkpStanding
     jpl_total: Decimal
     sources: dict[str, str]
+    competencies: list[HeldCompetency]
 
 
 def record_of(user: User, today: date) -> Record:
@@ -144,7 +145,7 @@ def record_of(user: User, today: date) -> Record:
         today=today,
     )
     jpl = sum((e.jpl for e in entries if e.counts and e.earned_on in cycle), Decimal(0))
-    return Record(user, licence, entries, standing, jpl, rules.sources)
+    return Record(user, licence, entries, standing, jpl, rules.sources, competencies_of(user, today))
 
 
 # --- self-reported activities ----------------------------------------------------------------------------------
@@ -332,3 +333,61 @@ def user_for_share_secret(secret: str, now: datetime) -> User:
         raise ShareLinkGone()
     link.last_viewed_at = now
     return db.session.get(User, link.user_id)
+
+
+# --- certificates in the record ---------------------------------------------------------------------------------
+
+
+def post_certificate_credit(certificate) -> SkpEntry:
+    """A newly issued certificate credits the holder's ledger with its frozen SKP, JPL and ranah."""
+    snapshot = certificate.snapshot
+    return post_entry(
+        certificate.user_id,
+        source=EntrySource.CERTIFICATE,
+        source_id=certificate.public_id,
+        ranah=snapshot["ranah"],
+        skp=Decimal(snapshot["skp"]),
+        jpl=Decimal(snapshot["jpl"]),
+        earned_on=date.fromisoformat(snapshot["completed_on"]),
+        title=f"{snapshot['course_title']} ({snapshot['number']})",
+        organizer=snapshot["organization_name"],
+    )
+
+
+def reverse_certificate_credit(certificate, *, reason: str, now: datetime) -> SkpEntry | None:
+    """A revoked certificate's credit is taken back (a re-issue posts the new certificate's own entry)."""
+    return reverse_entry(EntrySource.CERTIFICATE, certificate.public_id, reason=reason, now=now)
+
+
+@dataclass(frozen=True)
+class HeldCompetency:
+    code: str
+    name: str
+    course_title: str
+    certificate_number: str
+    expires_on: date | None
+
+    def renew_soon(self, today: date, days: int = 90) -> bool:
+        return self.expires_on is not None and today <= self.expires_on <= today + timedelta(days=days)
+
+
+def competencies_of(user: User, today: date) -> list[HeldCompetency]:
+    """Competencies granted by the worker's valid, unexpired certificates; the latest expiry wins per code."""
+    from lms.certificates.models import Certificate, CertificateStatus
+
+    certificates = db.session.execute(
+        select(Certificate).where(Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID)
+    ).scalars()
+    held: dict[str, HeldCompetency] = {}
+    for certificate in certificates:
+        snapshot = certificate.snapshot
+        expires_on = date.fromisoformat(snapshot["expires_on"]) if snapshot.get("expires_on") else None
+        if expires_on is not None and expires_on < today:
+            continue
+        for competency in snapshot.get("competencies", []):
+            current = held.get(competency["code"])
+            if current is None or (current.expires_on or date.max) < (expires_on or date.max):
+                held[competency["code"]] = HeldCompetency(
+                    competency["code"], competency["name"], snapshot["course_title"], snapshot["number"], expires_on
+                )
+    return sorted(held.values(), key=lambda c: (c.expires_on or date.max, c.code))

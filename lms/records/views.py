@@ -47,6 +47,7 @@ def my_record():
         record=record,
         activities=services.activities_of(current_user),
         shared=False,
+        today=_today(),
         **_labels(),
     )
 
@@ -182,7 +183,9 @@ def shared_record(secret: str):
     user = services.user_for_share_secret(secret, utcnow())
     db.session.commit()  # remembers when the link was last used
     record = services.record_of(user, _today())
-    response = render_template("records/record.html", record=record, activities=[], shared=True, **_labels())
+    response = render_template(
+        "records/record.html", record=record, activities=[], shared=True, today=_today(), **_labels()
+    )
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
@@ -232,3 +235,12 @@ def review_activity(organization_id: int, activity_id: int):
     db.session.commit()
     flash(_("Review saved for %(name)s.", name=activity.user.full_name), "success")
     return redirect(url_for("records.review_activities", organization_id=organization_id))
+
+
+@bp.app_template_global()
+def competency_reminders() -> list[services.HeldCompetency]:
+    """Competencies of the logged-in worker that expire within 90 days, for the home page."""
+    if not current_user.is_authenticated:
+        return []
+    today = _today()
+    return [c for c in services.competencies_of(current_user, today) if c.renew_soon(today)]
