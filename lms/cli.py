@@ -79,11 +79,14 @@ def demo_command() -> None:
     from lms.courses.demo import load_demo_courses
     from lms.extensions import db
     from lms.quizzes.demo import load_demo as load_demo_quizzes
+    from lms.records.demo import load_demo as load_demo_records
 
     users = load_demo_accounts()
     courses = load_demo_courses()
-    # In this order: certificates need the quizzes' and attendance's demo records of the same learner.
-    lines = [line for load in (load_demo_quizzes, load_demo_attendance, load_demo_certificates) for line in load()]
+    # In this order: certificates need the quizzes' and attendance's demo records of the same learner, and the
+    # competency record shows the certificates.
+    loaders = (load_demo_quizzes, load_demo_attendance, load_demo_certificates, load_demo_records)
+    lines = [line for load in loaders for line in load()]
     db.session.commit()
     click.echo(f"Demo data ready on {_safe_url(current_app)}.")
     click.echo("Courses: " + ", ".join(f"{r.course.code} v{r.version.number}" for r in courses))
