@@ -63,6 +63,10 @@ class DefaultConfig:
     # SKP granted per JPL of a training's core (inti) subjects when a course does not set its SKP explicitly.
     # The national conversion rate is not in public sources we could confirm: set it per deployment.
     SKP_PER_CORE_JPL = "1"
+    # Quizzes: an answer or submit this many seconds after an attempt's deadline still counts (requests in flight
+    # when the time runs out); question images are at most this large.
+    QUIZ_ANSWER_GRACE_SECONDS = 2
+    QUIZ_IMAGE_MAX_BYTES = 1024 * 1024
     # Folder of the shipped curricula that `lms demo` imports and publishes.
     COURSES_DIR = ""
 

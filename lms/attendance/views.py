@@ -1,5 +1,448 @@
-"""Pages of the attendance feature."""
+"""Pages of the attendance feature: sessions, present screen, scanner, roster, codes, reports; the learner's
+check-in page, own record and personal QR."""
 
 from __future__ import annotations
 
-from lms.attendance import bp  # noqa: F401
+import csv
+import io
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.accounts.models import Organization, Role
+from lms.attendance import bp, services
+from lms.attendance.checkin_rules import ROTATION_SECONDS, CheckinRefused, parse_rotating_qr
+from lms.attendance.client import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_MAX_AGE,
+    client_from_request,
+    device_id_from_request,
+    new_device_id,
+)
+from lms.attendance.forms import (
+    SESSION_MODE_LABELS,
+    CodeEntryForm,
+    CodeForm,
+    ConfirmQrForm,
+    RosterForm,
+    ScanTextForm,
+    SessionForm,
+    weights_form,
+)
+from lms.attendance.models import STATUS_LABELS, AttendanceSession, AttendanceStatus
+from lms.attendance.qr import qr_svg
+from lms.core.errors import DomainError
+from lms.core.models import utcnow
+from lms.core.permissions import organization_role_required
+from lms.courses.models import Cohort
+from lms.extensions import db
+
+try:  # one helper for spreadsheet-safe CSV cells, wherever the project keeps it
+    from lms.core.csv_export import spreadsheet_safe
+except ImportError:  # pragma: no cover - until the shared module lands
+    from lms.courses.admin_views import _spreadsheet_safe as spreadsheet_safe
+
+
+@bp.app_context_processor
+def attendance_globals() -> dict:
+    return {"attendance_status_labels": STATUS_LABELS, "session_mode_labels": SESSION_MODE_LABELS}
+
+
+def _zone() -> tuple[ZoneInfo, str]:
+    return ZoneInfo(str(current_user.timezone)), current_user.timezone_label
+
+
+def _runner_session(session_id: int) -> AttendanceSession:
+    if not current_user.is_authenticated:
+        abort(401)
+    return services.session_for_runner(current_user, session_id)
+
+
+def _svg_response(svg: bytes) -> Response:
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+# --- facilitator and org admin --------------------------------------------------------------------------------------
+
+
+@bp.route("/attendance")
+@login_required
+def my_sessions():
+    cohorts = services.runnable_cohorts(current_user)
+    if not cohorts and not current_user.has_role(Role.FACILITATOR, Role.ORG_ADMIN):
+        abort(403)
+    return render_template(
+        "attendance/my_sessions.html",
+        cohorts=cohorts,
+        sessions={c.id: services.sessions_of(c.id) for c in cohorts},
+        now=utcnow(),
+    )
+
+
+@bp.route("/attendance/cohorts/<int:cohort_id>")
+@login_required
+def cohort_sessions(cohort_id: int):
+    cohort = services.cohort_for_runner(current_user, cohort_id)
+    return render_template(
+        "attendance/cohort_sessions.html", cohort=cohort, sessions=services.sessions_of(cohort.id), now=utcnow()
+    )
+
+
+def _session_form_page(cohort: Cohort, session: AttendanceSession | None):
+    zone, zone_label = _zone()
+    form = SessionForm(zone=zone, zone_label=zone_label, facilitators=list(cohort.facilitators))
+    if session is not None and request.method == "GET":
+        form.title.data, form.jpl.data, form.mode.data = session.title, session.jpl, session.mode
+        form.starts_at.data = session.starts_at.astimezone(zone).replace(tzinfo=None)
+        form.ends_at.data = session.ends_at.astimezone(zone).replace(tzinfo=None)
+        form.place.data, form.radius_m.data = session.place, session.radius_m
+        form.latitude.data, form.longitude.data = session.latitude, session.longitude
+        form.facilitators.data = [u.id for u in session.own_facilitators]
+    if form.validate_on_submit():
+        chosen = set(form.facilitators.data or [])
+        fields = services.SessionFields(
+            title=form.title.data,
+            starts_at=form.utc(form.starts_at.data),
+            ends_at=form.utc(form.ends_at.data),
+            jpl=form.jpl.data,
+            mode=form.mode.data,
+            place=form.place.data,
+            latitude=form.latitude.data,
+            longitude=form.longitude.data,
+            radius_m=form.radius_m.data,
+            facilitators=[u for u in cohort.facilitators if u.id in chosen],
+        )
+        try:
+            if session is None:
+                session = services.create_session(current_user, cohort, fields)
+            else:
+                services.update_session(current_user, session, fields)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Session %(title)s saved.", title=session.title), "success")
+            return redirect(url_for("attendance.session_report", session_id=session.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("attendance/session_form.html", cohort=cohort, session=session, form=form), status
+
+
+@bp.route("/attendance/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@login_required
+def new_session(cohort_id: int):
+    return _session_form_page(services.cohort_for_runner(current_user, cohort_id), None)
+
+
+@bp.route("/attendance/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(session_id: int):
+    session = _runner_session(session_id)
+    return _session_form_page(session.cohort, session)
+
+
+@bp.route("/attendance/sessions/<int:session_id>")
+@login_required
+def session_report(session_id: int):
+    session = _runner_session(session_id)
+    return render_template(
+        "attendance/session_report.html",
+        session=session,
+        report=services.session_report(current_user, session),
+        methods=services.CHECKIN_METHODS,
+    )
+
+
+@bp.route("/attendance/sessions/<int:session_id>/present")
+@login_required
+def present(session_id: int):
+    session = _runner_session(session_id)
+    now = utcnow()
+    return render_template(
+        "attendance/present.html",
+        session=session,
+        codes=services.active_codes(session, now),
+        rotation_seconds=ROTATION_SECONDS,
+    )
+
+
+@bp.route("/attendance/sessions/<int:session_id>/present.svg")
+@login_required
+def present_qr(session_id: int):
+    session = _runner_session(session_id)
+    return _svg_response(qr_svg(services.rotating_qr_text(session, utcnow())))
+
+
+@bp.route("/attendance/sessions/<int:session_id>/scanner")
+@login_required
+def scanner(session_id: int):
+    session = _runner_session(session_id)
+    return render_template("attendance/scanner.html", session=session, form=ScanTextForm())
+
+
+@bp.post("/attendance/sessions/<int:session_id>/scan")
+@login_required
+def scan_text(session_id: int):
+    """The scanner without a camera: the text under a personal QR, typed in."""
+    session = _runner_session(session_id)
+    form = ScanTextForm()
+    if not form.validate_on_submit():
+        flash(_("Type the text printed under the learner's QR."), "error")
+        return redirect(url_for("attendance.scanner", session_id=session.id))
+    [outcome] = services.sync_scans(
+        current_user, session, [{"qr": form.qr.data}], utcnow(), client_from_request(request.form)
+    )
+    db.session.commit()
+    if outcome.result == "refused":
+        flash(outcome.message or _("The check-in was refused."), "error")
+    elif outcome.result == "already":
+        flash(_("%(name)s was already checked in.", name=outcome.name), "info")
+    else:
+        flash(_("%(name)s is checked in.", name=outcome.name), "success")
+    return redirect(url_for("attendance.scanner", session_id=session.id))
+
+
+@bp.route("/attendance/sessions/<int:session_id>/roster", methods=["GET", "POST"])
+@login_required
+def roster(session_id: int):
+    session = _runner_session(session_id)
+    form = RosterForm()
+    if form.validate_on_submit():
+        statuses = {}
+        for key, value in request.form.items():
+            if key.startswith("status-") and value:
+                try:
+                    statuses[int(key.removeprefix("status-"))] = AttendanceStatus(value)
+                except ValueError:
+                    abort(400)
+        try:
+            changed = services.mark_roster(current_user, session, statuses, utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Attendance saved: %(n)d marks changed.", n=changed), "success")
+            return redirect(url_for("attendance.session_report", session_id=session.id))
+    report = services.session_report(current_user, session)
+    return render_template(
+        "attendance/roster.html", session=session, report=report, form=form, statuses=list(AttendanceStatus)
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.route("/attendance/sessions/<int:session_id>/codes", methods=["GET", "POST"])
+@login_required
+def codes(session_id: int):
+    session = _runner_session(session_id)
+    form = CodeForm(data={"minutes": current_app.config["ATTENDANCE_CODE_MINUTES"]})
+    if form.validate_on_submit():
+        try:
+            code = services.create_code(
+                current_user, session, utcnow(), minutes=form.minutes.data, label=form.label.data or ""
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Code %(code)s is open now.", code=code.code), "success")
+            return redirect(url_for("attendance.codes", session_id=session.id))
+    return render_template(
+        "attendance/codes.html", session=session, form=form, codes=services.codes_of(session), now=utcnow()
+    ), (422 if form.is_submitted() else 200)
+
+
+def _csv_response(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([[spreadsheet_safe(str(cell)) for cell in row] for row in rows])
+    # The byte-order mark makes Excel read the file as UTF-8.
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/attendance/sessions/<int:session_id>/report.csv")
+@login_required
+def session_csv(session_id: int):
+    session = _runner_session(session_id)
+    report = services.session_report(current_user, session)
+    rows = [["nama", "email", "status", "metode", "waktu_utc", "perangkat_dipakai_bersama"]]
+    for user, mark in report.rows:
+        rows.append(
+            [
+                user.full_name,
+                user.email,
+                mark.status if mark else "",
+                mark.method if mark else "",
+                mark.marked_at.isoformat() if mark else "",
+                "ya" if user.id in report.flagged_user_ids else "",
+            ]
+        )
+    return _csv_response(rows, f"kehadiran-sesi-{session.id}.csv")
+
+
+@bp.route("/attendance/cohorts/<int:cohort_id>/report")
+@login_required
+def cohort_report(cohort_id: int):
+    cohort = services.cohort_for_runner(current_user, cohort_id)
+    sessions, records = services.cohort_report(current_user, cohort)
+    return render_template("attendance/cohort_report.html", cohort=cohort, sessions=sessions, records=records)
+
+
+@bp.route("/attendance/cohorts/<int:cohort_id>/report.csv")
+@login_required
+def cohort_csv(cohort_id: int):
+    cohort = services.cohort_for_runner(current_user, cohort_id)
+    sessions, records = services.cohort_report(current_user, cohort)
+    rows = [["nama", "email", *[f"{s.starts_at:%Y-%m-%d} {s.title} ({s.jpl} JPL)" for s in sessions], "persen"]]
+    for record in records:
+        marks = [getattr(record.marks.get(s.id), "status", "") for s in sessions]
+        rows.append([record.enrolment.user.full_name, record.enrolment.user.email, *marks, record.percent])
+    return _csv_response(rows, f"kehadiran-angkatan-{cohort.id}.csv")
+
+
+@bp.route("/organizations/<int:organization_id>/attendance/weights", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def weights(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    current = services.weights_for(organization.id)
+    form = weights_form(current, request.form if request.method == "POST" else None)
+    if form.validate_on_submit():
+        try:
+            services.set_weights(
+                current_user, organization.id, {s.value: Decimal(form[s.value].data) for s in AttendanceStatus}
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Attendance weights saved."), "success")
+            return redirect(url_for("attendance.weights", organization_id=organization.id))
+    return render_template("attendance/weights.html", organization=organization, form=form), (
+        422 if form.is_submitted() else 200
+    )
+
+
+# --- learners ------------------------------------------------------------------------------------------------------
+
+
+def _with_device_cookie(response):
+    """Every check-in page leaves a long-lived random device id, so one phone checking in several accounts shows."""
+    if device_id_from_request() is None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new_device_id(),
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
+
+
+def _checkin_page(session, *, grant=None, error=None, status=200, code_form=None, confirm_form=None):
+    mark = services.mark_of(session.id, current_user.id)
+    enrolment = services.active_enrolment(session, current_user.id)
+    if grant and confirm_form is None:
+        confirm_form = ConfirmQrForm(formdata=None, data={"grant": grant})
+    response = make_response(
+        render_template(
+            "attendance/checkin.html",
+            session=session,
+            mark=mark,
+            enrolment=enrolment,
+            error=error,
+            confirm_form=confirm_form,
+            code_form=code_form or CodeEntryForm(formdata=None),
+        ),
+        status,
+    )
+    return _with_device_cookie(response)
+
+
+@bp.route("/attendance/checkin/<int:session_id>", methods=["GET", "POST"])
+def checkin(session_id: int):
+    session = db.get_or_404(AttendanceSession, session_id)
+    now = utcnow()
+    if request.method == "GET" and request.args.get("c"):
+        # The room QR lives 15-30 s; once it is seen in time, a signed grant carries the learner through logging in.
+        try:
+            code = parse_rotating_qr(request.url)
+            grant = services.grant_for_scan(session, code, now)
+        except CheckinRefused as error:
+            if current_user.is_authenticated:
+                services.record_refusal(
+                    session,
+                    "rotating_qr",
+                    error,
+                    user_id=current_user.id,
+                    actor=current_user,
+                    client=client_from_request({}),
+                    now=now,
+                )
+                db.session.commit()
+                return _checkin_page(session, error=error.message, status=error.status_code)
+            flash(str(error.message), "error")
+            return redirect(url_for("accounts.login", next=url_for("attendance.checkin", session_id=session.id)))
+        if not current_user.is_authenticated:
+            flash(_("Log in to check in."), "info")
+            return redirect(
+                url_for("accounts.login", next=url_for("attendance.checkin", session_id=session.id, g=grant))
+            )
+        return redirect(url_for("attendance.checkin", session_id=session.id, g=grant))
+    if not current_user.is_authenticated:
+        flash(_("Log in to check in."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if request.method == "GET":
+        if services.active_enrolment(session, current_user.id) is None and not services.can_run(current_user, session):
+            abort(404)
+        return _checkin_page(session, grant=request.args.get("g"))
+
+    # POST: confirming a scanned room QR (grant) or entering a webinar code.
+    if request.form.get("grant"):
+        form, method, payload = ConfirmQrForm(), "rotating_qr", {"grant": request.form.get("grant")}
+    else:
+        form, method = CodeEntryForm(), "webinar_code"
+        payload = {"code": request.form.get("code", "")}
+    if not form.validate_on_submit():
+        return _checkin_page(session, error=_("Enter the code shown in the webinar."), status=422, code_form=form)
+    try:
+        result = services.check_in(current_user, session, method, payload, now, client_from_request(request.form))
+    except CheckinRefused as error:
+        db.session.commit()  # the refused try is kept for the facilitator
+        kept = {"code_form": form} if method == "webinar_code" else {"confirm_form": form}
+        return _checkin_page(session, error=error.message, status=error.status_code, **kept)
+    db.session.commit()
+    if result.recorded:
+        flash(
+            _("You are checked in: %(status)s.", status=STATUS_LABELS[AttendanceStatus(result.mark.status)]),
+            "success",
+        )
+    else:
+        flash(_("You were already checked in to this session."), "info")
+    return _with_device_cookie(redirect(url_for("attendance.checkin", session_id=session.id)))
+
+
+@bp.route("/my/attendance/<int:enrolment_id>")
+@login_required
+def my_record(enrolment_id: int):
+    enrolment = services.own_enrolment(current_user, enrolment_id)
+    return render_template("attendance/my_record.html", record=services.learner_record(enrolment))
+
+
+@bp.route("/my/checkin-qr")
+@login_required
+def my_qr():
+    return render_template("attendance/my_qr.html", token=services.personal_qr_text(current_user))
+
+
+@bp.route("/my/checkin-qr.svg")
+@login_required
+def my_qr_svg():
+    return _svg_response(qr_svg(services.personal_qr_text(current_user)))
