@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("quizzes", __name__)
 
-from lms.quizzes import report_views, views  # noqa: E402,F401
+from lms.quizzes import admin_views, report_views, views  # noqa: E402,F401

@@ -1,7 +1,195 @@
-"""/api/v1 endpoints of the quizzes feature."""
+"""/api/v1 endpoints of the quizzes feature: a learner's quiz, attempts, answers saved one by one, submit."""
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from lms.api import BEARER, token_required
+from lms.core.models import utcnow
+from lms.extensions import db
+from lms.quizzes import services
+from lms.quizzes.text import question_html
+from lms.quizzes.timing import DeadlinePassed, seconds_left
 
 blp = Blueprint("quizzes_api", __name__, description="Quizzes: taking them and saving answers")
+
+
+class AttemptSummarySchema(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    state = fields.String(metadata={"description": "open or graded"})
+    started_at = fields.DateTime()
+    deadline = fields.DateTime(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True, metadata={"description": "submitted or expired"})
+    score = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "percent, once graded"})
+
+
+class QuizSchema(Schema):
+    id = fields.Function(lambda s: s.quiz.id)
+    kind = fields.Function(lambda s: s.quiz.kind)
+    title = fields.Function(lambda s: s.quiz.title)
+    question_count = fields.Function(
+        lambda s: s.quiz.draw_count if s.quiz.selection == "random" else len(s.quiz.quiz_questions)
+    )
+    layout = fields.Function(lambda s: s.quiz.layout)
+    opens_at = fields.Function(lambda s: s.quiz.opens_at and s.quiz.opens_at.isoformat())
+    closes_at = fields.Function(lambda s: s.quiz.closes_at and s.quiz.closes_at.isoformat())
+    time_limit_minutes = fields.Function(lambda s: s.quiz.time_limit_minutes)
+    attempts_allowed = fields.Function(lambda s: s.quiz.attempts_allowed)
+    attempts_left = fields.Integer(allow_none=True)
+    grading_method = fields.Function(lambda s: s.quiz.grading_method)
+    pass_mark = fields.Function(lambda s: s.quiz.effective_pass_mark)
+    grade = fields.Decimal(as_string=True, allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    open_attempt_id = fields.Function(lambda s: s.open_attempt.id if s.open_attempt else None)
+    attempts = fields.List(fields.Nested(AttemptSummarySchema))
+
+
+class OptionSchema(Schema):
+    index = fields.Integer(metadata={"description": "send this as the response"})
+    text = fields.String()
+
+
+class ShownQuestionSchema(Schema):
+    number = fields.Integer()
+    question_id = fields.Integer()
+    kind = fields.Function(lambda q: q.type.kind.value)
+    text_html = fields.Function(lambda q: str(question_html(q.spec)))
+    has_image = fields.Function(lambda q: bool(q.spec.image))
+    options = fields.List(fields.Nested(OptionSchema), metadata={"description": "in the order this attempt shows"})
+    response = fields.Raw(allow_none=True, metadata={"description": "the saved response, null when unanswered"})
+
+
+class AttemptSchema(AttemptSummarySchema):
+    quiz_id = fields.Integer()
+    seconds_left = fields.Integer(allow_none=True)
+    questions = fields.List(fields.Nested(ShownQuestionSchema))
+
+
+class AnswerInSchema(Schema):
+    response = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "single: option index; multiple: list of indexes; true_false: true/false; short: text; "
+            'numerical: a number or text such as "1,5". null or "" clears the answer.'
+        },
+    )
+
+
+class AnswerOutSchema(Schema):
+    question_id = fields.Integer()
+    response = fields.Raw(allow_none=True)
+    saved_at = fields.DateTime()
+
+
+class ReviewQuestionSchema(ShownQuestionSchema):
+    fraction = fields.Decimal(as_string=True, allow_none=True)
+    right_answers = fields.List(fields.String())
+    feedback = fields.List(fields.String())
+
+
+class ResultSchema(AttemptSummarySchema):
+    quiz_id = fields.Integer()
+    passed = fields.Boolean(allow_none=True)
+    pass_mark = fields.Integer()
+    shows_responses = fields.Boolean()
+    shows_feedback = fields.Boolean()
+    questions = fields.List(
+        fields.Nested(ReviewQuestionSchema), metadata={"description": "as the quiz's review allows"}
+    )
+
+
+def _attempt_body(attempt, now) -> dict:
+    body = AttemptSummarySchema().dump(attempt)
+    body.update(
+        quiz_id=attempt.quiz_id,
+        seconds_left=seconds_left(now, attempt.deadline) if attempt.is_open else None,
+        questions=services.shown_questions(attempt) if attempt.is_open else [],
+    )
+    return body
+
+
+def _result_body(attempt, now) -> dict:
+    review = services.review_of(attempt, now)
+    body = AttemptSummarySchema().dump(attempt)
+    body.update(
+        quiz_id=attempt.quiz_id,
+        passed=review.passed,
+        pass_mark=review.pass_mark,
+        shows_responses=review.shows_responses,
+        shows_feedback=review.shows_feedback,
+        questions=review.questions,
+    )
+    return body
+
+
+@blp.get("/quizzes/<int:quiz_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, QuizSchema)
+@token_required
+def get_quiz(quiz_id: int):
+    """A quiz of a course the caller is enrolled in: its rules, their attempts, attempts left and grade."""
+    now = utcnow()
+    quiz, _enrolment = services.quiz_for_learner(current_user, quiz_id)
+    status = services.quiz_status(current_user, quiz, now)
+    db.session.commit()  # an expired attempt may have been graded
+    return status
+
+
+@blp.post("/quizzes/<int:quiz_id>/attempts")
+@blp.doc(security=BEARER)
+@blp.response(201, AttemptSchema, description="a new attempt")
+@blp.alt_response(200, schema=AttemptSchema, description="the open attempt, resumed")
+@token_required
+def start_attempt(quiz_id: int):
+    """Start an attempt, or resume the open one: its questions, their order and the deadline are fixed at start."""
+    now = utcnow()
+    quiz, _enrolment = services.quiz_for_learner(current_user, quiz_id)
+    attempt, started = services.start_attempt(current_user, quiz, now)
+    db.session.commit()
+    return _attempt_body(attempt, now), 201 if started else 200
+
+
+@blp.get("/attempts/<int:attempt_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, AttemptSchema)
+@token_required
+def get_attempt(attempt_id: int):
+    """One of the caller's attempts: open → questions with the saved responses and seconds left."""
+    now = utcnow()
+    attempt = services.attempt_of(current_user, attempt_id, now)
+    db.session.commit()
+    return _attempt_body(attempt, now)
+
+
+@blp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@blp.doc(security=BEARER)
+@blp.arguments(AnswerInSchema)
+@blp.response(200, AnswerOutSchema)
+@token_required
+def save_answer(body, attempt_id: int, question_id: int):
+    """Save one answer (insert or replace; sending it again changes nothing). 409 after the deadline or once
+    submitted; 422 for a response the question cannot read."""
+    try:
+        answer = services.save_answer(current_user, attempt_id, question_id, body["response"], utcnow())
+    except DeadlinePassed:
+        db.session.commit()  # keep the grading of the expired attempt
+        raise
+    db.session.commit()
+    return answer
+
+
+@blp.post("/attempts/<int:attempt_id>/submit")
+@blp.doc(security=BEARER)
+@blp.response(200, ResultSchema)
+@token_required
+def submit_attempt(attempt_id: int):
+    """Grade the attempt with its saved answers; submitting again returns the same result."""
+    now = utcnow()
+    attempt = services.submit_attempt(current_user, attempt_id, now)
+    db.session.commit()
+    return _result_body(attempt, now)

@@ -1,0 +1,387 @@
+"""Organization-admin pages of the quizzes: the course's question bank, question forms, import/export, quizzes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.models import Organization, Role
+from lms.core.errors import DomainError
+from lms.core.permissions import organization_role_required
+from lms.courses.models import Course, CourseVersion
+from lms.courses.services import course_by_code
+from lms.extensions import db
+from lms.quizzes import bp, services
+from lms.quizzes.forms import (
+    GRADING_METHOD_LABELS,
+    QUESTION_FORMS,
+    QUIZ_KIND_LABELS,
+    REVIEW_SHOWS_LABELS,
+    ImportForm,
+    QuizForm,
+)
+from lms.quizzes.gift import write_gift
+from lms.quizzes.models import Question, Quiz, QuizKind
+from lms.quizzes.question_files import read_question_file
+from lms.quizzes.types import QUESTION_TYPES
+
+# --- reads scoped to the organization in the URL (404 for anything belonging elsewhere) --------------------------
+
+
+def _course_in(organization_id: int, code: str) -> Course:
+    course = course_by_code(code)
+    if course is None or course.organization_id != organization_id:
+        abort(404)
+    return course
+
+
+def _question_in(course: Course, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.course_id != course.id or question.retired:
+        abort(404)
+    return question
+
+
+def _quiz_in(organization_id: int, quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or quiz.version.course.organization_id != organization_id:
+        abort(404)
+    return quiz
+
+
+def _version_of(course: Course, number: int | None) -> CourseVersion:
+    """The version asked for, else the published one (what cohorts run), else the newest."""
+    if number is not None:
+        version = next((v for v in course.versions if v.number == number), None)
+    else:
+        version = course.published_version or course.latest_version
+    if version is None:
+        abort(404)
+    return version
+
+
+def _zone() -> tuple[ZoneInfo, str]:
+    return ZoneInfo(str(current_user.timezone)), current_user.timezone_label
+
+
+# --- the bank ----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/questions")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_bank(organization_id: int, code: str):
+    organization = db.get_or_404(Organization, organization_id)
+    course = _course_in(organization.id, code)
+    category, tag = request.args.get("category", "").strip(), request.args.get("tag", "").strip()
+    everything = services.bank_questions(course)
+    questions = services.bank_questions(course, category=category, tag=tag) if (category or tag) else everything
+    return render_template(
+        "quizzes/admin/bank.html",
+        organization=organization,
+        course=course,
+        questions=questions,
+        total=len(everything),
+        categories=sorted({q.category for q in everything}),
+        tags=services.bank_tags(everything),
+        filters={"category": category, "tag": tag},
+        types=QUESTION_TYPES,
+    )
+
+
+def _form_for(kind: str, **kwargs):
+    form_class = QUESTION_FORMS.get(kind)
+    if form_class is None:
+        abort(404)
+    return form_class(**kwargs)
+
+
+def _spec_from(form, previous_image: str | None):
+    spec = form.to_spec()
+    image = previous_image
+    if form.remove_image.data:
+        image = None
+    upload = form.image.data
+    if upload and getattr(upload, "filename", ""):
+        image = services.store_question_image(upload.read())
+    return replace(spec, image=image)
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/questions/new/<kind>", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_new_question(organization_id: int, code: str, kind: str):
+    organization = db.get_or_404(Organization, organization_id)
+    course = _course_in(organization.id, code)
+    form = _form_for(kind)
+    if request.method == "GET":
+        form.category.data = request.args.get("category", services.DEFAULT_CATEGORY)
+    if form.validate_on_submit():
+        try:
+            question = services.add_question(current_user, course, _spec_from(form, None))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Question added to the bank."), "success")
+            return redirect(
+                url_for(
+                    "quizzes.admin_bank", organization_id=organization.id, code=course.code, category=question.category
+                )
+            )
+    return _question_page(organization, course, form, kind, None)
+
+
+def _question_page(organization, course, form, kind, question):
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template(
+            "quizzes/admin/question_form.html",
+            organization=organization,
+            course=course,
+            form=form,
+            kind=kind,
+            type_label=QUESTION_TYPES[kind].label,
+            question=question,
+        ),
+        status,
+    )
+
+
+@bp.route(
+    "/organizations/<int:organization_id>/courses/<code>/questions/<int:question_id>/edit", methods=["GET", "POST"]
+)
+@organization_role_required(Role.ORG_ADMIN)
+def admin_edit_question(organization_id: int, code: str, question_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    course = _course_in(organization.id, code)
+    question = _question_in(course, question_id)
+    form = _form_for(question.kind)
+    if request.method == "GET":
+        form.load_common(question.spec, question.category, question.tags)
+        form.load(question.spec)
+    if form.validate_on_submit():
+        try:
+            saved = services.update_question(current_user, question, _spec_from(form, question.spec.image))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            if saved.id != question.id:
+                flash(_("Saved as a new version of the question; attempts already made keep the old one."), "success")
+            else:
+                flash(_("Question saved."), "success")
+            return redirect(
+                url_for(
+                    "quizzes.admin_bank", organization_id=organization.id, code=course.code, category=saved.category
+                )
+            )
+    return _question_page(organization, course, form, question.kind, question)
+
+
+@bp.post("/organizations/<int:organization_id>/courses/<code>/questions/<int:question_id>/delete")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_delete_question(organization_id: int, code: str, question_id: int):
+    course = _course_in(organization_id, code)
+    question = _question_in(course, question_id)
+    services.delete_question(current_user, question)
+    db.session.commit()
+    flash(_("Question deleted."), "success")
+    return redirect(url_for("quizzes.admin_bank", organization_id=organization_id, code=course.code))
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/questions/<int:question_id>/image")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_question_image(organization_id: int, code: str, question_id: int):
+    from lms.quizzes.views import _image_response
+
+    course = _course_in(organization_id, code)
+    return _image_response(_question_in(course, question_id))
+
+
+# --- import and export -------------------------------------------------------------------------------------------
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/questions/import", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_import(organization_id: int, code: str):
+    organization = db.get_or_404(Organization, organization_id)
+    course = _course_in(organization.id, code)
+    quizzes = [q for v in course.versions for q in services.quizzes_of(v)]
+    form = ImportForm()
+    form.quiz_id.choices = [(0, "—")] + [
+        (q.id, f"{QUIZ_KIND_LABELS[QuizKind(q.kind)]}: {q.title} (v{q.version.number})") for q in quizzes
+    ]
+    errors, skipped, status = [], [], 200
+    if form.validate_on_submit():
+        try:
+            text = form.file.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+            errors = [_("The file is not UTF-8 text.")]
+        if text is not None:
+            result = read_question_file(text, form.format.data)
+            skipped = result.skipped
+            errors = [f"{error.line}: {error.message}" for error in result.errors]
+            if not errors and not result.questions:
+                errors = [_("The file holds no question that can be imported.")]
+        if not errors:
+            quiz = next((q for q in quizzes if q.id == form.quiz_id.data), None)
+            try:
+                imported = services.import_questions(
+                    current_user,
+                    course,
+                    result.questions,
+                    default_category=form.category.data.strip() or services.DEFAULT_CATEGORY,
+                    quiz=quiz,
+                )
+            except DomainError as error:
+                db.session.rollback()
+                errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(_("%(n)d questions imported.", n=len(imported)), "success")
+                if not skipped:
+                    return redirect(url_for("quizzes.admin_bank", organization_id=organization.id, code=course.code))
+                flash(_("Some questions were skipped: their types are not supported."), "info")
+        if errors:
+            flash(_("Nothing was imported: correct the file and upload it again."), "error")
+            status = 422
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "quizzes/admin/import.html",
+            organization=organization,
+            course=course,
+            form=form,
+            errors=errors,
+            skipped=skipped,
+        ),
+        status,
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/questions.gift")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_export(organization_id: int, code: str):
+    course = _course_in(organization_id, code)
+    text = write_gift(services.export_specs(course))
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f"attachment; filename={course.code.lower()}-questions.gift"},
+    )
+
+
+# --- quizzes -----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/quizzes")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_quizzes(organization_id: int, code: str):
+    organization = db.get_or_404(Organization, organization_id)
+    course = _course_in(organization.id, code)
+    version = _version_of(course, request.args.get("version", type=int))
+    quizzes = services.quizzes_of(version)
+    return render_template(
+        "quizzes/admin/quizzes.html",
+        organization=organization,
+        course=course,
+        version=version,
+        quizzes=quizzes,
+        kinds=QUIZ_KIND_LABELS,
+        has={QuizKind(q.kind) for q in quizzes},
+        grading_labels=GRADING_METHOD_LABELS,
+        review_labels=REVIEW_SHOWS_LABELS,
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/courses/<code>/quizzes/new/<kind>", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_new_quiz(organization_id: int, code: str, kind: str):
+    organization = db.get_or_404(Organization, organization_id)
+    course = _course_in(organization.id, code)
+    if kind not in {k.value for k in QuizKind}:
+        abort(404)
+    version = _version_of(course, request.args.get("version", type=int))
+    zone, label = _zone()
+    form = QuizForm(zone=zone, zone_label=label, subjects=version.subjects)
+    if request.method == "GET":
+        form.title.data = str(QUIZ_KIND_LABELS[QuizKind(kind)])
+        if kind == QuizKind.POST_TEST:
+            form.attempts_allowed.data = 2
+    if form.validate_on_submit():
+        try:
+            quiz = services.save_quiz(current_user, version, kind, **form.settings())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Quiz saved. Now choose its questions."), "success")
+            return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization.id, quiz_id=quiz.id))
+    return _quiz_page(organization, course, version, form, kind, None)
+
+
+def _quiz_page(organization, course, version, form, kind, quiz, status=None):
+    bank = services.bank_questions(course) if quiz is not None else []
+    return (
+        render_template(
+            "quizzes/admin/quiz_form.html",
+            organization=organization,
+            course=course,
+            version=version,
+            form=form,
+            kind=kind,
+            kind_label=QUIZ_KIND_LABELS[QuizKind(kind)],
+            quiz=quiz,
+            bank=bank,
+            chosen={qq.question_id for qq in quiz.quiz_questions} if quiz else set(),
+            types=QUESTION_TYPES,
+        ),
+        status or (422 if form.is_submitted() else 200),
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_edit_quiz(organization_id: int, quiz_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    quiz = _quiz_in(organization.id, quiz_id)
+    version = quiz.version
+    zone, label = _zone()
+    form = QuizForm(zone=zone, zone_label=label, subjects=version.subjects)
+    if request.method == "GET":
+        form.load(quiz)
+    if form.validate_on_submit():
+        try:
+            services.save_quiz(current_user, version, quiz.kind, quiz=quiz, **form.settings())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Quiz saved."), "success")
+            return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization.id, quiz_id=quiz.id))
+    return _quiz_page(organization, version.course, version, form, quiz.kind, quiz)
+
+
+@bp.post("/organizations/<int:organization_id>/quizzes/<int:quiz_id>/questions")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_quiz_questions(organization_id: int, quiz_id: int):
+    quiz = _quiz_in(organization_id, quiz_id)
+    ids = [int(value) for value in request.form.getlist("question_id") if value.isdigit()]
+    try:
+        services.set_quiz_questions(current_user, quiz, ids)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)d questions in the quiz.", n=len(ids)), "success")
+    return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization_id, quiz_id=quiz.id))
