@@ -26,7 +26,6 @@ from lms.quizzes.forms import (
 )
 from lms.quizzes.gift import write_gift
 from lms.quizzes.models import Question, Quiz, QuizKind
-from lms.quizzes.question_files import read_question_file
 from lms.quizzes.types import QUESTION_TYPES
 
 # --- reads scoped to the organization in the URL (404 for anything belonging elsewhere) --------------------------
@@ -221,36 +220,27 @@ def admin_import(organization_id: int, code: str):
         try:
             text = form.file.data.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = None
             errors = [_("The file is not UTF-8 text.")]
-        if text is not None:
-            result = read_question_file(text, form.format.data)
-            skipped = result.skipped
-            errors = [f"{error.line}: {error.message}" for error in result.errors]
-            if not errors and not result.questions:
-                errors = [_("The file holds no question that can be imported.")]
-        if not errors:
-            quiz = next((q for q in quizzes if q.id == form.quiz_id.data), None)
-            try:
-                imported = services.import_questions(
-                    current_user,
-                    course,
-                    result.questions,
-                    default_category=form.category.data.strip() or services.DEFAULT_CATEGORY,
-                    quiz=quiz,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                errors = [str(error)]
-            else:
-                db.session.commit()
-                flash(_("%(n)d questions imported.", n=len(imported)), "success")
-                if not skipped:
-                    return redirect(url_for("quizzes.admin_bank", organization_id=organization.id, code=course.code))
-                flash(_("Some questions were skipped: their types are not supported."), "info")
+        else:
+            outcome = services.import_question_file(
+                current_user,
+                course,
+                text,
+                form.format.data,
+                default_category=form.category.data.strip() or services.DEFAULT_CATEGORY,
+                quiz=next((q for q in quizzes if q.id == form.quiz_id.data), None),
+            )
+            errors, skipped = outcome.errors, outcome.skipped
         if errors:
+            db.session.rollback()
             flash(_("Nothing was imported: correct the file and upload it again."), "error")
             status = 422
+        else:
+            db.session.commit()
+            flash(_("%(n)d questions imported.", n=len(outcome.questions)), "success")
+            if not skipped:
+                return redirect(url_for("quizzes.admin_bank", organization_id=organization.id, code=course.code))
+            flash(_("Some questions were skipped: their types are not supported."), "info")
     elif form.is_submitted():
         status = 422
     return (

@@ -45,6 +45,7 @@ from lms.quizzes.models import (
     ReviewShows,
     ReviewWhen,
 )
+from lms.quizzes.question_files import SkippedQuestion, read_question_file
 from lms.quizzes.spec import QuestionSpec
 from lms.quizzes.timing import (
     DeadlinePassed,
@@ -231,6 +232,38 @@ def import_questions(
     return questions
 
 
+@dataclass(frozen=True)
+class FileImport:
+    """The outcome of importing a question file: nothing is imported when there are errors ("line: message")."""
+
+    questions: list[Question]
+    errors: list[str]
+    skipped: list[SkippedQuestion]
+
+
+def import_question_file(
+    actor: User | None,
+    course: Course,
+    text: str,
+    file_format: str,
+    *,
+    default_category: str = DEFAULT_CATEGORY,
+    quiz: Quiz | None = None,
+) -> FileImport:
+    """Read a GIFT or Aiken file and import its questions into the course's bank (and `quiz`), all or nothing."""
+    result = read_question_file(text, file_format)
+    errors = [f"{error.line}: {error.message}" for error in result.errors]
+    if not errors and not result.questions:
+        errors = [str(_l("The file holds no question that can be imported."))]
+    if errors:
+        return FileImport([], errors, result.skipped)
+    try:
+        questions = import_questions(actor, course, result.questions, default_category=default_category, quiz=quiz)
+    except InvalidInput as error:
+        return FileImport([], str(error.message).split("; "), result.skipped)
+    return FileImport(questions, [], result.skipped)
+
+
 def export_specs(course: Course) -> list[QuestionSpec]:
     return [replace(q.spec, category=q.category, tags=tuple(q.tags)) for q in bank_questions(course)]
 
@@ -305,6 +338,19 @@ def save_quiz(
     db.session.flush()
     record_audit(actor, "quiz.save", quiz, version.course.organization_id, kind=kind, title=quiz.title)
     return quiz
+
+
+def default_quiz_settings(kind: str) -> dict[str, Any]:
+    """What a pre-test or post-test made by the command line or the demo gets: every question, shuffled, 30 minutes,
+    graded by the highest attempt; two attempts at the post-test, one at the pre-test."""
+    return {
+        "title": str(_l("Pre-test") if kind == QuizKind.PRE_TEST else _l("Post-test")),
+        "shuffle_questions": True,
+        "shuffle_options": True,
+        "time_limit_minutes": 30,
+        "attempts_allowed": 2 if kind == QuizKind.POST_TEST else 1,
+        "grading_method": GradingMethod.HIGHEST.value,
+    }
 
 
 def _settings_of(quiz: Quiz) -> dict[str, Any]:
