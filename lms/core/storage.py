@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Protocol
 
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from lms.extensions import db
 
 _FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}(?:/[a-z0-9][a-z0-9_-]{0,39}){0,3}$")
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,10}$")
@@ -133,3 +137,43 @@ def get_storage(app: Flask | None = None) -> Storage:
             raise RuntimeError(f"Unknown STORAGE_BACKEND {name!r}; known: {', '.join(STORAGE_BACKENDS)}") from None
         storage = app.extensions["lms_storage"] = backend.from_app(app)
     return storage
+
+
+# --- files and the database transaction --------------------------------------------------------------------------
+# A file is written before its row is committed and removed only after the row's removal is committed, so a rolled
+# back transaction neither leaves a row without its file nor (with forget_on_rollback) a file without its row.
+
+_AFTER_COMMIT = "lms_storage_delete_after_commit"
+_AFTER_ROLLBACK = "lms_storage_delete_after_rollback"
+
+
+def delete_after_commit(key: str) -> None:
+    """Delete the stored file once the current transaction commits (kept if it rolls back)."""
+    db.session.info.setdefault(_AFTER_COMMIT, set()).add(key)
+
+
+def forget_on_rollback(key: str) -> None:
+    """Delete a just-saved file if the current transaction rolls back (its row never existed)."""
+    db.session.info.setdefault(_AFTER_ROLLBACK, set()).add(key)
+
+
+def _delete_all(keys: set[str]) -> None:
+    if not keys:
+        return
+    storage = get_storage()
+    for key in keys:
+        storage.delete(key)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_ROLLBACK, None)
+    _delete_all(session.info.pop(_AFTER_COMMIT, set()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if session.in_transaction():
+        return  # a nested rollback: the outer transaction decides
+    session.info.pop(_AFTER_COMMIT, None)
+    _delete_all(session.info.pop(_AFTER_ROLLBACK, set()))

@@ -585,21 +585,38 @@ def _minutes(raw: str, line: int, report: _Report) -> int | None:
     return int(raw)
 
 
-def _video(raw: str, line: int, report: _Report) -> str | None:
+def is_video_url(raw: str) -> bool:
+    """The lesson video rule: an https:// URL with a host and no spaces, quotes or angle brackets."""
     parts = urlsplit(raw) if not re.search(r"[\s\"'<>\\]", raw) else None
-    if parts is None or parts.scheme != "https" or not parts.hostname:
+    return parts is not None and parts.scheme == "https" and bool(parts.hostname)
+
+
+def raw_html_in(text: str) -> str | None:
+    """The first raw-HTML construct in lesson text (a tag, an on…= handler, a script URL), or None.
+    The browser editor applies the same rule as the file validator."""
+    found = RAW_HTML.search(text)
+    if not found:
+        return None
+    tag = re.match(r"<[!/?]?[A-Za-z0-9-]*", text[found.start() :])
+    return tag.group(0) if tag else found.group(0)
+
+
+def splits_lesson(body: str) -> bool:
+    """True when a line of `body` starts with '# ', which in a subject file would begin a new lesson."""
+    return any(_is_heading(line) for line in body.split("\n"))
+
+
+def _video(raw: str, line: int, report: _Report) -> str | None:
+    if not is_video_url(raw):
         report.add(line, f"video must be an https:// URL, got '{raw}'")
         return None
     return raw
 
 
 def _refuse_html(line: str, line_number: int, report: _Report) -> None:
-    found = RAW_HTML.search(line)
+    found = raw_html_in(line)
     if found:
-        tag = re.match(r"<[!/?]?[A-Za-z0-9-]*", line[found.start() :])
-        report.add(
-            line_number, f"raw HTML is not allowed in lessons (found '{tag.group(0) if tag else found.group(0)}')"
-        )
+        report.add(line_number, f"raw HTML is not allowed in lessons (found '{found}')")
 
 
 def _read(folder: Path) -> tuple[CourseSpec | None, list[CourseFileError], tuple[str, int] | None]:
@@ -771,7 +788,7 @@ def _subject_markdown(subject: SubjectSpec) -> str:
             body.pop(0)
         while body and not body[-1].strip():
             body.pop()
-        if any(_is_heading(line) for line in body):
+        if splits_lesson("\n".join(body)):
             raise ValueError(f"{subject.slug}: lesson {lesson.title!r} has a line starting with '# ' in its body")
         if body:
             lines += ["", *body]

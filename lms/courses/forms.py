@@ -1,14 +1,18 @@
-"""Forms for the organization admin's course pages: opening a cohort, deciding an enrolment request."""
+"""Forms for the organization admin's course pages: authoring a course, its subjects and lessons, attaching files,
+opening a cohort, deciding an enrolment request."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, tzinfo
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -16,13 +20,18 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.accounts.identity import profession_choices
 from lms.accounts.models import User
 from lms.core.forms import Form
-from lms.courses.models import CohortMode
+from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
+from lms.courses.files import CODE_PATTERN, is_video_url, raw_html_in, splits_lesson
+from lms.courses.models import CohortMode, CourseVersion, Lesson, Subject
+from lms.courses.services import CourseDetails, SubjectDetails
 
 COHORT_MODE_LABELS = {
     CohortMode.DARING: _l("Online"),
@@ -102,3 +111,244 @@ class EnrolmentDecisionForm(Form):
         description=_l("The learner sees this reason."),
         render_kw={"rows": 2},
     )
+
+
+# --- authoring ---------------------------------------------------------------------------------------------------
+
+COURSE_KIND_LABELS = {
+    CourseKind.PELATIHAN: _l("Pelatihan (training)"),
+    CourseKind.SEMINAR: _l("Seminar"),
+    CourseKind.WEBINAR: _l("Webinar"),
+    CourseKind.WORKSHOP: _l("Workshop"),
+}
+RANAH_LABELS = {
+    Ranah.PEMBELAJARAN: _l("Pembelajaran (learning)"),
+    Ranah.PELAYANAN: _l("Pelayanan (service)"),
+    Ranah.PENGABDIAN: _l("Pengabdian (community service)"),
+}
+SUBJECT_TYPE_LABELS = {
+    SubjectType.DASAR: _l("Dasar (basic)"),
+    SubjectType.INTI: _l("Inti (core)"),
+    SubjectType.PENUNJANG: _l("Penunjang (supporting)"),
+}
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _no_raw_html(form, field) -> None:
+    found = raw_html_in(field.data or "")
+    if found:
+        raise ValidationError(_l("Raw HTML is not allowed (found %(found)s); use Markdown.", found=found))
+
+
+def _percent(label):
+    return IntegerField(
+        label, validators=[InputRequired(), NumberRange(min=0, max=100)], render_kw={"min": 0, "max": 100}
+    )
+
+
+class CourseForm(Form):
+    """A course's details; the code only when the course is created (it names the course for good)."""
+
+    code = StringField(
+        _l("Course code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Capital letters, digits and hyphens, e.g. PPI-DASAR. It cannot be changed later."),
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), _no_raw_html])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Two to four sentences for the catalog."),
+        render_kw={"rows": 4},
+    )
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in COURSE_KIND_LABELS.items()])
+    target_professions = SelectMultipleField(
+        _l("Target professions"),
+        validators=[DataRequired()],
+        description=_l("To choose more than one, hold Ctrl (⌘ on a Mac) while clicking."),
+        render_kw={"size": 8},
+    )
+    skp_ranah = SelectField(
+        _l("SKP ranah"), choices=[SelectChoice(r.value, label) for r, label in RANAH_LABELS.items()]
+    )
+    skp_value = DecimalField(
+        _l("SKP (optional)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=99999)],
+        description=_l("Leave empty to compute SKP from the JPL of the core (inti) subjects."),
+        render_kw={"inputmode": "decimal"},
+    )
+    accreditation_number = StringField(_l("Accreditation number (optional)"), validators=[Optional(), Length(max=80)])
+    pass_mark = _percent(_l("Pass mark (post-test score, 0–100)"))
+    attendance_threshold = _percent(_l("Attendance threshold (percent)"))
+    validity_months = IntegerField(
+        _l("Validity of the competency (months)"),
+        validators=[InputRequired(), NumberRange(min=1, max=1200)],
+        render_kw={"min": 1},
+    )
+    competencies = TextAreaField(
+        _l("Competencies"),
+        validators=[DataRequired()],
+        description=_l("One per line: code, a colon, the name. For example: PPI-KT: Melakukan kebersihan tangan"),
+        render_kw={"rows": 4},
+    )
+    sequential = BooleanField(_l("Learners study the lessons in order"))
+    require_lessons = BooleanField(_l("Certificate: every lesson completed"), default=True)
+    require_post_test = BooleanField(_l("Certificate: post-test passed (when the course has one)"), default=True)
+    require_attendance = BooleanField(
+        _l("Certificate: attendance threshold met (when the cohort has sessions)"), default=True
+    )
+    certificate_needs_approval = BooleanField(_l("Certificate: issued only after the organization approves"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, creating: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target_professions.choices = profession_choices()
+        if not creating:
+            del self.code
+
+    def validate_code(self, field) -> None:
+        if field.data and not CODE_PATTERN.match(field.data.strip().upper()):
+            raise ValidationError(_l("Use capital letters, digits and hyphens, e.g. PPI-DASAR."))
+
+    def validate_competencies(self, field) -> None:
+        self.parsed_competencies = []
+        codes = set()
+        for line in _lines(field.data):
+            code, colon, name = line.partition(":")
+            code, name = code.strip().upper(), name.strip()
+            if not colon or not name or not CODE_PATTERN.match(code):
+                raise ValidationError(_l("Write each competency as CODE: name (found “%(line)s”).", line=line))
+            if code in codes:
+                raise ValidationError(_l("The competency code %(code)s appears twice.", code=code))
+            codes.add(code)
+            self.parsed_competencies.append(CompetencySpec(code, name))
+
+    @classmethod
+    def for_version(cls, version: CourseVersion, **kwargs) -> CourseForm:
+        """A form filled from a stored version (the form data of a POST wins)."""
+        data = {f.name: getattr(version, f.name) for f in fields(CourseDetails)}
+        data["competencies"] = "\n".join(f"{c['code']}: {c['name']}" for c in version.competencies)
+        return cls(data=data, creating=False, **kwargs)
+
+    def details(self) -> CourseDetails:
+        return CourseDetails(
+            title=self.title.data.strip(),
+            summary=" ".join(self.summary.data.split()),
+            kind=CourseKind(self.kind.data),
+            target_professions=tuple(self.target_professions.data),
+            skp_ranah=Ranah(self.skp_ranah.data),
+            skp_value=self.skp_value.data,
+            accreditation_number=(self.accreditation_number.data or "").strip() or None,
+            pass_mark=self.pass_mark.data,
+            attendance_threshold=self.attendance_threshold.data,
+            validity_months=self.validity_months.data,
+            competencies=tuple(self.parsed_competencies),
+            sequential=self.sequential.data,
+            require_lessons=self.require_lessons.data,
+            require_post_test=self.require_post_test.data,
+            require_attendance=self.require_attendance.data,
+            certificate_needs_approval=self.certificate_needs_approval.data,
+        )
+
+
+class SubjectForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), _no_raw_html])
+    type = SelectField(_l("Type"), choices=[SelectChoice(t.value, label) for t, label in SUBJECT_TYPE_LABELS.items()])
+    jpl_t = IntegerField(_l("JPL teori (T, 45 min)"), validators=[InputRequired(), NumberRange(min=0, max=200)])
+    jpl_p = IntegerField(_l("JPL penugasan (P, 45 min)"), validators=[InputRequired(), NumberRange(min=0, max=200)])
+    jpl_pl = IntegerField(
+        _l("JPL praktik lapangan (PL, 60 min)"), validators=[InputRequired(), NumberRange(min=0, max=200)]
+    )
+    objectives = TextAreaField(
+        _l("Learning objectives"),
+        validators=[DataRequired(), _no_raw_html],
+        description=_l("One per line."),
+        render_kw={"rows": 4},
+    )
+    submit = SubmitField(_l("Save"))
+
+    @classmethod
+    def for_subject(cls, subject: Subject) -> SubjectForm:
+        return cls(
+            data={
+                "title": subject.title,
+                "type": subject.type,
+                "jpl_t": subject.jpl_t,
+                "jpl_p": subject.jpl_p,
+                "jpl_pl": subject.jpl_pl,
+                "objectives": "\n".join(subject.objectives),
+            }
+        )
+
+    def details(self) -> SubjectDetails:
+        return SubjectDetails(
+            title=self.title.data.strip(),
+            type=SubjectType(self.type.data),
+            jpl_t=self.jpl_t.data,
+            jpl_p=self.jpl_p.data,
+            jpl_pl=self.jpl_pl.data,
+            objectives=tuple(_lines(self.objectives.data)),
+        )
+
+
+class LessonForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), _no_raw_html])
+    minutes = IntegerField(
+        _l("Estimated minutes"), validators=[InputRequired(), NumberRange(min=1, max=1000)], render_kw={"min": 1}
+    )
+    body = TextAreaField(
+        _l("Lesson text (Markdown)"),
+        validators=[DataRequired(), _no_raw_html],
+        description=_l(
+            "Markdown: **bold**, *italic*, lists with “- ”, headings with “## ” (not “# ”), tables. No HTML."
+        ),
+        render_kw={"rows": 18, "data-markdown-editor": ""},
+    )
+    video_url = StringField(
+        _l("Video link (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("An https:// link; learners open it only when they ask for it."),
+        render_kw={"inputmode": "url"},
+    )
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Save"))
+
+    def validate_body(self, field) -> None:
+        if splits_lesson(field.data or ""):
+            raise ValidationError(_l("Start headings inside a lesson with “## ”; “# ” is kept for lesson titles."))
+
+    def validate_video_url(self, field) -> None:
+        if field.data and not is_video_url(field.data.strip()):
+            raise ValidationError(_l("The video link must start with https:// and contain no spaces."))
+
+    @classmethod
+    def for_lesson(cls, lesson: Lesson) -> LessonForm:
+        return cls(
+            data={
+                "title": lesson.title,
+                "minutes": lesson.minutes,
+                "body": lesson.body,
+                "video_url": lesson.video_url or "",
+            }
+        )
+
+    def details(self) -> LessonSpec:
+        body = "\n".join(line.rstrip() for line in (self.body.data or "").replace("\r\n", "\n").split("\n"))
+        return LessonSpec(
+            self.title.data.strip(), self.minutes.data, body.strip("\n"), (self.video_url.data or "").strip() or None
+        )
+
+
+class AttachmentForm(Form):
+    file = FileField(_l("File"), validators=[FileRequired()])
+    submit = SubmitField(_l("Attach"))
+
+
+class MoveForm(Form):
+    """Move a subject or a lesson one place up (-1) or down (1); the buttons carry the step."""
+
+    step = StringField(validators=[AnyOf(["-1", "1"])])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,10 +14,12 @@ from lms.accounts.identity import profession_choices
 from lms.accounts.models import Organization
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
+from lms.core.storage import get_storage
+from lms.core.uploads import format_size
 from lms.courses import bp, services
 from lms.courses.curriculum import CourseKind
 from lms.courses.enrolment import is_unlocked
-from lms.courses.models import Cohort, EnrolmentStatus
+from lms.courses.models import Cohort, EnrolmentStatus, LessonAttachment
 from lms.courses.rendering import render_markdown
 from lms.courses.requirements import requirements_for
 from lms.extensions import db
@@ -153,6 +156,7 @@ def lesson(lesson_id: int):
         position=position + 1,
         total=len(order),
         show_video=request.args.get("video") == "1",
+        format_size=format_size,
     )
 
 
@@ -166,3 +170,22 @@ def complete_lesson(lesson_id: int):
         flash(_("All lessons done. Well done!"), "success")
         return redirect(url_for("courses.enrolment", enrolment_id=enrolment.id))
     return redirect(url_for("courses.lesson", lesson_id=next_id))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    """A lesson's file, for a learner who may study the lesson or an admin of the course's organization."""
+    return attachment_response(services.attachment_for(current_user, attachment_id))
+
+
+def attachment_response(attachment: LessonAttachment) -> Response:
+    response = send_file(
+        io.BytesIO(get_storage().read(attachment.storage_key)),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.file_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
