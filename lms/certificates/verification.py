@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -93,6 +93,7 @@ class VerificationResult:
     status: LiveStatus | None = None
     invalid_reason: str | None = None  # a code of INVALID_REASONS / InvalidToken when the verdict is INVALID
     withdrawn_reason: str = ""  # the platform's reason when the signing key was withdrawn
+    token_text: str = ""  # the token whose signature checked out (for the in-browser check)
 
     @property
     def claims(self):
@@ -148,7 +149,8 @@ def judge(text: str, keyset: KeySet, lookup: StatusLookup, now: datetime | None 
         return VerificationResult(
             Verdict.INVALID, checked_at=now, invalid_reason=error.reason, withdrawn_reason=withdrawn
         )
-    return judge_verified(verified, lookup(verified.claims.certificate_id, now), now)
+    result = judge_verified(verified, lookup(verified.claims.certificate_id, now), now)
+    return replace(result, token_text=token_text.upper())
 
 
 def judge_verified(verified: VerifiedToken, status: LiveStatus | None, now: datetime) -> VerificationResult:

@@ -32,10 +32,18 @@ def bearer_token() -> str:
     return request.headers.get("Authorization", "").split(" ", 1)[-1].strip()
 
 
+def csrf_exempt(view):
+    """Mark a view that changes nothing and trusts no cookie (public certificate verification): no CSRF token."""
+    view.csrf_exempt = True
+    return view
+
+
 def protect_from_csrf() -> None:
     # Browsers never attach an Authorization header on their own, so bearer-token calls cannot be forged
     # cross-site; everything else (forms, cookie-authenticated scripts) must carry the CSRF token.
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if getattr(current_app.view_functions.get(request.endpoint), "csrf_exempt", False):
         return
     if request.method in UNSAFE_METHODS and not uses_bearer_token():
         csrf.protect()
