@@ -65,3 +65,50 @@ def keys_withdraw_command(kid: str, reason: str) -> None:
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
     click.echo(f"Withdrew key {entry.id}: certificates it signed no longer verify.")
+
+
+@certificates_group.command("issue")
+@click.option("--cohort", "cohort_id", type=int, required=True, help="Issue to every eligible learner of this cohort.")
+def certificates_issue_command(cohort_id: int) -> None:
+    """Bulk issuance: a certificate for every eligible learner of the cohort who has none yet (safe to run again)."""
+    from lms.certificates import services
+    from lms.core.errors import DomainError
+    from lms.core.models import utcnow
+    from lms.courses.models import Cohort
+    from lms.extensions import db
+
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise click.ClickException(f"No cohort with id {cohort_id}.")
+    try:
+        issued = services.issue_for_cohort(None, cohort, utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    for certificate in issued:
+        click.echo(f"{certificate.number}  {certificate.snapshot['holder_name']}")
+    click.echo(f"{len(issued)} certificates issued for {cohort.version.course.code} / {cohort.name}.")
+
+
+@certificates_group.command("revoke")
+@click.argument("number")
+@click.option("--reason", required=True, help="Shown to whoever verifies the certificate.")
+def certificates_revoke_command(number: str, reason: str) -> None:
+    """Revoke a certificate by its printed number."""
+    from sqlalchemy import select
+
+    from lms.certificates import services
+    from lms.certificates.models import Certificate
+    from lms.core.errors import DomainError
+    from lms.core.models import utcnow
+    from lms.extensions import db
+
+    certificate = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
+    if certificate is None:
+        raise click.ClickException(f"No certificate numbered {number}.")
+    try:
+        services.revoke_certificate(None, certificate, reason, utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Revoked {certificate.number}.")

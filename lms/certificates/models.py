@@ -105,6 +105,12 @@ class Certificate(TimestampMixin, db.Model):
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
 
+    def state_at(self, now: datetime) -> str:
+        """ "valid", "revoked", "suspended" or "expired" (a valid certificate past its expiry) at `now`."""
+        if self.status != CertificateStatus.VALID:
+            return str(self.status)
+        return "expired" if self.is_expired(now) else "valid"
+
 
 class NumberSequence(db.Model):
     """The last sequence number handed out per organization, number scope and year; incremented under a row lock."""

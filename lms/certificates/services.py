@@ -54,6 +54,7 @@ from lms.courses.requirements import (
     unmet,
 )
 from lms.extensions import db
+from lms.records.services import post_certificate_credit, reverse_certificate_credit
 
 if TYPE_CHECKING:
     from lms.certificates.document import CertificateDocument
@@ -508,6 +509,7 @@ def issue_certificate(
     db.session.add(certificate)
     db.session.flush()
     _audit_issue(actor, certificate, replaces=replaces.number if replaces else None)
+    post_certificate_credit(certificate)
     return certificate
 
 
@@ -547,6 +549,7 @@ def issue_many(actor: User | None, enrolments: Iterable[Enrolment], now: datetim
     db.session.flush()
     for certificate in issued:
         _audit_issue(actor, certificate, bulk=True)
+        post_certificate_credit(certificate)
     db.session.flush()
     return issued
 
@@ -597,8 +600,9 @@ def _change_status(
 
 
 def revoke_certificate(actor: User | None, certificate: Certificate, reason: str, now: datetime) -> Certificate:
-    """Revoke for good (the verify page shows DICABUT with the reason and the date)."""
-    return _change_status(
+    """Revoke for good (the verify page shows DICABUT with the reason and the date); the SKP it credited to the
+    holder's record is taken back."""
+    certificate = _change_status(
         actor,
         certificate,
         allowed_from=(CertificateStatus.VALID, CertificateStatus.SUSPENDED),
@@ -608,6 +612,8 @@ def revoke_certificate(actor: User | None, certificate: Certificate, reason: str
         action="certificate.revoke",
         refusal=_l("This certificate is already revoked."),
     )
+    reverse_certificate_credit(certificate, reason=certificate.status_reason or "", now=now)
+    return certificate
 
 
 def suspend_certificate(actor: User | None, certificate: Certificate, reason: str, now: datetime) -> Certificate:
@@ -720,14 +726,7 @@ def live_status(certificate_id: bytes, now: datetime) -> LiveStatus | None:
     ).scalar_one_or_none()
     if certificate is None:
         return None
-    if certificate.status == CertificateStatus.REVOKED:
-        state = "revoked"
-    elif certificate.status == CertificateStatus.SUSPENDED:
-        state = "suspended"
-    elif certificate.is_expired(now):
-        state = "expired"
-    else:
-        state = "valid"
+    state = certificate.state_at(now)
     reason = certificate.status_reason if state in ("revoked", "suspended") else None
     if state == "revoked" and certificate.replaced_by is not None:
         replacement = certificate.replaced_by.number
@@ -839,3 +838,52 @@ def enrolment_in_cohort(cohort: Cohort, enrolment_id: int) -> Enrolment:
     if enrolment is None or enrolment.cohort_id != cohort.id:
         raise NotFound()
     return enrolment
+
+
+def sample_document(organization: Organization, settings: CertificateSettings, now: datetime) -> CertificateDocument:
+    """A made-up certificate with the organization's current settings, for the settings page's preview."""
+    from lms.certificates.document import CertificateDocument, Signatory
+
+    local = _local_now(now)
+    parts = numbering.NumberParts(organization.slug, "CONTOH-01", local.year, local.month)
+    pattern = settings.number_pattern
+
+    def image(key: str | None) -> bytes | None:
+        return _read_stored_image(key) if key else None
+
+    return CertificateDocument(
+        number=numbering.example_number(pattern, parts),
+        verification_code="K7QF-2M9X",
+        verify_url=(current_app.config["PUBLIC_URL"].rstrip("/") + "/v/" + "A" * 360).upper(),
+        holder_name="Ni Luh Putu Ayu Kusumawardhani, S.Kep., Ns.",
+        profession_name="Perawat",
+        course_title=str(_l("Sample course title")),
+        course_code="CONTOH-01",
+        course_kind="pelatihan",
+        accreditation_number=None,
+        completed_on=local.date(),
+        issued_on=local.date(),
+        expires_on=numbering.add_months(local, 36).date(),
+        jpl=Decimal(30),
+        skp=Decimal("20.00"),
+        ranah=Ranah.PEMBELAJARAN.value,
+        competencies=(str(_l("Sample competency")),),
+        organization_name=organization.name,
+        organization_logo_png=image(settings.logo_key),
+        signatories=tuple(
+            Signatory(name=s["name"], title=s["title"], signature_png=image(s.get("signature_key")))
+            for s in settings.signatories
+        ),
+        place=settings.place,
+        layout=settings.layout,
+        primary_colour=settings.primary_colour,
+        accent_colour=settings.accent_colour,
+    )
+
+
+def example_number(organization: Organization, pattern: str, now: datetime) -> str:
+    """What the organization's next numbers look like (with a made-up course code and running number)."""
+    local = _local_now(now)
+    return numbering.example_number(
+        pattern, numbering.NumberParts(organization.slug, "PPI-DASAR", local.year, local.month)
+    )

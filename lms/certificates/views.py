@@ -1,5 +1,345 @@
-"""Pages of the certificates feature."""
+"""Pages of the certificates feature: the learner's "Sertifikat saya", and the organization admin's certificate
+settings and cohort certificates (issue, approve, revoke, suspend, reinstate, re-issue)."""
 
 from __future__ import annotations
 
-from lms.certificates import bp  # noqa: F401
+import re
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from lms.accounts.models import Organization, Role
+from lms.certificates import bp, services
+from lms.certificates.forms import CertificateSettingsForm, LogoForm, ReasonForm, ReinstateForm, SignatoryForm
+from lms.certificates.models import Certificate
+from lms.certificates.numbering import InvalidNumberPattern
+from lms.core.errors import DomainError, InvalidInput
+from lms.core.models import utcnow
+from lms.core.permissions import organization_role_required
+from lms.courses.models import Cohort
+from lms.extensions import db
+
+STATE_LABELS = {
+    "valid": _l("Valid"),
+    "revoked": _l("Revoked"),
+    "suspended": _l("Suspended"),
+    "expired": _l("Expired"),
+}
+
+ROW_STATE_LABELS = {
+    "issued": _l("Certificate issued"),
+    "awaiting_approval": _l("Awaiting approval"),
+    "eligible": _l("Eligible, not issued"),
+    "in_progress": _l("Requirements still open"),
+}
+
+STATUS_ACTIONS = {
+    "revoke": (
+        services.revoke_certificate,
+        ReasonForm,
+        lambda old, new: _("Certificate %(number)s is revoked.", number=old.number),
+    ),
+    "suspend": (
+        services.suspend_certificate,
+        ReasonForm,
+        lambda old, new: _("Certificate %(number)s is suspended.", number=old.number),
+    ),
+    "reinstate": (
+        services.reinstate_certificate,
+        ReinstateForm,
+        lambda old, new: _("Certificate %(number)s is valid again.", number=old.number),
+    ),
+    "reissue": (
+        services.reissue_certificate,
+        ReasonForm,
+        lambda old, new: _("Certificate %(old)s is revoked and replaced by %(new)s.", old=old.number, new=new.number),
+    ),
+}
+"""action in the URL -> (service, form, flash message from the old and the resulting certificate)."""
+
+
+def _file_response(data: bytes, mimetype: str, filename: str | None = None) -> Response:
+    headers = {"Cache-Control": "private, no-cache"}
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(data, mimetype=mimetype, headers=headers)
+
+
+def pdf_filename(certificate: Certificate) -> str:
+    return "sertifikat-" + re.sub(r"[^A-Za-z0-9._-]+", "-", certificate.number).strip("-") + ".pdf"
+
+
+# --- the learner --------------------------------------------------------------------------------------------------
+
+
+@bp.route("/my/certificates")
+@login_required
+def my_certificates():
+    return render_template(
+        "certificates/my_certificates.html",
+        certificates=services.certificates_of(current_user),
+        now=utcnow(),
+        state_labels=STATE_LABELS,
+    )
+
+
+@bp.route("/my/certificates/<public_id>")
+@login_required
+def my_certificate(public_id: str):
+    certificate = services.certificate_of(current_user, public_id)
+    return render_template(
+        "certificates/my_certificate.html",
+        certificate=certificate,
+        snapshot=certificate.snapshot,
+        share_url=services.share_url(certificate),
+        now=utcnow(),
+        state_labels=STATE_LABELS,
+    )
+
+
+@bp.route("/my/certificates/<public_id>.pdf")
+@login_required
+def my_certificate_pdf(public_id: str):
+    certificate = services.certificate_of(current_user, public_id)
+    return _file_response(services.certificate_pdf(certificate), "application/pdf", pdf_filename(certificate))
+
+
+@bp.route("/my/certificates/<public_id>.png")
+@login_required
+def my_certificate_preview(public_id: str):
+    certificate = services.certificate_of(current_user, public_id)
+    return _file_response(services.certificate_preview_png(certificate), "image/png")
+
+
+# --- organization admin: settings ---------------------------------------------------------------------------------
+
+
+def _settings_page(organization: Organization, *, settings_form=None, logo_form=None, signatory_form=None, status=200):
+    settings = services.settings_for(organization.id)
+    if settings_form is None:
+        settings_form = CertificateSettingsForm(obj=settings, layouts=services.layout_names())
+    return (
+        render_template(
+            "certificates/admin/settings.html",
+            organization=organization,
+            settings=settings,
+            settings_form=settings_form,
+            logo_form=logo_form or LogoForm(),
+            signatory_form=signatory_form or SignatoryForm(),
+            example_number=services.example_number(organization, settings.number_pattern, utcnow()),
+            preview_version=int(settings.updated_at.timestamp()) if settings.updated_at else 0,
+        ),
+        status,
+    )
+
+
+def _back_to_settings(organization_id: int):
+    return redirect(url_for("certificates.admin_settings", organization_id=organization_id))
+
+
+@bp.route("/organizations/<int:organization_id>/certificates/settings", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_settings(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    form = CertificateSettingsForm(layouts=services.layout_names())
+    if not form.is_submitted():
+        return _settings_page(organization)
+    if form.validate():
+        try:
+            services.update_settings(
+                current_user,
+                organization,
+                number_pattern=form.number_pattern.data,
+                layout=form.layout.data,
+                primary_colour=form.primary_colour.data,
+                accent_colour=form.accent_colour.data,
+                place=form.place.data,
+            )
+        except InvalidNumberPattern as error:
+            db.session.rollback()
+            form.number_pattern.errors = [str(error.message)]
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Certificate settings saved. Certificates issued before keep their look."), "success")
+            return _back_to_settings(organization.id)
+    return _settings_page(organization, settings_form=form, status=422)
+
+
+@bp.route("/organizations/<int:organization_id>/certificates/settings/preview.png")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_settings_preview(organization_id: int):
+    from lms.certificates.pdf import render_certificate_pdf, render_preview_png
+
+    organization = db.get_or_404(Organization, organization_id)
+    document = services.sample_document(organization, services.settings_for(organization.id), utcnow())
+    return _file_response(render_preview_png(render_certificate_pdf(document), width=800), "image/png")
+
+
+@bp.post("/organizations/<int:organization_id>/certificates/settings/logo")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_logo(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    form = LogoForm()
+    if form.validate():
+        try:
+            services.set_logo(current_user, organization, form.logo.data.read())
+        except InvalidInput as error:
+            db.session.rollback()
+            form.logo.errors = [str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("Logo saved."), "success")
+            return _back_to_settings(organization.id)
+    return _settings_page(organization, logo_form=form, status=422)
+
+
+@bp.post("/organizations/<int:organization_id>/certificates/settings/logo/remove")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_remove_logo(organization_id: int):
+    services.remove_logo(current_user, db.get_or_404(Organization, organization_id))
+    db.session.commit()
+    flash(_("Logo removed."), "success")
+    return _back_to_settings(organization_id)
+
+
+@bp.post("/organizations/<int:organization_id>/certificates/settings/signatories")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_add_signatory(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    form = SignatoryForm()
+    if form.validate():
+        signature = form.signature.data.read() if form.signature.data else None
+        try:
+            services.add_signatory(
+                current_user, organization, name=form.name.data, title=form.title.data, signature=signature
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            target = form.signature if signature else form.name
+            target.errors = [*target.errors, str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("Signatory added."), "success")
+            return _back_to_settings(organization.id)
+    return _settings_page(organization, signatory_form=form, status=422)
+
+
+@bp.post("/organizations/<int:organization_id>/certificates/settings/signatories/<int:index>/remove")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_remove_signatory(organization_id: int, index: int):
+    services.remove_signatory(current_user, db.get_or_404(Organization, organization_id), index)
+    db.session.commit()
+    flash(_("Signatory removed."), "success")
+    return _back_to_settings(organization_id)
+
+
+# --- organization admin: a cohort's certificates -------------------------------------------------------------------
+
+
+def _cohort_in(organization_id: int, cohort_id: int) -> Cohort:
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if cohort.organization_id != organization_id:
+        abort(404)
+    return cohort
+
+
+def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = None, status: int = 200):
+    """The cohort's learners and certificates; `failed` = (public id, action, form) shows a refused form again."""
+    rows = services.cohort_certificates(current_user, cohort)
+    return (
+        render_template(
+            "certificates/admin/cohort.html",
+            organization=cohort.version.course.organization,
+            cohort=cohort,
+            rows=rows,
+            counts={state: sum(1 for r in rows if r.state == state) for state in ROW_STATE_LABELS},
+            row_state_labels=ROW_STATE_LABELS,
+            state_labels=STATE_LABELS,
+            reason_form=ReasonForm(formdata=None),
+            reinstate_form=ReinstateForm(formdata=None),
+            failed=failed,
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+def _back_to_cohort(cohort: Cohort):
+    return redirect(
+        url_for("certificates.admin_cohort_certificates", organization_id=cohort.organization_id, cohort_id=cohort.id)
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/certificates")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_cohort_certificates(organization_id: int, cohort_id: int):
+    return _cohort_page(_cohort_in(organization_id, cohort_id))
+
+
+@bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/certificates/issue")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_issue_cohort(organization_id: int, cohort_id: int):
+    cohort = _cohort_in(organization_id, cohort_id)
+    issued = services.issue_for_cohort(current_user, cohort, utcnow())
+    db.session.commit()
+    if issued:
+        flash(_("%(n)d certificates issued.", n=len(issued)), "success")
+    else:
+        flash(_("Nobody eligible is waiting for a certificate."), "info")
+    return _back_to_cohort(cohort)
+
+
+@bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/certificate")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_issue_one(organization_id: int, cohort_id: int, enrolment_id: int):
+    cohort = _cohort_in(organization_id, cohort_id)
+    enrolment = services.enrolment_in_cohort(cohort, enrolment_id)
+    try:
+        certificate = services.issue_certificate(current_user, enrolment, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _cohort_page(cohort, status=error.status_code)
+    db.session.commit()
+    flash(_("Certificate %(number)s issued to %(name)s.", number=certificate.number, name=enrolment.user.full_name),
+          "success")  # fmt: skip
+    return _back_to_cohort(cohort)
+
+
+@bp.post(f"/organizations/<int:organization_id>/certificates/<public_id>/<any({', '.join(STATUS_ACTIONS)}):action>")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_change_status(organization_id: int, public_id: str, action: str):
+    if action not in STATUS_ACTIONS:
+        abort(404)
+    certificate = services.certificate_in(organization_id, public_id)
+    cohort = certificate.enrolment.cohort
+    change, form_class, done_message = STATUS_ACTIONS[action]
+    form = form_class()
+    if not form.validate():
+        return _cohort_page(cohort, failed=(public_id, action, form), status=422)
+    try:
+        result = change(current_user, certificate, form.reason.data, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        form.reason.errors = [str(error.message)]
+        return _cohort_page(cohort, failed=(public_id, action, form), status=error.status_code)
+    db.session.commit()
+    flash(done_message(certificate, result), "success")
+    return _back_to_cohort(cohort)
+
+
+@bp.route("/organizations/<int:organization_id>/certificates/<public_id>.pdf")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_certificate_pdf(organization_id: int, public_id: str):
+    certificate = services.certificate_in(organization_id, public_id)
+    return _file_response(services.certificate_pdf(certificate), "application/pdf", pdf_filename(certificate))
+
+
+@bp.app_template_global()
+def certificate_state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
