@@ -12,9 +12,8 @@ Choices the reports make:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import fmean
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,16 +22,9 @@ from lms.accounts.models import User
 from lms.courses.models import Cohort, Course, CourseVersion, Enrolment
 from lms.extensions import db
 from lms.quizzes.analysis import Item, LearnerScores, Option, Response, ScoredAttempt
-from lms.quizzes.models import Answer, Attempt, AttemptState, GradingMethod, Question, Quiz, QuizKind
+from lms.quizzes.grading import quiz_grade
+from lms.quizzes.models import Answer, Attempt, AttemptState, Question, Quiz, QuizKind
 from lms.quizzes.spec import QuestionKind, QuestionSpec
-
-GRADE_OF: dict[str, Callable[[Sequence[float]], float]] = {
-    GradingMethod.HIGHEST: max,
-    GradingMethod.LAST: lambda scores: scores[-1],
-    GradingMethod.FIRST: lambda scores: scores[0],
-    GradingMethod.AVERAGE: fmean,
-}
-"""A learner's quiz grade from the scores of their graded attempts, in attempt order."""
 
 LABEL_LENGTH = 80
 
@@ -157,7 +149,6 @@ def _grades(rows: Sequence[Any], grading_method: str) -> list[LearnerGrade]:
     by_learner: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
         by_learner[row.user_id].append(row)
-    grade_of = GRADE_OF[grading_method]
     grades = [
         LearnerGrade(
             user_id=user_id,
@@ -166,7 +157,7 @@ def _grades(rows: Sequence[Any], grading_method: str) -> list[LearnerGrade]:
             cohort_id=attempts[-1].cohort_id,
             cohort_name=attempts[-1].cohort_name,
             attempts=len(attempts),
-            grade=float(grade_of([float(a.score) for a in attempts])),
+            grade=float(quiz_grade([a.score for a in attempts], grading_method)),
         )
         for user_id, attempts in by_learner.items()
     ]
