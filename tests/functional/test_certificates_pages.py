@@ -284,7 +284,7 @@ def test_logo_and_signatory_uploads_are_cleaned(client, auth, world):
     added = client.post(
         base + "/signatories",
         data={"name": "Ns. Budi Santoso", "title": "Ketua DPW", "signature": (io.BytesIO(_png()), "ttd.jpg")},
-        content_type=multipart,
+        content_type="multipart/form-data",
     )
     assert added.status_code == 302
     db.session.expire_all()
