@@ -272,9 +272,14 @@ def test_subjects_are_added_edited_reordered_and_deleted(client, auth, world):
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"title": ""}, "title"), ({"jpl_t": "dua"}, "jpl_t"), ({"jpl_p": "-1"}, "jpl_p"), ({"objectives": ""}, "objectives"),
-     ({"type": "utama"}, "type")],
-)  # fmt: skip
+    [
+        ({"title": ""}, "title"),
+        ({"jpl_t": "dua"}, "jpl_t"),
+        ({"jpl_p": "-1"}, "jpl_p"),
+        ({"objectives": ""}, "objectives"),
+        ({"type": "utama"}, "type"),
+    ],
+)
 def test_bad_subject_input(client, auth, world, changes, field):
     auth.login(world.admin.email)
     _new_course(client, world)
