@@ -127,3 +127,14 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     for group in (users_group, courses_group, questions_group, attendance_group, certificates_group, keys_group):
         app.cli.add_command(group)
+
+
+def _add_offline_commands() -> None:
+    # `lms certificates verify --keys FILE` runs on a verifier's machine: no secret key, no database. Registered on
+    # `lms` itself, the group is found without Flask building the app just to look the command up.
+    from lms.certificates.cli import certificates_group
+
+    main.add_command(certificates_group)
+
+
+_add_offline_commands()

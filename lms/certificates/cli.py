@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
@@ -112,3 +114,52 @@ def certificates_revoke_command(number: str, reason: str) -> None:
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
     click.echo(f"Revoked {certificate.number}.")
+
+
+@certificates_group.command("verify", with_appcontext=False)
+@click.argument("source")
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved /.well-known/lentera-keys.json; without it the instance's key store is used.",
+)
+def certificates_verify_command(source: str, keys_file: Path | None) -> None:
+    """Check a certificate's signature offline: SOURCE is the QR text (URL or token), a PDF or an image (PNG/JPEG).
+
+    Needs no database and no network, only the published keys; whether the issuer has since revoked the
+    certificate can only be answered online. Exit status 0: genuine signature; 1: not genuine.
+    """
+    from lms.certificates.offline import OfflineCheckError, check_offline, read_qr_text
+
+    try:
+        text = read_qr_text(source)
+        report = check_offline(text, _offline_key_document(keys_file))
+    except OfflineCheckError as error:
+        raise click.ClickException(str(error)) from error
+    for line in report.lines():
+        click.echo(line)
+    raise SystemExit(0 if report.genuine else 1)
+
+
+def _offline_key_document(keys_file: Path | None) -> dict:
+    import json
+
+    from lms.certificates.offline import OfflineCheckError
+
+    if keys_file is not None:
+        try:
+            return json.loads(keys_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise OfflineCheckError(f"{keys_file} is not a readable key set: {error}") from error
+    from flask.cli import ScriptInfo
+
+    from lms import MissingSecretKey
+    from lms.certificates.keys import published_keyset_document
+
+    try:
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    except MissingSecretKey as error:
+        raise OfflineCheckError(f"{error} Or give a saved key set with --keys.") from error
+    with app.app_context():
+        return published_keyset_document()
