@@ -103,8 +103,16 @@ class ResultSchema(AttemptSummarySchema):
     )
 
 
+SUMMARY_FIELDS = ("id", "number", "state", "started_at", "deadline", "submitted_at", "close_reason", "score")
+
+
+def _summary(attempt) -> dict:
+    """The attempt's own fields, unserialized (the endpoint's response schema serializes them once)."""
+    return {name: getattr(attempt, name) for name in SUMMARY_FIELDS}
+
+
 def _attempt_body(attempt, now) -> dict:
-    body = AttemptSummarySchema().dump(attempt)
+    body = _summary(attempt)
     body.update(
         quiz_id=attempt.quiz_id,
         seconds_left=seconds_left(now, attempt.deadline) if attempt.is_open else None,
@@ -115,7 +123,7 @@ def _attempt_body(attempt, now) -> dict:
 
 def _result_body(attempt, now) -> dict:
     review = services.review_of(attempt, now)
-    body = AttemptSummarySchema().dump(attempt)
+    body = _summary(attempt)
     body.update(
         quiz_id=attempt.quiz_id,
         passed=review.passed,
