@@ -52,6 +52,7 @@ def live_server(app: Flask) -> Iterator[str]:
             "SECRET_KEY": app.config["SECRET_KEY"],
             "DATABASE_URL": app.config["DATABASE_URL"],
             "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
+            "SIGNING_KEYS_DIR": app.config["SIGNING_KEYS_DIR"],
             "WTF_CSRF_ENABLED": True,
         }
     )
