@@ -62,7 +62,7 @@ class SessionDetailSchema(Schema):
 @token_required
 def get_session(session_id: int):
     """A session the caller takes part in or runs; runners also get the counts of marks."""
-    session = services.learner_session(current_user, session_id)
+    session, _enrolment = services.learner_session(current_user, session_id)
     counts = None
     if services.can_run(current_user, session):
         report = services.session_report(current_user, session)
@@ -126,10 +126,11 @@ class CheckinResultSchema(Schema):
 def checkin(payload, session_id: int):
     """Learner: check in with a webinar code or the scanned room QR. Refused tries answer 4xx with the reason's
     code and are kept for the facilitator. Send `X-Device-Id` to identify the device."""
-    session = services.learner_session(current_user, session_id)
+    session, enrolment = services.learner_session(current_user, session_id)
     method = "webinar_code" if payload.get("code") else "rotating_qr"
+    client = client_from_request(payload)
     try:
-        result = services.check_in(current_user, session, method, payload, utcnow(), client_from_request(payload))
+        result = services.check_in(current_user, session, method, payload, utcnow(), client, enrolment)
     except CheckinRefused:
         db.session.commit()  # keep the refused try
         raise

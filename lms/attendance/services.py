@@ -418,15 +418,22 @@ class CheckinResult:
 
 
 def check_in(
-    actor: User, session: AttendanceSession, method_key: str, payload: dict, now: datetime, client: Client
+    actor: User,
+    session: AttendanceSession,
+    method_key: str,
+    payload: dict,
+    now: datetime,
+    client: Client,
+    enrolment: Enrolment | None = None,
 ) -> CheckinResult:
     """A learner checks themselves in with a room QR or a webinar code. A refused try is recorded (the caller
-    commits it) and the refusal raised."""
+    commits it) and the refusal raised. `enrolment`: the actor's active enrolment when the caller has it already."""
     method = CHECKIN_METHODS.get(method_key)
     if method is None or not method.self_service:
         raise InvalidInput(_l("Unknown check-in method."))
     try:
-        if active_enrolment(session, actor.id) is None:
+        enrolment = enrolment or active_enrolment(session, actor.id)
+        if enrolment is None or enrolment.user_id != actor.id or enrolment.cohort_id != session.cohort_id:
             raise NotEnrolled()
         timely = session_status_at(session, now)
         verified = method.verify(session, payload, now)
@@ -442,12 +449,18 @@ def check_in(
         record_refusal(session, method.key, error, user_id=actor.id, actor=actor, client=client, now=now)
         raise
     if verified.code is not None:
-        return _enter_code(actor, session, verified.code, timely, now, client)
-    return _record_self(actor, session, method.key, timely, now, client)
+        return _enter_code(actor, enrolment, session, verified.code, timely, now, client)
+    return _record_self(actor, enrolment, session, method.key, timely, now, client)
 
 
 def _record_self(
-    actor: User, session: AttendanceSession, method: str, status: AttendanceStatus, now: datetime, client: Client
+    actor: User,
+    enrolment: Enrolment,
+    session: AttendanceSession,
+    method: str,
+    status: AttendanceStatus,
+    now: datetime,
+    client: Client,
 ) -> CheckinResult:
     existing = mark_of(session.id, actor.id)
     if existing is not None:
@@ -464,12 +477,18 @@ def _record_self(
         )
     )
     if inserted:
-        _progress(session, actor.id)
+        _progress(session, actor.id, enrolment)
     return CheckinResult(mark, recorded=inserted)
 
 
 def _enter_code(
-    actor: User, session: AttendanceSession, code: CheckinCode, timely: AttendanceStatus, now: datetime, client: Client
+    actor: User,
+    enrolment: Enrolment,
+    session: AttendanceSession,
+    code: CheckinCode,
+    timely: AttendanceStatus,
+    now: datetime,
+    client: Client,
 ) -> CheckinResult:
     entered_before = db.session.execute(
         select(CodeEntry.id).where(CodeEntry.code_id == code.id, CodeEntry.user_id == actor.id)
@@ -498,7 +517,7 @@ def _enter_code(
     before = mark.status
     _recompute_code_status(session, mark)
     if mark.status != before or mark.marked_at == now:
-        _progress(session, actor.id)
+        _progress(session, actor.id, enrolment)
     return CheckinResult(mark, recorded=True)
 
 
@@ -527,8 +546,8 @@ def _recompute_code_status(session: AttendanceSession, mark: AttendanceMark, tot
     mark.status = status_from_codes(entered, total, first_status)
 
 
-def _progress(session: AttendanceSession, user_id: int) -> None:
-    enrolment = active_enrolment(session, user_id)
+def _progress(session: AttendanceSession, user_id: int, enrolment: Enrolment | None = None) -> None:
+    enrolment = enrolment or active_enrolment(session, user_id)
     if enrolment is not None:
         db.session.flush()
         progress_changed(enrolment)
@@ -880,12 +899,16 @@ def own_enrolment(user: User, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def learner_session(user: User, session_id: int) -> AttendanceSession:
-    """A session the learner takes part in (or runs); others are not found."""
+def learner_session(user: User, session_id: int) -> tuple[AttendanceSession, Enrolment | None]:
+    """A session the learner takes part in (with their active enrolment) or runs (enrolment None); others are not
+    found. The participant's case is looked at first: it is the one thousands of check-ins take."""
     session = db.session.get(AttendanceSession, session_id)
-    if session is None or not (can_run(user, session) or active_enrolment(session, user.id) is not None):
+    if session is None:
         raise NotFound()
-    return session
+    enrolment = active_enrolment(session, user.id)
+    if enrolment is None and not can_run(user, session):
+        raise NotFound()
+    return session, enrolment
 
 
 # --- the certificate requirement -----------------------------------------------------------------------------------

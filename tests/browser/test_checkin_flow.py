@@ -1,0 +1,88 @@
+"""Room QR check-in through real browsers: the facilitator shows the rotating QR, a learner's phone "scans" it (the
+test decodes a screenshot with zxing-cpp), logs in, confirms and is checked in; the facilitator sees the learner."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import zxingcpp
+from flask import Flask
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from lms.attendance.models import AttendanceMark
+from lms.extensions import db
+from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, translated
+from tests.factories import PASSWORD
+from tests.factories.attendance import make_session, make_training
+
+LOCALE = "id"
+
+
+def log_in(page: Page, app: Flask, email: str) -> None:
+    form = page.locator("main form[action^='/login']")
+    form.locator("[name=email]").fill(email)
+    form.locator("[name=password]").fill(PASSWORD)
+    form.get_by_role("button", name=translated(app, LOCALE, "Log in"), exact=True).click()
+
+
+def decode_qr(png: bytes) -> str:
+    image = Image.open(io.BytesIO(png))
+    results = zxingcpp.read_barcodes(image)
+    assert len(results) == 1, f"expected one QR code on the screen, found {len(results)}"
+    assert results[0].format == zxingcpp.BarcodeFormat.QRCode
+    return results[0].text
+
+
+def test_learner_scans_the_room_qr_logs_in_and_appears_in_the_report(
+    page: Page, browser: Browser, live_server: str, app: Flask
+):
+    with app.app_context():
+        training = make_training(learners=2)
+        session = make_session(training.cohort, title="Hari 1: Kewaspadaan standar")
+        session_id, facilitator_email = session.id, training.facilitator.email
+        learner_id, learner_email = training.learners[0].id, training.learners[0].email
+
+    # 1. The facilitator opens the room QR screen.
+    page.goto("/login")
+    log_in(page, app, facilitator_email)
+    expect(page.locator(".flash-success")).to_be_visible()
+    page.goto(f"/attendance/sessions/{session_id}/present")
+    qr = page.get_by_test_id("rotating-qr")
+    expect(qr).to_be_visible()
+    page.wait_for_function("document.querySelector('[data-testid=rotating-qr]').naturalWidth > 0")
+
+    # 2. The learner's phone camera reads the screen.
+    url = decode_qr(qr.screenshot())
+    assert re.fullmatch(rf"{re.escape(live_server)}/attendance/checkin/{session_id}\?t=\d+&c=[0-9a-f]{{16}}", url)
+
+    # 3. A second browser (the learner's phone) opens the scanned address, logs in and lands back on check-in.
+    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="id-ID", base_url=live_server)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        phone = context.new_page()
+        phone.goto(url)
+        expect(phone).to_have_url(re.compile(rf"^{re.escape(live_server)}/login\?next="))
+        log_in(phone, app, learner_email)
+        expect(phone).to_have_url(re.compile(rf"^{re.escape(live_server)}/attendance/checkin/{session_id}\?g="))
+        phone.get_by_test_id("confirm-checkin").click()
+        checked_in = phone.get_by_test_id("checked-in")
+        expect(checked_in).to_be_visible()
+        expect(checked_in).to_have_attribute("data-status", "hadir")
+        expect(phone.locator(".flash-success")).to_be_visible()
+        assert "<script>" not in phone.content()  # no inline script: the page works under the CSP
+    finally:
+        context.close()
+
+    # 4. The facilitator's report shows the learner as present; the other learner not.
+    page.goto(f"/attendance/sessions/{session_id}")
+    expect(page.locator(f"[data-testid=marks] tr[data-user-id='{learner_id}']")).to_have_attribute(
+        "data-status", "hadir"
+    )
+    expect(page.get_by_test_id("present-count")).to_have_text("1 / 2")
+
+    with app.app_context():
+        marks = db.session.execute(select(AttendanceMark).where(AttendanceMark.session_id == session_id)).scalars()
+        assert [(m.user_id, m.method) for m in marks] == [(learner_id, "rotating_qr")]
