@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Organization, Role
 from lms.core.errors import DomainError
@@ -212,8 +213,8 @@ def admin_import(organization_id: int, code: str):
     course = _course_in(organization.id, code)
     quizzes = [q for v in course.versions for q in services.quizzes_of(v)]
     form = ImportForm()
-    form.quiz_id.choices = [(0, "—")] + [
-        (q.id, f"{QUIZ_KIND_LABELS[QuizKind(q.kind)]}: {q.title} (v{q.version.number})") for q in quizzes
+    form.quiz_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(q.id, f"{QUIZ_KIND_LABELS[QuizKind(q.kind)]}: {q.title} (v{q.version.number})") for q in quizzes
     ]
     errors, skipped, status = [], [], 200
     if form.validate_on_submit():

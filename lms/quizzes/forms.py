@@ -20,6 +20,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form
@@ -174,7 +175,7 @@ class TrueFalseForm(QuestionForm):
     help = None
     correct = RadioField(
         _l("The statement is"),
-        choices=[("true", _l("True")), ("false", _l("False"))],
+        choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],
         validators=[InputRequired(message=_l("Say whether the statement is true or false."))],
     )
     feedback_true = StringField(_l("Feedback for answering true"), validators=[Length(max=1000)])
@@ -234,7 +235,7 @@ class QuizForm(Form):
     subject_id = SelectField(_l("Subject (for a subject quiz)"), coerce=int, validators=[Optional()])
     selection = RadioField(
         _l("Questions"),
-        choices=[(k.value, v) for k, v in SELECTION_LABELS.items()],
+        choices=[SelectChoice(k.value, v) for k, v in SELECTION_LABELS.items()],
         default=QuestionSelection.FIXED.value,
     )
     draw_count = IntegerField(
@@ -246,7 +247,7 @@ class QuizForm(Form):
     draw_tags = StringField(_l("Draw questions with tags (optional)"), description=_l("Separated by commas."))
     shuffle_questions = BooleanField(_l("Shuffle the questions for each learner"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the options of each question"), default=True)
-    layout = SelectField(_l("Pages"), choices=[(k.value, v) for k, v in LAYOUT_LABELS.items()])
+    layout = SelectField(_l("Pages"), choices=[SelectChoice(k.value, v) for k, v in LAYOUT_LABELS.items()])
     opens_at = DateTimeLocalField(_l("Opens (optional)"), validators=[Optional()], format=LOCAL_DATETIME_FORMATS)
     closes_at = DateTimeLocalField(_l("Closes (optional)"), validators=[Optional()], format=LOCAL_DATETIME_FORMATS)
     time_limit_minutes = IntegerField(
@@ -260,16 +261,19 @@ class QuizForm(Form):
         default=1,
         render_kw={"inputmode": "numeric"},
     )
-    grading_method = SelectField(_l("Grade"), choices=[(k.value, v) for k, v in GRADING_METHOD_LABELS.items()])
+    grading_method = SelectField(
+        _l("Grade"), choices=[SelectChoice(k.value, v) for k, v in GRADING_METHOD_LABELS.items()]
+    )
     pass_mark = IntegerField(
         _l("Pass mark in % (empty: the course's)"),
         validators=[Optional(), NumberRange(min=0, max=100)],
         render_kw={"inputmode": "numeric"},
     )
     review_shows = SelectField(
-        _l("After submitting the learner sees"), choices=[(k.value, v) for k, v in REVIEW_SHOWS_LABELS.items()]
+        _l("After submitting the learner sees"),
+        choices=[SelectChoice(k.value, v) for k, v in REVIEW_SHOWS_LABELS.items()],
     )
-    review_when = SelectField(_l("When"), choices=[(k.value, v) for k, v in REVIEW_WHEN_LABELS.items()])
+    review_when = SelectField(_l("When"), choices=[SelectChoice(k.value, v) for k, v in REVIEW_WHEN_LABELS.items()])
     submit = SubmitField(_l("Save quiz"))
 
     def __init__(self, *args, zone: tzinfo, zone_label: str, subjects: list, **kwargs):
@@ -277,7 +281,7 @@ class QuizForm(Form):
         self.zone = zone
         for field in (self.opens_at, self.closes_at):
             field.description = _l("In your time zone (%(zone)s).", zone=zone_label)
-        self.subject_id.choices = [(0, "—")] + [(s.id, s.title) for s in subjects]
+        self.subject_id.choices = [SelectChoice(0, "—")] + [SelectChoice(s.id, s.title) for s in subjects]
 
     def utc(self, local: datetime | None) -> datetime | None:
         return local.replace(tzinfo=self.zone).astimezone(UTC) if local is not None else None
@@ -325,7 +329,7 @@ class ImportForm(Form):
     )
     format = RadioField(
         _l("Format"),
-        choices=[("gift", "GIFT (Moodle)"), ("aiken", "Aiken")],
+        choices=[SelectChoice("gift", "GIFT (Moodle)"), SelectChoice("aiken", "Aiken")],
         default="gift",
         validators=[DataRequired()],
     )

@@ -129,17 +129,20 @@ def _clean_tags(tags: Sequence[str]) -> list[str]:
     return sorted({t.strip() for t in tags if t.strip()})
 
 
-def _question_row(course: Course, spec: QuestionSpec, default_category: str) -> Question:
+def _question_fields(spec: QuestionSpec, default_category: str) -> dict[str, Any]:
     category = (spec.category or default_category or DEFAULT_CATEGORY).strip()[:200]
     spec = replace(spec, category=category, tags=tuple(_clean_tags(spec.tags)))
-    return Question(
-        course=course,
-        kind=spec.kind.value,
-        category=category,
-        tags=list(spec.tags),
-        title=(spec.title or "")[:200],
-        spec_data=spec.to_data(),
-    )
+    return {
+        "kind": spec.kind.value,
+        "category": category,
+        "tags": list(spec.tags),
+        "title": (spec.title or "")[:200],
+        "spec_data": spec.to_data(),
+    }
+
+
+def _question_row(course: Course, spec: QuestionSpec, default_category: str) -> Question:
+    return Question(course=course, **_question_fields(spec, default_category))
 
 
 def add_question(actor: User | None, course: Course, spec: QuestionSpec, *, default_category: str = "") -> Question:
@@ -168,10 +171,8 @@ def update_question(actor: User | None, question: Question, spec: QuestionSpec) 
     if errors:
         raise InvalidInput(" ".join(errors))
     if not question_is_answered(question):
-        fresh = _question_row(question.course, spec, question.category)
-        question.kind, question.category, question.tags = fresh.kind, fresh.category, fresh.tags
-        question.title, question.spec_data = fresh.title, fresh.spec_data
-        db.session.expunge(fresh)
+        for name, value in _question_fields(spec, question.category).items():
+            setattr(question, name, value)
         db.session.flush()
         return question
     replacement = _question_row(question.course, spec, question.category)
