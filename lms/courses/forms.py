@@ -143,9 +143,12 @@ def _no_raw_html(form, field) -> None:
         raise ValidationError(_l("Raw HTML is not allowed (found %(found)s); use Markdown.", found=found))
 
 
-def _percent(label):
+def _percent(label, default: int):
     return IntegerField(
-        label, validators=[InputRequired(), NumberRange(min=0, max=100)], render_kw={"min": 0, "max": 100}
+        label,
+        default=default,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        render_kw={"min": 0, "max": 100},
     )
 
 
@@ -182,10 +185,12 @@ class CourseForm(Form):
         render_kw={"inputmode": "decimal"},
     )
     accreditation_number = StringField(_l("Accreditation number (optional)"), validators=[Optional(), Length(max=80)])
-    pass_mark = _percent(_l("Pass mark (post-test score, 0–100)"))
-    attendance_threshold = _percent(_l("Attendance threshold (percent)"))
+    # The defaults are those of the course files (courses/README.md).
+    pass_mark = _percent(_l("Pass mark (post-test score, 0–100)"), 70)
+    attendance_threshold = _percent(_l("Attendance threshold (percent)"), 95)
     validity_months = IntegerField(
         _l("Validity of the competency (months)"),
+        default=36,
         validators=[InputRequired(), NumberRange(min=1, max=1200)],
         render_kw={"min": 1},
     )
