@@ -110,6 +110,29 @@ def _fill_version(version: CourseVersion, spec: CourseSpec) -> None:
     ]
 
 
+def _attachments_by_lesson(version: CourseVersion) -> dict[tuple[str, str], list[tuple[str, str, int, str]]]:
+    """The version's attachments by (subject slug, lesson title): files are not part of the course files, so an
+    import carries them over to the lessons it keeps."""
+    return {
+        (subject.slug, lesson.title): [(a.file_name, a.content_type, a.size, a.storage_key) for a in lesson.attachments]
+        for subject in version.subjects
+        for lesson in subject.lessons
+        if lesson.attachments
+    }
+
+
+def _reattach(version: CourseVersion, kept: dict[tuple[str, str], list[tuple[str, str, int, str]]]) -> None:
+    placed = set()
+    for subject in version.subjects:
+        for lesson in subject.lessons:
+            for file_name, content_type, size, key in kept.get((subject.slug, lesson.title), []):
+                lesson.attachments.append(
+                    LessonAttachment(file_name=file_name, content_type=content_type, size=size, storage_key=key)
+                )
+                placed.add(key)
+    _forget_unused_files([key for files in kept.values() for *_rest, key in files if key not in placed])
+
+
 def course_by_code(code: str) -> Course | None:
     return db.session.execute(select(Course).where(Course.code == code.upper())).scalar_one_or_none()
 
@@ -141,7 +164,9 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
         if version is None:
             version = CourseVersion(number=(latest.number + 1) if latest else 1, course=course)
             db.session.add(version)
+        kept = _attachments_by_lesson(latest) if latest else {}
         _fill_version(version, spec)
+        _reattach(version, kept)
         db.session.flush()
         record_audit(actor, "course.import", version, organization.id, code=course.code, number=version.number)
     published = False

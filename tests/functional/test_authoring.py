@@ -584,3 +584,39 @@ def test_learners_cannot_open_authoring_pages(client, auth, world):
     assert client.get(f"{_base(world)}/new").status_code == 403
     assert client.post(f"{_base(world)}/new", data=course_form_data()).status_code == 403
     assert _count(Course) == 0
+
+
+def test_importing_files_keeps_the_attachments_of_unchanged_lessons(client, auth, world):
+    from dataclasses import replace
+
+    auth.login(world.admin.email)
+    course, subject, lesson = _draft_with_lesson(client, world)
+    client.post(f"{_base(world)}/HIV-DASAR/subjects/{subject.id}/lessons/new", data=lesson_form_data(title="Kedua"))
+    second = _course().latest_version.lessons[1]
+    _upload(client, world, lesson, PDF)
+    _upload(client, world, second, PNG, name="poster.png")
+    kept_key, dropped_key = [
+        a.storage_key for a in db.session.execute(select(LessonAttachment).order_by(LessonAttachment.id)).scalars()
+    ]
+
+    spec = services.spec_from_version(_course().latest_version)
+    first_lesson = replace(spec.subjects[0].lessons[0], body="Isi yang diperbarui.")
+    spec = replace(spec, subjects=(replace(spec.subjects[0], lessons=(first_lesson,)),))
+    assert services.import_course(spec, actor=world.admin).changed
+    db.session.commit()
+
+    lessons = _course().latest_version.lessons
+    assert [(x.title, x.body) for x in lessons] == [("Pengantar", "Isi yang diperbarui.")]
+    assert [(a.file_name, a.storage_key) for a in lessons[0].attachments] == [("Panduan HIV.pdf", kept_key)]
+    assert get_storage().exists(kept_key) and not get_storage().exists(dropped_key)
+
+
+def test_a_saved_file_is_removed_when_its_transaction_rolls_back(client, auth, world):
+    auth.login(world.admin.email)
+    course, subject, lesson = _draft_with_lesson(client, world)
+    attachment = services.add_attachment(world.admin, db.session.get(Lesson, lesson.id), "a.pdf", PDF)
+    key = attachment.storage_key
+    assert get_storage().exists(key)
+    db.session.rollback()
+    assert not get_storage().exists(key)
+    assert _count(LessonAttachment) == 0
