@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from lms.certificates.document import CertificateDocument, Signatory
+from lms.certificates.document import CertificateDocument
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 FONTS_DIR = Path(__file__).parent / "fonts"
@@ -239,11 +239,13 @@ def qr_symbol(text: str) -> tuple[int, str]:
     image = symbol.to_image(scale=1, add_quiet_zones=False)
     rows, columns = memoryview(image).shape
     pixels = bytes(memoryview(image))
-    ops = []
-    for row in range(rows):
-        y = rows - 1 - row
-        for run in _DARK_RUN.finditer(pixels, row * columns, (row + 1) * columns):
-            ops.append(f"{run.start() - row * columns} {y} {run.end() - run.start()} 1 re")
+    # Rows joined by one light byte, so that one regex pass over the symbol finds every row's dark runs.
+    stride = columns + 1
+    joined = b"\xff".join(pixels[start : start + columns] for start in range(0, rows * columns, columns))
+    ops = [
+        f"{run.start() % stride} {rows - 1 - run.start() // stride} {run.end() - run.start()} 1 re"
+        for run in _DARK_RUN.finditer(joined)
+    ]
     return columns, "\n".join(ops)
 
 
@@ -439,31 +441,37 @@ class Layout:
             fitted = fit_text(self.place_and_date(), self.regular, width=right - left, height=12, max_size=9.5)
             draw_fitted(canvas, fitted, x=(left + right) / 2, top=line_y + 30 * mm, box_height=12, fill=self.ink)
         budget = SIGNATURES_BUDGET // count
-        for index, signatory in enumerate(signatories):
-            self._draw_signatory(canvas, signatory, left + index * column, column, line_y, budget)
-
-    def _draw_signatory(
-        self, canvas: Canvas, signatory: Signatory, left: float, width: float, line_y: float, budget: int
-    ) -> None:
-        inner = min(width - 6 * mm, 70 * mm)
-        centre = left + width / 2
-        draw_image(
-            canvas,
-            signatory.signature_png,
-            x=centre - inner / 2,
-            y=line_y + 1 * mm,
-            width=inner,
-            height=19 * mm,
-            budget=budget,
-            anchor="s",
+        inner = min(column - 6 * mm, 70 * mm)
+        # One size for all names (and all titles), the largest at which every one fits: a row of signatures whose
+        # names differ in size looks careless.
+        name_size = min(
+            (fit_text(s.name, self.bold, width=inner, height=22, max_size=9.5).size for s in signatories), default=9.5
         )
-        canvas.setStrokeColor(self.muted)
-        canvas.setLineWidth(0.6)
-        canvas.line(centre - inner / 2, line_y, centre + inner / 2, line_y)
-        name = fit_text(signatory.name, self.bold, width=inner, height=12, max_size=9.5)
-        draw_fitted(canvas, name, x=centre, top=line_y - 1.5 * mm, box_height=12, fill=self.ink)
-        title = fit_text(signatory.title, self.regular, width=inner, height=19, max_size=7.5)
-        draw_fitted(canvas, title, x=centre, top=line_y - 1.5 * mm - 12, box_height=title.height, fill=self.muted)
+        title_size = min(
+            (fit_text(s.title, self.regular, width=inner, height=19, max_size=7.5).size for s in signatories),
+            default=7.5,
+        )
+        for index, signatory in enumerate(signatories):
+            centre = left + index * column + column / 2
+            draw_image(
+                canvas,
+                signatory.signature_png,
+                x=centre - inner / 2,
+                y=line_y + 1 * mm,
+                width=inner,
+                height=19 * mm,
+                budget=budget,
+                anchor="s",
+            )
+            canvas.setStrokeColor(self.muted)
+            canvas.setLineWidth(0.6)
+            canvas.line(centre - inner / 2, line_y, centre + inner / 2, line_y)
+            # A long name takes two lines rather than shrinking out of legibility; the title follows it.
+            name = fit_text(signatory.name, self.bold, width=inner, height=22, max_size=name_size)
+            draw_fitted(canvas, name, x=centre, top=line_y - 1.5 * mm, box_height=name.height, fill=self.ink)
+            title = fit_text(signatory.title, self.regular, width=inner, height=19, max_size=title_size)
+            title_top = line_y - 1.5 * mm - name.height - 0.5 * mm
+            draw_fitted(canvas, title, x=centre, top=title_top, box_height=title.height, fill=self.muted)
 
 
 class KlasikLayout(Layout):
@@ -491,7 +499,7 @@ class KlasikLayout(Layout):
             height=18 * mm,
             budget=LOGO_BUDGET,
         )
-        org_top = 38.5 if logo_drawn else 24
+        org_top = 38.5 if logo_drawn else 32
         org = fit_text(doc.organization_name.upper(), self.bold, width=wide, height=14, max_size=11.5)
         draw_fitted(canvas, org, x=centre, top=top(org_top), box_height=14, fill=self.primary, char_space=0.8)
 
