@@ -176,7 +176,8 @@ def main() -> int:
 
     latencies = Latencies()
     jobs = [learner_job(i, token, quiz_id, rank, latencies) for i, (_, token) in enumerate(tokens)]
-    with gunicorn_server(url, instance, workers=args.workers, threads=args.threads) as base_url:
+    # A generous start-up time: on a busy 2-core machine four workers importing the app can take a while.
+    with gunicorn_server(url, instance, workers=args.workers, threads=args.threads, startup_timeout=120) as base_url:
         outcome = run_jobs(jobs, base_url=base_url, concurrency=args.concurrency, time_limit=args.time_limit)
 
     requests = sum(latencies.count(name) for name in ("start", "save answer", "submit"))
