@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Organization, User
@@ -118,3 +118,28 @@ class RecordShareLink(TimestampMixin, db.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+class SkpCycleTotal(db.Model):
+    """Per worker, the current SIP cycle and the SKP earned in it per ranah (in cents): a copy of the ledger kept
+    exact by lms.records.standings, so the organization dashboard can filter 50,000 members by SKP state in SQL.
+
+    No row means no SIP and no ledger entry yet: a cycle starting today with nothing earned."""
+
+    __tablename__ = "skp_cycle_totals"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    has_licence: Mapped[bool]
+    area: Mapped[str] = mapped_column(String(20))
+    cycle_starts_on: Mapped[date]
+    cycle_ends_on: Mapped[date]
+    fresh_from: Mapped[date | None] = mapped_column(index=True)
+    fresh_until: Mapped[date] = mapped_column(index=True)
+    """The row holds the cycle of every day from `fresh_from` (None: any earlier day) to `fresh_until`; on other
+    days it is refreshed before it is read."""
+    cycle_start_day: Mapped[int]
+    """`cycle_starts_on` as a day number (date.toordinal()), so SQL counts elapsed days the same on every database."""
+    cycle_days: Mapped[int]
+    pembelajaran_cents: Mapped[int] = mapped_column(BigInteger)
+    pelayanan_cents: Mapped[int] = mapped_column(BigInteger)
+    pengabdian_cents: Mapped[int] = mapped_column(BigInteger)

@@ -31,6 +31,7 @@ from lms.records.models import (
     SkpEntry,
 )
 from lms.records.skp import Credit, PracticeArea, SkpStanding, cycle_containing, skp_rules, skp_standing
+from lms.records.standings import mark_changed
 
 EVIDENCE_TYPES = ("pdf", "png", "jpeg", "webp")
 MAX_SKP_PER_ACTIVITY = Decimal("100")
@@ -70,6 +71,7 @@ def post_entry(
     )
     db.session.add(entry)
     db.session.flush()
+    mark_changed(user_id)
     return entry
 
 
@@ -81,6 +83,7 @@ def reverse_entry(source: EntrySource, source_id: str, *, reason: str, now: date
     if entry is not None and entry.reversed_at is None:
         entry.reversed_at = now
         entry.reversal_reason = reason[:500]
+        mark_changed(entry.user_id)
     return entry
 
 
@@ -112,6 +115,7 @@ def set_licence(user: User, *, sip_number: str, starts_on: date, area: str, toda
     licence.sip_number, licence.starts_on, licence.area = sip_number.strip()[:80], starts_on, area
     db.session.add(licence)
     db.session.flush()
+    mark_changed(user.id)
     return licence
 
 
