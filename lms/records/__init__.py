@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("records", __name__)
 
-from lms.records import views  # noqa: E402,F401
+from lms.records import dashboard_views, views  # noqa: E402,F401

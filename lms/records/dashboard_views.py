@@ -1,0 +1,140 @@
+"""Dashboard pages: an organization's members by SKP state and its courses' figures (org admins); coverage of
+facilities × competencies for supervisors of a health office; their CSV exports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from lms.accounts.identity import profession_name
+from lms.accounts.models import Organization, Role
+from lms.core.csv_export import csv_download
+from lms.core.models import utcnow
+from lms.core.permissions import organization_role_required
+from lms.courses.curriculum import Ranah
+from lms.extensions import db
+from lms.records import bp, dashboards
+from lms.records.forms import RANAH_LABELS
+from lms.records.skp import SkpState
+
+STATE_LABELS = {
+    SkpState.SHORT.value: _l("Short"),
+    SkpState.ON_TRACK.value: _l("On track"),
+    SkpState.COMPLETE.value: _l("Complete"),
+}
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _filters() -> dashboards.MemberFilters:
+    args = request.args
+    return dashboards.MemberFilters(
+        state=args.get("state", ""),
+        profession=args.get("profession", ""),
+        name=args.get("q", "")[:120],
+        renewal_due=args.get("renewal") == "1",
+    )
+
+
+def _filter_args(filters: dashboards.MemberFilters) -> dict[str, str]:
+    """The filters as query arguments, for page and export links."""
+    args = {"state": filters.state, "profession": filters.profession, "q": filters.name}
+    args = {key: value for key, value in args.items() if value}
+    return args | ({"renewal": "1"} if filters.renewal_due else {})
+
+
+@bp.route("/organizations/<int:organization_id>/dashboard")
+@organization_role_required(Role.ORG_ADMIN)
+def organization_dashboard(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    filters = _filters()
+    result = dashboards.member_standings(
+        current_user, organization.id, filters, _today(), page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "records/dashboard/members.html",
+        organization=organization,
+        result=result,
+        filters=filters,
+        filter_args=_filter_args(filters),
+        professions=dashboards.member_professions(current_user, organization.id),
+        state_labels=STATE_LABELS,
+        ranah_labels=RANAH_LABELS,
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/dashboard.csv")
+@organization_role_required(Role.ORG_ADMIN)
+def organization_dashboard_csv(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    members = dashboards.member_standings_export(current_user, organization.id, _filters(), _today())
+    header = ["nama", "email", "profesi", "status_skp", "skp", "target_skp"]
+    header += [f"skp_{r.value}" for r in Ranah] + [f"minimum_{r.value}" for r in Ranah]
+    header += ["kekurangan_skp", "perpanjangan_sip"]
+    rows = [
+        [m.full_name, m.email, profession_name(m.profession_code) if m.profession_code else "", m.state,
+         str(m.earned), str(m.target), *[str(m.earned_per_ranah[r.value]) for r in Ranah],
+         *[str(m.minimum_per_ranah[r.value]) for r in Ranah], str(m.missing),
+         m.renewal_on.isoformat() if m.renewal_on else ""]
+        for m in members
+    ]  # fmt: skip
+    return csv_download([header, *rows], f"skp-anggota-{organization.slug}.csv")
+
+
+@bp.route("/organizations/<int:organization_id>/dashboard/courses")
+@organization_role_required(Role.ORG_ADMIN)
+def organization_courses_dashboard(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    figures = dashboards.course_figures(current_user, organization.id, utcnow())
+    return render_template("records/dashboard/courses.html", organization=organization, figures=figures)
+
+
+@bp.route("/organizations/<int:organization_id>/dashboard/courses.csv")
+@organization_role_required(Role.ORG_ADMIN)
+def organization_courses_dashboard_csv(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    figures = dashboards.course_figures(current_user, organization.id, utcnow())
+    header = ["kode", "judul", "peserta_aktif", "selesai_materi", "sertifikat_berlaku", "sertifikat_kedaluwarsa",
+              "sertifikat_ditangguhkan", "sertifikat_dicabut"]  # fmt: skip
+    rows = [[f.code, f.title, f.enrolled, f.finished, f.valid, f.expired, f.suspended, f.revoked] for f in figures]
+    return csv_download([header, *rows], f"kursus-{organization.slug}.csv")
+
+
+def _coverage() -> dashboards.Coverage:
+    if not dashboards.can_supervise(current_user):
+        abort(403)
+    return dashboards.coverage(
+        current_user,
+        _today(),
+        province=request.args.get("province", "")[:80],
+        regency=request.args.get("regency", "")[:80],
+    )
+
+
+@bp.route("/supervision/coverage")
+@login_required
+def coverage():
+    result = _coverage()
+    region = {key: request.args[key] for key in ("province", "regency") if request.args.get(key)}
+    return render_template("records/dashboard/coverage.html", coverage=result, region=region, today=_today())
+
+
+@bp.route("/supervision/coverage.csv")
+@login_required
+def coverage_csv():
+    result = _coverage()
+    header = ["fasyankes", "jenis", "provinsi", "kabupaten_kota", "staf", "kompetensi", "nama_kompetensi",
+              "dibutuhkan", "dimiliki", "cukup"]  # fmt: skip
+    rows = [
+        [f.facility.name, f.type_label, f.facility.province or "", f.facility.regency or "", f.staff, cell.code,
+         result.names.get(cell.code, ""), "" if cell.needed is None else cell.needed, cell.held,
+         "ya" if cell.enough else "tidak"]
+        for f in result.facilities
+        for cell in f.cells
+    ]  # fmt: skip
+    return csv_download([header, *rows], "cakupan-kompetensi.csv")

@@ -1,0 +1,438 @@
+"""Data of the dashboards: an organization's members by SKP state and its courses' figures (org admins), and the
+coverage of facilities × competencies with expiring competencies (supervisors of a health office)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, false, func, or_, select, true
+
+from lms.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from lms.core.errors import PermissionDenied
+from lms.core.permissions import has_organization_role
+from lms.courses.curriculum import Ranah
+from lms.courses.models import (
+    Cohort,
+    Course,
+    CourseVersion,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonCompletion,
+    Subject,
+)
+from lms.extensions import db
+from lms.records.coverage import (
+    Cell,
+    CoverageRules,
+    Holding,
+    coverage_cells,
+    coverage_rules,
+    current_holdings,
+    expiring_soon,
+)
+from lms.records.skp import SkpState
+from lms.records.standings import refresh_stale, standings_subquery
+
+PER_PAGE = 50
+HUNDRED = Decimal(100)
+
+
+# --- organization: members and their SKP state -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    state: str = ""
+    profession: str = ""
+    name: str = ""
+    renewal_due: bool = False
+    """SIP renewal within 12 months and short of SKP."""
+
+    def active(self) -> bool:
+        return bool(self.state or self.profession or self.name.strip() or self.renewal_due)
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    user_id: int
+    full_name: str
+    email: str
+    profession_code: str | None
+    state: str
+    earned: Decimal
+    target: Decimal
+    earned_per_ranah: dict[str, Decimal]
+    minimum_per_ranah: dict[str, Decimal]
+    renewal_on: date | None
+    """The day the SIP is renewed (the day after the cycle ends); None without a SIP."""
+
+    @property
+    def missing(self) -> Decimal:
+        lacking = sum(
+            (max(Decimal(0), self.minimum_per_ranah[r] - self.earned_per_ranah[r]) for r in Ranah), Decimal(0)
+        )
+        return max(Decimal(0), self.target - self.earned, lacking)
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    members: list[MemberStanding]
+    total: int
+    """Members matching the filters."""
+    page: int
+    pages: int
+    counts: dict[str, int] = field(default_factory=dict)
+    """Members per SKP state, over the whole organization."""
+
+    @property
+    def all_members(self) -> int:
+        return sum(self.counts.values())
+
+
+def _a_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _require_org_admin(actor: User, organization_id: int) -> None:
+    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
+        raise PermissionDenied()
+
+
+def _members_of(organization_id: int):
+    return User.id.in_(select(Membership.user_id).where(Membership.organization_id == organization_id))
+
+
+def _conditions(standings, filters: MemberFilters, today: date) -> list:
+    conditions = []
+    if filters.state in {s.value for s in SkpState}:
+        conditions.append(standings.c.state == filters.state)
+    if filters.profession:
+        conditions.append(standings.c.profession_code == filters.profession)
+    if filters.name.strip():
+        needle = filters.name.strip().lower()
+        conditions.append(
+            or_(
+                func.lower(standings.c.full_name).contains(needle, autoescape=True),
+                func.lower(standings.c.email).contains(needle, autoescape=True),
+            )
+        )
+    if filters.renewal_due:
+        conditions.append(
+            and_(
+                standings.c.has_licence == true(),
+                standings.c.cycle_ends_on < _a_year_after(today),
+                standings.c.state == SkpState.SHORT.value,
+            )
+        )
+    return conditions
+
+
+def _member(row) -> MemberStanding:
+    earned = {r.value: Decimal(row._mapping[f"{r.value}_cents"]) / HUNDRED for r in Ranah}
+    minimum = {r.value: Decimal(row._mapping[f"{r.value}_minimum_cents"]) / HUNDRED for r in Ranah}
+    return MemberStanding(
+        row.user_id,
+        row.full_name,
+        row.email,
+        row.profession_code,
+        row.state,
+        Decimal(row.earned_cents) / HUNDRED,
+        Decimal(row.target_cents) / HUNDRED,
+        earned,
+        minimum,
+        date.fromordinal(row.cycle_ends_on.toordinal() + 1) if row.has_licence and row.cycle_ends_on else None,
+    )
+
+
+def member_standings(
+    actor: User, organization_id: int, filters: MemberFilters, today: date, page: int = 1, per_page: int = PER_PAGE
+) -> MemberPage:
+    """One page of the organization's members (anyone holding a role there) with their SKP state for their current
+    cycle, by name. Three queries whatever the page size: stale rows, the counts, the page."""
+    _require_org_admin(actor, organization_id)
+    refresh_stale(today)
+    standings = standings_subquery(_members_of(organization_id), today)
+    conditions = _conditions(standings, filters, today)
+    matching = and_(*conditions) if conditions else true()
+    counts, total = {s.value: 0 for s in SkpState}, 0
+    for state, count, matched in db.session.execute(
+        select(standings.c.state, func.count(), func.sum(case((matching, 1), else_=0))).group_by(standings.c.state)
+    ):
+        counts[state], total = count, total + int(matched or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(
+        select(standings)
+        .where(matching)
+        .order_by(standings.c.full_name, standings.c.user_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return MemberPage([_member(row) for row in rows], total, page, pages, counts)
+
+
+def member_standings_export(
+    actor: User, organization_id: int, filters: MemberFilters, today: date
+) -> list[MemberStanding]:
+    """Every member matching the filters (for the CSV), by name."""
+    _require_org_admin(actor, organization_id)
+    refresh_stale(today)
+    standings = standings_subquery(_members_of(organization_id), today)
+    rows = db.session.execute(
+        select(standings)
+        .where(*_conditions(standings, filters, today))
+        .order_by(standings.c.full_name, standings.c.user_id)
+    )
+    return [_member(row) for row in rows]
+
+
+def member_professions(actor: User, organization_id: int) -> list[str]:
+    """Profession codes present among the members (the filter's choices)."""
+    _require_org_admin(actor, organization_id)
+    return list(
+        db.session.execute(
+            select(User.profession_code)
+            .where(_members_of(organization_id), User.profession_code.is_not(None))
+            .distinct()
+            .order_by(User.profession_code)
+        ).scalars()
+    )
+
+
+# --- organization: courses ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseFigures:
+    course_id: int
+    code: str
+    title: str
+    enrolled: int
+    """Active enrolments."""
+    finished: int
+    """Active enrolments that completed every lesson of their version."""
+    valid: int
+    expired: int
+    suspended: int
+    revoked: int
+
+
+def course_figures(actor: User, organization_id: int, now: datetime) -> list[CourseFigures]:
+    """Per course of the organization: enrolments, completions and certificates by state, in one grouped query."""
+    from lms.certificates.models import Certificate, CertificateStatus
+
+    _require_org_admin(actor, organization_id)
+    lessons = (
+        select(func.count(Lesson.id))
+        .join(Subject, Lesson.subject_id == Subject.id)
+        .where(Subject.version_id == Cohort.version_id)
+        .scalar_subquery()
+    )
+    done = (
+        select(func.count(LessonCompletion.id)).where(LessonCompletion.enrolment_id == Enrolment.id).scalar_subquery()
+    )
+    enrolments = (
+        select(
+            CourseVersion.course_id.label("course_id"),
+            func.count(Enrolment.id).label("enrolled"),
+            func.sum(case((done >= lessons, 1), else_=0)).label("finished"),
+        )
+        .select_from(Enrolment)
+        .join(Cohort, Enrolment.cohort_id == Cohort.id)
+        .join(CourseVersion, Cohort.version_id == CourseVersion.id)
+        .join(Course, CourseVersion.course_id == Course.id)
+        .where(Course.organization_id == organization_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    valid = Certificate.status == CertificateStatus.VALID
+    expired = and_(Certificate.expires_at.is_not(None), Certificate.expires_at <= now)
+
+    def tally(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    certificates = (
+        select(
+            CourseVersion.course_id.label("course_id"),
+            tally(and_(valid, ~expired)).label("valid"),
+            tally(and_(valid, expired)).label("expired"),
+            tally(Certificate.status == CertificateStatus.SUSPENDED).label("suspended"),
+            tally(Certificate.status == CertificateStatus.REVOKED).label("revoked"),
+        )
+        .select_from(Certificate)
+        .join(CourseVersion, Certificate.version_id == CourseVersion.id)
+        .where(Certificate.organization_id == organization_id)
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    title = (
+        select(CourseVersion.title)
+        .where(CourseVersion.course_id == Course.id)
+        .order_by(CourseVersion.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Course.id,
+            Course.code,
+            title,
+            *[func.coalesce(enrolments.c[name], 0) for name in ("enrolled", "finished")],
+            *[func.coalesce(certificates.c[name], 0) for name in ("valid", "expired", "suspended", "revoked")],
+        )
+        .outerjoin(enrolments, enrolments.c.course_id == Course.id)
+        .outerjoin(certificates, certificates.c.course_id == Course.id)
+        .where(Course.organization_id == organization_id)
+        .order_by(Course.code)
+    )
+    return [CourseFigures(*(row[:3]), *(int(n) for n in row[3:])) for row in rows]
+
+
+# --- supervisors: coverage of facilities ---------------------------------------------------------------------------
+
+
+def supervised_offices(actor: User) -> list[Organization]:
+    """The health offices in which `actor` is a supervisor."""
+    ids = {m.organization_id for m in actor.memberships if Role(m.role) == Role.SUPERVISOR}
+    if not ids:
+        return []
+    return list(
+        db.session.execute(
+            select(Organization).where(Organization.id.in_(ids), Organization.kind == OrganizationKind.HEALTH_OFFICE)
+        ).scalars()
+    )
+
+
+def can_supervise(actor: User) -> bool:
+    return actor.is_authenticated and (actor.is_platform_admin or bool(supervised_offices(actor)))
+
+
+def _jurisdiction(actor: User):
+    """Facilities a supervisor may see: a provincial office its province, a regency (kabupaten/kota) office only its
+    regency; an office without a province sees none. Platform admins see all."""
+    if actor.is_platform_admin:
+        return true()
+    areas = []
+    for office in supervised_offices(actor):
+        if not office.province:
+            continue
+        area = Organization.province == office.province
+        areas.append(and_(area, Organization.regency == office.regency) if office.regency else area)
+    return or_(*areas) if areas else false()
+
+
+@dataclass(frozen=True)
+class FacilityCoverage:
+    facility: Organization
+    type_label: str
+    staff: int
+    cells: list[Cell]
+
+    @property
+    def short(self) -> int:
+        return sum(1 for c in self.cells if not c.enough)
+
+
+@dataclass(frozen=True)
+class ExpiringCompetency:
+    facility: Organization
+    full_name: str
+    code: str
+    name: str
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class Coverage:
+    codes: list[str]
+    names: dict[str, str]
+    facilities: list[FacilityCoverage]
+    expiring: list[ExpiringCompetency]
+    provinces: list[str]
+    regencies: list[str]
+    rules: CoverageRules
+
+
+def coverage(actor: User, today: date, *, province: str = "", regency: str = "") -> Coverage:
+    """Facilities in the supervisor's jurisdiction (optionally one province / regency) × the competencies their types
+    need: staff holding each through a valid, unexpired certificate, and who lets one expire within 90 days.
+
+    Staff of a facility are the users holding a membership in its organization (kind health_facility): a link the
+    facility's admin grants, unlike the profile's free-text facility, which anyone can type."""
+    from lms.certificates.models import Certificate, CertificateStatus
+
+    if not can_supervise(actor):
+        raise PermissionDenied()
+    rules = coverage_rules()
+    in_scope = and_(Organization.kind == OrganizationKind.HEALTH_FACILITY, _jurisdiction(actor))
+    regions = db.session.execute(select(Organization.province, Organization.regency).where(in_scope).distinct()).all()
+    chosen = [in_scope]
+    if province:
+        chosen.append(Organization.province == province)
+    if regency:
+        chosen.append(Organization.regency == regency)
+    facilities = list(db.session.execute(select(Organization).where(*chosen).order_by(Organization.name)).scalars())
+    ids = [f.id for f in facilities]
+    staff = dict(
+        db.session.execute(
+            select(Membership.organization_id, func.count(func.distinct(Membership.user_id)))
+            .where(Membership.organization_id.in_(ids))
+            .group_by(Membership.organization_id)
+        ).all()
+    )
+    # A cheap cut on the stored expiry (a day's margin for time zones); the printed expiry date then decides, as on
+    # the worker's own record.
+    cut = datetime.combine(today - timedelta(days=1), time.min, tzinfo=UTC)
+    rows = db.session.execute(
+        select(
+            Membership.organization_id,
+            Certificate.user_id,
+            User.full_name,
+            Certificate.snapshot["expires_on"].as_string(),
+            Certificate.snapshot["competencies"],
+        )
+        .join(Certificate, Certificate.user_id == Membership.user_id)
+        .join(User, User.id == Certificate.user_id)
+        .where(
+            Membership.organization_id.in_(ids),
+            Certificate.status == CertificateStatus.VALID,
+            or_(Certificate.expires_at.is_(None), Certificate.expires_at >= cut),
+        )
+    ).all()
+    holdings, names, people = [], {}, {}
+    for facility_id, user_id, full_name, expires_on, competencies in rows:
+        people[user_id] = full_name
+        for competency in competencies or []:
+            names.setdefault(competency["code"], competency["name"])
+            holdings.append(
+                Holding(
+                    facility_id, user_id, competency["code"], date.fromisoformat(expires_on) if expires_on else None
+                )
+            )
+    held = current_holdings(holdings, today)
+    types = {f.id: rules.type_of(f.slug, f.name) for f in facilities}
+    codes = rules.competency_codes(types.values())
+    by_id = {f.id: f for f in facilities}
+    return Coverage(
+        codes=codes,
+        names=names,
+        facilities=[
+            FacilityCoverage(
+                f, types[f.id].label, staff.get(f.id, 0), coverage_cells(f.id, types[f.id].needs, codes, held)
+            )
+            for f in facilities
+        ],
+        expiring=[
+            ExpiringCompetency(by_id[f], people[u], code, names.get(code, code), expires_on)
+            for f, u, code, expires_on in expiring_soon(held, today, rules.expiring_within_days)
+        ],
+        provinces=sorted({p for p, _ in regions if p}),
+        regencies=sorted({r for p, r in regions if r and (not province or p == province)}),
+        rules=rules,
+    )
