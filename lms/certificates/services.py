@@ -11,6 +11,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -234,9 +235,18 @@ def remove_signatory(actor: User | None, organization: Organization, index: int)
 # --- eligibility --------------------------------------------------------------------------------------------------
 
 
+# Set while eligibility is decided: the certificate's own line is information only (met None), so it is left out
+# instead of costing a query per enrolment in bulk issuance.
+_deciding_eligibility: ContextVar[bool] = ContextVar("deciding_eligibility", default=False)
+
+
 def missing_requirements(enrolment: Enrolment) -> list[Requirement]:
     """What the learner still lacks for the certificate (the enrolment page shows the same list)."""
-    return unmet(requirements_for(enrolment))
+    marker = _deciding_eligibility.set(True)
+    try:
+        return unmet(requirements_for(enrolment))
+    finally:
+        _deciding_eligibility.reset(marker)
 
 
 def is_eligible(enrolment: Enrolment) -> bool:
@@ -283,6 +293,8 @@ register_progress_listener(issue_when_eligible)
 
 def certificate_requirement(enrolment: Enrolment) -> list[Requirement]:
     """Information line on the enrolment page: the certificate once issued, or that it awaits approval."""
+    if _deciding_eligibility.get():
+        return []
     certificate = live_certificate_of(enrolment) if enrolment.id else None
     if certificate is not None:
         return [
@@ -379,12 +391,11 @@ class _Prepared:
     expires_at: datetime | None
 
 
-def _prepare(enrolment: Enrolment, now: datetime) -> _Prepared:
-    organization_id = enrolment.cohort.organization_id
+def _prepare(enrolment: Enrolment, now: datetime, settings: CertificateSettings | None = None) -> _Prepared:
     issued_at = now.replace(microsecond=0)  # the token keeps whole seconds; the row says the same
     return _Prepared(
         enrolment=enrolment,
-        settings=settings_for(organization_id),
+        settings=settings or settings_for(enrolment.cohort.organization_id),
         completed_on=_local_now(issued_at).date(),
         issued_at=issued_at,
         expires_at=numbering.expiry(issued_at, enrolment.cohort.version.validity_months),
@@ -534,8 +545,10 @@ def issue_many(actor: User | None, enrolments: Iterable[Enrolment], now: datetim
     todo = [e for e in enrolments if e.id not in certified and is_eligible(e)]
     key = current_signing_key()
     by_scope: dict[tuple[int, str, str], list[_Prepared]] = {}
+    # Settings once per organization: with no stored row, each lookup would be a query.
+    settings = {org_id: settings_for(org_id) for org_id in {e.cohort.organization_id for e in todo}}
     for enrolment in todo:
-        prepared = _prepare(enrolment, now)
+        prepared = _prepare(enrolment, now, settings[enrolment.cohort.organization_id])
         course = enrolment.cohort.version.course
         by_scope.setdefault((course.organization_id, course.code, prepared.settings.number_pattern), []).append(
             prepared
@@ -549,6 +562,8 @@ def issue_many(actor: User | None, enrolments: Iterable[Enrolment], now: datetim
     db.session.flush()
     for certificate in issued:
         _audit_issue(actor, certificate, bulk=True)
+    db.session.flush()  # the audit entries in one batch, before the ledger posts one by one
+    for certificate in issued:
         post_certificate_credit(certificate)
     db.session.flush()
     return issued
