@@ -472,3 +472,115 @@ def test_learners_reach_only_their_own_certificates(app_ctx):
     third, _ = finished_learner(make_cohort(world.version, name="Angkatan 2"))
     assert db.session.execute(select(func.count(Certificate.id))).scalar_one() == 3
     assert [c.number[-6:] for c in services.certificates_of(third)] == ["000003"]
+
+
+# --- each switch of the certificate rules, with the other features' real records ----------------------------------
+
+
+def _post_test(world):
+    from lms.quizzes import services as quizzes
+    from lms.quizzes.models import QuizKind
+    from tests.factories.quizzes import single_spec
+
+    quiz = quizzes.save_quiz(
+        world.admin, world.version, QuizKind.POST_TEST, title="Post-test", shuffle_questions=False,
+        shuffle_options=False, attempts_allowed=3,
+    )  # fmt: skip
+    quizzes.add_to_quiz(world.admin, quiz, [quizzes.add_question(world.admin, world.version.course, single_spec())])
+    db.session.commit()
+    return quiz
+
+
+def _take(user, quiz, option: int):
+    """One attempt at the one-question quiz: option 1 is right, anything else wrong; commits like the view."""
+    from lms.quizzes import services as quizzes
+
+    now = datetime.now(UTC)
+    attempt, _started = quizzes.start_attempt(user, quiz, now)
+    (shown,) = quizzes.shown_questions(attempt)
+    quizzes.save_answer(user, attempt.id, shown.question_id, option, now)
+    quizzes.submit_attempt(user, attempt.id, now)
+    db.session.commit()
+
+
+def test_post_test_switch_on_the_certificate_waits_for_a_pass(app_ctx):
+    world = make_certificate_world(require_post_test=True)
+    quiz = _post_test(world)
+    user, enrolment = finished_learner(world.cohort)
+    assert _certificates() == []
+    assert [r.key for r in services.missing_requirements(enrolment)] == ["post_test"]
+    _take(user, quiz, option=0)  # failed
+    assert _certificates() == []
+    _take(user, quiz, option=1)  # passed: the last requirement met issues the certificate
+    (certificate,) = _certificates()
+    assert certificate.enrolment_id == enrolment.id
+
+
+def test_post_test_switch_off_the_test_is_information_only(app_ctx):
+    world = make_certificate_world(require_post_test=False)
+    _post_test(world)
+    _user, enrolment = finished_learner(world.cohort)
+    (certificate,) = _certificates()
+    assert {r.key: r.met for r in services.requirements_for(enrolment)}["post_test"] is None
+
+
+def _sessions(world, count: int):
+    from lms.attendance import services as attendance
+
+    start = datetime.now(UTC) - timedelta(days=2)
+    sessions = [
+        attendance.create_session(
+            None,
+            world.cohort,
+            attendance.SessionFields(
+                title=f"Sesi {n}",
+                starts_at=start + timedelta(hours=3 * n),
+                ends_at=start + timedelta(hours=3 * n + 2),
+                jpl=2,
+            ),
+        )  # fmt: skip
+        for n in range(count)
+    ]
+    db.session.commit()
+    return sessions
+
+
+def _attend(user, session):
+    from lms.attendance import services as attendance
+    from lms.attendance.models import AttendanceStatus
+
+    attendance.mark_attendance(None, session, user, AttendanceStatus.HADIR, session.starts_at)
+    db.session.commit()
+
+
+def test_attendance_switch_on_the_certificate_waits_for_the_threshold(app_ctx):
+    world = make_certificate_world(require_attendance=True)
+    first, second = _sessions(world, 2)
+    user, enrolment = finished_learner(world.cohort)
+    assert [r.key for r in services.missing_requirements(enrolment)] == ["attendance"]
+    _attend(user, first)  # 50% of the 95% needed
+    assert _certificates() == []
+    _attend(user, second)
+    (certificate,) = _certificates()
+    assert certificate.enrolment_id == enrolment.id
+
+
+def test_attendance_switch_off_sessions_do_not_count(app_ctx):
+    world = make_certificate_world(require_attendance=False)
+    _sessions(world, 2)
+    _user, enrolment = finished_learner(world.cohort)
+    assert len(_certificates()) == 1
+    assert "attendance" not in {r.key for r in services.requirements_for(enrolment)}
+
+
+def test_every_switch_on_the_last_requirement_met_issues(app_ctx):
+    world = make_certificate_world(require_post_test=True, require_attendance=True)
+    quiz = _post_test(world)
+    (session,) = _sessions(world, 1)
+    user = make_learner()
+    enrolment = enrol(user, world.cohort)
+    _take(user, quiz, option=1)
+    _attend(user, session)
+    assert _certificates() == []
+    complete_lessons(user, enrolment)  # lessons come last here
+    assert len(_certificates()) == 1
