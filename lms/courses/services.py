@@ -160,11 +160,12 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
     changed = latest is None or latest.fingerprint != spec.fingerprint()
     version = latest
     if changed:
+        # Read before the new version exists: loading them would flush it half-filled.
+        kept = _attachments_by_lesson(latest) if latest else {}
         version = course.draft_version
         if version is None:
             version = CourseVersion(number=(latest.number + 1) if latest else 1, course=course)
             db.session.add(version)
-        kept = _attachments_by_lesson(latest) if latest else {}
         _fill_version(version, spec)
         _reattach(version, kept)
         db.session.flush()
