@@ -206,6 +206,9 @@ def verify_by_number(number: str, code: str, now: datetime | None = None) -> Ver
     from lms.certificates import services
 
     now = now or datetime.now(UTC)
+    # Control characters (a NUL above all) can be in no printed number; PostgreSQL would refuse them in a query.
+    if not all(isinstance(text, str) and text.isprintable() for text in (number, code)):
+        return VerificationResult(Verdict.INVALID, checked_at=now, invalid_reason="not_found")
     certificate = services.find_by_number_and_code(number, code)
     if certificate is None:
         return VerificationResult(Verdict.INVALID, checked_at=now, invalid_reason="not_found")

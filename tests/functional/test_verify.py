@@ -15,6 +15,12 @@ from tests.factories.certificates import finished_learner, issue, make_certifica
 from tests.unit.test_certificate_token import make_claims
 
 
+@pytest.fixture(autouse=True)
+def own_key_store(app, tmp_path, monkeypatch):
+    """A key store of this test's own: rotations and withdrawals here must not touch other tests' keys."""
+    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
+
+
 @pytest.fixture
 def world(app_ctx):
     return make_certificate_world()

@@ -18,6 +18,12 @@ from lms.extensions import db
 from tests.factories.certificates import finished_learner, issue, make_certificate_world
 
 
+@pytest.fixture(autouse=True)
+def own_key_store(app, tmp_path, monkeypatch):
+    """A key store of this test's own: rotations and withdrawals here must not touch other tests' keys."""
+    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
+
+
 @pytest.fixture
 def certificate(app_ctx):
     world = make_certificate_world()
