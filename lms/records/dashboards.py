@@ -38,6 +38,7 @@ from lms.records.standings import refresh_stale, standings_subquery
 
 PER_PAGE = 50
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 
 
 # --- organization: members and their SKP state -----------------------------------------------------------------
@@ -133,17 +134,21 @@ def _conditions(standings, filters: MemberFilters, today: date) -> list:
     return conditions
 
 
+def _skp(cents: int) -> Decimal:
+    return (Decimal(cents) / HUNDRED).quantize(CENT)
+
+
 def _member(row) -> MemberStanding:
-    earned = {r.value: Decimal(row._mapping[f"{r.value}_cents"]) / HUNDRED for r in Ranah}
-    minimum = {r.value: Decimal(row._mapping[f"{r.value}_minimum_cents"]) / HUNDRED for r in Ranah}
+    earned = {r.value: _skp(row._mapping[f"{r.value}_cents"]) for r in Ranah}
+    minimum = {r.value: _skp(row._mapping[f"{r.value}_minimum_cents"]) for r in Ranah}
     return MemberStanding(
         row.user_id,
         row.full_name,
         row.email,
         row.profession_code,
         row.state,
-        Decimal(row.earned_cents) / HUNDRED,
-        Decimal(row.target_cents) / HUNDRED,
+        _skp(row.earned_cents),
+        _skp(row.target_cents),
         earned,
         minimum,
         date.fromordinal(row.cycle_ends_on.toordinal() + 1) if row.has_licence and row.cycle_ends_on else None,

@@ -1,0 +1,484 @@
+"""Dashboards: an organization's members by SKP state (figures, filters, pages, CSV, query count), per-course
+figures, and the supervisors' coverage matrix (cells, expiring, region scope, tenant isolation)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, event, insert, select
+
+from lms.accounts.models import Membership, OrganizationKind, Role, User
+from lms.certificates import services as certificate_services
+from lms.core.models import utcnow
+from lms.courses.curriculum import CompetencySpec, Ranah
+from lms.extensions import db
+from lms.records import dashboards, services, standings
+from lms.records.dashboards import MemberFilters
+from lms.records.models import EntrySource, PracticeLicence, SkpCycleTotal, SkpEntry
+from tests.factories import make_organization, make_user
+from tests.factories.certificates import enrol, finished_learner, make_cohort, make_published_version
+
+TODAY = date.today()
+
+
+def credit(user, skp, ranah=Ranah.PEMBELAJARAN, *, days_ago=10, source_id=None):
+    return services.post_entry(
+        user.id,
+        source=EntrySource.ACTIVITY,
+        source_id=source_id or f"{user.id}-{ranah}-{skp}-{days_ago}",
+        ranah=ranah,
+        skp=Decimal(str(skp)),
+        earned_on=TODAY - timedelta(days=days_ago),
+        title="Kegiatan",
+    )
+
+
+def sip(user, starts_on, area="normal"):
+    services.set_licence(user, sip_number="SIP/1", starts_on=starts_on, area=area, today=TODAY)
+
+
+def years_ago(years: int, days: int = 0) -> date:
+    return (
+        TODAY.replace(year=TODAY.year - years) - timedelta(days=days)
+        if (TODAY.month, TODAY.day) != (2, 29)
+        else (date(TODAY.year - years, 2, 28) - timedelta(days=days))
+    )
+
+
+def member(organization, **fields):
+    return make_user(role=Role.MEMBER, organization=organization, **fields)
+
+
+def rows_of(html: str) -> dict[str, str]:
+    """member id → state, as the page shows them."""
+    return dict(re.findall(r'data-member="(\d+)" data-state="(\w+)"', html))
+
+
+def members_world():
+    """A small organization whose states are worked out by hand (nurse target 50: minimums 22.50 / 17.50 / 2.50)."""
+    ppni = make_organization("ppni", name="PPNI")
+    admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni, full_name="Zaenal Admin")
+    people = {}
+    # 30 + 18 + 3 = 51 >= 50 and every minimum met: complete, whatever the date.
+    people["complete"] = member(ppni, full_name="Ayu Lengkap")
+    for skp, ranah in ((30, Ranah.PEMBELAJARAN), (18, Ranah.PELAYANAN), (3, Ranah.PENGABDIAN)):
+        credit(people["complete"], skp, ranah)
+    # SIP 10 days ago; 1 SKP per ranah: expected by now 50 * 11 / cycle days = 0.30 and each ranah ahead: on track.
+    people["on_track"] = member(ppni, full_name="Budi Jalan")
+    sip(people["on_track"], TODAY - timedelta(days=10))
+    for ranah in Ranah:
+        credit(people["on_track"], 1, ranah, days_ago=2)
+    # SIP 4 years and ~9 months ago (renewal within 12 months), 5 SKP: short, and due.
+    people["due"] = member(ppni, full_name="Citra Kurang", profession_code="bidan")
+    sip(people["due"], years_ago(4, 270))
+    credit(people["due"], 5)
+    # Complete but renewing within 12 months: not "due".
+    people["due_complete"] = member(ppni, full_name="Dewi Tuntas")
+    sip(people["due_complete"], years_ago(4, 270))
+    for skp, ranah in ((25, Ranah.PEMBELAJARAN), (20, Ranah.PELAYANAN), (5, Ranah.PENGABDIAN)):
+        credit(people["due_complete"], skp, ranah)
+    # Nothing recorded: short.
+    people["nothing"] = member(ppni, full_name="Eko Kosong")
+    # A doctor (target 250) with 51 SKP spread like the complete nurse: short 2 years into the SIP.
+    people["doctor"] = member(ppni, full_name="dr. Fajar", profession_code="dokter")
+    sip(people["doctor"], years_ago(2))
+    for skp, ranah in ((30, Ranah.PEMBELAJARAN), (18, Ranah.PELAYANAN), (3, Ranah.PENGABDIAN)):
+        credit(people["doctor"], skp, ranah)
+    # Credit before the current cycle does not count: SIP 6 years ago, 60 SKP in the previous cycle.
+    people["old_cycle"] = member(ppni, full_name="Gita Lama")
+    sip(people["old_cycle"], years_ago(6))
+    credit(people["old_cycle"], 60, days_ago=365 * 5 + 200)
+    # A reversed entry counts nothing.
+    people["reversed"] = member(ppni, full_name="Hadi Batal")
+    entry = credit(people["reversed"], 60)
+    services.reverse_entry(EntrySource.ACTIVITY, entry.source_id, reason="dicabut", now=utcnow())
+    db.session.commit()
+    outsider = member(make_organization("ibi"), full_name="Ani Luar")
+    credit(outsider, 99)
+    db.session.commit()
+    return ppni, admin, people, outsider
+
+
+EXPECTED = {
+    "complete": "complete",
+    "on_track": "on_track",
+    "due": "short",
+    "due_complete": "complete",
+    "nothing": "short",
+    "doctor": "short",
+    "old_cycle": "short",
+    "reversed": "short",
+}
+
+
+def test_members_and_their_states_match_hand_computed_ones(client, auth, app_ctx):
+    ppni, admin, people, outsider = members_world()
+    auth.login(admin.email)
+    page = client.get(f"/organizations/{ppni.id}/dashboard")
+    assert page.status_code == 200
+    html = page.data.decode()
+    shown = rows_of(html)
+    expected = {str(people[k].id): v for k, v in EXPECTED.items()} | {str(admin.id): "short"}
+    assert shown == expected
+    assert str(outsider.id) not in shown
+    # The same state as each worker's own record says.
+    for user in [*people.values(), admin]:
+        assert shown[str(user.id)] == services.record_of(user, TODAY).standing.state
+    assert 'data-count="all">9<' in html and 'data-count="complete">2<' in html
+    assert 'data-count="on_track">1<' in html and 'data-count="short">6<' in html
+    # Names in order, and the doctor's figures against their own target.
+    order = list(shown)
+    assert (
+        order.index(str(people["complete"].id)) < order.index(str(people["on_track"].id)) < order.index(str(admin.id))
+    )
+    doctor_row = html.split(f'data-member="{people["doctor"].id}"')[1].split("</tr>")[0]
+    assert "51.00 / 250.00" in doctor_row and "30.00 / 112.50" in doctor_row
+
+
+def test_filters_and_csv(client, auth, app_ctx):
+    ppni, admin, people, _ = members_world()
+    auth.login(admin.email)
+    url = f"/organizations/{ppni.id}/dashboard"
+
+    def ids(query):
+        return set(rows_of(client.get(url, query_string=query).data.decode()))
+
+    assert ids({"state": "complete"}) == {str(people["complete"].id), str(people["due_complete"].id)}
+    assert ids({"state": "on_track"}) == {str(people["on_track"].id)}
+    assert ids({"profession": "dokter"}) == {str(people["doctor"].id)}
+    assert ids({"q": "KURANG"}) == {str(people["due"].id)}
+    assert ids({"q": "admin@ppni"}) == {str(admin.id)}
+    assert ids({"q": "%"}) == set()  # typed wildcards are literal
+    assert ids({"renewal": "1"}) == {str(people["due"].id)}
+    assert ids({"renewal": "1", "state": "complete"}) == set()
+    assert ids({"state": "nonsense"}) == ids({})
+
+    response = client.get(f"{url}.csv", query_string={"state": "short", "profession": "perawat"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    table = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    names = [row["nama"] for row in table]
+    assert names == ["Eko Kosong", "Gita Lama", "Hadi Batal", "Zaenal Admin"]
+    assert {row["status_skp"] for row in table} == {"short"}
+    due = list(
+        csv.DictReader(io.StringIO(client.get(f"{url}.csv", query_string={"renewal": "1"}).data.decode("utf-8-sig")))
+    )
+    assert [(r["nama"], r["skp"], r["kekurangan_skp"]) for r in due] == [("Citra Kurang", "5.00", "45.00")]
+    renewal = services.record_of(people["due"], TODAY).standing.cycle.ends_on + timedelta(days=1)
+    assert due[0]["perpanjangan_sip"] == renewal.isoformat()
+
+
+def bulk_members(organization, count: int, prefix: str = "Anggota") -> list[int]:
+    """Many members at once (names sort in creation order)."""
+    result = db.session.execute(
+        insert(User).returning(User.id),
+        [
+            {
+                "email": f"{prefix.lower()}{n}@bulk.test",
+                "password_hash": "x",
+                "full_name": f"{prefix} {n:04d}",
+                "profession_code": "perawat",
+                "timezone": "Asia/Jakarta",
+                "is_platform_admin": False,
+                "is_active_account": True,
+                "created_at": utcnow(),
+            }
+            for n in range(count)
+        ],  # fmt: skip
+    )
+    ids = [row[0] for row in result]
+    db.session.execute(
+        insert(Membership),
+        [{"user_id": i, "organization_id": organization.id, "role": Role.MEMBER, "created_at": utcnow()} for i in ids],
+    )
+    db.session.commit()
+    return ids
+
+
+@contextmanager
+def counted_queries():
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_pages_of_fifty_and_a_fixed_number_of_queries(client, auth, app_ctx):
+    ppni = make_organization("ppni")
+    admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni, full_name="ZZ Admin")
+    ids = bulk_members(ppni, 119)
+    for user_id in ids[:40]:  # some with a ledger, so the page reads cycle totals too
+        services.post_entry(user_id, source=EntrySource.ACTIVITY, source_id=str(user_id), ranah=Ranah.PELAYANAN,
+                            skp=Decimal(3), earned_on=TODAY, title="x")  # fmt: skip
+    db.session.commit()
+    auth.login(admin.email)
+    url = f"/organizations/{ppni.id}/dashboard"
+    first = client.get(url).data.decode()
+    assert len(rows_of(first)) == 50 and 'data-pages="3"' in first and 'data-count="all">120<' in first
+    last = client.get(url, query_string={"page": 3}).data.decode()
+    assert len(rows_of(last)) == 20 and "ZZ Admin" in last
+    assert set(rows_of(client.get(url, query_string={"page": 99}).data.decode())) == set(rows_of(last))
+    seen = set()
+    for page in (1, 2, 3):
+        seen |= set(rows_of(client.get(url, query_string={"page": page}).data.decode()))
+    assert seen == {str(i) for i in ids} | {str(admin.id)}
+
+    with app_ctx.test_request_context():
+        with counted_queries() as small:
+            dashboards.member_standings(admin, ppni.id, MemberFilters(), TODAY, page=1, per_page=5)
+        with counted_queries() as large:
+            dashboards.member_standings(admin, ppni.id, MemberFilters(state="short"), TODAY, page=1, per_page=120)
+    assert len(small) == len(large) == 3
+    with counted_queries() as page_queries:
+        client.get(url, query_string={"page": 2})
+    with counted_queries() as filtered_queries:
+        client.get(url, query_string={"page": 1, "state": "short", "q": "anggota"})
+    assert len(page_queries) == len(filtered_queries)
+
+
+def test_another_organization_sees_nothing(client, auth, app_ctx):
+    ppni, _admin, _people, _ = members_world()
+    ibi_admin = make_user(role=Role.ORG_ADMIN, organization=make_organization("ibi-2"))
+    learner = make_user()
+    for who in (ibi_admin, learner):
+        auth.login(who.email)
+        for path in ("dashboard", "dashboard.csv", "dashboard/courses", "dashboard/courses.csv"):
+            assert client.get(f"/organizations/{ppni.id}/{path}").status_code == 403, path
+        auth.logout()
+    assert client.get(f"/organizations/{ppni.id}/dashboard").status_code in (302, 401)
+
+
+settings_for_states = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@settings_for_states
+@given(
+    licence=st.one_of(st.none(), st.tuples(st.integers(-300, 4000), st.sampled_from(["normal", "dtpk"]))),
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(list(Ranah)),
+            st.decimals(min_value=Decimal("0.25"), max_value=Decimal("40"), places=2),
+            st.integers(0, 2500),
+            st.booleans(),
+        ),
+        max_size=8,
+    ),
+    profession=st.sampled_from(["perawat", "dokter", "dokter-gigi"]),
+    later=st.integers(0, 2200),
+)
+def test_sql_state_equals_the_record_for_any_ledger_and_day(app_ctx, licence, lines, profession, later):
+    """The dashboard's SQL state is the record's state, also on a later day when the cycle has rolled over."""
+    org = make_organization()
+    admin = make_user(role=Role.ORG_ADMIN, organization=org)
+    worker = member(org, profession_code=profession)
+    try:
+        if licence is not None:
+            sip(worker, TODAY - timedelta(days=licence[0]), licence[1])
+        for n, (ranah, skp, days_ago, reversed_) in enumerate(lines):
+            credit(worker, skp, ranah, days_ago=days_ago, source_id=f"p-{worker.id}-{n}")
+            if reversed_:
+                services.reverse_entry(EntrySource.ACTIVITY, f"p-{worker.id}-{n}", reason="x", now=utcnow())
+        db.session.commit()
+        for day in (TODAY, TODAY + timedelta(days=later), TODAY):
+            page = dashboards.member_standings(admin, org.id, MemberFilters(), day)
+            shown = {m.user_id: m for m in page.members}[worker.id]
+            standing = services.record_of(worker, day).standing
+            assert shown.state == standing.state
+            assert shown.earned == standing.earned and shown.missing == standing.missing
+    finally:
+        db.session.rollback()
+        for model in (SkpEntry, PracticeLicence, SkpCycleTotal, Membership):
+            db.session.execute(delete(model))
+        db.session.execute(delete(User))
+        db.session.commit()
+
+
+def test_totals_follow_ledger_changes_and_rollbacks(app_ctx):
+    worker = make_user()
+    credit(worker, 4)
+    db.session.rollback()
+    assert db.session.get(SkpCycleTotal, worker.id) is None
+    credit(worker, 4, Ranah.PELAYANAN)
+    db.session.commit()
+    assert db.session.get(SkpCycleTotal, worker.id).pelayanan_cents == 400
+    services.reverse_entry(EntrySource.ACTIVITY, f"{worker.id}-{Ranah.PELAYANAN}-4-10", reason="x", now=utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(SkpCycleTotal, worker.id).pelayanan_cents == 0
+    # A cycle that ended is recomputed before it is read.
+    assert standings.refresh_stale(TODAY + timedelta(days=365 * 6)) == 1
+    assert standings.refresh_stale(TODAY + timedelta(days=365 * 6)) == 0
+
+
+# --- courses ----------------------------------------------------------------------------------------------------
+
+
+def test_course_figures_match_hand_counts(client, auth, app_ctx):
+    ppni = make_organization("ppni")
+    version = make_published_version("PPI-DASAR", organization="ppni")
+    cohort = make_cohort(version)
+    admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni)
+    _, first = finished_learner(cohort, "a@x.test")  # lessons done: a certificate is issued automatically
+    _, second = finished_learner(cohort, "b@x.test")
+    enrol(make_user("c@x.test"), cohort)  # enrolled, nothing done
+    certificate = certificate_services.live_certificate_of(second)
+    certificate_services.revoke_certificate(admin, certificate, "Data salah", datetime.now(UTC))
+    db.session.commit()
+    other = make_published_version("BHD-NAKES", organization="ppni")
+    auth.login(admin.email)
+    html = client.get(f"/organizations/{ppni.id}/dashboard/courses").data.decode()
+    row = html.split('data-course="PPI-DASAR"')[1].split("</tr>")[0]
+    figures = dict(re.findall(r'data-figure="(\w+)">(\d+)<', row))
+    assert figures == {"enrolled": "3", "finished": "2", "valid": "1", "expired": "0", "suspended": "0", "revoked": "1"}
+    assert f'data-course="{other.course.code}"' in html
+    table = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/organizations/{ppni.id}/dashboard/courses.csv").data.decode("utf-8-sig"))
+        )
+    )
+    assert [(r["kode"], r["peserta_aktif"], r["sertifikat_dicabut"]) for r in table] == [
+        ("BHD-NAKES", "0", "0"),
+        ("PPI-DASAR", "3", "1"),
+    ]
+    assert first.id
+
+
+# --- supervisors ------------------------------------------------------------------------------------------------
+
+
+def coverage_world():
+    """Kaltara: a Puskesmas in Bulungan and a hospital in Tarakan; a Puskesmas in another province.
+    Puskesmas needs PPI-KT 5, PPI-APD 3 (lms/data/coverage_rules.yaml); a hospital PPI-KT 20."""
+    office = make_organization("dinkes-kaltara", OrganizationKind.HEALTH_OFFICE, province="Kalimantan Utara")
+    bulungan_office = make_organization(
+        "dinkes-bulungan", OrganizationKind.HEALTH_OFFICE, province="Kalimantan Utara", regency="Kabupaten Bulungan"
+    )
+    other_office = make_organization("dinkes-kaltim", OrganizationKind.HEALTH_OFFICE, province="Kalimantan Timur")
+    pkm = make_organization(
+        "pkm-tanalili", OrganizationKind.HEALTH_FACILITY, name="Puskesmas Tanalili",
+        province="Kalimantan Utara", regency="Kabupaten Bulungan",
+    )  # fmt: skip
+    rs = make_organization(
+        "rsud-tarakan", OrganizationKind.HEALTH_FACILITY, name="RSUD Tarakan",
+        province="Kalimantan Utara", regency="Kota Tarakan",
+    )  # fmt: skip
+    far = make_organization(
+        "pkm-sempaja", OrganizationKind.HEALTH_FACILITY, name="Puskesmas Sempaja",
+        province="Kalimantan Timur", regency="Kota Samarinda",
+    )  # fmt: skip
+    supervisors = {
+        "province": make_user("prov@dinkes.test", role=Role.SUPERVISOR, organization=office),
+        "regency": make_user("kab@dinkes.test", role=Role.SUPERVISOR, organization=bulungan_office),
+        "other": make_user("kaltim@dinkes.test", role=Role.SUPERVISOR, organization=other_office),
+    }
+    make_organization("ppni")
+    version = make_published_version(
+        "PPI-DASAR", organization="ppni",
+        competencies=(CompetencySpec("PPI-KT", "Kebersihan tangan"), CompetencySpec("PPI-APD", "APD")),
+    )  # fmt: skip
+    cohort = make_cohort(version)
+    staff = {}
+    for name, facility in (("Rina", pkm), ("Siti", pkm), ("Tono", pkm), ("Umar", rs), ("Vina", far)):
+        user, _ = finished_learner(cohort, f"{name.lower()}@x.test", full_name=name)
+        db.session.add(Membership(user_id=user.id, organization_id=facility.id, role=Role.MEMBER))
+        staff[name] = user
+    db.session.add(Membership(user_id=make_user("wati@x.test").id, organization_id=pkm.id, role=Role.MEMBER))
+    db.session.commit()
+    # Siti's certificate expires in 30 days, Tono's has expired, Rina's was revoked and re-issued... kept simple:
+    # Rina holds hers for years.
+    certificates = {c.user_id: c for c in db.session.execute(select_certificates()).scalars()}
+    soon = TODAY + timedelta(days=30)
+    _set_expiry(certificates[staff["Siti"].id], soon)
+    _set_expiry(certificates[staff["Tono"].id], TODAY - timedelta(days=1))
+    db.session.commit()
+    return supervisors, {"pkm": pkm, "rs": rs, "far": far}, staff, soon
+
+
+def select_certificates():
+    from lms.certificates.models import Certificate
+
+    return select(Certificate)
+
+
+def _set_expiry(certificate, day: date) -> None:
+    certificate.snapshot = certificate.snapshot | {"expires_on": day.isoformat()}
+    certificate.expires_at = datetime(day.year, day.month, day.day, 16, tzinfo=UTC)
+
+
+def cells_of(html: str, slug: str) -> dict[str, tuple[str, str]]:
+    row = html.split(f'<tr data-facility="{slug}">')[1].split("</tr>")[0]
+    return {c: (h, n) for c, h, n in re.findall(r'data-code="([\w-]+)" data-held="(\d+)" data-needed="(\d+)"', row)}
+
+
+def test_coverage_matrix_and_expiring_list(client, auth, app_ctx):
+    supervisors, facilities, staff, soon = coverage_world()
+    auth.login(supervisors["province"].email)
+    page = client.get("/supervision/coverage")
+    assert page.status_code == 200
+    html = page.data.decode()
+    # Rina and Siti hold both competencies at the Puskesmas (Tono's expired): 2 of 5 and 2 of 3; the hospital 1 of 20.
+    assert cells_of(html, "pkm-tanalili")["PPI-KT"] == ("2", "5")
+    assert cells_of(html, "pkm-tanalili")["PPI-APD"] == ("2", "3")
+    assert cells_of(html, "rsud-tarakan")["PPI-KT"] == ("1", "20")
+    assert 'data-code="BHD-RJP" data-held="0" data-needed="3" data-enough="no"' in html
+    staff_count = html.split('<tr data-facility="pkm-tanalili">')[1].split('data-figure="staff">')[1].split("<")[0]
+    assert staff_count == "4"
+    assert "pkm-sempaja" not in html and "Vina" not in html
+    expiring = html.split('data-testid="expiring"')[1]
+    assert expiring.count("<tr data-facility") == 2 and "Siti" in expiring and "Rina" not in expiring
+    assert 'data-facility="pkm-tanalili" data-code="PPI-KT"' in expiring
+
+    # One region only.
+    regency = client.get("/supervision/coverage", query_string={"regency": "Kota Tarakan"}).data.decode()
+    assert "rsud-tarakan" in regency and 'data-facility="pkm-tanalili"' not in regency
+
+    table = list(csv.DictReader(io.StringIO(client.get("/supervision/coverage.csv").data.decode("utf-8-sig"))))
+    pkm_kt = [r for r in table if r["fasyankes"] == "Puskesmas Tanalili" and r["kompetensi"] == "PPI-KT"]
+    assert [(r["dibutuhkan"], r["dimiliki"], r["cukup"]) for r in pkm_kt] == [("5", "2", "tidak")]
+    assert {r["fasyankes"] for r in table} == {"Puskesmas Tanalili", "RSUD Tarakan"}
+
+
+def test_coverage_is_scoped_to_the_supervisors_region(client, auth, app_ctx):
+    supervisors, _facilities, _staff, _ = coverage_world()
+    auth.login(supervisors["regency"].email)
+    html = client.get("/supervision/coverage").data.decode()
+    assert 'data-facility="pkm-tanalili"' in html and "rsud-tarakan" not in html
+    # Asking for another region shows nothing of it.
+    assert (
+        "rsud-tarakan"
+        not in client.get("/supervision/coverage", query_string={"regency": "Kota Tarakan"}).data.decode()
+    )
+    auth.logout()
+
+    auth.login(supervisors["other"].email)
+    html = client.get("/supervision/coverage", query_string={"province": "Kalimantan Utara"}).data.decode()
+    assert "pkm-tanalili" not in html and "rsud-tarakan" not in html and "Siti" not in html
+    assert "Puskesmas Tanalili" not in client.get("/supervision/coverage.csv").data.decode("utf-8-sig")
+    assert 'data-facility="pkm-sempaja"' in client.get("/supervision/coverage").data.decode()
+    auth.logout()
+
+    admin = make_user(is_platform_admin=True)
+    auth.login(admin.email)
+    html = client.get("/supervision/coverage").data.decode()
+    assert all(f'data-facility="{slug}"' in html for slug in ("pkm-tanalili", "rsud-tarakan", "pkm-sempaja"))
+    auth.logout()
+
+    for who in (make_user(), make_user(role=Role.ORG_ADMIN, organization=make_organization())):
+        auth.login(who.email)
+        assert client.get("/supervision/coverage").status_code == 403
+        assert client.get("/supervision/coverage.csv").status_code == 403
+        auth.logout()
