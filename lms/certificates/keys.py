@@ -259,6 +259,16 @@ class KeyStore:
             return key
         return replace(key, public=replace(key.public, retired_at=now))
 
+    def retire_departed_environment_keys(self, now: datetime | None = None) -> None:
+        """An environment key no longer given no longer signs: mark it retired (what it signed stays valid)."""
+        current_kid = self.environment_key.kid if self.environment_key is not None else None
+        with _lock:
+            keys = self._read()
+            departed = [k for k in keys if k.source == "environment" and k.can_sign and k.public.kid != current_kid]
+            if departed:
+                now = now or datetime.now(UTC)
+                self._write([self._retired(k, now) if k in departed else k for k in keys])
+
     def create_first(self, now: datetime | None = None) -> StoredKey | None:
         """Make a key when the store has none that can sign; None when one exists already."""
         if self.environment_key is not None:
@@ -321,6 +331,7 @@ def key_store(app=None) -> KeyStore:
 def current_signing_key() -> SigningKey:
     """The key that signs new certificates now; made on first use when the store is empty."""
     store = key_store()
+    store.retire_departed_environment_keys()
     signing = store.current()
     if signing is None:
         store.create_first()

@@ -38,8 +38,10 @@ def _render_result(result, form=None, status: int = 200):
             status,
         )
     )
-    # The verdict is live (a revocation shows at once): never let a cache keep an old one.
+    # The verdict is live (a revocation shows at once): never let a cache keep an old one. A shared link names a
+    # person: keep it out of search engines.
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import cbor2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lms.certificates import keys, services
 from lms.certificates.token import SigningKey, encode_token
@@ -55,6 +57,7 @@ def test_valid_certificate_page_shows_the_verdict_and_signed_fields(client, cert
     assert certificate.snapshot["course_title"] in html
     assert certificate.signing_key_id in html
     assert response.headers["Cache-Control"] == "no-store"
+    assert "noindex" in response.headers["X-Robots-Tag"]
     assert 'data-token="' + certificate.token + '"' in html
     # Either case of the path works, and the lower-case share link too.
     assert verdict_of(client.get("/v/" + certificate.token.lower())) == "valid"
@@ -271,3 +274,35 @@ def test_rate_limit_answers_429_page_and_json(app, client, certificate):
     assert form.status_code == 429
     # The key set and the service worker stay reachable for offline use.
     assert client.get("/.well-known/lentera-keys.json").status_code == 200
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=600))
+def test_fuzzed_qr_texts_get_an_answer_never_a_server_error(client, text):
+    response = api_verify(client, text)
+    assert response.status_code in (200, 422)
+    if response.status_code == 200:
+        assert response.get_json()["verdict"] == "invalid"
+
+
+def test_environment_key_signs_and_is_published(app, client, world):
+    from lms.certificates.token import SigningKey
+
+    signing = SigningKey.generate()
+    app.config["SIGNING_KEY"] = base64.b64encode(signing.raw_private).decode()
+    try:
+        assert keys.current_signing_key().kid == signing.kid
+        _user, enrolment = finished_learner(world.cohort)
+        certificate = services.live_certificate_of(enrolment) or issue(world.admin, enrolment)
+        assert certificate.signing_key_id == signing.kid.hex()
+        published = client.get("/.well-known/lentera-keys.json").get_json()
+        assert signing.kid.hex() in [key["kid"] for key in published["keys"]]
+        assert api_verify(client, certificate.token).get_json()["verdict"] == "valid"
+    finally:
+        app.config["SIGNING_KEY"] = ""
+    # Back on the key store, the environment key is retired and what it signed still verifies.
+    assert keys.current_signing_key().kid != signing.kid
+    published = {key["kid"]: key for key in client.get("/.well-known/lentera-keys.json").get_json()["keys"]}
+    assert published[signing.kid.hex()]["retired"] is True
+    assert sum(not key["retired"] for key in published.values()) == 1
+    assert api_verify(client, certificate.token).get_json()["verdict"] == "valid"
