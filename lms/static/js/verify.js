@@ -247,7 +247,8 @@
   function offline() {
     var match = /\/v\/([^\/?#]+)/i.exec(location.pathname);
     if (!match) return;
-    var token = decodeURIComponent(match[1]).toUpperCase();
+    var token;
+    try { token = decodeURIComponent(match[1]).toUpperCase(); } catch (error) { token = match[1]; }
     var verdict = document.querySelector("[data-testid=verdict]");
     loadKeys().then(function (keyDocument) { return checkToken(token, keyDocument); }).then(function (outcome) {
       if (outcome.state === "genuine") {
