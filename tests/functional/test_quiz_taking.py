@@ -223,3 +223,29 @@ def test_quiz_endpoints_are_in_the_openapi_document(client):
         "/api/v1/attempts/{attempt_id}/submit",
     ):
         assert path in paths
+
+
+def test_a_question_image_is_shown_to_the_learner_of_the_attempt_only(client, auth, app_ctx):
+    from dataclasses import replace
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
+    key = services_store_image(png)
+    setup = make_quiz_setup([replace(single_spec(), image=key)])
+    auth.login(setup.learner.email)
+    attempt_id = attempt_id_from(client.post(f"/quizzes/{setup.quiz.id}/attempts"))
+    question_id = setup.questions[0].id
+    image_url = f"/attempts/{attempt_id}/questions/{question_id}/image"
+    assert f'src="{image_url}"' in client.get(f"/attempts/{attempt_id}").text
+    image = client.get(image_url)
+    assert (image.status_code, image.mimetype, image.data) == (200, "image/png", png)
+    auth.logout()
+    auth.login(make_user().email)
+    assert client.get(image_url).status_code == 404
+
+
+def services_store_image(data: bytes) -> str:
+    from lms.quizzes import services
+
+    key = services.store_question_image(data)
+    db.session.commit()
+    return key
