@@ -1,14 +1,15 @@
-"""/api/v1/me/record: the worker's SKP standing and ledger as JSON."""
+"""/api/v1/me/record: the worker's SKP standing and ledger as JSON, and its signed exports (CLR, Open Badges)."""
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from lms.api import BEARER, token_required
 from lms.core.models import utcnow
-from lms.records import services
+from lms.records import badges, services
 
 blp = Blueprint("records_api", __name__, description="The worker's competency record")
 
@@ -67,3 +68,45 @@ class RecordSchema(Schema):
 def my_record():
     """SKP per ranah against the target of the current SIP cycle, and every ledger entry."""
     return services.record_of(current_user, utcnow().date())
+
+
+SIGNED_JSON = {
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
+
+
+@blp.get("/me/record/clr")
+@blp.doc(
+    security=BEARER,
+    responses={
+        "200": {
+            "description": "A CLR 2.0 ClrCredential holding an Open Badges 3.0 AchievementCredential for each "
+            "certificate valid now; every credential carries a Data Integrity proof (eddsa-jcs-2022, did:key)",
+            **SIGNED_JSON,
+        },
+        "404": {"description": "No valid certificate to export yet"},
+    },
+)
+@token_required
+def my_record_clr():
+    """The caller's record as a signed CLR 2.0 credential (valid certificates only)."""
+    return jsonify(badges.clr_for(current_user, utcnow()))
+
+
+@blp.get("/me/certificates/<public_id>/badge")
+@blp.doc(
+    security=BEARER,
+    responses={
+        "200": {
+            "description": "An Open Badges 3.0 AchievementCredential with a Data Integrity proof (eddsa-jcs-2022, "
+            "did:key); it validates against 1EdTech's JSON Schema",
+            **SIGNED_JSON,
+        },
+        "404": {"description": "Not one of the caller's certificates"},
+        "409": {"description": "The certificate is revoked, suspended or expired"},
+    },
+)
+@token_required
+def my_certificate_badge(public_id: str):
+    """One of the caller's valid certificates as a signed Open Badge."""
+    return jsonify(badges.badge_for(current_user, public_id, utcnow()))

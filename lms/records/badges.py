@@ -35,10 +35,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+# A module reference: certificates.services imports the records feature, which imports this module.
+from lms.certificates import services as certificate_services
 from lms.certificates.keys import KEYS_DOCUMENT_PATH, current_signing_key
 from lms.certificates.layouts import format_date, format_decimal
-from lms.certificates.services import certificate_of, certificates_of, share_url
-from lms.core.errors import Conflict
+from lms.core.errors import Conflict, NotFound
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -331,7 +332,7 @@ def _facts(certificate) -> CertificateFacts:
         snapshot=certificate.snapshot,
         issued_at=certificate.issued_at,
         expires_at=certificate.expires_at,
-        verify_url=share_url(certificate),
+        verify_url=certificate_services.share_url(certificate),
     )
 
 
@@ -356,14 +357,14 @@ def _signed_badge(certificate, user, signing_key, now: datetime) -> dict[str, An
 def valid_certificates_of(user, now: datetime) -> list:
     """The worker's certificates that are valid now (not revoked, suspended or expired), oldest first."""
     return sorted(
-        (c for c in certificates_of(user) if c.state_at(now) == "valid"),
+        (c for c in certificate_services.certificates_of(user) if c.state_at(now) == "valid"),
         key=lambda c: (c.issued_at, c.id),
     )
 
 
 def badge_for(user, public_id: str, now: datetime) -> dict[str, Any]:
     """The worker's own certificate as a signed Open Badge; only a certificate that is valid now is exported."""
-    certificate = certificate_of(user, public_id)
+    certificate = certificate_services.certificate_of(user, public_id)
     if certificate.state_at(now) != "valid":
         raise Conflict(_l("Only a valid certificate can be exported as an Open Badge."))
     return _signed_badge(certificate, user, current_signing_key(), now)
@@ -374,7 +375,11 @@ def clr_for(user, now: datetime) -> dict[str, Any]:
     signing_key = current_signing_key()
     public_url, keys_url, platform_name = _settings()
     did = did_key(signing_key.raw_public)
-    badges = [_signed_badge(c, user, signing_key, now) for c in valid_certificates_of(user, now)]
+    certificates = valid_certificates_of(user, now)
+    if not certificates:
+        # A CLR holds at least one credential.
+        raise NotFound(_l("There is no valid certificate to export yet."))
+    badges = [_signed_badge(c, user, signing_key, now) for c in certificates]
     # A CLR is made on demand, so its hashed e-mail gets a fresh salt each time.
     holder = Holder(user.full_name, user.email, secrets.token_hex(8))
     clr = clr_credential(

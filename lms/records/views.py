@@ -3,10 +3,11 @@ of reported activities; the public shared record."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from lms.core.errors import DomainError
 from lms.core.models import utcnow
 from lms.core.permissions import organization_role_required
 from lms.extensions import db
-from lms.records import bp, services
+from lms.records import badges, bp, services, transcript
 from lms.records.forms import (
     ACTIVITY_KIND_LABELS,
     AREA_LABELS,
@@ -244,3 +245,56 @@ def competency_reminders() -> list[services.HeldCompetency]:
         return []
     today = _today()
     return [c for c in services.competencies_of(current_user, today) if c.renew_soon(today)]
+
+
+# --- exports: the printable transcript, Open Badges and CLR ---------------------------------------------------------
+
+
+def _transcript_response(user, filename: str) -> Response:
+    record = services.record_of(user, _today())
+    pdf = transcript.render_transcript_pdf(
+        record,
+        now=utcnow(),
+        verify_url=url_for("certificates.verify_form", _external=True),
+        platform_name=current_app.config.get("PLATFORM_NAME", "Lentera"),
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
+
+
+@bp.route("/my/record.pdf")
+@login_required
+def my_record_pdf():
+    return _transcript_response(current_user, "transkrip-rekam-kompetensi.pdf")
+
+
+@bp.route("/r/<secret>/record.pdf")
+def shared_record_pdf(secret: str):
+    user = services.user_for_share_secret(secret, utcnow())
+    db.session.commit()  # remembers when the link was last used
+    response = _transcript_response(user, "transkrip-rekam-kompetensi.pdf")
+    response.headers.update({"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
+    return response
+
+
+def _json_download(document: dict, filename: str) -> Response:
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
+
+
+@bp.route("/my/record/badges/<public_id>.json")
+@login_required
+def my_badge(public_id: str):
+    return _json_download(badges.badge_for(current_user, public_id, utcnow()), f"open-badge-{public_id}.json")
+
+
+@bp.route("/my/record/clr.json")
+@login_required
+def my_record_clr():
+    return _json_download(badges.clr_for(current_user, utcnow()), "rekam-kompetensi-clr.json")
