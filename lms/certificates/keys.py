@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +42,7 @@ from lms.certificates.token import (
 from lms.core.errors import Conflict, NotFound
 
 KEYRING_FILE = "keyring.json"
+LOCK_FILE = ".lock"
 KEYS_DOCUMENT_PATH = "/.well-known/lentera-keys.json"
 TOKEN_FIELDS = (
     "format_version",
@@ -216,6 +220,19 @@ class KeyStore:
         public = PublicKey(self.environment_key.raw_public, valid_from=now)
         return StoredKey(public=public, created_at=now, source="environment")
 
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Hold the store for a read-modify-write: a thread lock, and a file lock for the other worker processes
+        (two workers signing their first certificate at once must not both create a key)."""
+        with _lock:
+            self._prepare_folder()
+            with open(self.folder / LOCK_FILE, "a") as lock_file:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+
     def _prepare_folder(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.folder.chmod(0o700)
@@ -244,7 +261,7 @@ class KeyStore:
         if self.environment_key is None:
             return None
         now = now or datetime.now(UTC)
-        with _lock:
+        with self._changing():
             keys = self._read()
             if any(key.public.kid == self.environment_key.kid for key in keys):
                 return None
@@ -262,7 +279,7 @@ class KeyStore:
     def retire_departed_environment_keys(self, now: datetime | None = None) -> None:
         """An environment key no longer given no longer signs: mark it retired (what it signed stays valid)."""
         current_kid = self.environment_key.kid if self.environment_key is not None else None
-        with _lock:
+        with self._changing():
             keys = self._read()
             departed = [k for k in keys if k.source == "environment" and k.can_sign and k.public.kid != current_kid]
             if departed:
@@ -273,10 +290,10 @@ class KeyStore:
         """Make a key when the store has none that can sign; None when one exists already."""
         if self.environment_key is not None:
             return self.record_environment_key(now)
-        with _lock:
+        with self._changing():
             if any(key.can_sign and key.source == "file" for key in self._read()):
                 return None
-        return self.rotate(now)
+            return self._add_new_key(now or datetime.now(UTC))
 
     def rotate(self, now: datetime | None = None) -> StoredKey:
         """Make a new key the signing key; the previous one is retired (it still verifies what it signed)."""
@@ -284,13 +301,16 @@ class KeyStore:
             raise KeyProblem(
                 _l("The signing key is given by LMS_SIGNING_KEY: rotate it by giving a new key in the environment.")
             )
-        now = now or datetime.now(UTC)
-        with _lock:
-            keys = [self._retired(key, now) for key in self._read()]
-            signing = SigningKey.generate()
-            self._write_private(signing)
-            entry = StoredKey(public=PublicKey(signing.raw_public, valid_from=now), created_at=now)
-            self._write([*keys, entry])
+        with self._changing():
+            return self._add_new_key(now or datetime.now(UTC))
+
+    def _add_new_key(self, now: datetime) -> StoredKey:
+        """A new signing key that retires every other one; the caller holds `_changing()`."""
+        keys = [self._retired(key, now) for key in self._read()]
+        signing = SigningKey.generate()
+        self._write_private(signing)
+        entry = StoredKey(public=PublicKey(signing.raw_public, valid_from=now), created_at=now)
+        self._write([*keys, entry])
         return entry
 
     def withdraw(self, kid_hex: str, reason: str, now: datetime | None = None) -> StoredKey:
@@ -302,7 +322,7 @@ class KeyStore:
         if target.public.withdrawn_at is not None:
             raise KeyProblem(_l("The key %(kid)s is already withdrawn.", kid=target.id))
         now = now or datetime.now(UTC)
-        with _lock:
+        with self._changing():
             keys = self._read()
             if not any(key.id == target.id for key in keys):
                 keys.append(target)  # the environment key, not yet recorded

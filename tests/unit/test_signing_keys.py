@@ -146,3 +146,23 @@ def test_keyset_from_a_published_document_honours_withdrawal():
     withdrawn = {"keys": [{"kid": key.kid.hex(), "alg": "EdDSA", "public_key": public, "withdrawn": True}]}
     with pytest.raises(InvalidToken):
         verify_token(token, keyset_from_document(withdrawn))
+
+
+def test_first_key_waits_for_another_worker_holding_the_store(tmp_path):
+    # Another gunicorn worker holds the file lock while it makes the first key; this one must wait, then find it.
+    import fcntl
+    import threading
+
+    store = KeyStore(tmp_path)
+    result = {}
+    with open(tmp_path / ".lock", "a") as other_worker:
+        fcntl.flock(other_worker, fcntl.LOCK_EX)
+        waiting = threading.Thread(target=lambda: result.setdefault("made", store.create_first()))
+        waiting.start()
+        waiting.join(timeout=0.3)
+        assert waiting.is_alive() and not (tmp_path / "keyring.json").exists()
+        made_elsewhere = KeyStore(tmp_path)._add_new_key(datetime.now(UTC))
+        fcntl.flock(other_worker, fcntl.LOCK_UN)
+    waiting.join(timeout=10)
+    assert result["made"] is None
+    assert [key.id for key in store.entries()] == [made_elsewhere.id]
