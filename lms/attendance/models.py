@@ -80,6 +80,9 @@ class AttendanceSession(TimestampMixin, db.Model):
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     radius_m: Mapped[int | None]
     """With the coordinates: check-in only within this many metres (the geofence)."""
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the session was closed after its end (by a facilitator or `lms attendance close-ended`): the moment
+    its marks were final and the certificate rules were told."""
 
     cohort: Mapped[Cohort] = relationship(lazy="joined")
     own_facilitators: Mapped[list[User]] = relationship(secondary=session_facilitators)
@@ -92,6 +95,9 @@ class AttendanceSession(TimestampMixin, db.Model):
     @property
     def organization_id(self) -> int:
         return self.cohort.organization_id
+
+    def has_ended(self, now: datetime) -> bool:
+        return now >= self.ends_at
 
     @property
     def has_geofence(self) -> bool:

@@ -51,7 +51,8 @@ from lms.attendance.models import (
 )
 from lms.attendance.share import attendance_share, share_percent
 from lms.core.audit import record_audit
-from lms.core.errors import InvalidInput, NotFound, PermissionDenied
+from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lms.core.models import utcnow
 from lms.core.permissions import has_organization_role
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed, register_requirement_provider
@@ -555,8 +556,8 @@ def _recompute_code_status(session: AttendanceSession, mark: AttendanceMark, tot
 
 def _progress(session: AttendanceSession, user_id: int, enrolment: Enrolment | None = None) -> None:
     """Tell the progress listeners (certificate issuance) — but only when this mark leaves the attendance
-    requirement met: a mark cannot meet any other requirement, and checking eligibility costs a dozen queries per
-    check-in that thousands of webinar check-ins would pay for nothing."""
+    requirement met: a mark cannot meet any other requirement. A check-in during its session never does (the
+    session counts once ended; closing it tells the listeners), so a webinar burst pays no eligibility checks."""
     enrolment = enrolment or active_enrolment(session, user_id)
     if enrolment is None:
         return
@@ -759,6 +760,46 @@ def active_codes(session: AttendanceSession, now: datetime) -> list[CheckinCode]
     return [code for code in codes_of(session) if code.is_open(now)]
 
 
+# --- closing a session ------------------------------------------------------------------------------------------
+
+
+class SessionNotEnded(Conflict):
+    def default_message(self):
+        return _l("The session has not ended yet: close it after its end time.")
+
+
+def close_session(actor: User | None, session: AttendanceSession, now: datetime) -> int:
+    """After its end, the session's marks are final: tell the certificate rules about every participant (once).
+    `actor` None is `lms attendance close-ended`. Returns how many participants were looked at."""
+    if actor is not None and not can_run(actor, session):
+        raise PermissionDenied()
+    if not session.has_ended(now):
+        raise SessionNotEnded()
+    if session.closed_at is not None:
+        return 0
+    session.closed_at = now
+    record_audit(actor, "attendance.session.close", session, session.organization_id)
+    enrolments = participants(session)
+    db.session.flush()
+    for enrolment in enrolments:
+        progress_changed(enrolment)
+    return len(enrolments)
+
+
+def close_ended_sessions(now: datetime) -> list[AttendanceSession]:
+    """Close every session that has ended and is not closed yet (for a scheduled `lms attendance close-ended`)."""
+    sessions = list(
+        db.session.execute(
+            select(AttendanceSession)
+            .where(AttendanceSession.closed_at.is_(None), AttendanceSession.ends_at <= now)
+            .order_by(AttendanceSession.ends_at)
+        ).scalars()
+    )
+    for session in sessions:
+        close_session(None, session, now)
+    return sessions
+
+
 # --- reports -------------------------------------------------------------------------------------------------------
 
 
@@ -879,7 +920,12 @@ class LearnerRecord:
         return self.share * 100 >= self.threshold
 
 
-def learner_record(enrolment: Enrolment, sessions: list[AttendanceSession] | None = None) -> LearnerRecord:
+def learner_record(
+    enrolment: Enrolment, sessions: list[AttendanceSession] | None = None, now: datetime | None = None
+) -> LearnerRecord:
+    """The learner's marks and share. A session counts once it has ended: presence through a session is known only
+    then (a learner who enters the first webinar code and leaves must not meet the requirement meanwhile)."""
+    now = now or utcnow()
     sessions = sessions if sessions is not None else sessions_of(enrolment.cohort_id)
     session_ids = [s.id for s in sessions]
     marks = {
@@ -890,8 +936,9 @@ def learner_record(enrolment: Enrolment, sessions: list[AttendanceSession] | Non
             )
         ).scalars()
     } if session_ids else {}  # fmt: skip
+    ended = {s.id for s in sessions if s.has_ended(now)}
     weights = weights_for(enrolment.cohort.organization_id)
-    share = attendance_share(sessions, marks.values(), weights)
+    share = attendance_share(sessions, [m for m in marks.values() if m.session_id in ended], weights)
     return LearnerRecord(enrolment, sessions, marks, share, enrolment.cohort.version.attendance_threshold)
 
 

@@ -153,7 +153,23 @@ def session_report(session_id: int):
         session=session,
         report=services.session_report(current_user, session),
         methods=services.CHECKIN_METHODS,
+        ended=session.has_ended(utcnow()),
     )
+
+
+@bp.post("/attendance/sessions/<int:session_id>/close")
+@login_required
+def close_session(session_id: int):
+    session = _runner_session(session_id)
+    try:
+        count = services.close_session(current_user, session, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Session closed: the attendance of %(n)d participants is final.", n=count), "success")
+    return redirect(url_for("attendance.session_report", session_id=session.id))
 
 
 @bp.route("/attendance/sessions/<int:session_id>/present")

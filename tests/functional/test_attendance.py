@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role
 from lms.attendance import services
+from lms.attendance.checkin_rules import QrExpired
 from lms.attendance.models import AttendanceMark, CheckinCode, RefusedCheckin
 from lms.core.audit import AuditEntry
+from lms.core.errors import PermissionDenied
 from lms.core.models import utcnow
 from lms.courses.models import Enrolment
 from lms.extensions import db
@@ -361,8 +363,13 @@ def test_geofence_needs_a_position_near_the_room(client, training):
 # --- the share, the requirement, reports ---------------------------------------------------------------------------
 
 
+def ended(cohort, **fields):
+    """A session that ran yesterday (only ended sessions count toward the share)."""
+    return make_session(cohort, starts_at=utcnow() - timedelta(days=1), **fields)
+
+
 def test_attendance_requirement_on_the_enrolment_api_and_page(client, auth, training):
-    sessions = [make_session(training.cohort, jpl=jpl, title=f"Sesi {jpl}") for jpl in (2, 3, 5)]
+    sessions = [ended(training.cohort, jpl=jpl, title=f"Sesi {jpl}") for jpl in (2, 3, 5)]
     learner = training.learners[0]
     enrolment = db.session.execute(select(Enrolment).where(Enrolment.user_id == learner.id)).scalar_one()
     headers = bearer(client, learner)
@@ -395,7 +402,7 @@ def test_attendance_requirement_on_the_enrolment_api_and_page(client, auth, trai
 
 
 def test_org_weights_change_the_share(client, auth, training):
-    session = make_session(training.cohort, jpl=4)
+    session = ended(training.cohort, jpl=4)
     learner = training.learners[0]
     services.mark_attendance(training.facilitator, session, learner, "terlambat", utcnow())
     db.session.commit()
@@ -411,14 +418,14 @@ def test_org_weights_change_the_share(client, auth, training):
 
 
 def test_reports_and_csv(client, auth, training):
-    session = make_session(training.cohort)
+    session = make_session(training.cohort, starts_at=utcnow() - timedelta(hours=2, minutes=5))
     a, b, _ = training.learners
     a.full_name = '=HYPERLINK("http://evil")'
     db.session.commit()
     services.mark_attendance(training.facilitator, session, a, "hadir", utcnow())
     db.session.commit()
     headers = bearer(client, b)
-    client.post(f"/api/v1/sessions/{session.id}/checkin", json={"code": "NOPE22"}, headers=headers)
+    client.post(f"/api/v1/sessions/{session.id}/checkin", json={"code": "NOPE22"}, headers=headers)  # still open
     auth.login(training.facilitator.email)
     page = client.get(f"/attendance/sessions/{session.id}")
     assert f'data-user-id="{a.id}" data-status="hadir"'.encode() in page.data
@@ -485,3 +492,77 @@ def test_openapi_lists_the_attendance_endpoints(client):
         "/api/v1/me/attendance",
     ):
         assert path in paths, path
+
+
+def test_check_in_methods_are_a_registry_with_verify(training):
+    session = make_session(training.cohort)
+    now = utcnow()
+    rotating = services.CHECKIN_METHODS["rotating_qr"]
+    rotating.verify(session, {"qr": services.rotating_qr_text(session, now)}, now)
+    with pytest.raises(QrExpired):
+        rotating.verify(session, {"qr": services.rotating_qr_text(session, now)}, now + timedelta(seconds=31))
+    personal = services.CHECKIN_METHODS["personal_qr"].verify(
+        session, {"qr": services.personal_qr_text(training.learners[0])}, now
+    )
+    assert personal.user_id == training.learners[0].id
+    assert set(services.CHECKIN_METHODS) == {"rotating_qr", "personal_qr", "webinar_code", "manual"}
+    with pytest.raises(PermissionDenied):
+        services.mark_attendance(training.learners[0], session, training.learners[1], "hadir", now)
+
+
+def test_demo_is_idempotent(app_ctx):
+    from lms.accounts.demo import load_demo_accounts
+    from lms.attendance.demo import load_demo
+    from lms.attendance.models import AttendanceSession
+    from lms.courses.demo import load_demo_courses
+
+    load_demo_accounts()
+    load_demo_courses()
+    first = load_demo()
+    db.session.commit()
+    second = load_demo()
+    db.session.commit()
+    assert first == second and "3 sessions" in first[0]
+    assert db.session.execute(select(func.count(AttendanceSession.id))).scalar_one() == 3
+    assert db.session.execute(select(func.count(AttendanceMark.id))).scalar_one() == 2
+
+
+def test_a_session_counts_once_ended_and_closing_it_tells_the_certificate_rules(client, auth, training, monkeypatch):
+    from lms.courses import requirements
+
+    told = []
+    monkeypatch.setattr(requirements, "_LISTENERS", [lambda enrolment: told.append(enrolment.user_id)])
+    session = make_session(training.cohort, mode="daring")
+    learner = training.learners[0]
+    code = services.create_code(training.facilitator, session, utcnow(), minutes=10)
+    db.session.commit()
+    headers = bearer(client, learner)
+    client.post(f"/api/v1/sessions/{session.id}/checkin", json={"code": code.code}, headers=headers)
+    enrolment = db.session.execute(select(Enrolment).where(Enrolment.user_id == learner.id)).scalar_one()
+    # Checked in, but the session is running: nothing is final and nobody is told yet.
+    assert services.learner_record(enrolment).percent == 0 and told == []
+    with pytest.raises(services.SessionNotEnded):
+        services.close_session(training.facilitator, session, utcnow())
+    later = session.ends_at + timedelta(minutes=1)
+    assert services.learner_record(enrolment, now=later).percent == 100
+
+    session.ends_at = utcnow() - timedelta(minutes=1)  # the webinar is over
+    db.session.commit()
+    auth.login(training.facilitator.email)
+    assert b"/close" in client.get(f"/attendance/sessions/{session.id}").data
+    assert client.post(f"/attendance/sessions/{session.id}/close").status_code == 302
+    assert sorted(told) == sorted(u.id for u in training.learners)
+    assert client.post(f"/attendance/sessions/{session.id}/close").status_code == 302  # again: nothing more
+    assert len(told) == len(training.learners)
+    assert b'data-testid="closed"' in client.get(f"/attendance/sessions/{session.id}").data
+
+
+def test_close_ended_command(runner, training):
+    done = make_session(training.cohort, starts_at=utcnow() - timedelta(hours=5), hours=1)
+    running = make_session(training.cohort)
+    result = runner.invoke(args=["attendance", "close-ended"])
+    assert result.exit_code == 0, result.output
+    assert f"{done.id}: " in result.output and f"{running.id}: " not in result.output
+    db.session.expire_all()
+    assert done.closed_at is not None and running.closed_at is None
+    assert "Closed 0" in runner.invoke(args=["attendance", "close-ended"]).output
