@@ -17,7 +17,22 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, and_, case, delete, event, func, insert, literal, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
@@ -158,22 +173,28 @@ def refresh_stale(today: date) -> int:
 # --- the state in SQL ---------------------------------------------------------------------------------------------
 
 
-def _target_cents(profession_column, rules: SkpRules):
-    """SKP target per profession (in cents) as a CASE over the rules' data."""
-    default = cents(rules.targets["default"])
-    whens = [(profession_column == code, cents(value)) for code, value in rules.targets.items() if code != "default"]
-    return case(*whens, else_=default) if whens else literal(default)
+DEFAULT_PROFESSION = "*"  # the rules table's row for professions without a target of their own
 
 
-def _minimums(rules: SkpRules, today: date) -> dict[tuple[int, str], dict[Ranah, int]]:
-    """Minimum SKP per ranah (in cents) for each target and area, computed by `skp_standing` itself."""
+def _rules_table(rules: SkpRules, today: date):
+    """The rules as a small table (profession, area → target and minimum per ranah, in cents), computed by
+    `skp_standing` itself, so the SQL joins it once per member instead of evaluating CASE chains."""
     cycle = cycle_containing(today, today, rules.cycle_years)
-    table = {}
-    for target in set(rules.targets.values()):
+    rows = []
+    for profession, target in rules.targets.items():
         for area, shares in rules.shares.items():
             standing = skp_standing([], target=target, shares=shares, cycle=cycle, today=today)
-            table[(cents(target), area.value)] = {r.ranah: cents(r.minimum) for r in standing.ranah}
-    return table
+            minimum = {r.ranah: cents(r.minimum) for r in standing.ranah}
+            code = DEFAULT_PROFESSION if profession == "default" else profession
+            rows.append(
+                select(
+                    literal(code, String).label("profession"),
+                    literal(area.value, String).label("area"),
+                    literal(cents(target), BigInteger).label("target_cents"),
+                    *[literal(minimum[r], BigInteger).label(f"{r.value}_minimum_cents") for r in Ranah],
+                )
+            )
+    return union_all(*rows).subquery("skp_rules")
 
 
 def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
@@ -185,13 +206,11 @@ def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
     rules = rules or skp_rules()
     t = SkpCycleTotal
     first = cycle_containing(today, today, rules.cycle_years)  # the cycle of a worker with no row
-    target = _target_cents(User.profession_code, rules).label("target_cents")
-    area = func.coalesce(t.area, PracticeArea.NORMAL.value).label("area")
+    area = func.coalesce(t.area, PracticeArea.NORMAL.value)
+    own, default = _rules_table(rules, today).alias("own_rules"), _rules_table(rules, today).alias("default_rules")
     start_day = func.coalesce(t.cycle_start_day, first.starts_on.toordinal())
     days = func.coalesce(t.cycle_days, first.days).label("cycle_days")
     since = literal(today.toordinal() + 1, Integer) - start_day
-    elapsed = case((since < 0, 0), (since > days, days), else_=since).label("elapsed")
-    earned = {r: func.coalesce(column, 0).label(f"{r.value}_cents") for r, column in EARNED_COLUMNS.items()}
     base = (
         select(
             User.id.label("user_id"),
@@ -201,38 +220,35 @@ def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
             func.coalesce(t.has_licence, False).label("has_licence"),
             t.cycle_starts_on,
             t.cycle_ends_on,
-            target,
-            area,
+            func.coalesce(own.c.target_cents, default.c.target_cents).label("target_cents"),
+            *[
+                func.coalesce(own.c[f"{r.value}_minimum_cents"], default.c[f"{r.value}_minimum_cents"]).label(
+                    f"{r.value}_minimum_cents"
+                )
+                for r in Ranah
+            ],
             days,
-            elapsed,
-            *earned.values(),
+            case((since < 0, 0), (since > days, days), else_=since).label("elapsed"),
+            *[func.coalesce(column, 0).label(f"{r.value}_cents") for r, column in EARNED_COLUMNS.items()],
         )
         .select_from(User)
         .outerjoin(t, t.user_id == User.id)
+        .outerjoin(own, and_(own.c.profession == User.profession_code, own.c.area == area))
+        .join(default, and_(default.c.profession == DEFAULT_PROFESSION, default.c.area == area))
         .where(user_filter)
         .subquery("base")
     )
-    minimums = _minimums(rules, today)
-    minimum = {
-        r: case(
-            *[
-                (and_(base.c.target_cents == target_cents, base.c.area == area_code), values[r])
-                for (target_cents, area_code), values in minimums.items()
-            ],
-            else_=0,
-        )
-        for r in Ranah
-    }
-    earned_c = {r: base.c[f"{r.value}_cents"] for r in Ranah}
-    total = sum(earned_c.values(), literal(0)).label("earned_cents")
+    earned = {r: base.c[f"{r.value}_cents"] for r in Ranah}
+    minimum = {r: base.c[f"{r.value}_minimum_cents"] for r in Ranah}
+    total = sum(earned.values(), literal(0)).label("earned_cents")
     # expected = target * elapsed / days, rounded half to even to the cent, like Decimal.quantize in skp_standing.
     numerator = base.c.target_cents * base.c.elapsed
     whole, rest = numerator // base.c.cycle_days, numerator % base.c.cycle_days
     expected = whole + case(
         (or_(rest * 2 > base.c.cycle_days, and_(rest * 2 == base.c.cycle_days, whole % 2 == 1)), 1), else_=0
     )
-    complete = and_(total >= base.c.target_cents, *[earned_c[r] >= minimum[r] for r in Ranah])
-    on_track = and_(total >= expected, *[earned_c[r] * base.c.cycle_days >= minimum[r] * base.c.elapsed for r in Ranah])
+    complete = and_(total >= base.c.target_cents, *[earned[r] >= minimum[r] for r in Ranah])
+    on_track = and_(total >= expected, *[earned[r] * base.c.cycle_days >= minimum[r] * base.c.elapsed for r in Ranah])
     state = case(
         (complete, SkpState.COMPLETE.value), (on_track, SkpState.ON_TRACK.value), else_=SkpState.SHORT.value
     ).label("state")
@@ -245,8 +261,8 @@ def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
         base.c.cycle_starts_on,
         base.c.cycle_ends_on,
         base.c.target_cents,
-        *earned_c.values(),
-        *[minimum[r].label(f"{r.value}_minimum_cents") for r in Ranah],
+        *earned.values(),
+        *minimum.values(),
         total,
         state,
     ).subquery("standings")
