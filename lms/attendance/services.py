@@ -558,6 +558,8 @@ def _progress(session: AttendanceSession, user_id: int, enrolment: Enrolment | N
     """Tell the progress listeners (certificate issuance) — but only when this mark leaves the attendance
     requirement met: a mark cannot meet any other requirement. A check-in during its session never does (the
     session counts once ended; closing it tells the listeners), so a webinar burst pays no eligibility checks."""
+    if not session.has_ended(utcnow()):
+        return  # the mark does not count yet, so it cannot meet anything
     enrolment = enrolment or active_enrolment(session, user_id)
     if enrolment is None:
         return
