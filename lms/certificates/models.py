@@ -40,6 +40,13 @@ CERTIFICATE_STATUS_LABELS = {
 }
 
 
+def state_of(status: str, expires_at: datetime | None, now: datetime) -> str:
+    """"valid", "revoked", "suspended" or "expired" (a valid certificate past its expiry) at `now`."""
+    if status != CertificateStatus.VALID:
+        return str(status)
+    return "expired" if expires_at is not None and now >= expires_at else "valid"
+
+
 class Certificate(TimestampMixin, db.Model):
     """One issued certificate: its number, signed token and a frozen snapshot of everything it prints.
 
