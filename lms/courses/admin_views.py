@@ -42,6 +42,7 @@ from lms.courses.models import (
     Lesson,
     LessonAttachment,
     Subject,
+    VersionFrozen,
 )
 from lms.courses.rendering import render_markdown
 from lms.courses.services import InvalidField
@@ -353,6 +354,15 @@ def _render_form(template: str, status: int, **context):
     return render_template(template, **context), status
 
 
+def _frozen_redirect(course: Course, version: CourseVersion):
+    """A published version's subjects and lessons are not offered for editing (saving would answer 409): back to
+    the editor, which offers a new draft version."""
+    if version.is_frozen and request.method == "GET":
+        flash(str(VersionFrozen().message), "error")
+        return redirect(_editor_url(course))
+    return None
+
+
 @bp.route("/organizations/<int:organization_id>/courses/new", methods=["GET", "POST"])
 @organization_role_required(Role.ORG_ADMIN)
 def admin_new_course(organization_id: int):
@@ -453,6 +463,8 @@ def admin_new_subject(organization_id: int, code: str):
 def admin_edit_subject(organization_id: int, code: str, subject_id: int):
     course = _course_in(organization_id, code)
     subject = _subject_in(course, subject_id)
+    if frozen := _frozen_redirect(course, subject.version):
+        return frozen
     form = SubjectForm.for_subject(subject)
     status = 200
     if form.validate_on_submit():
@@ -531,6 +543,8 @@ def _lesson_page(
 def admin_new_lesson(organization_id: int, code: str, subject_id: int):
     course = _course_in(organization_id, code)
     subject = _subject_in(course, subject_id)
+    if frozen := _frozen_redirect(course, subject.version):
+        return frozen
     form = LessonForm()
     if form.is_submitted() and form.preview.data:
         return _lesson_page(course, subject, None, form, 200, preview=render_markdown(form.body.data or ""))
@@ -550,6 +564,8 @@ def admin_new_lesson(organization_id: int, code: str, subject_id: int):
 def admin_edit_lesson(organization_id: int, code: str, lesson_id: int):
     course = _course_in(organization_id, code)
     lesson = _lesson_in(course, lesson_id)
+    if frozen := _frozen_redirect(course, lesson.subject.version):
+        return frozen
     form = LessonForm.for_lesson(lesson)
     if form.is_submitted() and form.preview.data:
         return _lesson_page(course, lesson.subject, lesson, form, 200, preview=render_markdown(form.body.data or ""))

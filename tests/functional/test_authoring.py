@@ -208,6 +208,13 @@ def test_the_published_version_cannot_be_changed_through_its_ids(client, auth, w
         (f"{base}/subjects/{subject.id}/lessons/new", lesson_form_data(title="Baru")),
     ]:
         assert client.post(url, data=data).status_code == 409
+    for url in [
+        f"{base}/subjects/{subject.id}",
+        f"{base}/lessons/{lesson.id}",
+        f"{base}/subjects/{subject.id}/lessons/new",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"{base}/edit")
     client.post(f"{base}/subjects/{subject.id}/delete")
     client.post(f"{base}/lessons/{lesson.id}/move", data={"step": "1"})
     db.session.expire_all()
