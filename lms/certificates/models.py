@@ -41,7 +41,7 @@ CERTIFICATE_STATUS_LABELS = {
 
 
 def state_of(status: str, expires_at: datetime | None, now: datetime) -> str:
-    """"valid", "revoked", "suspended" or "expired" (a valid certificate past its expiry) at `now`."""
+    """The state at `now`: "valid", "revoked", "suspended" or "expired" (a valid certificate past its expiry)."""
     if status != CertificateStatus.VALID:
         return str(status)
     return "expired" if expires_at is not None and now >= expires_at else "valid"
