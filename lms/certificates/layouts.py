@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -73,10 +74,21 @@ def register_fonts() -> tuple[str, ...]:
     """
     for name, filename in FONT_FILES.items():
         font = TTFont(name, str(FONTS_DIR / filename), asciiReadable=1)
-        build = lru_cache(maxsize=32)(lambda subset, _build=font.face.makeSubset: _build(list(subset)))
-        font.face.makeSubset = lambda subset, _cached=build: _cached(tuple(subset))
+        font.face.makeSubset = _memoized_subsets(font.face.makeSubset)
         pdfmetrics.registerFont(font)
     return tuple(FONT_FILES)
+
+
+def _memoized_subsets(make_subset):
+    # The font face reads its file through one shared position: renders in threads take turns building subsets.
+    lock = threading.Lock()
+
+    @lru_cache(maxsize=32)
+    def build(subset: tuple[int, ...]) -> bytes:
+        with lock:
+            return make_subset(list(subset))
+
+    return lambda subset: build(tuple(subset))
 
 
 def format_date(value: date) -> str:
@@ -294,6 +306,8 @@ class PreparedJpeg(ImageReader):
         super().__init__(io.BytesIO(jpeg))
         self._identity = b"lentera-jpeg:" + hashlib.sha256(jpeg).digest()
         self._dataA = None  # no soft mask: the picture is flattened onto its background
+        # reportlab reads the JPEG from one shared file object; renders in threads each get their own.
+        self.jpeg_fh = lambda: io.BytesIO(jpeg)
 
     def getRGBData(self) -> bytes:  # noqa: N802 - reportlab's name
         return self._identity

@@ -387,3 +387,13 @@ def test_indonesian_dates_and_numbers():
 def test_verify_hint_is_the_site_in_lower_case():
     assert verify_hint("HTTPS://LENTERA.EXAMPLE.ID/V/ABC") == "lentera.example.id/verify"
     assert verify_hint("HTTPS://EXAMPLE.ID/LMS/V/ABC") == "example.id/lms/verify"
+
+
+def test_renders_in_threads_share_prepared_images_safely(make_doc):
+    """Prepared pictures are cached per process; PDFs rendered at the same time must all carry them intact."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = [make_doc(holder_name=f"Peserta Nomor {i}", layout=LAYOUT_KEYS[i % 2]) for i in range(12)]
+    expected = [render_certificate_pdf(doc) for doc in docs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(render_certificate_pdf, docs)) == expected
