@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
@@ -362,7 +363,16 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
 
 
 def revoke_token_by_value(plaintext: str) -> None:
-    token = db.session.execute(select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))).scalar_one_or_none()
+    # One query for the token, its user and the user's memberships: every API call goes through here.
+    token = (
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.digest == _token_digest(plaintext))
+            .options(joinedload(ApiToken.user).joinedload(User.memberships))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
 
@@ -379,7 +389,16 @@ def user_for_api_token(plaintext: str) -> User | None:
     """The active user holding this live token; touches `last_used_at` at most every five minutes."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.execute(select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))).scalar_one_or_none()
+    # One query for the token, its user and the user's memberships: every API call goes through here.
+    token = (
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.digest == _token_digest(plaintext))
+            .options(joinedload(ApiToken.user).joinedload(User.memberships))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()
