@@ -163,9 +163,12 @@ def _fit_text(text: str, font: str, width: float, height: float, max_size: float
     if one_line * size <= width + 1e-6:
         return FittedText((text,), font, size, size * leading_factor)
     while size > 2:
-        lines = _wrap(text, font, size, width, char_space)
-        if lines is not None and len(lines) * size * leading_factor <= height:
-            return FittedText(tuple(lines), font, size, size * leading_factor)
+        # Wrapping is the expensive part: skip sizes at which the text cannot fit even with no space lost at the
+        # ends of lines.
+        if one_line * size <= (height // (size * leading_factor)) * width:
+            lines = _wrap(text, font, size, width, char_space)
+            if lines is not None and len(lines) * size * leading_factor <= height:
+                return FittedText(tuple(lines), font, size, size * leading_factor)
         size *= 0.96
     # Not even 2 pt on wrapped lines (absurd input): one line scaled to the width.
     size = min(max_size, width / one_line, height / leading_factor)
@@ -261,9 +264,10 @@ def qr_symbol(text: str) -> tuple[int, str]:
     # Rows joined by one light byte, so that one regex pass over the symbol finds every row's dark runs.
     stride = columns + 1
     joined = b"\xff".join(pixels[start : start + columns] for start in range(0, rows * columns, columns))
+    top = rows - 1
     ops = [
-        f"{run.start() % stride} {rows - 1 - run.start() // stride} {run.end() - run.start()} 1 re"
-        for run in _DARK_RUN.finditer(joined)
+        f"{start % stride} {top - start // stride} {end - start} 1 re"
+        for start, end in map(re.Match.span, _DARK_RUN.finditer(joined))
     ]
     return columns, "\n".join(ops)
 
