@@ -397,3 +397,11 @@ def test_renders_in_threads_share_prepared_images_safely(make_doc):
     expected = [render_certificate_pdf(doc) for doc in docs]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(render_certificate_pdf, docs)) == expected
+
+
+def test_a_90_character_name_gets_a_larger_qr_version_that_still_scans(make_doc):
+    doc = make_doc(holder_name=NAME_90, layout="modern")
+    pdf, drawn = draw_certificate(doc)
+    assert drawn.qr.version == _minimal_qr_version(doc.verify_url) > 15
+    assert drawn.qr.module >= 0.4 * mm and drawn.qr.size >= 35 * mm
+    assert [r.text for r in _decode_qr(_pdfium(pdf))] == [doc.verify_url]
