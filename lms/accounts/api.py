@@ -15,7 +15,7 @@ from lms.accounts.models import Organization, Role
 from lms.api import BEARER, token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.permissions import has_organization_role, scope_to_organizations
-from lms.core.security import bearer_token, uses_bearer_token
+from lms.core.security import bearer_token, csrf_exempt, uses_bearer_token
 from lms.extensions import db, limiter
 
 blp = Blueprint("accounts_api", __name__, description="Authentication, the current user and organizations")
@@ -80,6 +80,7 @@ def _login_rate_limit() -> str:
 @limiter.limit(_login_rate_limit)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@csrf_exempt
 def create_token(data):
     """Exchange e-mail and password for a bearer token."""
     user = services.authenticate(data["email"], data["password"])

@@ -33,7 +33,8 @@ def bearer_token() -> str:
 
 
 def csrf_exempt(view):
-    """Mark a view that changes nothing and trusts no cookie (public certificate verification): no CSRF token."""
+    """Mark a view that trusts no cookie, so a forged cross-site request gains nothing: public certificate
+    verification, and the API's token login (a mobile client has no CSRF token to send)."""
     view.csrf_exempt = True
     return view
 
