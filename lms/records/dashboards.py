@@ -33,7 +33,7 @@ from lms.records.coverage import (
     current_holdings,
     expiring_soon,
 )
-from lms.records.skp import SkpState
+from lms.records.skp import Credit, Cycle, PracticeArea, SkpRules, SkpState, cycle_containing, skp_rules, skp_standing
 from lms.records.standings import refresh_stale, standings_subquery
 
 PER_PAGE = 50
@@ -134,24 +134,33 @@ def _conditions(standings, filters: MemberFilters, today: date) -> list:
     return conditions
 
 
-def _skp(cents: int) -> Decimal:
-    return (Decimal(cents) / HUNDRED).quantize(CENT)
-
-
-def _member(row) -> MemberStanding:
-    earned = {r.value: _skp(row._mapping[f"{r.value}_cents"]) for r in Ranah}
-    minimum = {r.value: _skp(row._mapping[f"{r.value}_minimum_cents"]) for r in Ranah}
+def _member(row, rules: SkpRules, today: date) -> MemberStanding:
+    """A member's figures from their stored totals, by the pure rules (the state comes from the query)."""
+    cycle = Cycle(row.cycle_starts_on, row.cycle_ends_on) if row.cycle_starts_on else None
+    cycle = cycle or cycle_containing(today, today, rules.cycle_years)
+    credits = [
+        Credit(r, Decimal(row._mapping[f"{r.value}_cents"]) / HUNDRED, cycle.starts_on)
+        for r in Ranah
+        if row._mapping[f"{r.value}_cents"]
+    ]
+    standing = skp_standing(
+        credits,
+        target=rules.target_for(row.profession_code),
+        shares=rules.shares[PracticeArea(row.area or PracticeArea.NORMAL)],
+        cycle=cycle,
+        today=today,
+    )
     return MemberStanding(
         row.user_id,
         row.full_name,
         row.email,
         row.profession_code,
         row.state,
-        _skp(row.earned_cents),
-        _skp(row.target_cents),
-        earned,
-        minimum,
-        date.fromordinal(row.cycle_ends_on.toordinal() + 1) if row.has_licence and row.cycle_ends_on else None,
+        standing.earned.quantize(CENT),
+        standing.target.quantize(CENT),
+        {r.ranah.value: r.earned.quantize(CENT) for r in standing.ranah},
+        {r.ranah.value: r.minimum.quantize(CENT) for r in standing.ranah},
+        date.fromordinal(row.cycle_ends_on.toordinal() + 1) if row.has_licence else None,
     )
 
 
@@ -179,7 +188,8 @@ def member_standings(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return MemberPage([_member(row) for row in rows], total, page, pages, counts)
+    rules = skp_rules()
+    return MemberPage([_member(row, rules, today) for row in rows], total, page, pages, counts)
 
 
 def member_standings_export(
@@ -194,7 +204,8 @@ def member_standings_export(
         .where(*_conditions(standings, filters, today))
         .order_by(standings.c.full_name, standings.c.user_id)
     )
-    return [_member(row) for row in rows]
+    rules = skp_rules()
+    return [_member(row, rules, today) for row in rows]
 
 
 def member_professions(actor: User, organization_id: int) -> list[str]:

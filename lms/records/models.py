@@ -131,12 +131,15 @@ class SkpCycleTotal(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     has_licence: Mapped[bool]
     area: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(12))
+    """short / on_track / complete on every day from `fresh_from` to `fresh_until` (the target follows the
+    profession: changing it marks the row for recomputation)."""
     cycle_starts_on: Mapped[date]
     cycle_ends_on: Mapped[date]
     fresh_from: Mapped[date | None] = mapped_column(index=True)
     fresh_until: Mapped[date] = mapped_column(index=True)
-    """The row holds the cycle of every day from `fresh_from` (None: any earlier day) to `fresh_until`; on other
-    days it is refreshed before it is read."""
+    """The row holds (cycle and state) on every day from `fresh_from` (None: any earlier day) to `fresh_until`; on
+    other days it is recomputed before it is read."""
     cycle_start_day: Mapped[int]
     """`cycle_starts_on` as a day number (date.toordinal()), so SQL counts elapsed days the same on every database."""
     cycle_days: Mapped[int]

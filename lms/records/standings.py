@@ -18,10 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger,
-    Integer,
     String,
-    and_,
     case,
     delete,
     event,
@@ -31,7 +28,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -40,11 +36,21 @@ from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records.models import PracticeLicence, SkpCycleTotal, SkpEntry
-from lms.records.skp import Credit, PracticeArea, SkpRules, SkpState, cycle_containing, skp_rules, skp_standing
+from lms.records.skp import (
+    Credit,
+    Cycle,
+    PracticeArea,
+    SkpRules,
+    SkpState,
+    cycle_containing,
+    skp_rules,
+    skp_standing,
+)
 
 PENDING_KEY = "records.skp_standings_changed"
 LOCK_KEY = 0x534B50  # "SKP": the advisory-lock namespace of these rows
 CHUNK = 5000
+MAX_ROW_LOCKS = 500
 EARNED_COLUMNS = {
     Ranah.PEMBELAJARAN: SkpCycleTotal.pembelajaran_cents,
     Ranah.PELAYANAN: SkpCycleTotal.pelayanan_cents,
@@ -85,6 +91,13 @@ def _forget_after_rollback(session: Session, transaction) -> None:
         session.info.pop(PENDING_KEY, None)
 
 
+@event.listens_for(User.profession_code, "set")
+def _profession_changed(user: User, value, previous, initiator) -> None:
+    # The SKP target follows the profession, so the stored state does too.
+    if user.id is not None and value != previous:
+        mark_changed(user.id)
+
+
 def refresh_standings(user_ids: Iterable[int], today: date) -> None:
     recompute_rows(db.session, user_ids, today)
 
@@ -94,10 +107,15 @@ def recompute_rows(session: Session, user_ids: Iterable[int], today: date) -> No
     ids = sorted(set(user_ids))
     if session.get_bind().dialect.name == "postgresql":
         # Serialize recomputations of one worker: the second waits, then its sum sees the first one's entries.
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:key, id) FROM unnest(CAST(:ids AS integer[])) AS id"),
-            {"key": LOCK_KEY, "ids": ids},
-        )
+        if len(ids) <= MAX_ROW_LOCKS:
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:key, id) FROM unnest(CAST(:ids AS integer[])) AS id"),
+                {"key": LOCK_KEY, "ids": ids},
+            )
+        else:
+            # Thousands of advisory locks would fill the server's lock table: lock the table instead (the per-worker
+            # writers wait for it, and their own recomputation, done after ours, wins).
+            session.execute(text("LOCK TABLE skp_cycle_totals IN SHARE ROW EXCLUSIVE MODE"))
     rules = skp_rules()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -109,6 +127,7 @@ def recompute_rows(session: Session, user_ids: Iterable[int], today: date) -> No
                 )
             )
         }
+        professions = dict(session.execute(select(User.id, User.profession_code).where(User.id.in_(chunk))).all())
         entries = defaultdict(list)
         for row in session.execute(
             select(SkpEntry.user_id, SkpEntry.ranah, SkpEntry.skp, SkpEntry.earned_on, SkpEntry.reversed_at).where(
@@ -116,14 +135,17 @@ def recompute_rows(session: Session, user_ids: Iterable[int], today: date) -> No
             )
         ):
             entries[row.user_id].append(row)
-        rows = [_row(user_id, licences.get(user_id), entries[user_id], today, rules) for user_id in chunk]
+        rows = [
+            _row(user_id, professions.get(user_id), licences.get(user_id), entries[user_id], today, rules)
+            for user_id in chunk
+        ]
         session.execute(delete(SkpCycleTotal).where(SkpCycleTotal.user_id.in_(chunk)))
         rows = [row for row in rows if row is not None]
         if rows:
             session.execute(insert(SkpCycleTotal), rows)
 
 
-def _row(user_id: int, licence, entries: list, today: date, rules: SkpRules) -> dict | None:
+def _row(user_id: int, profession: str | None, licence, entries: list, today: date, rules: SkpRules) -> dict | None:
     """The row of one worker on `today`, by the same rules as `services.record_of`."""
     if licence is None and not entries:
         return None  # no row: a cycle from today with nothing earned
@@ -138,12 +160,21 @@ def _row(user_id: int, licence, entries: list, today: date, rules: SkpRules) -> 
         cycle = cycle_containing(min(first, today), today, rules.cycle_years)
         # Without a SIP the cycle counts from the first entry, or from today while that entry is still ahead.
         fresh_from, fresh_until = (today, today) if first > today else (cycle.starts_on, cycle.ends_on)
-    standing = skp_standing(credits, target=Decimal(0), shares={}, cycle=cycle, today=today)
+    area = PracticeArea(licence.area) if licence is not None else PracticeArea.NORMAL
+    target, shares = rules.target_for(profession), rules.shares[area]
+    standing = skp_standing(credits, target=target, shares=shares, cycle=cycle, today=today)
+    if standing.state != SkpState.COMPLETE:
+        # Short or on track depends on the day: the row holds until the state would change, and from today (before
+        # the cycle starts no day has elapsed, so every earlier day is the same).
+        fresh_until = min(fresh_until, state_holds_until(credits, target, shares, cycle, today))
+        if today >= cycle.starts_on:
+            fresh_from = today
     earned = {r.ranah: r.earned for r in standing.ranah}
     return {
         "user_id": user_id,
         "has_licence": licence is not None,
-        "area": licence.area if licence is not None else PracticeArea.NORMAL.value,
+        "area": area.value,
+        "state": standing.state.value,
         "cycle_starts_on": cycle.starts_on,
         "cycle_ends_on": cycle.ends_on,
         "fresh_from": fresh_from,
@@ -152,6 +183,21 @@ def _row(user_id: int, licence, entries: list, today: date, rules: SkpRules) -> 
         "cycle_days": cycle.days,
         **{column.key: cents(earned[ranah]) for ranah, column in EARNED_COLUMNS.items()},
     }
+
+
+def state_holds_until(credits: list[Credit], target: Decimal, shares: dict, cycle: Cycle, today: date) -> date:
+    """The last day of `cycle` on which the worker's state is still today's, the ledger unchanged. With the same
+    credits, "complete" and "short" last the whole cycle and "on track" turns "short" once (the expected share only
+    grows), so a binary search over the days finds it."""
+    state = skp_standing(credits, target=target, shares=shares, cycle=cycle, today=today).state
+    low, high = today, cycle.ends_on  # the state holds on `low`; find the last such day
+    while low < high:
+        middle = date.fromordinal((low.toordinal() + high.toordinal() + 1) // 2)
+        if skp_standing(credits, target=target, shares=shares, cycle=cycle, today=middle).state == state:
+            low = middle
+        else:
+            high = date.fromordinal(middle.toordinal() - 1)
+    return low
 
 
 def refresh_stale(today: date) -> int:
@@ -173,96 +219,39 @@ def refresh_stale(today: date) -> int:
 # --- the state in SQL ---------------------------------------------------------------------------------------------
 
 
-DEFAULT_PROFESSION = "*"  # the rules table's row for professions without a target of their own
-
-
-def _rules_table(rules: SkpRules, today: date):
-    """The rules as a small table (profession, area → target and minimum per ranah, in cents), computed by
-    `skp_standing` itself, so the SQL joins it once per member instead of evaluating CASE chains."""
-    cycle = cycle_containing(today, today, rules.cycle_years)
-    rows = []
-    for profession, target in rules.targets.items():
-        for area, shares in rules.shares.items():
-            standing = skp_standing([], target=target, shares=shares, cycle=cycle, today=today)
-            minimum = {r.ranah: cents(r.minimum) for r in standing.ranah}
-            code = DEFAULT_PROFESSION if profession == "default" else profession
-            rows.append(
-                select(
-                    literal(code, String).label("profession"),
-                    literal(area.value, String).label("area"),
-                    literal(cents(target), BigInteger).label("target_cents"),
-                    *[literal(minimum[r], BigInteger).label(f"{r.value}_minimum_cents") for r in Ranah],
-                )
-            )
-    return union_all(*rows).subquery("skp_rules")
-
-
 def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
-    """One row per user matching `user_filter` (a WHERE clause on `User`): earned per ranah in their current cycle,
-    target, minimums, renewal date and `state` ("short" / "on_track" / "complete"), exactly as `skp_standing` says.
+    """One row per user matching `user_filter` (a WHERE clause on `User`): their stored cycle, SKP earned per ranah
+    (in cents) and `state` ("short" / "on_track" / "complete"), exactly as `skp_standing` says for `today`.
 
-    The rows must hold for `today`: call `refresh_stale(today)` first. Amounts are integer cents, so the comparisons
-    are exact on SQLite (which stores decimals as floats) as on PostgreSQL."""
+    The rows must hold for `today`: call `refresh_stale(today)` first. A worker without a row (no SIP, no ledger)
+    is in the state of an empty ledger for their profession's target."""
     rules = rules or skp_rules()
+    first = cycle_containing(today, today, rules.cycle_years)
+    empty = {
+        code: skp_standing([], target=target, shares=rules.shares[PracticeArea.NORMAL], cycle=first, today=today).state
+        for code, target in rules.targets.items()
+    }
+    default_state = empty.pop("default").value
+    exceptions = [
+        (User.profession_code == code, state.value) for code, state in empty.items() if state != default_state
+    ]
+    empty_state = case(*exceptions, else_=default_state) if exceptions else literal(default_state, String)
     t = SkpCycleTotal
-    first = cycle_containing(today, today, rules.cycle_years)  # the cycle of a worker with no row
-    area = func.coalesce(t.area, PracticeArea.NORMAL.value)
-    own, default = _rules_table(rules, today).alias("own_rules"), _rules_table(rules, today).alias("default_rules")
-    start_day = func.coalesce(t.cycle_start_day, first.starts_on.toordinal())
-    days = func.coalesce(t.cycle_days, first.days).label("cycle_days")
-    since = literal(today.toordinal() + 1, Integer) - start_day
-    base = (
+    return (
         select(
             User.id.label("user_id"),
             User.full_name,
             User.email,
             User.profession_code,
+            func.coalesce(t.state, empty_state).label("state"),
             func.coalesce(t.has_licence, False).label("has_licence"),
+            t.area,
             t.cycle_starts_on,
             t.cycle_ends_on,
-            func.coalesce(own.c.target_cents, default.c.target_cents).label("target_cents"),
-            *[
-                func.coalesce(own.c[f"{r.value}_minimum_cents"], default.c[f"{r.value}_minimum_cents"]).label(
-                    f"{r.value}_minimum_cents"
-                )
-                for r in Ranah
-            ],
-            days,
-            case((since < 0, 0), (since > days, days), else_=since).label("elapsed"),
-            *[func.coalesce(column, 0).label(f"{r.value}_cents") for r, column in EARNED_COLUMNS.items()],
+            *[column.label(f"{r.value}_cents") for r, column in EARNED_COLUMNS.items()],
         )
         .select_from(User)
         .outerjoin(t, t.user_id == User.id)
-        .outerjoin(own, and_(own.c.profession == User.profession_code, own.c.area == area))
-        .join(default, and_(default.c.profession == DEFAULT_PROFESSION, default.c.area == area))
         .where(user_filter)
-        .subquery("base")
+        .subquery("standings")
     )
-    earned = {r: base.c[f"{r.value}_cents"] for r in Ranah}
-    minimum = {r: base.c[f"{r.value}_minimum_cents"] for r in Ranah}
-    total = sum(earned.values(), literal(0)).label("earned_cents")
-    # expected = target * elapsed / days, rounded half to even to the cent, like Decimal.quantize in skp_standing.
-    numerator = base.c.target_cents * base.c.elapsed
-    whole, rest = numerator // base.c.cycle_days, numerator % base.c.cycle_days
-    expected = whole + case(
-        (or_(rest * 2 > base.c.cycle_days, and_(rest * 2 == base.c.cycle_days, whole % 2 == 1)), 1), else_=0
-    )
-    complete = and_(total >= base.c.target_cents, *[earned[r] >= minimum[r] for r in Ranah])
-    on_track = and_(total >= expected, *[earned[r] * base.c.cycle_days >= minimum[r] * base.c.elapsed for r in Ranah])
-    state = case(
-        (complete, SkpState.COMPLETE.value), (on_track, SkpState.ON_TRACK.value), else_=SkpState.SHORT.value
-    ).label("state")
-    return select(
-        base.c.user_id,
-        base.c.full_name,
-        base.c.email,
-        base.c.profession_code,
-        base.c.has_licence,
-        base.c.cycle_starts_on,
-        base.c.cycle_ends_on,
-        base.c.target_cents,
-        *earned.values(),
-        *minimum.values(),
-        total,
-        state,
-    ).subquery("standings")

@@ -1,8 +1,9 @@
 """records dashboards: per-worker SKP cycle totals
 
 Reviewed by hand: one row per worker (CASCADE with the user) holding the current SIP cycle and the SKP earned in it
-per ranah in integer cents, a copy of skp_entries kept exact by lms.records.standings; fresh_from/fresh_until are
-indexed so the dashboard finds the rows whose cycle ended in one index lookup. The upgrade fills the rows of the
+per ranah in integer cents and the SKP state, a copy of skp_entries kept exact by lms.records.standings;
+fresh_from/fresh_until (the days on which the row holds) are indexed so the dashboard finds the rows to recompute in
+one index lookup. The upgrade fills the rows of the
 workers who already have a SIP or ledger entries, with the same code the services use.
 
 Revision ID: 0010
@@ -29,6 +30,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('has_licence', sa.Boolean(), nullable=False),
     sa.Column('area', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('cycle_starts_on', sa.Date(), nullable=False),
     sa.Column('cycle_ends_on', sa.Date(), nullable=False),
     sa.Column('fresh_from', sa.Date(), nullable=True),

@@ -261,7 +261,7 @@ def test_another_organization_sees_nothing(client, auth, app_ctx):
 
 
 settings_for_states = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
