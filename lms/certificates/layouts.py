@@ -41,7 +41,7 @@ QR_QUIET_MODULES = 4
 # Images are printed at no more than this resolution; more only makes the file bigger.
 PRINT_DPI = 300
 # PDF bytes allowed for the pictures, so that a certificate stays under the SKP platform's 250 KB upload limit
-# whatever was uploaded (fonts and text take about 60 KB).
+# whatever was uploaded (fonts, text and the QR take about 30 KB).
 LOGO_BUDGET = 60_000
 SIGNATURES_BUDGET = 100_000
 
@@ -343,7 +343,7 @@ def print_image(data: bytes, box_width: float, box_height: float, budget: int, b
         for quality, subsampling in attempts:
             out = io.BytesIO()
             flat.save(out, format="JPEG", quality=quality, subsampling=subsampling, optimize=True)
-            if out.tell() <= budget:
+            if out.tell() <= budget or flat.width * flat.height <= 64:
                 return PreparedJpeg(out.getvalue())
         flat = flat.resize((max(1, flat.width // 2), max(1, flat.height // 2)), Image.Resampling.LANCZOS)
 

@@ -405,3 +405,10 @@ def test_a_90_character_name_gets_a_larger_qr_version_that_still_scans(make_doc)
     assert drawn.qr.version == _minimal_qr_version(doc.verify_url) > 15
     assert drawn.qr.module >= 0.4 * mm and drawn.qr.size >= 35 * mm
     assert [r.text for r in _decode_qr(_pdfium(pdf))] == [doc.verify_url]
+
+
+def test_many_signatories_still_render_within_the_limit(make_doc, signatures):
+    crowd = tuple(Signatory(f"Penanda Tangan {i}", "Panitia", signatures[i % 3]) for i in range(12))
+    pdf = render_certificate_pdf(make_doc(signatories=crowd))
+    assert len(pdf) <= MAX_PDF_BYTES
+    assert "Penanda Tangan 11" in _page_text(pdf)
