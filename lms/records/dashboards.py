@@ -208,19 +208,6 @@ def member_standings_export(
     return [_member(row, rules, today) for row in rows]
 
 
-def member_professions(actor: User, organization_id: int) -> list[str]:
-    """Profession codes present among the members (the filter's choices)."""
-    _require_org_admin(actor, organization_id)
-    return list(
-        db.session.execute(
-            select(User.profession_code)
-            .where(_members_of(organization_id), User.profession_code.is_not(None))
-            .distinct()
-            .order_by(User.profession_code)
-        ).scalars()
-    )
-
-
 # --- organization: courses ------------------------------------------------------------------------------------------
 
 
