@@ -1,6 +1,6 @@
 from lms.accounts.models import Role
 from tests.conftest import api_token
-from tests.factories import PASSWORD, make_organization, make_user
+from tests.factories import make_organization, make_user
 
 
 def test_token_then_me_shows_masked_nik_and_roles(client, app_ctx):
@@ -70,15 +70,3 @@ def test_openapi_document_is_generated(client):
     assert {"/api/v1/auth/token", "/api/v1/me", "/api/v1/organizations/{organization_id}/members"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert "#/components/schemas/Me" in str(spec["paths"]["/api/v1/me"]["get"]["responses"]["200"])
-
-
-def test_token_login_works_with_csrf_protection_on(app, client, app_ctx):
-    """Mobile clients and integrations have no CSRF token: the token login must not ask for one."""
-    make_user("mobile@example.test")
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        response = client.post("/api/v1/auth/token", json={"email": "mobile@example.test", "password": PASSWORD})
-        assert response.status_code == 201, response.get_json()
-        assert client.post("/api/v1/cohorts/1/enrol").status_code == 400  # cookie-less, token-less: still refused
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False

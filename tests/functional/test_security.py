@@ -26,8 +26,12 @@ def test_form_post_with_csrf_token_is_accepted(client, app, app_ctx, monkeypatch
 def test_cookie_session_api_calls_need_csrf_but_bearer_calls_do_not(client, app, app_ctx, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     make_user("a@example.test")
+    # The token login trusts no cookie, so mobile clients and integrations need no CSRF token for it.
     response = client.post("/api/v1/auth/token", json={"email": "a@example.test", "password": "rahasia-sekali-123"})
-    assert response.status_code == 400  # no session token and no bearer: treated as a browser call
+    assert response.status_code == 201, response.get_json()
+    # Any other state change without a bearer token is a browser call: it needs the CSRF token.
+    response = client.post("/api/v1/cohorts/1/enrol")
+    assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
     bearer = client.delete("/api/v1/auth/token", headers={"Authorization": "Bearer lnt_nothing"})
     assert bearer.status_code == 401
