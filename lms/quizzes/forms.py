@@ -157,7 +157,7 @@ class ChoiceQuestionForm(QuestionForm):
 
 class SingleChoiceForm(ChoiceQuestionForm):
     kind = QuestionKind.SINGLE
-    help = _l("Give the right option 100% credit and the others 0.")
+    help = _l("Give the right option full credit and the others none.")
 
 
 class MultipleResponseForm(ChoiceQuestionForm):
