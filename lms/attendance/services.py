@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import lazyload
 
 from lms.accounts.models import Role, User
 from lms.attendance.checkin_rules import (
@@ -54,7 +54,7 @@ from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
 from lms.core.permissions import has_organization_role
-from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus
+from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed, register_requirement_provider
 from lms.extensions import db
 
@@ -385,8 +385,8 @@ def record_refusal(
 
 
 def active_enrolment(session: AttendanceSession, user_id: int) -> Enrolment | None:
-    # Lesson completions and the learner (already loaded as the caller) only when asked for: this runs once per
-    # check-in.
+    # Lesson completions, the learner (already loaded as the caller) and the cohort only when asked for: this runs
+    # once per check-in.
     return db.session.execute(
         select(Enrolment)
         .where(
@@ -394,7 +394,7 @@ def active_enrolment(session: AttendanceSession, user_id: int) -> Enrolment | No
             Enrolment.user_id == user_id,
             Enrolment.status == EnrolmentStatus.ACTIVE,
         )
-        .options(lazyload(Enrolment.completions), lazyload(Enrolment.user))
+        .options(lazyload(Enrolment.completions), lazyload(Enrolment.user), lazyload(Enrolment.cohort))
     ).scalar_one_or_none()
 
 
@@ -405,11 +405,13 @@ def mark_of(session_id: int, user_id: int) -> AttendanceMark | None:
 
 
 def _insert_or_ignore(model, values: dict, unique: list[str]):
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row: the new ORM object, or None when a row with the same
-    `unique` columns exists (sent twice, or two requests at once). One round trip, no savepoint, no lock wait."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row: the new ORM object (or, given a Table, the new id), or
+    None when a row with the same `unique` columns exists (sent twice, or two requests at once). One round trip,
+    no savepoint, no lock wait."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(model)
+    returning = model.c.id if hasattr(model, "c") else model
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(returning)
     return db.session.execute(stmt).scalar_one_or_none()
 
 
@@ -499,10 +501,10 @@ def _enter_code(
     now: datetime,
     client: Client,
 ) -> CheckinResult:
-    entry = _insert_or_ignore(
-        CodeEntry, {"code_id": code.id, "user_id": actor.id, "entered_at": now}, ["code_id", "user_id"]
+    entered = _insert_or_ignore(
+        CodeEntry.__table__, {"code_id": code.id, "user_id": actor.id, "entered_at": now}, ["code_id", "user_id"]
     )
-    if entry is None:  # this code was entered before: nothing changes
+    if entered is None:  # this code was entered before: nothing changes
         mark = mark_of(session.id, actor.id)
         if mark is not None:
             return CheckinResult(mark, recorded=False)
@@ -961,12 +963,9 @@ def own_enrolment(user: User, enrolment_id: int) -> Enrolment:
 def learner_session(user: User, session_id: int) -> tuple[AttendanceSession, Enrolment | None]:
     """A session the learner takes part in (with their active enrolment) or runs (enrolment None); others are not
     found. The participant's case is looked at first: it is the one thousands of check-ins take."""
-    # The course (for its organization) in the same query: every check-in needs it.
-    session = db.session.get(
-        AttendanceSession,
-        session_id,
-        options=[joinedload(AttendanceSession.cohort).joinedload(Cohort.version).joinedload(CourseVersion.course)],
-    )
+    # Neither the cohort nor its course version is needed to check a participant in (only their ids): loading
+    # them, with the version's curriculum columns, was half the database work of a check-in.
+    session = db.session.get(AttendanceSession, session_id, options=[lazyload(AttendanceSession.cohort)])
     if session is None:
         raise NotFound()
     enrolment = active_enrolment(session, user.id)
