@@ -46,6 +46,8 @@ def app(tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "PUBLIC_URL": "http://localhost",
             "SIGNING_KEYS_DIR": str(instance / "keys"),
+            # Uploads stay in the run's own folder, never in the checkout's instance/.
+            "UPLOADS_DIR": str(instance / "uploads"),
         }
     )
     app.test_client_class = IsolatedClient

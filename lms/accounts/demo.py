@@ -63,7 +63,7 @@ DEMO_USERS = [
         "Puskesmas Tanalili",
         TimeZone.WITA,
         False,
-        [("ppni", Role.MEMBER)],
+        [("ppni", Role.MEMBER), ("pkm-tanalili", Role.MEMBER)],
         "learner, nurse",
     ),
     (
@@ -73,7 +73,7 @@ DEMO_USERS = [
         "Puskesmas Tanalili",
         TimeZone.WITA,
         False,
-        [("ibi", Role.MEMBER)],
+        [("ibi", Role.MEMBER), ("pkm-tanalili", Role.MEMBER)],
         "learner, midwife",
     ),
     (

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -36,21 +36,43 @@ def _today() -> date:
 
 
 def _labels() -> dict:
-    return {"ranah_labels": RANAH_LABELS, "kind_labels": ACTIVITY_KIND_LABELS, "area_labels": AREA_LABELS}
+    # Translated once per request: a record of 500 entries would otherwise translate each label 500 times.
+    return {
+        name: {key: str(label) for key, label in labels.items()}
+        for name, labels in (
+            ("ranah_labels", RANAH_LABELS),
+            ("kind_labels", ACTIVITY_KIND_LABELS),
+            ("area_labels", AREA_LABELS),
+        )
+    }
+
+
+HISTORY_PAGE_SIZE = 50
+"""Ledger lines per page of the history: a phone page stays light however long a career gets."""
+
+
+def _record_page(record: services.Record, *, activities: list, shared: bool) -> str:
+    pages = max(1, -(-len(record.entries) // HISTORY_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    start = (page - 1) * HISTORY_PAGE_SIZE
+    return render_template(
+        "records/record.html",
+        record=record,
+        history=record.entries[start : start + HISTORY_PAGE_SIZE],
+        page=page,
+        pages=pages,
+        activities=activities,
+        shared=shared,
+        today=_today(),
+        **_labels(),
+    )
 
 
 @bp.route("/my/record")
 @login_required
 def my_record():
     record = services.record_of(current_user, _today())
-    return render_template(
-        "records/record.html",
-        record=record,
-        activities=services.activities_of(current_user),
-        shared=False,
-        today=_today(),
-        **_labels(),
-    )
+    return _record_page(record, activities=services.activities_of(current_user), shared=False)
 
 
 @bp.route("/my/record.csv")
@@ -184,9 +206,7 @@ def shared_record(secret: str):
     user = services.user_for_share_secret(secret, utcnow())
     db.session.commit()  # remembers when the link was last used
     record = services.record_of(user, _today())
-    response = render_template(
-        "records/record.html", record=record, activities=[], shared=True, today=_today(), **_labels()
-    )
+    response = _record_page(record, activities=[], shared=True)
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 

@@ -53,6 +53,7 @@ def live_server(app: Flask) -> Iterator[str]:
             "DATABASE_URL": app.config["DATABASE_URL"],
             "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
             "SIGNING_KEYS_DIR": app.config["SIGNING_KEYS_DIR"],
+            "UPLOADS_DIR": app.config["UPLOADS_DIR"],
             "WTF_CSRF_ENABLED": True,
         }
     )

@@ -142,7 +142,7 @@ def test_bad_evidence_or_claim_is_refused_and_nothing_is_saved(client, auth, app
     ppni = make_organization("ppni")
     nurse = make_user()
     auth.login(nurse.email)
-    uploads = Path(app.config.get("UPLOADS_DIR") or Path(app.instance_path) / "uploads")
+    uploads = Path(app.config["UPLOADS_DIR"])
     before = sorted(uploads.rglob("*"))
     cases = [
         {"evidence": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "bukti.pdf")},
