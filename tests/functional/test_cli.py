@@ -32,7 +32,8 @@ def test_demo_is_idempotent(runner, app_ctx):
     assert "perawat@lentera.test" in result.output and DEMO_PASSWORD in result.output
     assert db.session.execute(select(func.count(User.id))).scalar_one() == 6
     assert db.session.execute(select(func.count(Organization.id))).scalar_one() == 5
-    assert db.session.execute(select(func.count(Membership.id))).scalar_one() == 7  # the two demo learners also belong to their puskesmas
+    # The two demo learners also belong to their puskesmas.
+    assert db.session.execute(select(func.count(Membership.id))).scalar_one() == 7
 
 
 def test_demo_logins_work(runner, client, auth, app_ctx):
