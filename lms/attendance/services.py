@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from lms.accounts.models import Role, User
 from lms.attendance.checkin_rules import (
@@ -255,6 +255,8 @@ class Verified:
 
     user_id: int | None = None
     code: CheckinCode | None = None
+    codes_in_session: int = 0
+    """With a webinar code: how many codes the session has (what "all codes" means)."""
     status: AttendanceStatus | None = None
 
 
@@ -308,13 +310,19 @@ class WebinarCode(CheckinMethod):
         typed = normalize_code(str(payload.get("code", "")))
         if not typed:
             raise CodeInvalid()
-        codes = db.session.execute(select(CheckinCode).where(CheckinCode.code == typed)).scalars().all()
-        code = next((c for c in codes if c.session_id == session.id), None)
-        if code is None:
-            raise CodeOtherSession() if codes else CodeInvalid()
+        # The session's number of codes comes along in the same query: every first check-in needs it.
+        sibling = aliased(CheckinCode)
+        in_session = (
+            select(func.count(sibling.id)).where(sibling.session_id == CheckinCode.session_id).scalar_subquery()
+        )
+        rows = db.session.execute(select(CheckinCode, in_session).where(CheckinCode.code == typed)).all()
+        found = next(((c, n) for c, n in rows if c.session_id == session.id), None)
+        if found is None:
+            raise CodeOtherSession() if rows else CodeInvalid()
+        code, total = found
         if not code.is_open(now):
             raise CodeNotOpen()
-        return Verified(code=code)
+        return Verified(code=code, codes_in_session=total)
 
 
 class ByHand(CheckinMethod):
@@ -462,7 +470,7 @@ def check_in(
         record_refusal(session, method.key, error, user_id=actor.id, actor=actor, client=client, now=now)
         raise
     if verified.code is not None:
-        return _enter_code(actor, enrolment, session, verified.code, timely, now, client)
+        return _enter_code(actor, enrolment, session, verified, timely, now, client)
     return _record_self(actor, enrolment, session, method.key, timely, now, client)
 
 
@@ -496,14 +504,13 @@ def _enter_code(
     actor: User,
     enrolment: Enrolment,
     session: AttendanceSession,
-    code: CheckinCode,
+    verified: Verified,
     timely: AttendanceStatus,
     now: datetime,
     client: Client,
 ) -> CheckinResult:
-    entered = _insert_or_ignore(
-        CodeEntry.__table__, {"code_id": code.id, "user_id": actor.id, "entered_at": now}, ["code_id", "user_id"]
-    )
+    entry = {"code_id": verified.code.id, "user_id": actor.id, "entered_at": now}
+    entered = _insert_or_ignore(CodeEntry.__table__, entry, ["code_id", "user_id"])
     if entered is None:  # this code was entered before: nothing changes
         mark = mark_of(session.id, actor.id)
         if mark is not None:
@@ -520,10 +527,7 @@ def _enter_code(
     before = mark.status
     if inserted:
         # The learner's first code (every code entered makes a mark): one of however many codes there are.
-        total = db.session.execute(
-            select(func.count(CheckinCode.id)).where(CheckinCode.session_id == session.id)
-        ).scalar_one()
-        mark.status = status_from_codes(1, total, timely)
+        mark.status = status_from_codes(1, verified.codes_in_session, timely)
     else:
         _recompute_code_status(session, mark)
     if inserted or mark.status != before:
