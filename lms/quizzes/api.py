@@ -156,10 +156,11 @@ def get_quiz(quiz_id: int):
 def start_attempt(quiz_id: int):
     """Start an attempt, or resume the open one: its questions, their order and the deadline are fixed at start."""
     now = utcnow()
-    quiz, _enrolment = services.quiz_for_learner(current_user, quiz_id)
-    attempt, started = services.start_attempt(current_user, quiz, now)
+    # start_attempt finds the learner's enrolment itself (NotFound when there is none).
+    attempt, started = services.start_attempt(current_user, services.quiz_by_id(quiz_id), now)
+    body = _attempt_body(attempt, now)  # before the commit, which would expire what the body reads
     db.session.commit()
-    return _attempt_body(attempt, now), 201 if started else 200
+    return body, 201 if started else 200
 
 
 @blp.get("/attempts/<int:attempt_id>")
@@ -170,8 +171,9 @@ def get_attempt(attempt_id: int):
     """One of the caller's attempts: open → questions with the saved responses and seconds left."""
     now = utcnow()
     attempt = services.attempt_of(current_user, attempt_id, now)
+    body = _attempt_body(attempt, now)
     db.session.commit()
-    return _attempt_body(attempt, now)
+    return body
 
 
 @blp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
@@ -199,5 +201,6 @@ def submit_attempt(attempt_id: int):
     """Grade the attempt with its saved answers; submitting again returns the same result."""
     now = utcnow()
     attempt = services.submit_attempt(current_user, attempt_id, now)
+    body = _result_body(attempt, now)  # before the commit, which would expire what the body reads
     db.session.commit()
-    return _result_body(attempt, now)
+    return body

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role, User
@@ -409,11 +409,10 @@ def set_quiz_questions(actor: User | None, quiz: Quiz, question_ids: Sequence[in
 # --- the learner's side ---------------------------------------------------------------------------------------------
 
 
-def learner_enrolment(user: User, quiz: Quiz) -> Enrolment:
-    """The learner's active enrolment in a cohort running this quiz's course version; NotFound otherwise."""
-    enrolment = db.session.execute(
-        select(Enrolment)
-        .join(Cohort)
+def _learner_enrolment_query(user: User, quiz: Quiz, *columns) -> Any:
+    return db.session.execute(
+        select(*columns)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
             Enrolment.user_id == user.id,
             Enrolment.status == EnrolmentStatus.ACTIVE,
@@ -422,15 +421,37 @@ def learner_enrolment(user: User, quiz: Quiz) -> Enrolment:
         .order_by(Enrolment.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def _not_enrolled() -> NotFound:
+    return NotFound(_l("Enrol in a cohort of this course to take its quizzes."))
+
+
+def learner_enrolment(user: User, quiz: Quiz) -> Enrolment:
+    """The learner's active enrolment in a cohort running this quiz's course version; NotFound otherwise."""
+    enrolment = _learner_enrolment_query(user, quiz, Enrolment)
     if enrolment is None:
-        raise NotFound(_l("Enrol in a cohort of this course to take its quizzes."))
+        raise _not_enrolled()
     return enrolment
 
 
-def quiz_for_learner(user: User, quiz_id: int) -> tuple[Quiz, Enrolment]:
+def _learner_enrolment_id(user: User, quiz: Quiz) -> int:
+    """learner_enrolment's id alone: starting an attempt needs nothing else of the enrolment."""
+    enrolment_id = _learner_enrolment_query(user, quiz, Enrolment.id)
+    if enrolment_id is None:
+        raise _not_enrolled()
+    return enrolment_id
+
+
+def quiz_by_id(quiz_id: int) -> Quiz:
     quiz = db.session.get(Quiz, quiz_id)
     if quiz is None:
         raise NotFound()
+    return quiz
+
+
+def quiz_for_learner(user: User, quiz_id: int) -> tuple[Quiz, Enrolment]:
+    quiz = quiz_by_id(quiz_id)
     return quiz, learner_enrolment(user, quiz)
 
 
@@ -495,14 +516,13 @@ def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
         by_id = {q.id: q for q in candidates}
         chosen = [by_id[i] for i in draw_questions(list(by_id), quiz.draw_count or 0, rng)]
     else:
-        chosen = list(
-            db.session.execute(
-                select(Question)
-                .join(QuizQuestion, QuizQuestion.question_id == Question.id)
-                .where(QuizQuestion.quiz_id == quiz.id)
-                .order_by(QuizQuestion.position)
-            ).scalars()
-        )
+        # The three columns needed, not whole questions: every learner's start runs this.
+        chosen = db.session.execute(
+            select(Question.id, Question.kind, Question.spec_data)
+            .join(QuizQuestion, QuizQuestion.question_id == Question.id)
+            .where(QuizQuestion.quiz_id == quiz.id)
+            .order_by(QuizQuestion.position)
+        ).all()
     return [(q.id, len(q.spec_data.get("choices", ())) if QUESTION_TYPES[q.kind].has_options else 0) for q in chosen]
 
 
@@ -517,13 +537,12 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random |
 
     The questions drawn, their order, the option order and the deadline are fixed here, once.
     """
-    enrolment = learner_enrolment(user, quiz)
-    current = _open_attempt(user, quiz)
+    enrolment_id = _learner_enrolment_id(user, quiz)
+    attempts = attempts_of(user, quiz)  # one query gives both the open attempt and how many were used
+    current = next((a for a in attempts if a.state == AttemptState.OPEN), None)
     if current is not None and not close_if_expired(current, now):
         return current, False
-    used = db.session.execute(
-        select(func.count(Attempt.id)).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
-    ).scalar_one()
+    used = len(attempts)
     check_can_start(
         now,
         opens_at=quiz.opens_at,
@@ -538,7 +557,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random |
     attempt = Attempt(
         quiz=quiz,
         user_id=user.id,
-        enrolment=enrolment,
+        enrolment_id=enrolment_id,
         number=used + 1,
         started_at=now,
         deadline=attempt_deadline(now, quiz.time_limit_minutes, quiz.closes_at),
@@ -580,26 +599,52 @@ def _open_for_answers(user: User, attempt_id: int, now: datetime) -> Attempt:
     return attempt
 
 
-def _store_answer(attempt: Attempt, question_id: int, response: Any, now: datetime) -> None:
-    values = {"attempt_id": attempt.id, "question_id": question_id, "response": response, "saved_at": now}
-    db.session.execute(_upsert(Answer, values, ("attempt_id", "question_id"), ("response", "saved_at")))
+def _store_answer(attempt_id: int, question_id: int, response: Any, now: datetime):
+    """Upsert one answer; returns the stored (response, saved_at) row."""
+    values = {"attempt_id": attempt_id, "question_id": question_id, "response": response, "saved_at": now}
+    return db.session.execute(_answer_upsert(), values).one()
 
 
-def save_answer(user: User, attempt_id: int, question_id: int, raw: Any, now: datetime) -> Answer:
+_ATTEMPT_AND_SPEC = (
+    select(
+        Attempt.user_id,
+        Attempt.state,
+        Attempt.close_reason,
+        Attempt.deadline,
+        Attempt.layout,
+        select(Question.spec_data).where(Question.id == bindparam("question_id")).scalar_subquery().label("spec_data"),
+    )
+    .where(Attempt.id == bindparam("attempt_id"))
+    .with_for_update()
+)
+"""The attempt's row, locked (serializes saves and submits of one attempt), and one question's spec; built once."""
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """An answer as the database holds it after a save."""
+
+    question_id: int
+    response: Any
+    saved_at: datetime
+
+
+def save_answer(user: User, attempt_id: int, question_id: int, raw: Any, now: datetime) -> SavedAnswer:
     """Save (insert or replace) one answer of an open attempt; idempotent. Refused after the deadline.
 
     A cleared answer (nothing chosen or typed) is stored as not answered (response NULL). Returns the stored row.
+    Two statements: learners save every few seconds, so this is the busiest path of a test.
     """
-    attempt = _open_for_answers(user, attempt_id, now)
-    if question_id not in attempt.question_ids:
+    row = db.session.execute(_ATTEMPT_AND_SPEC, {"attempt_id": attempt_id, "question_id": question_id}).one_or_none()
+    if row is None or row.user_id != user.id:
         raise NotFound()
-    question = db.session.get(Question, question_id)
-    _store_answer(attempt, question_id, normalize_or_blank(question.spec, raw), now)
-    return db.session.execute(
-        select(Answer)
-        .where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    if row.state != AttemptState.OPEN or is_late(now, row.deadline, _grace_seconds()):
+        _open_for_answers(user, attempt_id, now)  # grades an expired attempt, raises the right error
+    if not any(item["question_id"] == question_id for item in row.layout):
+        raise NotFound()
+    response = normalize_or_blank(QuestionSpec.from_data(row.spec_data), raw)
+    stored = _store_answer(attempt_id, question_id, response, now)
+    return SavedAnswer(question_id, stored.response, stored.saved_at)
 
 
 def save_answers(user: User, attempt_id: int, raw_by_question: dict[int, Any], now: datetime) -> dict[int, str]:
@@ -617,18 +662,31 @@ def save_answers(user: User, attempt_id: int, raw_by_question: dict[int, Any], n
         except InvalidInput as error:
             errors[question_id] = str(error)
             continue
-        _store_answer(attempt, question_id, response, now)
+        _store_answer(attempt.id, question_id, response, now)
     return errors
 
 
-def _upsert(model, values: dict[str, Any], keys: tuple[str, ...], changing: tuple[str, ...]):
-    """INSERT ... ON CONFLICT (keys) DO UPDATE: one statement on PostgreSQL and SQLite alike."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(model).values(**values)
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_={name: stmt.excluded[name] for name in changing})
+_ANSWER_UPSERTS: dict[str, Any] = {}
+
+
+def _answer_upsert():
+    """INSERT ... ON CONFLICT (attempt, question) DO UPDATE ... RETURNING: one statement on PostgreSQL and SQLite
+    alike, built once per dialect (building it costs more than running it)."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = _ANSWER_UPSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        table = Answer.__table__
+        stmt = dialect_insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.attempt_id, table.c.question_id],
+            set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
+        ).returning(table.c.response, table.c.saved_at)
+        _ANSWER_UPSERTS[dialect] = stmt
+    return stmt
 
 
 def submit_attempt(user: User, attempt_id: int, now: datetime) -> Attempt:
@@ -696,7 +754,22 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     attempt.close_reason = reason
     attempt.submitted_at = at
     db.session.flush()
-    progress_changed(attempt.enrolment)
+    if _can_meet_a_requirement(attempt):
+        progress_changed(attempt.enrolment)
+
+
+def _can_meet_a_requirement(attempt: Attempt) -> bool:
+    """Whether this graded attempt can have met a certificate requirement (see quiz_requirements): only the
+    post-test counts, only where the course requires it, and a grade (highest, last, first or average of the
+    attempts) newly reaches the pass mark only through an attempt that reaches it. Skipping the others spares
+    every failed or informational attempt the whole eligibility computation of the progress listeners."""
+    quiz = attempt.quiz
+    return (
+        quiz.kind == QuizKind.POST_TEST
+        and quiz.version.require_post_test
+        and attempt.score is not None
+        and attempt.score >= quiz.effective_pass_mark
+    )
 
 
 # --- showing questions and reviews ----------------------------------------------------------------------------------

@@ -245,16 +245,20 @@ def test_requirements_show_pre_test_as_information_and_post_test_as_a_rule(app_c
     assert {r.key: r for r in requirements_for(enrolment)}["post_test"].met is None
 
 
-def test_progress_listeners_hear_about_grading(app_ctx):
+def test_progress_listeners_hear_about_a_graded_attempt_that_can_meet_the_post_test(app_ctx):
     from lms.courses import requirements
 
     heard = []
     listener = requirements.register_progress_listener(lambda enrolment: heard.append(enrolment.id))
     try:
         setup = make_quiz_setup([single_spec()])
-        attempt, _ = services.start_attempt(setup.learner, setup.quiz, T0)
-        services.submit_attempt(setup.learner, attempt.id, T0)
-        assert heard == [attempt.enrolment_id]
+        failed, _ = services.start_attempt(setup.learner, setup.quiz, T0)
+        services.submit_attempt(setup.learner, failed.id, T0)
+        assert failed.score == 0 and heard == []  # below the pass mark: no requirement can have been met
+        passed, _ = services.start_attempt(setup.learner, setup.quiz, T0 + timedelta(minutes=1))
+        services.save_answer(setup.learner, passed.id, setup.questions[0].id, 1, T0 + timedelta(minutes=1))
+        services.submit_attempt(setup.learner, passed.id, T0 + timedelta(minutes=2))
+        assert heard == [passed.enrolment_id]
     finally:
         requirements._LISTENERS.remove(listener)
 
