@@ -967,12 +967,28 @@ def own_enrolment(user: User, enrolment_id: int) -> Enrolment:
 def learner_session(user: User, session_id: int) -> tuple[AttendanceSession, Enrolment | None]:
     """A session the learner takes part in (with their active enrolment) or runs (enrolment None); others are not
     found. The participant's case is looked at first: it is the one thousands of check-ins take."""
-    # Neither the cohort nor its course version is needed to check a participant in (only their ids): loading
-    # them, with the version's curriculum columns, was half the database work of a check-in.
-    session = db.session.get(AttendanceSession, session_id, options=[lazyload(AttendanceSession.cohort)])
-    if session is None:
+    # One query for the session and the caller's active enrolment in its cohort. Neither the cohort nor its course
+    # version is needed to check a participant in (only their ids): loading them, with the version's curriculum
+    # columns, was half the database work of a check-in.
+    found = db.session.execute(
+        select(AttendanceSession, Enrolment)
+        .outerjoin(
+            Enrolment,
+            (Enrolment.cohort_id == AttendanceSession.cohort_id)
+            & (Enrolment.user_id == user.id)
+            & (Enrolment.status == EnrolmentStatus.ACTIVE),
+        )
+        .where(AttendanceSession.id == session_id)
+        .options(
+            lazyload(AttendanceSession.cohort),
+            lazyload(Enrolment.cohort),
+            lazyload(Enrolment.user),
+            lazyload(Enrolment.completions),
+        )
+    ).first()
+    if found is None:
         raise NotFound()
-    enrolment = active_enrolment(session, user.id)
+    session, enrolment = found
     if enrolment is None and not can_run(user, session):
         raise NotFound()
     return session, enrolment
