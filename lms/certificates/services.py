@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from lms.accounts.identity import professions
 from lms.accounts.models import Organization, Role, User
@@ -42,13 +42,13 @@ from lms.certificates.models import (
     state_of,
 )
 from lms.certificates.snapshot import build_snapshot, document_from_snapshot
-from lms.core.audit import record_audit
+from lms.core.audit import AuditEntry, record_audit
 from lms.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
 from lms.core.permissions import has_organization_role
 from lms.core.storage import StoredFileMissing, get_storage
 from lms.courses.curriculum import Ranah
-from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
+from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Subject
 from lms.courses.requirements import (
     Requirement,
     register_progress_listener,
@@ -57,7 +57,8 @@ from lms.courses.requirements import (
     unmet,
 )
 from lms.extensions import db
-from lms.records.services import post_certificate_credit, reverse_certificate_credit
+from lms.quizzes.services import quiz_requirements_prefetched
+from lms.records.services import post_certificate_credit, post_certificate_credits, reverse_certificate_credit
 
 if TYPE_CHECKING:
     from lms.certificates.document import CertificateDocument
@@ -251,6 +252,17 @@ def missing_requirements(enrolment: Enrolment) -> list[Requirement]:
         _deciding_eligibility.reset(marker)
 
 
+def _load_lessons(version: CourseVersion) -> None:
+    """Load the version's subjects and their lessons in two queries: the lesson rule reads `version.lessons`, which
+    would otherwise load each subject's lessons with a query of its own, on every progress event."""
+    if version.require_lessons and "subjects" in inspect(version).unloaded:
+        db.session.execute(
+            select(CourseVersion)
+            .where(CourseVersion.id == version.id)
+            .options(selectinload(CourseVersion.subjects).selectinload(Subject.lessons))
+        ).scalar_one()
+
+
 def is_eligible(enrolment: Enrolment) -> bool:
     return enrolment.status == EnrolmentStatus.ACTIVE and not missing_requirements(enrolment)
 
@@ -281,7 +293,10 @@ def issue_when_eligible(enrolment: Enrolment) -> Certificate | None:
     the cohort's certificates page as eligible. (Issuance checks everything before it writes anything.)
     """
     version = enrolment.cohort.version
-    if version.certificate_needs_approval or _has_any_certificate(enrolment) or not is_eligible(enrolment):
+    if version.certificate_needs_approval or _has_any_certificate(enrolment):
+        return None
+    _load_lessons(version)
+    if not is_eligible(enrolment):
         return None
     try:
         return issue_certificate(None, enrolment, utcnow())
@@ -544,7 +559,12 @@ def issue_many(actor: User | None, enrolments: Iterable[Enrolment], now: datetim
     certified = set(
         db.session.execute(select(Certificate.enrolment_id).where(Certificate.enrolment_id.in_(ids))).scalars()
     )
-    todo = [e for e in enrolments if e.id not in certified and is_eligible(e)]
+    candidates = [e for e in enrolments if e.id not in certified and e.status == EnrolmentStatus.ACTIVE]
+    for version in {e.cohort.version for e in candidates}:
+        _load_lessons(version)
+    # The quiz rules of every candidate in two queries (the lesson rule reads what is loaded already).
+    with quiz_requirements_prefetched(candidates):
+        todo = [e for e in candidates if is_eligible(e)]
     key = current_signing_key()
     by_scope: dict[tuple[int, str, str], list[_Prepared]] = {}
     # Settings once per organization: with no stored row, each lookup would be a query.
@@ -562,13 +582,34 @@ def issue_many(actor: User | None, enrolments: Iterable[Enrolment], now: datetim
         issued.extend(_build(p, n, actor, key, None) for p, n in zip(group, numbers, strict=True))
     db.session.add_all(issued)
     db.session.flush()
-    for certificate in issued:
-        _audit_issue(actor, certificate, bulk=True)
-    db.session.flush()  # the audit entries in one batch, before the ledger posts one by one
-    for certificate in issued:
-        post_certificate_credit(certificate)
-    db.session.flush()
+    _audit_issued_in_bulk(actor, issued)
+    post_certificate_credits(issued)
     return issued
+
+
+def _audit_issued_in_bulk(actor: User | None, certificates: list[Certificate]) -> None:
+    """The entries _audit_issue writes, as one multi-row insert: thousands of ORM objects would cost seconds."""
+    if not certificates:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "at": now,
+            "actor_id": actor.id if actor else None,
+            "action": "certificate.issue",
+            "object_type": Certificate.__name__,
+            "object_id": str(certificate.id),
+            "organization_id": certificate.organization_id,
+            "details": {
+                "number": certificate.number,
+                "enrolment_id": certificate.enrolment_id,
+                "user_id": certificate.user_id,
+                "bulk": True,
+            },
+        }
+        for certificate in certificates
+    ]
+    db.session.execute(AuditEntry.__table__.insert(), rows)
 
 
 def issue_for_cohort(actor: User | None, cohort: Cohort, now: datetime) -> list[Certificate]:

@@ -358,6 +358,37 @@ def post_certificate_credit(certificate) -> SkpEntry:
     )
 
 
+def _certificate_entry_values(certificate) -> dict:
+    snapshot = certificate.snapshot
+    return {
+        "user_id": certificate.user_id,
+        "source": EntrySource.CERTIFICATE.value,
+        "source_id": certificate.public_id,
+        "ranah": Ranah(snapshot["ranah"]).value,
+        "skp": Decimal(snapshot["skp"]),
+        "jpl": Decimal(snapshot["jpl"]),
+        "earned_on": date.fromisoformat(snapshot["completed_on"]),
+        "title": f"{snapshot['course_title']} ({snapshot['number']})"[:200],
+        "organizer": snapshot["organization_name"][:200],
+    }
+
+
+def post_certificate_credits(certificates) -> None:
+    """post_certificate_credit for many newly issued certificates (bulk issuance): one multi-row insert instead of a
+    lookup and a flush each. Still once per source: a certificate already credited keeps its entry (the unique
+    (source, source_id) constraint with ON CONFLICT DO NOTHING)."""
+    rows = [_certificate_entry_values(certificate) for certificate in certificates]
+    if not rows:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    db.session.execute(dialect_insert(SkpEntry.__table__).on_conflict_do_nothing(), rows)
+    for user_id in {row["user_id"] for row in rows}:
+        mark_changed(user_id)
+
+
 def reverse_certificate_credit(certificate, *, reason: str, now: datetime) -> SkpEntry | None:
     """A revoked certificate's credit is taken back (a re-issue posts the new certificate's own entry)."""
     return reverse_entry(EntrySource.CERTIFICATE, certificate.public_id, reason=reason, now=now)

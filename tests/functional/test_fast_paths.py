@@ -1,0 +1,184 @@
+"""The rules still hold on the paths made fast for load: bulk certificate issuance (batched eligibility, multi-row
+inserts), the two-statement answer save, and progress listeners told only of gradings that can meet a requirement."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, func, select
+
+from lms.certificates import services
+from lms.certificates.models import Certificate
+from lms.core.audit import AuditEntry
+from lms.courses import requirements
+from lms.courses.requirements import requirements_for
+from lms.extensions import db
+from lms.quizzes import services as quizzes
+from lms.quizzes.models import Answer, QuizKind
+from lms.records.models import EntrySource, SkpEntry
+from lms.records.services import post_certificate_credits
+from tests.factories.certificates import enrol, finished_learner, make_certificate_world, make_learner
+from tests.factories.quizzes import make_quiz_setup, single_spec
+
+NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@contextmanager
+def counted_statements():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _post_test(world, attempts_allowed: int = 3):
+    quiz = quizzes.save_quiz(
+        world.admin, world.version, QuizKind.POST_TEST, title="Post-test", shuffle_questions=False,
+        shuffle_options=False, attempts_allowed=attempts_allowed,
+    )  # fmt: skip
+    quizzes.add_to_quiz(world.admin, quiz, [quizzes.add_question(world.admin, world.version.course, single_spec())])
+    db.session.commit()
+    return quiz
+
+
+def _take(user, quiz, option: int, now: datetime) -> None:
+    """One attempt at the one-question quiz (option 1 is right), committed like the view."""
+    attempt, _started = quizzes.start_attempt(user, quiz, now)
+    (shown,) = quizzes.shown_questions(attempt)
+    quizzes.save_answer(user, attempt.id, shown.question_id, option, now)
+    quizzes.submit_attempt(user, attempt.id, now)
+    db.session.commit()
+
+
+# --- bulk issuance --------------------------------------------------------------------------------------------------
+
+
+def _mixed_cohort():
+    """Approval needed (nothing issued on its own), lessons and post-test required: two learners qualify."""
+    world = make_certificate_world(certificate_needs_approval=True, require_post_test=True)
+    quiz = _post_test(world)
+    passed = finished_learner(world.cohort)
+    _take(passed[0], quiz, 1, NOW)
+    failed = finished_learner(world.cohort)
+    _take(failed[0], quiz, 0, NOW)
+    second_try = finished_learner(world.cohort)
+    _take(second_try[0], quiz, 0, NOW)
+    _take(second_try[0], quiz, 1, NOW + timedelta(minutes=5))
+    studying = make_learner()
+    studying_enrolment = enrol(studying, world.cohort)
+    _take(studying, quiz, 1, NOW)
+    untested = finished_learner(world.cohort)
+    enrolments = [passed[1], failed[1], second_try[1], studying_enrolment, untested[1]]
+    return world, enrolments, {passed[1].id, second_try[1].id}
+
+
+def test_bulk_issuance_decides_eligibility_as_the_single_path_does(app_ctx):
+    world, enrolments, qualified = _mixed_cohort()
+    one_by_one = {e.id: requirements_for(e) for e in enrolments}
+    with quizzes.quiz_requirements_prefetched(enrolments):
+        assert {e.id: requirements_for(e) for e in enrolments} == one_by_one
+    issued = services.issue_for_cohort(world.admin, world.cohort, NOW)
+    db.session.commit()
+    assert {c.enrolment_id for c in issued} == qualified
+
+
+def test_bulk_issuance_numbers_each_once_with_one_audit_entry_and_one_ledger_credit_each(app_ctx):
+    world = make_certificate_world(certificate_needs_approval=True)
+    enrolments = [finished_learner(world.cohort)[1] for _ in range(6)]
+
+    issued = services.issue_for_cohort(world.admin, world.cohort, NOW)
+    db.session.commit()
+
+    assert sorted(c.enrolment_id for c in issued) == sorted(e.id for e in enrolments)
+    numbers = [c.number for c in issued]
+    assert len(set(numbers)) == 6 and sorted(n[-6:] for n in numbers) == [f"{n:06d}" for n in range(1, 7)]
+    audits = db.session.execute(select(AuditEntry).where(AuditEntry.action == "certificate.issue")).scalars().all()
+    assert sorted(a.object_id for a in audits) == sorted(str(c.id) for c in issued)
+    assert all(a.actor_id == world.admin.id and a.details["bulk"] is True for a in audits)
+    by_certificate = {a.object_id: a.details for a in audits}
+    assert all(by_certificate[str(c.id)]["number"] == c.number for c in issued)
+    credits = db.session.execute(select(SkpEntry).where(SkpEntry.source == EntrySource.CERTIFICATE)).scalars().all()
+    assert sorted((e.source_id, e.user_id) for e in credits) == sorted((c.public_id, c.user_id) for c in issued)
+    assert all(e.skp > 0 and e.title.endswith(f"({c.number})") for e, c in zip(
+        sorted(credits, key=lambda e: e.source_id), sorted(issued, key=lambda c: c.public_id), strict=True
+    ))  # fmt: skip
+
+    # Crediting again adds nothing; a second run issues nothing; later certificates number on.
+    post_certificate_credits(issued)
+    assert services.issue_for_cohort(world.admin, world.cohort, NOW) == []
+    db.session.commit()
+    assert db.session.execute(select(func.count(SkpEntry.id))).scalar_one() == 6
+    later = services.issue_for_cohort(world.admin, world.cohort, NOW)
+    assert later == []
+    finished_learner(world.cohort)
+    (seventh,) = services.issue_for_cohort(world.admin, world.cohort, NOW)
+    db.session.commit()
+    assert seventh.number[-6:] == "000007"
+    assert db.session.execute(select(func.count(Certificate.id))).scalar_one() == 7
+
+
+# --- quizzes --------------------------------------------------------------------------------------------------------
+
+
+def test_an_answer_save_is_two_statements_and_returns_what_is_stored(app_ctx):
+    setup = make_quiz_setup([single_spec(1), single_spec(2)])
+    attempt, _ = quizzes.start_attempt(setup.learner, setup.quiz, T0)
+    db.session.commit()
+    attempt_id = attempt.id
+    question_id, _learner_id = setup.questions[1].id, setup.learner.id  # loaded again after the commit, not counted
+    with counted_statements() as statements:
+        saved = quizzes.save_answer(setup.learner, attempt_id, question_id, "1", T0)
+    assert len(statements) == 2, statements
+    assert (saved.question_id, saved.response, saved.saved_at) == (question_id, 1, T0)
+    again = quizzes.save_answer(setup.learner, attempt_id, question_id, "", T0 + timedelta(seconds=3))
+    assert (again.response, again.saved_at) == (None, T0 + timedelta(seconds=3))
+    rows = db.session.execute(select(Answer.response).where(Answer.attempt_id == attempt_id)).scalars().all()
+    assert rows == [None]
+
+
+def test_a_learner_cannot_save_into_someone_elses_attempt_or_an_unshown_question(app_ctx):
+    from lms.core.errors import NotFound
+
+    setup = make_quiz_setup([single_spec(1)])
+    attempt, _ = quizzes.start_attempt(setup.learner, setup.quiz, T0)
+    other = make_learner()
+    for user, question_id in ((other, setup.questions[0].id), (setup.learner, setup.questions[0].id + 999)):
+        try:
+            quizzes.save_answer(user, attempt.id, question_id, 1, T0)
+        except NotFound:
+            continue
+        raise AssertionError("the save should have been refused")
+
+
+def test_listeners_hear_only_of_gradings_that_can_meet_a_requirement(app_ctx):
+    heard: list[int] = []
+    listener = requirements.register_progress_listener(lambda enrolment: heard.append(enrolment.id))
+    try:
+        pre = make_quiz_setup([single_spec()], kind=QuizKind.PRE_TEST, code="PRE-TEST")
+        attempt, _ = quizzes.start_attempt(pre.learner, pre.quiz, T0)
+        quizzes.save_answer(pre.learner, attempt.id, pre.questions[0].id, 1, T0)
+        quizzes.submit_attempt(pre.learner, attempt.id, T0)
+        assert attempt.score == 100 and heard == []  # the pre-test is information only
+
+        post = make_quiz_setup([single_spec()], code="NOT-REQUIRED")
+        post.version.require_post_test = False
+        attempt, _ = quizzes.start_attempt(post.learner, post.quiz, T0)
+        quizzes.save_answer(post.learner, attempt.id, post.questions[0].id, 1, T0)
+        quizzes.submit_attempt(post.learner, attempt.id, T0)
+        assert attempt.score == 100 and heard == []  # not a rule of this course
+
+        post.version.require_post_test = True
+        second, _ = quizzes.start_attempt(post.learner, post.quiz, T0 + timedelta(minutes=1))
+        quizzes.save_answer(post.learner, second.id, post.questions[0].id, 1, T0 + timedelta(minutes=1))
+        quizzes.submit_attempt(post.learner, second.id, T0 + timedelta(minutes=1))
+        assert heard == [second.enrolment_id]
+    finally:
+        requirements._LISTENERS.remove(listener)
