@@ -36,7 +36,7 @@ from benchmarks.harness import (  # noqa: E402
 TARGET_P95_MS = 200
 
 
-def make_data(url: str, instance: Path, learners: int) -> tuple[int, str, list[str]]:
+def make_data(url: str, instance: Path, learners: int, tokens_used_now: bool) -> tuple[int, str, list[str]]:
     """A course, a cohort with a facilitator, `learners` enrolled users with API tokens (made directly, no
     password logins), a webinar session that started five minutes ago and an open code.
     Returns (session id, code, tokens)."""
@@ -69,8 +69,12 @@ def make_data(url: str, instance: Path, learners: int) -> tuple[int, str, list[s
         db.session.add_all(users)
         db.session.flush()
         db.session.add_all(Enrolment(cohort=cohort, user=u, status=EnrolmentStatus.ACTIVE) for u in users)
-        tokens = [create_api_token(user, "benchmark")[1] for user in users]
+        made = [create_api_token(user, "benchmark") for user in users]
+        tokens = [plaintext for _, plaintext in made]
         now = utcnow()
+        if tokens_used_now:  # as if each learner's app had just opened the session page with its token
+            for token, _ in made:
+                token.last_used_at = now
         session = services.create_session(
             None,
             cohort,
@@ -146,13 +150,19 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64, help="client threads (more than are ever busy)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
+    parser.add_argument(
+        "--tokens-used-now",
+        action="store_true",
+        help="tokens marked as used a moment ago, so the check-in does not also record the token's first use "
+        "(to tell the cost of that bookkeeping apart)",
+    )
     args = parser.parse_args()
 
     url = database_url("bench_attendance")
     instance = bench_instance("attendance")
     started = time.perf_counter()
     prepare_database(url, instance)
-    session_id, code, tokens = make_data(url, instance, args.learners)
+    session_id, code, tokens = make_data(url, instance, args.learners, args.tokens_used_now)
     # Fresh statistics, as autovacuum gives a live database within a minute of a bulk insert: without them the
     # planner looks up one learner's enrolment by scanning the whole cohort.
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
