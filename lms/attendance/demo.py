@@ -65,11 +65,13 @@ def _at(day: datetime, hour_utc: int) -> datetime:
 
 
 def _sessions(cohort: Cohort, learners: list, now: datetime) -> None:
-    # 01:00 UTC is 08:00 WIB; today's session runs all working day so that its room QR can be tried at once.
-    yesterday, today, tomorrow = now - timedelta(days=1), now, now + timedelta(days=1)
+    # 01:00 UTC is 08:00 WIB. Today's session runs from an hour ago for eight hours, whenever the demo is made,
+    # so that its room QR screen and check-in can be tried at once.
+    yesterday, tomorrow = now - timedelta(days=1), now + timedelta(days=1)
+    started = now.replace(second=0, microsecond=0) - timedelta(hours=1)
     plan = [
         ("Hari 1: Kebijakan dan konsep PPI", _at(yesterday, 1), _at(yesterday, 5), 4, SessionMode.LURING),
-        ("Hari 2: Kewaspadaan standar (praktik)", _at(today, 0), _at(today, 10), 4, SessionMode.LURING),
+        ("Hari 2: Kewaspadaan standar (praktik)", started, started + timedelta(hours=8), 4, SessionMode.LURING),
         ("Webinar: Surveilans HAIs", _at(tomorrow, 2), _at(tomorrow, 4), 2, SessionMode.DARING),
     ]
     sessions = [
