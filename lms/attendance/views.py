@@ -3,8 +3,6 @@ check-in page, own record and personal QR."""
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -34,16 +32,12 @@ from lms.attendance.forms import (
 )
 from lms.attendance.models import STATUS_LABELS, AttendanceSession, AttendanceStatus
 from lms.attendance.qr import qr_svg
+from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
 from lms.core.permissions import organization_role_required
 from lms.courses.models import Cohort
 from lms.extensions import db
-
-try:  # one helper for spreadsheet-safe CSV cells, wherever the project keeps it
-    from lms.core.csv_export import spreadsheet_safe
-except ImportError:  # pragma: no cover - until the shared module lands
-    from lms.courses.admin_views import _spreadsheet_safe as spreadsheet_safe
 
 
 @bp.app_context_processor
@@ -271,17 +265,6 @@ def codes(session_id: int):
     ), (422 if form.is_submitted() else 200)
 
 
-def _csv_response(rows: list[list], filename: str) -> Response:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([[spreadsheet_safe(str(cell)) for cell in row] for row in rows])
-    # The byte-order mark makes Excel read the file as UTF-8.
-    return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
-    )
-
-
 @bp.route("/attendance/sessions/<int:session_id>/report.csv")
 @login_required
 def session_csv(session_id: int):
@@ -299,7 +282,7 @@ def session_csv(session_id: int):
                 "ya" if user.id in report.flagged_user_ids else "",
             ]
         )
-    return _csv_response(rows, f"kehadiran-sesi-{session.id}.csv")
+    return csv_download(rows, f"kehadiran-sesi-{session.id}.csv")
 
 
 @bp.route("/attendance/cohorts/<int:cohort_id>/report")
@@ -319,7 +302,7 @@ def cohort_csv(cohort_id: int):
     for record in records:
         marks = [getattr(record.marks.get(s.id), "status", "") for s in sessions]
         rows.append([record.enrolment.user.full_name, record.enrolment.user.email, *marks, record.percent])
-    return _csv_response(rows, f"kehadiran-angkatan-{cohort.id}.csv")
+    return csv_download(rows, f"kehadiran-angkatan-{cohort.id}.csv")
 
 
 @bp.route("/organizations/<int:organization_id>/attendance/weights", methods=["GET", "POST"])
