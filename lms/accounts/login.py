@@ -25,10 +25,7 @@ def load_user(user_id: str) -> User | None:
 def load_user_from_token(req) -> User | None:
     if not uses_bearer_token():
         return None
-    user = services.user_for_api_token(bearer_token())
-    if user is not None and db.session.dirty:
-        db.session.commit()  # keep last_used_at; nothing else has been changed yet in this request
-    return user
+    return services.user_for_api_token(bearer_token())
 
 
 @login_manager.unauthorized_handler

@@ -10,8 +10,9 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
@@ -403,8 +404,16 @@ def user_for_api_token(plaintext: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now
+        _touch_token(token.id, now)
+        set_committed_value(token, "last_used_at", now)
     return token.user
+
+
+def _touch_token(token_id: int, now) -> None:
+    """Record when a token was used, on a connection of its own: the request's session keeps its loaded user
+    (committing it would expire the user and memberships) and a GET that commits nothing still keeps the time."""
+    with db.engine.begin() as connection:
+        connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[User, bool]:

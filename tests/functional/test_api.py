@@ -70,3 +70,18 @@ def test_openapi_document_is_generated(client):
     assert {"/api/v1/auth/token", "/api/v1/me", "/api/v1/organizations/{organization_id}/members"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert "#/components/schemas/Me" in str(spec["paths"]["/api/v1/me"]["get"]["responses"]["200"])
+
+
+def test_token_use_is_recorded_even_by_a_get(client, app_ctx):
+    from sqlalchemy import select
+
+    from lms.accounts.models import ApiToken
+    from lms.extensions import db
+
+    make_user("reader@example.test")
+    token = api_token(client, "reader@example.test")
+    assert db.session.execute(select(ApiToken.last_used_at)).scalar_one() is None
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.get_json()["email"] == "reader@example.test"
+    db.session.expire_all()
+    assert db.session.execute(select(ApiToken.last_used_at)).scalar_one() is not None
