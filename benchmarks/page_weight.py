@@ -47,6 +47,15 @@ def main() -> None:
             enrolment = services.enrol(find_user_by_email("perawat@lentera.test"), cohort, utcnow())
             db.session.commit()
             longest = max(version.lessons, key=lambda lesson: len(lesson.body))
+            from sqlalchemy import select
+
+            from lms.certificates.models import Certificate
+            from lms.quizzes.models import Quiz, QuizKind
+
+            pre_test = db.session.execute(
+                select(Quiz).where(Quiz.version_id == version.id, Quiz.kind == QuizKind.PRE_TEST)
+            ).scalar_one()
+            certificate = db.session.execute(select(Certificate)).scalars().first()
             pages = {
                 "home": "/",
                 "catalog": "/courses",
@@ -54,10 +63,19 @@ def main() -> None:
                 "my courses": "/my/courses",
                 "enrolment": f"/enrolments/{enrolment.id}",
                 "longest lesson": f"/lessons/{longest.id}",
+                "quiz start": f"/quizzes/{pre_test.id}",
+                "quiz attempt": None,  # the attempt started below, all questions on one page if so configured
+                "my certificates": "/my/certificates",
+                "certificate": f"/my/certificates/{certificate.public_id}",
+                "verify (QR URL)": "/v/" + certificate.token,
+                "my record": "/my/record",
+                "check-in QR": "/my/checkin-qr",
             }
 
         client = app.test_client()
         client.post("/login", data={"email": "perawat@lentera.test", "password": "lentera-demo"})
+        started = client.post(f"/quizzes/{pre_test.id}/attempts")
+        pages["quiz attempt"] = started.headers["Location"]
         print(f"{'page':<16}{'html gzip':>12}{'assets gzip':>14}{'total':>10}  budget {BUDGET // 1024} KB")
         worst = 0
         for name, path in pages.items():
