@@ -3,10 +3,10 @@
 Run: .venv/bin/python benchmarks/verify_page.py [--requests 4000] [--concurrency 32] [--rounds 2]
 Targets (issue 6): the verify page's throughput at least 60% of /healthz's, p99 under 50 ms. Rounds alternate
 healthz and verify so both see the same machine state; the throughput of each is its best round. Also prints the
-token figures (COSE bytes, upper-case URL length, QR version at Q) for a 60-character holder name. Uses its own
-PostgreSQL database `h_keys` (emptied first; LMS_BENCH_DATABASE_URL overrides), talks only to 127.0.0.1 and stops
-by itself. The rate limit is raised for the run (it would otherwise answer 429 after 60 requests). Exit status 0
-only on PASS.
+token figures (COSE bytes, upper-case URL length, QR version at Q) for a 60-character holder name. Uses the
+PostgreSQL database `bench_certs` (emptied first; shared with certificates.py, so run one at a time;
+LMS_BENCH_DATABASE_URL overrides), talks only to 127.0.0.1 and stops by itself. The rate limit is raised for the run
+(it would otherwise answer 429 after 60 requests). Exit status 0 only on PASS.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
 
-    url = database_url("h_keys")
+    url = database_url("bench_certs")
     instance = bench_instance("verify")
     prepare_database(url, instance)
     tokens = make_certificates(url, instance)

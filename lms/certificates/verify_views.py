@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from contextlib import nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Response, current_app, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template, request
+from flask_babel import force_locale, get_locale
+from markupsafe import escape
 
 from lms.certificates import bp, keys
-from lms.certificates.verification import Verdict, signed_fields, verify_by_number, verify_qr
+from lms.certificates.verification import Verdict, VerificationResult, signed_fields, verify_by_number, verify_qr
 from lms.certificates.verify_forms import ManualVerifyForm
+from lms.core.i18n import local_datetime
 from lms.extensions import limiter
 
 VERIFY_LIMIT_SCOPE = "certificate-verify"
@@ -24,20 +31,20 @@ def verify_rate_limit() -> str:
 verify_limit = limiter.shared_limit(verify_rate_limit, scope=VERIFY_LIMIT_SCOPE)
 
 
-def _render_result(result, form=None, status: int = 200):
-    response = current_app.make_response(
-        (
-            render_template(
-                "certificates/verify.html",
-                result=result,
-                fields=signed_fields(result),
-                Verdict=Verdict,
-                form=form,
-                keys_url=keys.KEYS_DOCUMENT_PATH,
-            ),
-            status,
-        )
+def _render_page(result, form=None, **context) -> str:
+    return render_template(
+        "certificates/verify.html",
+        result=result,
+        fields=signed_fields(result),
+        Verdict=Verdict,
+        form=form,
+        keys_url=keys.KEYS_DOCUMENT_PATH,
+        **context,
     )
+
+
+def _result_response(html: str, status: int = 200):
+    response = current_app.make_response((html, status))
     # The verdict is live (a revocation shows at once): never let a cache keep an old one. A shared link names a
     # person: keep it out of search engines.
     response.headers["Cache-Control"] = "no-store"
@@ -45,12 +52,92 @@ def _render_result(result, form=None, status: int = 200):
     return response
 
 
+def _render_result(result, form=None, status: int = 200):
+    return _result_response(_render_page(result, form), status)
+
+
+# --- the page for visitors without a session, rendered once per certificate state --------------------------------
+#
+# Most scans come from people with no account and no cookie. Their page is the same for everyone who asks about the
+# same certificate in the same state and language, but for the moment of the check. So it is rendered once with a
+# placeholder moment and kept in a small per-process LRU keyed on everything else the page shows: the token, the
+# language, the verdict and every field of the live status. The status is still read from the database and the
+# signature still checked on every request; a status change makes a new key, so it shows at once.
+
+PAGE_CACHE_SIZE = 512
+_PLACEHOLDER_MOMENT = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+"""Rendered in the place of the moment of the check; no certificate can show this date anywhere else."""
+_LOCAL_MARK, _ISO_MARK = "\x00checked-local\x00", "\x00checked-iso\x00"
+_pages: OrderedDict[tuple, str] = OrderedDict()
+_pages_lock = threading.Lock()
+
+
+def _without_session() -> bool:
+    """No session or remember-me cookie: an anonymous visitor whose page no session can personalize."""
+    cookies = request.cookies
+    return current_app.config["SESSION_COOKIE_NAME"] not in cookies and (
+        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
+    )
+
+
+def _page_key(result: VerificationResult) -> tuple:
+    return (
+        str(get_locale()),
+        result.token_text,
+        result.verdict,
+        result.invalid_reason,
+        result.withdrawn_reason,
+        result.status,  # every field of the live status (a frozen dataclass): any change is another page
+    )
+
+
+def _page_with_marks(result: VerificationResult) -> str | None:
+    """The page rendered with the placeholder moment, which is then marked; None when the placeholder is not found
+    exactly once in each form (the page would then be rendered for each visitor)."""
+    html = _render_page(replace(result, checked_at=_PLACEHOLDER_MOMENT), language_per_page=True)
+    local, iso = (str(escape(text)) for text in (local_datetime(_PLACEHOLDER_MOMENT), _PLACEHOLDER_MOMENT.isoformat()))
+    if html.count(local) != 1 or html.count(iso) != 1:
+        return None
+    return html.replace(local, _LOCAL_MARK).replace(iso, _ISO_MARK)
+
+
+def _page_without_session(result: VerificationResult) -> str:
+    key = _page_key(result)
+    with _pages_lock:
+        marked = _pages.get(key)
+        if marked is not None:
+            _pages.move_to_end(key)
+    if marked is None:
+        marked = _page_with_marks(result)
+        if marked is None:
+            return _render_page(result, language_per_page=True)
+        with _pages_lock:
+            _pages[key] = marked
+            while len(_pages) > PAGE_CACHE_SIZE:
+                _pages.popitem(last=False)
+    moment = result.checked_at
+    return marked.replace(_LOCAL_MARK, str(escape(local_datetime(moment)))).replace(
+        _ISO_MARK, str(escape(moment.isoformat()))
+    )
+
+
+def _chosen_locale() -> str | None:
+    """?locale=en from the language buttons of a page without a session (honoured whoever follows the link)."""
+    locale = request.args.get("locale")
+    return locale if locale in current_app.config["LANGUAGES"] else None
+
+
 @bp.get("/V/<token>")
 @bp.get("/v/<token>")
 @verify_limit
 def verify_page(token: str):
     """The page a scanned QR opens: one verdict, the signed fields, and an in-browser signature check."""
-    return _render_result(verify_qr(token))
+    result = verify_qr(token)
+    locale = _chosen_locale()
+    with force_locale(locale) if locale else nullcontext():
+        if not _without_session():
+            return _render_result(result)
+        return _result_response(_page_without_session(result))
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -67,7 +154,8 @@ def verify_form():
 def verify_offline_shell():
     """The page the service worker shows for /v/<token> without signal; verify.js checks the signature from the
     cached key set and shows the status last seen online."""
-    return render_template("certificates/verify_offline.html", keys_url=keys.KEYS_DOCUMENT_PATH)
+    # Fetched by every verifier's service worker in the background: no session (and no cookie) for it.
+    return render_template("certificates/verify_offline.html", keys_url=keys.KEYS_DOCUMENT_PATH, language_per_page=True)
 
 
 @bp.get(keys.KEYS_DOCUMENT_PATH)

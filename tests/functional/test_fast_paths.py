@@ -1,13 +1,18 @@
 """The rules still hold on the paths made fast for load: bulk certificate issuance (batched eligibility, multi-row
-inserts), the two-statement answer save, and progress listeners told only of gradings that can meet a requirement."""
+inserts), the two-statement answer save, progress listeners told only of gradings that can meet a requirement, and
+the verify page kept per certificate state for visitors without a session."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from flask_babel import force_locale
+from flask_babel import gettext as babel_gettext
 from sqlalchemy import event, func, select
 
+from lms.accounts.models import User
 from lms.certificates import services
 from lms.certificates.models import Certificate
 from lms.core.audit import AuditEntry
@@ -18,6 +23,7 @@ from lms.quizzes import services as quizzes
 from lms.quizzes.models import Answer, QuizKind
 from lms.records.models import EntrySource, SkpEntry
 from lms.records.services import post_certificate_credits
+from tests.conftest import csrf_token_from
 from tests.factories.certificates import enrol, finished_learner, make_certificate_world, make_learner
 from tests.factories.quizzes import make_quiz_setup, single_spec
 
@@ -182,3 +188,91 @@ def test_listeners_hear_only_of_gradings_that_can_meet_a_requirement(app_ctx):
         assert heard == [second.enrolment_id]
     finally:
         requirements._LISTENERS.remove(listener)
+
+
+# --- the verify page for visitors without a session -----------------------------------------------------------------
+
+
+@pytest.fixture
+def own_key_store(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
+
+
+def _attribute(html: str, name: str) -> str:
+    marker = f'{name}="'
+    assert marker in html, html[:300]
+    return html.split(marker, 1)[1].split('"', 1)[0]
+
+
+def _label(app, locale: str, message: str) -> str:
+    with app.test_request_context(), force_locale(locale):
+        return babel_gettext(message)
+
+
+def test_verify_page_without_a_session_sets_no_cookie_and_shows_each_status_change_at_once(app, own_key_store):
+    client = app.test_client()
+    with app.app_context():
+        world = make_certificate_world()
+        _user, enrolment = finished_learner(world.cohort)
+        certificate = services.live_certificate_of(enrolment)
+        path, certificate_id, admin_id = f"/v/{certificate.token}", certificate.id, world.admin.id
+
+    first = client.get(path)
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers
+    assert _attribute(first.get_data(as_text=True), "data-verdict") == "valid"
+    before = datetime.now(UTC)
+    again = client.get(path)  # the same state again: the kept page, with the moment of this check
+    html = again.get_data(as_text=True)
+    assert _attribute(html, "data-verdict") == "valid"
+    assert datetime.fromisoformat(_attribute(html, "data-checked-at")) >= before
+    assert "1901" not in html
+
+    with app.app_context():
+        admin = db.session.get(User, admin_id)
+        suspended_at = services.suspend_certificate(
+            admin, db.session.get(Certificate, certificate_id), "Ditinjau", NOW
+        ).status_changed_at
+        db.session.commit()
+    suspended = client.get(path).get_data(as_text=True)
+    assert _attribute(suspended, "data-verdict") == "suspended" and "Ditinjau" in suspended
+    with app.app_context():
+        services.reinstate_certificate(
+            db.session.get(User, admin_id), db.session.get(Certificate, certificate_id), "Selesai",
+            suspended_at + timedelta(minutes=1),
+        )  # fmt: skip
+        db.session.commit()
+    assert _attribute(client.get(path).get_data(as_text=True), "data-verdict") == "valid"
+
+
+def test_language_buttons_without_a_session_reload_the_page_in_that_language(app, own_key_store):
+    client = app.test_client()
+    with app.app_context():
+        world = make_certificate_world()
+        _user, enrolment = finished_learner(world.cohort)
+        path = f"/v/{services.live_certificate_of(enrolment).token}"
+
+    english = client.get(path + "?locale=en")
+    html = english.get_data(as_text=True)
+    assert 'lang="en"' in html and _label(app, "en", "VALID") in html
+    assert '<form method="get" class="language-switch">' in html and "csrf_token" not in html
+    assert "Set-Cookie" not in english.headers
+    indonesian = client.get(path).get_data(as_text=True)
+    assert '<html lang="id">' in indonesian and _label(app, "id", "VALID") in indonesian
+    assert client.get(path + "?locale=xx").status_code == 200  # an unknown language is the default one
+    # The offline shell every verifier's service worker fetches makes no session either.
+    shell = client.get("/verify/offline")
+    assert shell.status_code == 200 and "Set-Cookie" not in shell.headers
+
+
+def test_a_visitor_with_a_session_keeps_the_stored_language_form_with_its_csrf_token(app, client, auth, own_key_store):
+    with app.app_context():
+        world = make_certificate_world()
+        user, enrolment = finished_learner(world.cohort)
+        path, email = f"/v/{services.live_certificate_of(enrolment).token}", user.email
+    auth.login(email)
+    html = client.get(path).get_data(as_text=True)
+    assert _attribute(html, "data-verdict") == "valid"
+    assert csrf_token_from(html) and 'action="/language"' in html
+    # A link with ?locale= (e.g. followed from an anonymous page) shows the page in that language for them too.
+    assert '<html lang="en">' in html  # this learner's own language
+    assert '<html lang="id">' in client.get(path + "?locale=id").get_data(as_text=True)
