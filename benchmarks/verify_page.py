@@ -94,6 +94,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     args = parser.parse_args()
 
     url = database_url("bench_certs")
@@ -104,7 +105,7 @@ def main() -> int:
     paths = [f"/v/{token}" for token in tokens]
 
     environment = {"LMS_VERIFY_RATE_LIMIT": "100000000 per minute"}
-    with gunicorn_server(url, instance, workers=args.workers, extra_env=environment) as base_url:
+    with gunicorn_server(url, instance, workers=args.workers, threads=args.threads, extra_env=environment) as base_url:
         warm = Latencies()
         measure(base_url, ["/healthz"], "warm-up", 400, args.concurrency, warm)
         measure(base_url, paths, "warm-up", 400, args.concurrency, warm)

@@ -21,6 +21,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Role, User
 from lms.core.audit import record_audit
@@ -583,8 +584,13 @@ def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False
     """The learner's own attempt (NotFound for anyone else's); an expired open attempt is graded first."""
     stmt = select(Attempt).where(Attempt.id == attempt_id)
     if lock:
-        # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway).
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway). The
+        # quiz and its version come along (grading and the result read them), unlocked.
+        stmt = (
+            stmt.options(joinedload(Attempt.quiz).joinedload(Quiz.version))
+            .with_for_update(of=Attempt)
+            .execution_options(populate_existing=True)
+        )
     attempt = db.session.execute(stmt).scalar_one_or_none()
     if attempt is None or attempt.user_id != user.id:
         raise NotFound()
@@ -607,19 +613,21 @@ def _store_answer(attempt_id: int, question_id: int, response: Any, now: datetim
     return db.session.execute(_answer_upsert(), values).one()
 
 
+_attempts, _questions = Attempt.__table__.c, Question.__table__.c
 _ATTEMPT_AND_SPEC = (
     select(
-        Attempt.user_id,
-        Attempt.state,
-        Attempt.close_reason,
-        Attempt.deadline,
-        Attempt.layout,
-        select(Question.spec_data).where(Question.id == bindparam("question_id")).scalar_subquery().label("spec_data"),
+        _attempts.user_id,
+        _attempts.state,
+        _attempts.close_reason,
+        _attempts.deadline,
+        _attempts.layout,
+        select(_questions.spec_data).where(_questions.id == bindparam("question_id")).scalar_subquery().label("spec"),
     )
-    .where(Attempt.id == bindparam("attempt_id"))
+    .where(_attempts.id == bindparam("attempt_id"))
     .with_for_update()
 )
-"""The attempt's row, locked (serializes saves and submits of one attempt), and one question's spec; built once."""
+"""The attempt's row, locked (serializes saves and submits of one attempt), and one question's spec; built once,
+of table columns (no ORM work for a plain row)."""
 
 
 @dataclass(frozen=True)
@@ -644,7 +652,7 @@ def save_answer(user: User, attempt_id: int, question_id: int, raw: Any, now: da
         _open_for_answers(user, attempt_id, now)  # grades an expired attempt, raises the right error
     if not any(item["question_id"] == question_id for item in row.layout):
         raise NotFound()
-    response = normalize_or_blank(QuestionSpec.from_data(row.spec_data), raw)
+    response = normalize_or_blank(QuestionSpec.from_data(row.spec), raw)
     stored = _store_answer(attempt_id, question_id, response, now)
     return SavedAnswer(question_id, stored.response, stored.saved_at)
 
@@ -808,8 +816,8 @@ def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     answers = {
         answer.question_id: answer
         for answer in db.session.execute(
-            select(Answer).where(Answer.attempt_id == attempt.id).execution_options(populate_existing=True)
-        ).scalars()
+            select(Answer.question_id, Answer.response, Answer.fraction).where(Answer.attempt_id == attempt.id)
+        )
     }
     shown = []
     for number, item in enumerate(attempt.layout, start=1):

@@ -74,7 +74,9 @@ def test_two_submits_at_the_same_moment_give_one_result(app, round_):
             pytest.skip("row locks (SELECT ... FOR UPDATE) are PostgreSQL's; SQLite serializes writers itself")
         setup = make_quiz_setup([single_spec(1), single_spec(2)])
         attempt, _ = services.start_attempt(setup.learner, setup.quiz, T0)
-        services.save_answer(setup.learner, attempt.id, setup.questions[0].id, 1, T0)
+        # Both right: a passed post-test is what the progress listeners are told about (counted below).
+        for question in setup.questions:
+            services.save_answer(setup.learner, attempt.id, question.id, 1, T0)
         db.session.commit()
         attempt_id, learner_id = attempt.id, setup.learner.id
 
