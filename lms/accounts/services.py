@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -364,16 +364,7 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
 
 
 def revoke_token_by_value(plaintext: str) -> None:
-    # One query for the token, its user and the user's memberships: every API call goes through here.
-    token = (
-        db.session.execute(
-            select(ApiToken)
-            .where(ApiToken.digest == _token_digest(plaintext))
-            .options(joinedload(ApiToken.user).joinedload(User.memberships))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    token = db.session.execute(_TOKEN_LOOKUP, {"digest": _token_digest(plaintext)}).unique().scalar_one_or_none()
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
 
@@ -386,20 +377,19 @@ def user_tokens(user: User) -> list[ApiToken]:
     )
 
 
+_TOKEN_LOOKUP = (
+    select(ApiToken)
+    .where(ApiToken.digest == bindparam("digest"))
+    .options(joinedload(ApiToken.user).joinedload(User.memberships))
+)
+"""One query for the token, its user and the user's memberships, built once: every API call goes through it."""
+
+
 def user_for_api_token(plaintext: str) -> User | None:
     """The active user holding this live token; touches `last_used_at` at most every five minutes."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    # One query for the token, its user and the user's memberships: every API call goes through here.
-    token = (
-        db.session.execute(
-            select(ApiToken)
-            .where(ApiToken.digest == _token_digest(plaintext))
-            .options(joinedload(ApiToken.user).joinedload(User.memberships))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    token = db.session.execute(_TOKEN_LOOKUP, {"digest": _token_digest(plaintext)}).unique().scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()
