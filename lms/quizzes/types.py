@@ -222,7 +222,22 @@ def comparable_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
-class ShortAnswer(QuestionType):
+class BestMatchType(QuestionType):
+    """A type whose answer earns the credit of the best accepted answer it matches (`_match`), with its feedback."""
+
+    def _match(self, spec, response):
+        raise NotImplementedError
+
+    def grade(self, spec, response):
+        match = self._match(spec, response)
+        return clamp(match.fraction) if match else ZERO
+
+    def answer_feedback(self, spec, response):
+        match = self._match(spec, response)
+        return [match.feedback] if match and match.feedback else []
+
+
+class ShortAnswer(BestMatchType):
     kind = QuestionKind.SHORT
     label = _l("Short answer")
     template = "quizzes/types/short.html"
@@ -245,14 +260,6 @@ class ShortAnswer(QuestionType):
         wanted = comparable_text(response)
         matches = [c for c in spec.choices if comparable_text(c.text) == wanted]
         return max(matches, key=lambda c: c.fraction, default=None)
-
-    def grade(self, spec, response):
-        match = self._match(spec, response)
-        return clamp(match.fraction) if match else ZERO
-
-    def answer_feedback(self, spec, response):
-        match = self._match(spec, response)
-        return [match.feedback] if match and match.feedback else []
 
     def right_answers(self, spec):
         return [c.text for c in spec.choices if c.fraction >= ONE] or [c.text for c in spec.choices if c.fraction > 0]
@@ -293,7 +300,7 @@ def format_number(value: Decimal) -> str:
     return text if text != "-0" else "0"
 
 
-class Numerical(QuestionType):
+class Numerical(BestMatchType):
     kind = QuestionKind.NUMERICAL
     label = _l("Numerical")
     template = "quizzes/types/numerical.html"
@@ -316,14 +323,6 @@ class Numerical(QuestionType):
         value = Decimal(response)
         matches = [n for n in spec.numeric if abs(value - n.value) <= n.tolerance]
         return max(matches, key=lambda n: n.fraction, default=None)
-
-    def grade(self, spec, response):
-        match = self._match(spec, response)
-        return clamp(match.fraction) if match else ZERO
-
-    def answer_feedback(self, spec, response):
-        match = self._match(spec, response)
-        return [match.feedback] if match and match.feedback else []
 
     def right_answers(self, spec):
         best = max((n.fraction for n in spec.numeric), default=ZERO)
