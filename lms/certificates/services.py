@@ -51,6 +51,7 @@ from lms.courses.curriculum import Ranah
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Subject
 from lms.courses.requirements import (
     Requirement,
+    first_unmet,
     register_progress_listener,
     register_requirement_provider,
     requirements_for,
@@ -264,7 +265,13 @@ def _load_lessons(version: CourseVersion) -> None:
 
 
 def is_eligible(enrolment: Enrolment) -> bool:
-    return enrolment.status == EnrolmentStatus.ACTIVE and not missing_requirements(enrolment)
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        return False
+    marker = _deciding_eligibility.set(True)
+    try:
+        return first_unmet(enrolment) is None
+    finally:
+        _deciding_eligibility.reset(marker)
 
 
 def live_certificate_of(enrolment: Enrolment) -> Certificate | None:

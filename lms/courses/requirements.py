@@ -46,6 +46,16 @@ def requirements_for(enrolment: Enrolment) -> list[Requirement]:
     return [requirement for _, provider in _PROVIDERS for requirement in provider(enrolment)]
 
 
+def first_unmet(enrolment: Enrolment) -> Requirement | None:
+    """The first open rule, asking the providers in order and stopping there: deciding eligibility after every
+    graded quiz or lesson need not run the later providers' queries once an earlier rule is still open."""
+    for _, provider in _PROVIDERS:
+        for requirement in provider(enrolment):
+            if requirement.met is False:
+                return requirement
+    return None
+
+
 def unmet(requirements: list[Requirement]) -> list[Requirement]:
     """The rules still open; eligibility for a certificate means this list is empty."""
     return [requirement for requirement in requirements if requirement.met is False]
