@@ -46,7 +46,7 @@ from lms.core.audit import AuditEntry, record_audit
 from lms.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
 from lms.core.permissions import has_organization_role
-from lms.core.storage import StoredFileMissing, get_storage
+from lms.core.storage import StoredFileMissing, forget_on_rollback, get_storage
 from lms.courses.curriculum import Ranah
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Subject
 from lms.courses.requirements import (
@@ -184,6 +184,7 @@ def set_logo(actor: User | None, organization: Organization, data: bytes) -> Cer
     png = clean_image(data, max_width=LOGO_BOX[0], max_height=LOGO_BOX[1], max_bytes=_image_max_bytes())
     settings = _stored_settings(organization.id)
     settings.logo_key = get_storage().save(png, folder=STORAGE_FOLDER_LOGOS, suffix=".png")
+    forget_on_rollback(settings.logo_key)
     db.session.flush()
     record_audit(actor, "certificate.logo", organization, organization.id, key=settings.logo_key)
     return settings
@@ -217,6 +218,7 @@ def add_signatory(
             signature, max_width=SIGNATURE_BOX[0], max_height=SIGNATURE_BOX[1], max_bytes=_image_max_bytes()
         )
         key = get_storage().save(png, folder=STORAGE_FOLDER_SIGNATURES, suffix=".png")
+        forget_on_rollback(key)
     # A new list, so that SQLAlchemy sees the JSON column change.
     settings.signatories = [*settings.signatories, {"name": name, "title": title, "signature_key": key}]
     db.session.flush()

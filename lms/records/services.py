@@ -17,7 +17,7 @@ from lms.accounts.models import Organization, Role, User
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.permissions import has_organization_role
-from lms.core.storage import get_storage
+from lms.core.storage import forget_on_rollback, get_storage
 from lms.core.uploads import display_name, validate_upload
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
@@ -191,6 +191,7 @@ def report_activity(
     amount = _skp_amount(skp_claimed, _l("SKP claimed must be a number above 0 and at most 100."))
     file_type = validate_upload(evidence, allowed=EVIDENCE_TYPES, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"])
     key = get_storage().save(evidence, folder="evidence", suffix=file_type.suffix)
+    forget_on_rollback(key)
     activity = ExternalActivity(
         user_id=user.id,
         organization_id=organization.id,

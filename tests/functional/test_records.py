@@ -251,3 +251,16 @@ def test_api_me_record(client, app_ctx):
     assert Decimal(body["standing"]["earned"]) == Decimal("3.5")
     assert body["entries"][0]["title"] == "Bakti sosial" and body["entries"][0]["counts"] is True
     assert client.get("/api/v1/me/record").status_code == 401
+
+
+def test_evidence_of_a_report_rolled_back_is_not_left_in_storage(app_ctx, app):
+    ppni = make_organization("ppni")
+    nurse = make_user()
+    activity = services.report_activity(
+        nurse, organization=ppni, kind="seminar", ranah="pembelajaran", title="Webinar", organizer="RSUD",
+        held_on=date.today(), skp_claimed="1", evidence=PDF, evidence_filename="bukti.pdf", today=date.today(),
+    )  # fmt: skip
+    stored = Path(app.config["UPLOADS_DIR"]) / activity.evidence_key
+    assert stored.exists()
+    db.session.rollback()
+    assert not stored.exists()
