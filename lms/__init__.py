@@ -54,8 +54,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["PUBLIC_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    if app.config.get("REDIS_URL"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
 
     os.makedirs(app.instance_path, exist_ok=True)
     _init_extensions(app)

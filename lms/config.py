@@ -38,8 +38,8 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # Request budgets per client address (lms.core.rate_limits): "N per second|minute|hour|day".
+    RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     # Public certificate verification (/v/<token>, the manual form, POST /api/v1/verify), per client address.
     VERIFY_RATE_LIMIT = "60 per minute"

@@ -43,6 +43,7 @@ from lms.certificates.models import (
 )
 from lms.certificates.snapshot import build_snapshot, document_from_snapshot
 from lms.core.audit import AuditEntry, record_audit
+from lms.core.database import read_one
 from lms.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
 from lms.core.permissions import has_organization_role
@@ -814,9 +815,8 @@ def live_status(certificate_id: bytes, now: datetime) -> LiveStatus | None:
         # Within a transaction (a certificate issued or changed but not yet committed): what the session sees.
         row = db.session.execute(_live_status_query(), parameters).first()
     else:
-        # A scan's one query, in autocommit: one round trip instead of BEGIN, SELECT, ROLLBACK.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            row = connection.execute(_live_status_query(), parameters).first()
+        # A scan's one query, in autocommit and without a ping first: one round trip.
+        row = read_one(_live_status_query(), parameters)
     if row is None:
         return None
     status, reason, changed_at, expires_at, course_title, organization_name, replaced_by = row

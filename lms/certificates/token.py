@@ -27,6 +27,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -389,3 +391,39 @@ def verify_token(text: str, keyset: KeySet) -> VerifiedToken:
         raise
     except Exception as error:  # the promise is "InvalidToken or a result", whatever the bytes
         raise InvalidToken("malformed", type(error).__name__) from None
+
+
+class VerifiedTokens:
+    """`verify_token` remembering the tokens that verified (a bounded LRU, one per process, thread-safe).
+
+    `verify_token` is a pure function of the token text and the record of the key that signed it, so a token seen
+    before needs only its key's current record compared with the one it verified under: a key retired or withdrawn
+    since is another record, and the token is verified again from scratch. Only good tokens are kept, so junk sent
+    to the verify page cannot push real certificates out. The same scan checked again skips the Base32, CBOR and
+    Ed25519 work: the verify page's busiest path.
+    """
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self._tokens: OrderedDict[str, VerifiedToken] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def verify(self, text: str, keyset: KeySet) -> VerifiedToken:
+        if not isinstance(text, str):
+            return verify_token(text, keyset)  # raises InvalidToken
+        normalized = text.upper()  # the Base32 text is read in either case
+        with self._lock:
+            remembered = self._tokens.get(normalized)
+            if remembered is not None:
+                self._tokens.move_to_end(normalized)
+        if remembered is not None and keyset.get(remembered.key.kid) == remembered.key:
+            return remembered
+        verified = verify_token(text, keyset)
+        with self._lock:
+            self._tokens[normalized] = verified
+            while len(self._tokens) > self.size:
+                self._tokens.popitem(last=False)
+        return verified
+
+    def __len__(self) -> int:
+        return len(self._tokens)

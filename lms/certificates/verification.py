@@ -17,11 +17,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.identity import professions
-from lms.certificates.token import RANAH_BY_CODE, InvalidToken, KeySet, VerifiedToken, verify_token
+from lms.certificates.token import RANAH_BY_CODE, InvalidToken, KeySet, VerifiedToken, VerifiedTokens
 
 # Longer than any QR text we print; longer input is cut here and refused by the token decoder as too long.
 MAX_QR_TEXT = 4096
 _VERIFY_PATH = re.compile(r"(?:^|/)v/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE)
+_verified_tokens = VerifiedTokens()
+"""The tokens this process has seen verify: a certificate scanned again is not decoded and checked anew."""
 
 
 class Verdict(StrEnum):
@@ -143,7 +145,7 @@ def judge(text: str, keyset: KeySet, lookup: StatusLookup, now: datetime | None 
     now = now or datetime.now(UTC)
     token_text = parse_qr_text(text)
     try:
-        verified = verify_token(token_text, keyset)
+        verified = _verified_tokens.verify(token_text, keyset)
     except InvalidToken as error:
         withdrawn = error.detail if error.reason == "key_withdrawn" else ""
         return VerificationResult(

@@ -16,7 +16,7 @@ from markupsafe import escape
 from lms.certificates import bp, keys
 from lms.certificates.verification import Verdict, VerificationResult, signed_fields, verify_by_number, verify_qr
 from lms.certificates.verify_forms import ManualVerifyForm
-from lms.core.i18n import local_datetime
+from lms.core.i18n import local_datetime, select_timezone
 from lms.extensions import limiter
 
 VERIFY_LIMIT_SCOPE = "certificate-verify"
@@ -28,7 +28,7 @@ def verify_rate_limit() -> str:
 
 
 # One budget per client address for every way of asking (page, form, API): scraping one cannot bypass another.
-verify_limit = limiter.shared_limit(verify_rate_limit, scope=VERIFY_LIMIT_SCOPE)
+verify_limit = limiter.limit(verify_rate_limit, scope=VERIFY_LIMIT_SCOPE)
 
 
 def _render_page(result, form=None, **context) -> str:
@@ -116,9 +116,23 @@ def _page_without_session(result: VerificationResult) -> str:
             while len(_pages) > PAGE_CACHE_SIZE:
                 _pages.popitem(last=False)
     moment = result.checked_at
-    return marked.replace(_LOCAL_MARK, str(escape(local_datetime(moment)))).replace(
-        _ISO_MARK, str(escape(moment.isoformat()))
-    )
+    return marked.replace(_LOCAL_MARK, _moment_text(moment)).replace(_ISO_MARK, str(escape(moment.isoformat())))
+
+
+_moment_texts: dict[tuple, str] = {}
+
+
+def _moment_text(moment: datetime) -> str:
+    """The moment of the check as the page shows it (to the second, in the visitor's language and zone), escaped.
+    Formatted once per second and language: every scan in that second shows the same text."""
+    key = (str(get_locale()), select_timezone(), moment.replace(microsecond=0))
+    text = _moment_texts.get(key)
+    if text is None:
+        text = str(escape(local_datetime(moment)))
+        if len(_moment_texts) >= 64:
+            _moment_texts.clear()
+        _moment_texts[key] = text
+    return text
 
 
 def _chosen_locale() -> str | None:
@@ -141,7 +155,7 @@ def verify_page(token: str):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.shared_limit(verify_rate_limit, scope=VERIFY_LIMIT_SCOPE, methods=["POST"])
+@limiter.limit(verify_rate_limit, scope=VERIFY_LIMIT_SCOPE, methods=["POST"])
 def verify_form():
     """The manual check for a certificate on paper: its number and verification code together."""
     form = ManualVerifyForm()

@@ -1,6 +1,7 @@
 import pytest
 
 from lms import MissingSecretKey, create_app
+from lms.core.rate_limits import RedisCounters
 
 
 def test_missing_secret_key_refuses_to_start(monkeypatch, tmp_path):
@@ -44,4 +45,4 @@ def test_sqlite_default_in_instance_folder_with_wal_and_foreign_keys(monkeypatch
 def test_redis_url_moves_rate_limit_counters(monkeypatch, tmp_path):
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
     app = create_app({"SECRET_KEY": "x", "REDIS_URL": "redis://127.0.0.1:6379/0"})
-    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert isinstance(app.extensions["rate_limits"], RedisCounters)

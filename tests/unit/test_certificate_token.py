@@ -19,6 +19,7 @@ from lms.certificates.token import (
     KeySet,
     PublicKey,
     SigningKey,
+    VerifiedTokens,
     encode_cose,
     encode_token,
     key_id,
@@ -289,3 +290,51 @@ def test_fuzz_signed_structures_of_any_shape_are_refused_cleanly(payload):
     # Even a correctly signed message with a nonsense claim set must give InvalidToken and nothing else.
     with pytest.raises(InvalidToken):
         verify_token(build({1: -8, 4: KEY.kid}, cbor2.dumps(payload)), KEYSET)
+
+
+# --- VerifiedTokens: verify_token remembered per process ----------------------------------------------------------
+
+
+def test_a_token_seen_before_is_given_back_without_verifying_again():
+    tokens = VerifiedTokens()
+    token = encode_token(make_claims(), KEY)
+    first = tokens.verify(token, KEYSET)
+    assert tokens.verify(token.lower(), KEYSET) is first  # either case is the same token
+    assert len(tokens) == 1
+
+
+def test_a_remembered_token_is_refused_once_its_key_is_withdrawn_or_retired_before_it():
+    tokens = VerifiedTokens()
+    token = encode_token(make_claims(issued_at=datetime(2026, 5, 1, tzinfo=UTC)), KEY)
+    tokens.verify(token, KEYSET)
+    withdrawn = KeySet([PublicKey(KEY.raw_public, withdrawn_at=datetime(2026, 6, 1, tzinfo=UTC), withdrawn_reason="x")])
+    with pytest.raises(InvalidToken) as refused:
+        tokens.verify(token, withdrawn)
+    assert refused.value.reason == "key_withdrawn"
+    retired_before = KeySet([PublicKey(KEY.raw_public, retired_at=datetime(2026, 4, 1, tzinfo=UTC))])
+    with pytest.raises(InvalidToken) as refused:
+        tokens.verify(token, retired_before)
+    assert refused.value.reason == "signed_after_retirement"
+    with pytest.raises(InvalidToken) as refused:
+        tokens.verify(token, KeySet())
+    assert refused.value.reason == "unknown_key"
+
+
+def test_refused_tokens_are_not_remembered_and_a_tampered_copy_is_still_refused():
+    tokens = VerifiedTokens()
+    token = encode_token(make_claims(), KEY)
+    tokens.verify(token, KEYSET)
+    flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+    for junk in (flipped, "NOT A TOKEN", "", None, 42):
+        with pytest.raises(InvalidToken):
+            tokens.verify(junk, KEYSET)
+    assert len(tokens) == 1
+
+
+def test_the_oldest_remembered_token_goes_first_when_full():
+    tokens = VerifiedTokens(size=2)
+    texts = [encode_token(make_claims(number=f"X/{n}"), KEY) for n in range(3)]
+    for text in texts:
+        tokens.verify(text, KEYSET)
+    assert len(tokens) == 2
+    assert tokens.verify(texts[2], KEYSET) is tokens.verify(texts[2], KEYSET)

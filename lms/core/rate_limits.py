@@ -1,0 +1,147 @@
+"""Request budgets per client address: fixed windows, counted in process memory or in Redis.
+
+Used by the login form, the token endpoint and every way of verifying a certificate (page, form, API), which share
+one budget. A request over its budget gets 429 with `Retry-After`, as a page or as JSON (lms.core.errors), and the
+view does not run. Counters live in the process's memory, or in Redis when `LMS_REDIS_URL` is set, so that every
+worker and host shares them.
+
+Why not Flask-Limiter: on the verify page, the public page scanned most, it cost 0.65 ms of CPU per request (a
+before-request pass over every request's limits, header bookkeeping, and a timer thread started every 10 ms by its
+memory storage) where counting a hit costs microseconds; measured with `benchmarks/verify_page.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, wraps
+from typing import Any
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import TooManyRequests
+
+logger = logging.getLogger(__name__)
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`amount` requests per `seconds`."""
+
+    amount: int
+    seconds: int
+
+
+@lru_cache(maxsize=64)
+def parse_rate(text: str) -> Rate:
+    """A rate as written in the settings ("60 per minute", "10/minute", "5 per 30 seconds"); ValueError if not."""
+    match = _RATE.match(text or "")
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"Not a rate limit: {text!r} (write e.g. '60 per minute').")
+    amount, count, unit = match.groups()
+    return Rate(int(amount), int(count or 1) * _UNITS[unit.lower()])
+
+
+class MemoryCounters:
+    """Hits per key in the current window, in this process only (a deployment with several workers sets Redis)."""
+
+    SWEEP_ABOVE = 10_000
+
+    def __init__(self):
+        self._counts: dict[str, tuple[int, int]] = {}  # key -> (window number, hits)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, window: int, seconds: int) -> int:
+        with self._lock:
+            stored_window, hits = self._counts.get(key, (window, 0))
+            hits = hits + 1 if stored_window == window else 1
+            self._counts[key] = (window, hits)
+            if len(self._counts) > self.SWEEP_ABOVE:
+                self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+            return hits
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+class RedisCounters:
+    """Hits per key and window in Redis: one round trip (INCR and EXPIRE in a pipeline), shared by all workers."""
+
+    PREFIX = "lentera:rate:"
+
+    def __init__(self, url: str):
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def hit(self, key: str, window: int, seconds: int) -> int:
+        name = f"{self.PREFIX}{key}:{window}"
+        pipeline = self._redis.pipeline(transaction=False)
+        pipeline.incr(name)
+        pipeline.expire(name, seconds + 1)
+        hits, _ = pipeline.execute()
+        return int(hits)
+
+    def reset(self) -> None:
+        for name in self._redis.scan_iter(match=f"{self.PREFIX}*", count=500):
+            self._redis.delete(name)
+
+
+class RateLimiter:
+    """The app's request budgets. `limit()` decorates a view; views given the same `scope` share one budget."""
+
+    def __init__(self):
+        self._fallback = MemoryCounters()
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config.get("REDIS_URL") or ""
+        app.extensions["rate_limits"] = RedisCounters(url) if url else MemoryCounters()
+
+    def limit(self, rate: str | Callable[[], str], *, scope: str | None = None, methods: list[str] | None = None):
+        """Decorate a view: at most `rate` requests per client address (a string, or a function that reads it from
+        the config at request time); only for `methods` when given."""
+        counted = {method.upper() for method in methods} if methods else None
+
+        def decorator(view):
+            name = scope or f"{view.__module__}.{view.__qualname__}"
+
+            @wraps(view)
+            def limited(*args, **kwargs):
+                if current_app.config.get("RATELIMIT_ENABLED", True) and (counted is None or request.method in counted):
+                    self.hit(name, parse_rate(rate() if callable(rate) else rate))
+                return view(*args, **kwargs)
+
+            return limited
+
+        return decorator
+
+    def hit(self, scope: str, rate: Rate) -> None:
+        """Count one request of the client in `scope`; raises 429 (with the seconds to wait) when over `rate`."""
+        now = time.time()
+        window = int(now // rate.seconds)
+        key = f"{scope}:{request.remote_addr or '-'}"
+        hits = self._count(key, window, rate.seconds)
+        if hits > rate.amount:
+            error = TooManyRequests()
+            error.retry_after = max(1, int((window + 1) * rate.seconds - now + 0.999))
+            raise error
+
+    def _count(self, key: str, window: int, seconds: int) -> int:
+        counters: Any = current_app.extensions["rate_limits"]
+        try:
+            return counters.hit(key, window, seconds)
+        except Exception:  # Redis down: keep limiting, per process, rather than refuse every login
+            logger.warning("Rate-limit counters unreachable; counting in this process meanwhile", exc_info=True)
+            return self._fallback.hit(key, window, seconds)
+
+    def reset(self) -> None:
+        """Forget every count (tests)."""
+        current_app.extensions["rate_limits"].reset()
+        self._fallback.reset()
