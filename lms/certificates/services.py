@@ -42,6 +42,7 @@ from lms.certificates.models import (
     state_of,
 )
 from lms.certificates.snapshot import build_snapshot, document_from_snapshot
+from lms.certificates.status_cache import read_status
 from lms.core.audit import AuditEntry, record_audit
 from lms.core.database import read_one
 from lms.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -815,8 +816,8 @@ def live_status(certificate_id: bytes, now: datetime) -> LiveStatus | None:
         # Within a transaction (a certificate issued or changed but not yet committed): what the session sees.
         row = db.session.execute(_live_status_query(), parameters).first()
     else:
-        # A scan's one query, in autocommit and without a ping first: one round trip.
-        row = read_one(_live_status_query(), parameters)
+        # A scan's one query (autocommit, no ping first: one round trip), or its row kept while that is safe.
+        row = read_status(parameters["public_id"], lambda: read_one(_live_status_query(), parameters))
     if row is None:
         return None
     status, reason, changed_at, expires_at, course_title, organization_name, replaced_by = row

@@ -1,0 +1,152 @@
+"""The verify page's status rows, kept in each process for as long as PostgreSQL tells it of every change.
+
+Reading a certificate's status was the verify page's biggest cost (a round trip to the database on every scan, in a
+page otherwise served from memory). A trigger (migration 0011) sends NOTIFY lentera_certificates after any change
+of a certificate row; each process keeps the rows it read while a thread of its own is listening, and forgets them
+all on a notice. So:
+
+- a change made in this process is forgotten at its commit (a session hook), before the next request runs;
+- a change made elsewhere is forgotten when its notice arrives, a few milliseconds after the commit;
+- a read that raced with a change is not kept (a generation number moves on every notice);
+- with the listener down (database restart), nothing is kept and every scan reads the database, as without cache.
+
+Only on PostgreSQL; on SQLite every scan reads the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from lms.extensions import db
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "lentera_certificates"
+LISTENER_NAME = "lentera-certificate-notices"
+MAX_ROWS = 20_000
+RECONNECT_SECONDS = 1.0
+_EXTENSION = "lentera_status_cache"
+
+
+class StatusCache:
+    """Rows by key, kept only while listening; `read(key, query)` runs `query` on a miss."""
+
+    def __init__(self, conninfo: str):
+        self._conninfo = conninfo
+        self._rows: dict[str, Any] = {}
+        self._generation = 0
+        self._listening = False
+        self._lock = threading.Lock()
+        self._listener_pid: int | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def read(self, key: str, query: Callable[[], Any]) -> Any:
+        self._start_listener()
+        with self._lock:
+            row = self._rows.get(key)
+            generation, listening = self._generation, self._listening
+        if row is not None:
+            return row
+        row = query()
+        if row is not None and listening:  # an unknown certificate is not kept: it may be issued any moment
+            with self._lock:
+                if self._listening and self._generation == generation:
+                    if len(self._rows) >= MAX_ROWS:
+                        self._rows.clear()
+                    self._rows[key] = row
+        return row
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._rows.clear()
+
+    def _set_listening(self, listening: bool) -> None:
+        with self._lock:
+            self._listening = listening
+            self._generation += 1
+            self._rows.clear()
+
+    def _start_listener(self) -> None:
+        pid = os.getpid()
+        if self._listener_pid == pid:
+            return
+        with self._lock:
+            if self._listener_pid == pid:
+                return
+            # A forked worker inherits the parent's rows and flags, but not its listening thread.
+            self._listener_pid = pid
+            self._listening = False
+            self._generation += 1
+            self._rows.clear()
+        threading.Thread(target=self._listen_forever, name=LISTENER_NAME, daemon=True).start()
+
+    def _listen_forever(self) -> None:
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True, application_name=LISTENER_NAME) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    self._set_listening(True)
+                    for _notice in connection.notifies():
+                        self.forget_all()
+            except Exception:  # the server went away: read the database meanwhile, and listen again
+                logger.warning(
+                    "Certificate change notices lost; verify pages read the database meanwhile", exc_info=True
+                )
+            self._set_listening(False)
+            time.sleep(RECONNECT_SECONDS)
+
+
+def status_cache() -> StatusCache | None:
+    """The app's cache on PostgreSQL; None on SQLite."""
+    cache = current_app.extensions.get(_EXTENSION)
+    if cache is None and db.engine.dialect.name == "postgresql":
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        cache = current_app.extensions.setdefault(_EXTENSION, StatusCache(url))
+    return cache
+
+
+def read_status(key: str, query: Callable[[], Any]) -> Any:
+    """`query()`'s row for the certificate `key`, from memory while that is safe."""
+    cache = status_cache()
+    return query() if cache is None else cache.read(key, query)
+
+
+# --- changes made in this process: forgotten at their commit ------------------------------------------------------
+
+_CHANGED = "lentera_certificates_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_certificate_changes(session: Session, _context) -> None:
+    from lms.certificates.models import Certificate
+
+    if any(isinstance(item, Certificate) for item in (*session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        cache = current_app.extensions.get(_EXTENSION)
+        if cache is not None:
+            cache.forget_all()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _nothing_changed_after_rollback(session: Session, _previous) -> None:
+    session.info.pop(_CHANGED, None)
