@@ -90,13 +90,14 @@ def app_context(url: str, instance: Path, **config: Any) -> Iterator[Any]:
     """The app inside an app context, on the benchmark's database, for making data through models and services."""
     os.environ["LMS_INSTANCE_PATH"] = str(instance)
     from lms import create_app
+    from lms.core.database import dispose_engines
     from lms.extensions import db
 
     app = create_app({"DATABASE_URL": url, **config})
     with app.app_context():
         yield app
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
 
 
 def free_port() -> int:

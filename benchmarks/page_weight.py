@@ -88,9 +88,9 @@ def main() -> None:
             print(f"{name:<16}{html_bytes:>12,}{asset_bytes:>14,}{total:>10,}")
         print(f"heaviest learner page: {worst:,} bytes gzip ({worst / BUDGET:.0%} of the budget)")
         with app.app_context():
-            from lms.extensions import db
+            from lms.core.database import dispose_engines
 
-            db.engine.dispose()
+            dispose_engines()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from lms import create_app
+from lms.core.database import dispose_engines
 from lms.extensions import db, limiter
 from tests.factories import PASSWORD
 
@@ -56,7 +57,7 @@ def app(tmp_path_factory):
         upgrade(directory=app.extensions["migrate"].directory)
     yield app
     with app.app_context():
-        db.engine.dispose()
+        dispose_engines()
 
 
 def _empty_tables() -> None:

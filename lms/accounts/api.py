@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lms.accounts import services
 from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
-from lms.api import BEARER, token_required
+from lms.api import BEARER, TOO_MANY_REQUESTS, token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.permissions import has_organization_role, scope_to_organizations
 from lms.core.security import bearer_token, csrf_exempt, uses_bearer_token
@@ -80,6 +80,7 @@ def _login_rate_limit() -> str:
 @limiter.limit(_login_rate_limit)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(429, **TOO_MANY_REQUESTS)
 @csrf_exempt
 def create_token(data):
     """Exchange e-mail and password for a bearer token."""

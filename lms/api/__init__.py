@@ -10,6 +10,7 @@ from functools import wraps
 from flask import Flask
 from flask_login import current_user
 from flask_smorest import Api
+from marshmallow import Schema, fields
 
 from lms.core.errors import handle_http_exception
 from lms.extensions import login_manager
@@ -17,6 +18,23 @@ from lms.extensions import login_manager
 API_PREFIX = "/api/v1"
 BEARER = [{"bearerAuth": []}]
 """OpenAPI security requirement for endpoints that need a logged-in caller."""
+
+
+class ApiErrorDetailSchema(Schema):
+    code = fields.String(metadata={"description": "stable machine code, e.g. too_many_requests"})
+    message = fields.String(metadata={"description": "in the caller's language"})
+
+
+class ApiErrorSchema(Schema):
+    error = fields.Nested(ApiErrorDetailSchema)
+
+
+TOO_MANY_REQUESTS = {
+    "schema": ApiErrorSchema,
+    "description": "Too many requests from this address in a short time (lms.core.rate_limits): wait and retry.",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
+"""`@blp.alt_response(429, **TOO_MANY_REQUESTS)` on every rate-limited endpoint."""
 
 
 class LenteraApi(Api):

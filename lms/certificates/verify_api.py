@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from lms.api import TOO_MANY_REQUESTS
 from lms.certificates.verification import MAX_QR_TEXT, VerificationResult, signed_fields, verify_qr
 from lms.certificates.verify_views import verify_limit
 from lms.core.errors import json_error
@@ -93,6 +94,7 @@ def _answer(result: VerificationResult) -> dict:
 @verify_limit
 @blp.arguments(VerifyRequestSchema)
 @blp.response(200, VerifyResponseSchema)
+@blp.alt_response(429, **TOO_MANY_REQUESTS)
 @csrf_exempt
 def verify(data):
     """The verdict on a scanned QR: valid, revoked, suspended, expired or invalid (every verdict answers 200).

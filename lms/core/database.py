@@ -57,3 +57,11 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | None:
             if attempt == 2 or not error.connection_invalidated:
                 raise
     raise AssertionError("unreachable")
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of the app (its engine and the autocommit one): tests and scripts at their end."""
+    engine = current_app.extensions.pop("lentera_autocommit_engine", None)
+    if engine is not None and engine is not db.engine:
+        engine.dispose()
+    db.engine.dispose()

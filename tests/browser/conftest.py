@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from lms import create_app
-from lms.extensions import db
+from lms.core.database import dispose_engines
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -69,7 +69,7 @@ def live_server(app: Flask) -> Iterator[str]:
         server.server_close()
         thread.join(timeout=10)
         with live_app.app_context():
-            db.engine.dispose()
+            dispose_engines()
 
 
 @pytest.fixture(scope="session")

@@ -72,6 +72,14 @@ def test_openapi_document_is_generated(client):
     assert "#/components/schemas/Me" in str(spec["paths"]["/api/v1/me"]["get"]["responses"]["200"])
 
 
+def test_openapi_tells_which_endpoints_answer_429_and_how_long_to_wait(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/verify", "/api/v1/auth/token"):
+        refused = paths[path]["post"]["responses"]["429"]
+        assert "Retry-After" in refused["headers"]
+        assert "#/components/schemas/ApiError" in str(refused["content"])
+
+
 def test_token_use_is_recorded_even_by_a_get(client, app_ctx):
     from sqlalchemy import select
 
