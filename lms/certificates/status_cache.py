@@ -24,8 +24,9 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from lms.certificates.models import Certificate
 from lms.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -131,11 +132,13 @@ def read_status(key: str, query: Callable[[], Any]) -> Any:
 _CHANGED = "lentera_certificates_changed"
 
 
-@event.listens_for(Session, "after_flush")
-def _note_certificate_changes(session: Session, _context) -> None:
-    from lms.certificates.models import Certificate
-
-    if any(isinstance(item, Certificate) for item in (*session.dirty, *session.deleted)):
+@event.listens_for(Certificate, "after_update")
+@event.listens_for(Certificate, "after_delete")
+def _note_certificate_change(_mapper, _connection, certificate) -> None:
+    """A certificate row was updated or deleted in a flush: its session forgets the kept rows at commit. (A mapper
+    event: flushes of other rows, the many answer saves of a quiz above all, pay nothing.)"""
+    session = object_session(certificate)
+    if session is not None:
         session.info[_CHANGED] = True
 
 
