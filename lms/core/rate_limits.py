@@ -99,10 +99,13 @@ class RateLimiter:
 
     def __init__(self):
         self._fallback = MemoryCounters()
+        self._all_counters: list[MemoryCounters | RedisCounters] = []
 
     def init_app(self, app: Flask) -> None:
         url = app.config.get("REDIS_URL") or ""
-        app.extensions["rate_limits"] = RedisCounters(url) if url else MemoryCounters()
+        counters = RedisCounters(url) if url else MemoryCounters()
+        app.extensions["rate_limits"] = counters
+        self._all_counters.append(counters)
 
     def limit(self, rate: str | Callable[[], str], *, scope: str | None = None, methods: list[str] | None = None):
         """Decorate a view: at most `rate` requests per client address (a string, or a function that reads it from
@@ -142,6 +145,7 @@ class RateLimiter:
             return self._fallback.hit(key, window, seconds)
 
     def reset(self) -> None:
-        """Forget every count (tests)."""
-        current_app.extensions["rate_limits"].reset()
+        """Forget every count of every app this limiter serves (tests: the test app and the browser tests' server)."""
+        for counters in self._all_counters:
+            counters.reset()
         self._fallback.reset()

@@ -120,9 +120,27 @@ def test_the_rate_is_read_at_request_time_and_limits_can_be_switched_off():
     app.config["RATELIMIT_ENABLED"] = False
     assert client.get("/b").status_code == 200
     app.config["RATELIMIT_ENABLED"] = True
-    with app.app_context():
-        limiter.reset()
+    limiter.reset()
     assert client.get("/b").status_code == 200
+
+
+def test_reset_forgets_the_counts_of_every_app_the_limiter_serves():
+    first, limiter = make_app()
+    second = Flask("second")
+    limiter.init_app(second)
+
+    @second.route("/c")
+    @limiter.limit("1 per minute")
+    def third():
+        return "c"
+
+    for app, path in ((first, "/a"), (first, "/a"), (second, "/c")):
+        assert app.test_client().get(path).status_code == 200
+    assert first.test_client().get("/a").status_code == 429
+    assert second.test_client().get("/c").status_code == 429
+    limiter.reset()
+    assert first.test_client().get("/a").status_code == 200
+    assert second.test_client().get("/c").status_code == 200
 
 
 def _redis_reachable() -> bool:
