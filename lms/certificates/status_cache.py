@@ -71,14 +71,17 @@ class StatusCache:
 
     def forget_all(self) -> None:
         with self._lock:
-            self._generation += 1
-            self._rows.clear()
+            self._start_over(self._listening)
 
     def _set_listening(self, listening: bool) -> None:
         with self._lock:
-            self._listening = listening
-            self._generation += 1
-            self._rows.clear()
+            self._start_over(listening)
+
+    def _start_over(self, listening: bool) -> None:
+        """Under the lock: no row kept, and reads in flight will not keep theirs."""
+        self._listening = listening
+        self._generation += 1
+        self._rows.clear()
 
     def _start_listener(self) -> None:
         pid = os.getpid()
@@ -89,9 +92,7 @@ class StatusCache:
                 return
             # A forked worker inherits the parent's rows and flags, but not its listening thread.
             self._listener_pid = pid
-            self._listening = False
-            self._generation += 1
-            self._rows.clear()
+            self._start_over(listening=False)
         threading.Thread(target=self._listen_forever, name=LISTENER_NAME, daemon=True).start()
 
     def _listen_forever(self) -> None:

@@ -27,8 +27,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +37,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from lms.core.lru import LruCache
 from lms.courses.curriculum import Ranah
 
 FORMAT_VERSION = 1
@@ -404,25 +403,17 @@ class VerifiedTokens:
     """
 
     def __init__(self, size: int = 2048):
-        self.size = size
-        self._tokens: OrderedDict[str, VerifiedToken] = OrderedDict()
-        self._lock = threading.Lock()
+        self._tokens: LruCache[str, VerifiedToken] = LruCache(size)
 
     def verify(self, text: str, keyset: KeySet) -> VerifiedToken:
         if not isinstance(text, str):
             return verify_token(text, keyset)  # raises InvalidToken
         normalized = text.upper()  # the Base32 text is read in either case
-        with self._lock:
-            remembered = self._tokens.get(normalized)
-            if remembered is not None:
-                self._tokens.move_to_end(normalized)
+        remembered = self._tokens.get(normalized)
         if remembered is not None and keyset.get(remembered.key.kid) == remembered.key:
             return remembered
         verified = verify_token(text, keyset)
-        with self._lock:
-            self._tokens[normalized] = verified
-            while len(self._tokens) > self.size:
-                self._tokens.popitem(last=False)
+        self._tokens.put(normalized, verified)
         return verified
 
     def __len__(self) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from lms.certificates import bp, keys
 from lms.certificates.verification import Verdict, VerificationResult, signed_fields, verify_by_number, verify_qr
 from lms.certificates.verify_forms import ManualVerifyForm
 from lms.core.i18n import local_datetime, select_timezone
+from lms.core.lru import LruCache
 from lms.extensions import limiter
 
 VERIFY_LIMIT_SCOPE = "certificate-verify"
@@ -68,8 +67,7 @@ PAGE_CACHE_SIZE = 512
 _PLACEHOLDER_MOMENT = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 """Rendered in the place of the moment of the check; no certificate can show this date anywhere else."""
 _LOCAL_MARK, _ISO_MARK = "\x00checked-local\x00", "\x00checked-iso\x00"
-_pages: OrderedDict[tuple, str] = OrderedDict()
-_pages_lock = threading.Lock()
+_pages: LruCache[tuple, str] = LruCache(PAGE_CACHE_SIZE)
 
 
 def _without_session() -> bool:
@@ -103,18 +101,12 @@ def _page_with_marks(result: VerificationResult) -> str | None:
 
 def _page_without_session(result: VerificationResult) -> str:
     key = _page_key(result)
-    with _pages_lock:
-        marked = _pages.get(key)
-        if marked is not None:
-            _pages.move_to_end(key)
+    marked = _pages.get(key)
     if marked is None:
         marked = _page_with_marks(result)
         if marked is None:
             return _render_page(result, language_per_page=True)
-        with _pages_lock:
-            _pages[key] = marked
-            while len(_pages) > PAGE_CACHE_SIZE:
-                _pages.popitem(last=False)
+        _pages.put(key, marked)
     moment = result.checked_at
     return marked.replace(_LOCAL_MARK, _moment_text(moment)).replace(_ISO_MARK, str(escape(moment.isoformat())))
 
