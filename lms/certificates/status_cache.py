@@ -36,6 +36,7 @@ LISTENER_NAME = "lentera-certificate-notices"
 MAX_ROWS = 20_000
 RECONNECT_SECONDS = 1.0
 _EXTENSION = "lentera_status_cache"
+_TRIGGER_EXISTS = "SELECT 1 FROM pg_trigger WHERE tgname = 'certificates_changed' AND NOT tgisinternal"
 
 
 class StatusCache:
@@ -102,9 +103,13 @@ class StatusCache:
             try:
                 with psycopg.connect(self._conninfo, autocommit=True, application_name=LISTENER_NAME) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
-                    self._set_listening(True)
-                    for _notice in connection.notifies():
-                        self.forget_all()
+                    if connection.execute(_TRIGGER_EXISTS).fetchone() is None:
+                        # A database not migrated to 0011 sends no notices: keeping rows would keep them stale.
+                        logger.warning("No certificates_changed trigger (run `lms db upgrade`); nothing is kept")
+                    else:
+                        self._set_listening(True)
+                        for _notice in connection.notifies():
+                            self.forget_all()
             except Exception:  # the server went away: read the database meanwhile, and listen again
                 logger.warning(
                     "Certificate change notices lost; verify pages read the database meanwhile", exc_info=True

@@ -128,3 +128,31 @@ def test_a_read_that_raced_with_a_change_is_not_kept():
     assert cache.read("c", read_during_a_change) == ("old row",)
     assert cache.read("c", lambda: ("new row",)) == ("new row",)
     assert cache.read("c", lambda: ("never read",)) == ("new row",)
+
+
+def test_without_the_change_trigger_nothing_is_kept(app_ctx, postgresql_only):
+    cache = listening_cache()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER certificates_changed ON certificates"))  # a database not at 0011
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": LISTENER_NAME},
+            )
+        assert wait_until(lambda: not cache.listening)
+        time.sleep(1.5)  # the listener has tried again, found no trigger, and keeps nothing
+        assert not cache.listening
+        queries = []
+        cache.read("probe", lambda: queries.append(1) or ("row",))
+        cache.read("probe", lambda: queries.append(1) or ("row",))
+        assert len(queries) == 2
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "CREATE TRIGGER certificates_changed AFTER UPDATE OR DELETE OR TRUNCATE ON certificates "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION lentera_certificates_changed()"
+                )
+            )
+    assert wait_until(lambda: cache.listening, 5.0)
