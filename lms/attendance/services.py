@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, lazyload
 
 from lms.accounts.models import Role, User
+from lms.accounts.permissions import has_organization_role
 from lms.attendance.checkin_rules import (
     CheckinRefused,
     CodeInvalid,
@@ -53,7 +54,6 @@ from lms.attendance.share import attendance_share, share_percent
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
-from lms.core.permissions import has_organization_role
 from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed, register_requirement_provider
 from lms.extensions import db
@@ -97,7 +97,7 @@ def cohort_for_runner(actor: User, cohort_id: int) -> Cohort:
 
 def runnable_cohorts(actor: User) -> list[Cohort]:
     """Cohorts whose sessions `actor` may run: all of their org-admin organizations, and those they facilitate."""
-    from lms.core.permissions import organization_ids_for
+    from lms.accounts.permissions import organization_ids_for
     from lms.courses.models import Course, CourseVersion
 
     stmt = select(Cohort).join(CourseVersion, Cohort.version_id == CourseVersion.id).join(Course)

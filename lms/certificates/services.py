@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from lms.accounts.identity import professions
 from lms.accounts.models import Organization, Role, User
+from lms.accounts.permissions import has_organization_role
 from lms.certificates import numbering
 from lms.certificates.images import LOGO_BOX, SIGNATURE_BOX, clean_image
 from lms.certificates.models import (
@@ -47,7 +48,6 @@ from lms.core.audit import AuditEntry, record_audit
 from lms.core.database import read_one
 from lms.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
-from lms.core.permissions import has_organization_role
 from lms.core.storage import StoredFileMissing, forget_on_rollback, get_storage
 from lms.courses.curriculum import Ranah
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Subject

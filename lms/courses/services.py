@@ -14,10 +14,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organization, Role, User
+from lms.accounts.permissions import has_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
-from lms.core.permissions import has_organization_role
 from lms.core.storage import delete_after_commit, forget_on_rollback, get_storage
 from lms.core.uploads import ATTACHMENT_TYPES, display_name, validate_upload
 from lms.courses.curriculum import (

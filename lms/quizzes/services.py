@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Role, User
+from lms.accounts.permissions import has_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lms.core.permissions import has_organization_role
 from lms.core.storage import forget_on_rollback, get_storage
 from lms.core.uploads import IMAGE_TYPES, validate_upload
 from lms.courses.models import Cohort, Course, CourseVersion, Enrolment, EnrolmentStatus

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts.models import Organization, Role, User
+from lms.accounts.permissions import has_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lms.core.permissions import has_organization_role
 from lms.core.storage import forget_on_rollback, get_storage
 from lms.core.uploads import display_name, validate_upload
 from lms.courses.curriculum import Ranah
