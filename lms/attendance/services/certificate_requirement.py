@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from lms.attendance.services.reports import learner_record
 from lms.attendance.services.sessions import sessions_of
 from lms.courses.models import Enrolment
-from lms.courses.requirements import Requirement, register_requirement_provider
+from lms.courses.requirements import Requirement
 
 
 def attendance_requirements(enrolment: Enrolment) -> list[Requirement]:
@@ -29,6 +29,3 @@ def attendance_requirements(enrolment: Enrolment) -> list[Requirement]:
             url,
         )
     ]
-
-
-register_requirement_provider(attendance_requirements, order=30)

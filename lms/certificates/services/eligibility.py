@@ -13,7 +13,6 @@ from lms.courses.models import Enrolment, EnrolmentStatus
 from lms.courses.requirements import (
     Requirement,
     first_unmet,
-    register_requirement_provider,
     requirements_for,
     unmet,
 )
@@ -81,6 +80,3 @@ def certificate_requirement(enrolment: Enrolment) -> list[Requirement]:
             )
         ]
     return []
-
-
-register_requirement_provider(certificate_requirement, order=90)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.identity import professions
 from lms.accounts.models import User
 from lms.certificates import numbering
+from lms.certificates.events import certificates_issued
 from lms.certificates.models import Certificate, CertificateSettings, CertificateStatus
 from lms.certificates.services.eligibility import is_eligible, live_certificate_of, missing_requirements
 from lms.certificates.services.number_sequence import _local_now, reserve_numbers
@@ -27,10 +28,8 @@ from lms.core.errors import Conflict, DomainError
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Subject
-from lms.courses.requirements import register_progress_listener
 from lms.extensions import db
 from lms.quizzes.services import quiz_requirements_prefetched
-from lms.records.services import post_certificate_credit, post_certificate_credits
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +210,7 @@ def issue_certificate(
     db.session.add(certificate)
     db.session.flush()
     _audit_issue(actor, certificate, replaces=replaces.number if replaces else None)
-    post_certificate_credit(certificate)
+    certificates_issued.send(certificate_ids=[certificate.id])
     return certificate
 
 
@@ -257,7 +256,7 @@ def issue_many(actor: User | None, enrolments: Iterable[Enrolment], now: datetim
     db.session.add_all(issued)
     db.session.flush()
     _audit_issued_in_bulk(actor, issued)
-    post_certificate_credits(issued)
+    certificates_issued.send(certificate_ids=[certificate.id for certificate in issued])
     return issued
 
 
@@ -315,6 +314,3 @@ def issue_when_eligible(enrolment: Enrolment) -> Certificate | None:
     except DomainError as error:
         log.warning("Automatic certificate for enrolment %s not issued: %s", enrolment.id, error)
         return None
-
-
-register_progress_listener(issue_when_eligible)

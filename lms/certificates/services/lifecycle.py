@@ -7,13 +7,13 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
+from lms.certificates.events import certificate_status_changed
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services.issuance import issue_certificate
 from lms.certificates.services.organization_admin import _require_admin
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput
 from lms.extensions import db
-from lms.records.services import reverse_certificate_credit
 
 MAX_REASON_LENGTH = 500
 
@@ -59,13 +59,20 @@ def _change_status(
         reason=reason,
         previous=str(previous),
     )
+    certificate_status_changed.send(
+        certificate_id=certificate.id,
+        previous=CertificateStatus(previous).value,
+        status=CertificateStatus(to).value,
+        reason=reason,
+        changed_at=now,
+    )
     return certificate
 
 
 def revoke_certificate(actor: User | None, certificate: Certificate, reason: str, now: datetime) -> Certificate:
-    """Revoke for good (the verify page shows DICABUT with the reason and the date); the SKP it credited to the
-    holder's record is taken back."""
-    certificate = _change_status(
+    """Revoke for good (the verify page shows DICABUT with the reason and the date); the records feature takes back
+    the SKP it credited to the holder's record when it hears of the change."""
+    return _change_status(
         actor,
         certificate,
         allowed_from=(CertificateStatus.VALID, CertificateStatus.SUSPENDED),
@@ -75,8 +82,6 @@ def revoke_certificate(actor: User | None, certificate: Certificate, reason: str
         action="certificate.revoke",
         refusal=_l("This certificate is already revoked."),
     )
-    reverse_certificate_credit(certificate, reason=certificate.status_reason or "", now=now)
-    return certificate
 
 
 def suspend_certificate(actor: User | None, certificate: Certificate, reason: str, now: datetime) -> Certificate:

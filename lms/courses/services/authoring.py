@@ -14,6 +14,7 @@ from lms.accounts.permissions import has_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, PermissionDenied
 from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
+from lms.courses.events import version_drafted
 from lms.courses.models import Course, CourseVersion, Lesson, LessonAttachment, Subject
 from lms.courses.services.stored_files import _forget_unused_files
 from lms.courses.services.versions import _fill_version, course_by_code, publish_version, spec_from_version
@@ -136,6 +137,7 @@ def draft_for_editing(actor: User, course: Course) -> CourseVersion:
         ]
     db.session.flush()
     record_audit(actor, "course.new_draft", draft, course.organization_id, code=course.code, number=draft.number)
+    version_drafted.send(course_id=course.id, from_version_id=latest.id, version_id=draft.id)
     return draft
 
 

@@ -13,6 +13,7 @@ from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.models import utcnow
 from lms.courses.enrolment import enrolment_status_for
+from lms.courses.events import enrolment_decided
 from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.courses.services.cohorts import _lock_cohort, seats_taken
 from lms.extensions import db
@@ -73,6 +74,13 @@ def decide_enrolment(actor: User, enrolment: Enrolment, *, approve: bool, reason
         organization_id,
         user_id=enrolment.user_id,
         reason=enrolment.decline_reason,
+    )
+    enrolment_decided.send(
+        enrolment_id=enrolment.id,
+        user_id=enrolment.user_id,
+        cohort_id=enrolment.cohort_id,
+        approved=approve,
+        reason=enrolment.decline_reason or "",
     )
     return enrolment
 

@@ -14,7 +14,6 @@ from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus
 from lms.courses.requirements import (
     Requirement,
     progress_changed,
-    register_requirement_provider,
     requirements_for,
     unmet,
 )
@@ -126,6 +125,3 @@ def roster_rows(actor: User, cohort: Cohort) -> list[list[str]]:
             )  # fmt: skip
     record_audit(actor, "cohort.roster_export", cohort, cohort.organization_id, rows=len(rows) - 1)
     return rows
-
-
-register_requirement_provider(enrolment_and_lesson_requirements, order=0)

@@ -24,6 +24,7 @@ from lms.courses.curriculum import (
     SubjectType,
     skp_for,
 )
+from lms.courses.events import version_drafted
 from lms.courses.models import Course, CourseStatus, CourseVersion, Lesson, Subject
 from lms.courses.services.stored_files import _attachments_by_lesson, _reattach
 from lms.extensions import db
@@ -114,13 +115,17 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
         # Read before the new version exists: loading them would flush it half-filled.
         kept = _attachments_by_lesson(latest) if latest else {}
         version = course.draft_version
+        drafted_from = None
         if version is None:
             version = CourseVersion(number=(latest.number + 1) if latest else 1, course=course)
             db.session.add(version)
+            drafted_from = latest
         _fill_version(version, spec)
         _reattach(version, kept)
         db.session.flush()
         record_audit(actor, "course.import", version, organization.id, code=course.code, number=version.number)
+        if drafted_from is not None:
+            version_drafted.send(course_id=course.id, from_version_id=drafted_from.id, version_id=version.id)
     published = False
     if publish and version.status == CourseStatus.DRAFT:
         publish_version(actor, version)

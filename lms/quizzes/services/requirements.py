@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.courses.models import Enrolment
-from lms.courses.requirements import Requirement, register_requirement_provider
+from lms.courses.requirements import Requirement
 from lms.extensions import db
 from lms.quizzes.grading import quiz_grade
 from lms.quizzes.models import Attempt, AttemptState, Quiz, QuizKind
@@ -125,6 +125,3 @@ def _percent(value: Decimal) -> str:
     """80.00 → "80", 66.67 → "66.67"."""
     text = format(value.normalize(), "f")
     return text
-
-
-register_requirement_provider(quiz_requirements, order=20)
