@@ -16,3 +16,4 @@ def connect() -> None:
 
     register_requirement_provider(quiz_requirements, order=20)
     version_drafted.connect(carry_quizzes_over)
+    from lms.quizzes import jobs  # noqa: F401  (registers this feature's jobs with the queue)
