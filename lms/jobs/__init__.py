@@ -32,7 +32,7 @@ bp = Blueprint("jobs", __name__)
 huey = MemoryHuey("lentera", utc=True)
 """The queue; `init_app` gives it the app's storage (Redis, SQLite, or memory in immediate mode)."""
 
-__all__ = ["bp", "crontab", "huey", "init_app", "job", "periodic_job", "start_embedded_consumer"]
+__all__ = ["bp", "configure", "crontab", "huey", "init_app", "job", "periodic_job", "start_embedded_consumer"]
 
 _app: Flask | None = None
 _embedded: dict[int, Consumer] = {}
@@ -40,6 +40,14 @@ _lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
+    """Point the queue at the app's storage and mount the admin page."""
+    configure(app)
+    from lms.jobs import views  # noqa: F401  (routes on bp)
+
+    app.register_blueprint(bp)
+
+
+def configure(app: Flask) -> None:
     """Point the queue at the app's storage: LMS_REDIS_URL → Redis; otherwise SQLite in the instance folder;
     JOBS_IMMEDIATE (the default under TESTING) runs each job at once in the caller's thread."""
     global _app
@@ -58,9 +66,6 @@ def init_app(app: Flask) -> None:
     huey.name = app.config.get("JOBS_QUEUE_NAME") or "lentera"
     huey._immediate = bool(immediate)
     huey.storage = huey.create_storage()
-    from lms.jobs import views  # noqa: F401  (routes on bp)
-
-    app.register_blueprint(bp)
 
 
 def _job_app() -> Flask:
@@ -111,7 +116,7 @@ def _remember_failure(signal, task, exc=None) -> None:
         with _job_app().app_context():
             record_failure(
                 task_id=task.id,
-                name=task.name,
+                name=huey._registry.task_to_string(type(task)),
                 args=list(task.args or ()),
                 kwargs=dict(task.kwargs or {}),
                 error=f"{type(exc).__name__}: {exc}" if exc is not None else "",
