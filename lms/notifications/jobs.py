@@ -7,30 +7,35 @@ from lms.jobs import crontab, huey, job, periodic_job
 
 @job(retries=8, retry_delay=120)
 def send_notification_mails(notification_ids: list[int]) -> int:
-    """E-mail each notification not yet e-mailed, committing after each one: when the mail server refuses, the job
-    fails and its retry sends only those still unsent. Returns how many went out."""
+    """E-mail each pending notification whose person wants e-mail of its kind (her choice now), committing after
+    each one: when the mail server refuses, the job fails and its retry sends only those still pending. The others
+    are marked skipped (in-app only). Returns how many went out."""
     from sqlalchemy import select
 
     from lms.core.models import utcnow
     from lms.extensions import db
     from lms.notifications.mailing import mail_notification
-    from lms.notifications.models import Notification
+    from lms.notifications.models import MailState, Notification
+    from lms.notifications.services import email_choices_of
 
-    todo = db.session.execute(
-        select(Notification)
-        .where(
-            Notification.id.in_(notification_ids),
-            Notification.emailed_at.is_(None),
-            Notification.wants_email.is_(True),
-        )
-        .order_by(Notification.id)
-    ).scalars()
+    todo = list(
+        db.session.execute(
+            select(Notification)
+            .where(Notification.id.in_(notification_ids), Notification.mail_state == MailState.PENDING)
+            .order_by(Notification.id)
+        ).scalars()
+    )
+    wanted = email_choices_of([(n.user_id, n.kind) for n in todo])
     sent = 0
     for notification in todo:
+        if not wanted[notification.user_id, notification.kind]:
+            notification.mail_state = MailState.SKIPPED
+            continue
         mail_notification(notification)
-        notification.emailed_at = utcnow()
+        notification.mail_state, notification.emailed_at = MailState.SENT, utcnow()
         db.session.commit()
         sent += 1
+    db.session.commit()
     return sent
 
 

@@ -4,6 +4,7 @@ keep a reminder from going out twice."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
@@ -12,6 +13,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.core.models import UTCDateTime, utcnow
 from lms.extensions import db
+
+
+class MailState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
 
 
 class Notification(db.Model):
@@ -31,10 +38,10 @@ class Notification(db.Model):
     """A path on this site (the e-mail prefixes PUBLIC_URL)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    wants_email: Mapped[bool] = mapped_column(default=False)
-    """Her choice for this kind when the notification was made."""
+    mail_state: Mapped[MailState] = mapped_column(String(10), default=MailState.PENDING)
+    """pending until the mail job decides by her choice at that moment: sent, or skipped (in-app only)."""
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    """Set once the e-mail went out (or into the outbox): a retried mail job skips it."""
+    """When the e-mail went out (or into the outbox): a retried mail job skips it."""
 
     user: Mapped[User] = relationship()
 

@@ -83,7 +83,7 @@ def upgrade():
     sa.Column('link', sa.String(length=300), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('wants_email', sa.Boolean(), nullable=False),
+    sa.Column('mail_state', sa.String(length=10), nullable=False),
     sa.Column('emailed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
