@@ -18,6 +18,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.numbering import InvalidNumberPattern
 from lms.core.errors import DomainError, InvalidInput
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.courses.models import Cohort
 from lms.courses.services import cohort_in
 from lms.extensions import db
@@ -293,13 +294,10 @@ def admin_issue_cohort(organization_id: int, cohort_id: int):
 def admin_issue_one(organization_id: int, cohort_id: int, enrolment_id: int):
     cohort = cohort_in(organization_id, cohort_id)
     enrolment = services.enrolment_in_cohort(cohort, enrolment_id)
-    try:
-        certificate = services.issue_certificate(current_user, enrolment, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return _cohort_page(cohort, status=error.status_code)
-    db.session.commit()
+    outcome = call_service(lambda: services.issue_certificate(current_user, enrolment, utcnow()))
+    if not outcome.ok:
+        return _cohort_page(cohort, status=outcome.status)
+    certificate = outcome.result
     flash(_("Certificate %(number)s issued to %(name)s.", number=certificate.number, name=enrolment.user.full_name),
           "success")  # fmt: skip
     return _back_to_cohort(cohort)
@@ -316,13 +314,12 @@ def admin_change_status(organization_id: int, public_id: str, action: str):
     form = form_class()
     if not form.validate():
         return _cohort_page(cohort, failed=(public_id, action, form), status=422)
-    try:
-        result = change(current_user, certificate, form.reason.data, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        form.reason.errors = [str(error.message)]
-        return _cohort_page(cohort, failed=(public_id, action, form), status=error.status_code)
-    db.session.commit()
+    outcome = call_service(
+        lambda: change(current_user, certificate, form.reason.data, utcnow()), form=form, field="reason"
+    )
+    if not outcome.ok:
+        return _cohort_page(cohort, failed=(public_id, action, form), status=outcome.status)
+    result = outcome.result
     flash(done_message(certificate, result), "success")
     return _back_to_cohort(cohort)
 

@@ -18,6 +18,7 @@ from lms.accounts.models import Membership, Organization, Role, User
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import spreadsheet_safe
 from lms.core.errors import DomainError
+from lms.core.service_calls import call_service
 from lms.courses import bp, services
 from lms.courses.forms import (
     COHORT_MODE_LABELS,
@@ -148,8 +149,8 @@ def admin_new_cohort(organization_id: int, code: str):
     zone, zone_label = _admin_zone()
     form = CohortForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
     if form.validate_on_submit():
-        try:
-            cohort = services.create_cohort(
+        outcome = call_service(
+            lambda: services.create_cohort(
                 current_user,
                 version,
                 name=form.name.data,
@@ -163,11 +164,9 @@ def admin_new_cohort(organization_id: int, code: str):
                 needs_approval=form.needs_approval.data,
                 facilitators=[user for user in facilitators if user.id in (form.facilitators.data or [])],
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
+            cohort = outcome.result
             flash(_("Cohort %(name)s created.", name=cohort.name), "success")
             return redirect(url_for("courses.admin_cohort", organization_id=organization.id, cohort_id=cohort.id))
     status = 422 if form.is_submitted() else 200
@@ -202,14 +201,11 @@ def admin_decide_enrolment(organization_id: int, cohort_id: int, enrolment_id: i
         flash(_("Choose to approve or decline, with a reason of at most 500 characters."), "error")
         return _cohort_page(cohort, failed=(enrolment.id, form), status=422)
     approve = form.decision.data == "approve"
-    try:
-        services.decide_enrolment(current_user, enrolment, approve=approve, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        # Shown again with what was typed, so a reason is not lost.
-        return _cohort_page(cohort, failed=(enrolment.id, form), status=error.status_code)
-    db.session.commit()
+    outcome = call_service(
+        lambda: services.decide_enrolment(current_user, enrolment, approve=approve, reason=form.reason.data or "")
+    )
+    if not outcome.ok:
+        return _cohort_page(cohort, failed=(enrolment.id, form), status=outcome.status)
     name = enrolment.user.full_name
     if approve:
         flash(_("%(name)s is enrolled.", name=name), "success")

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
-from lms.core.errors import DomainError
+from lms.core.service_calls import call_service
 from lms.courses.models import Course, CourseVersion
 from lms.courses.services import course_in
 from lms.extensions import db
@@ -112,13 +112,9 @@ def admin_new_question(organization_id: int, code: str, kind: str):
     if request.method == "GET":
         form.category.data = request.args.get("category", services.DEFAULT_CATEGORY)
     if form.validate_on_submit():
-        try:
-            question = services.add_question(current_user, course, _spec_from(form, None))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: services.add_question(current_user, course, _spec_from(form, None)))
+        if outcome.ok:
+            question = outcome.result
             flash(_("Question added to the bank."), "success")
             return redirect(
                 url_for(
@@ -157,13 +153,11 @@ def admin_edit_question(organization_id: int, code: str, question_id: int):
         form.load_common(question.spec, question.category, question.tags)
         form.load(question.spec)
     if form.validate_on_submit():
-        try:
-            saved = services.update_question(current_user, question, _spec_from(form, question.spec.image))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.update_question(current_user, question, _spec_from(form, question.spec.image))
+        )
+        if outcome.ok:
+            saved = outcome.result
             if saved.id != question.id:
                 flash(_("Saved as a new version of the question; attempts already made keep the old one."), "success")
             else:
@@ -300,13 +294,9 @@ def admin_new_quiz(organization_id: int, code: str, kind: str):
         if kind == QuizKind.POST_TEST:
             form.attempts_allowed.data = 2
     if form.validate_on_submit():
-        try:
-            quiz = services.save_quiz(current_user, version, kind, **form.settings())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: services.save_quiz(current_user, version, kind, **form.settings()))
+        if outcome.ok:
+            quiz = outcome.result
             flash(_("Quiz saved. Now choose its questions."), "success")
             return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization.id, quiz_id=quiz.id))
     return _quiz_page(organization, course, version, form, kind, None)
@@ -343,13 +333,10 @@ def admin_edit_quiz(organization_id: int, quiz_id: int):
     if request.method == "GET":
         form.load(quiz)
     if form.validate_on_submit():
-        try:
-            services.save_quiz(current_user, version, quiz.kind, quiz=quiz, **form.settings())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.save_quiz(current_user, version, quiz.kind, quiz=quiz, **form.settings())
+        )
+        if outcome.ok:
             flash(_("Quiz saved."), "success")
             return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization.id, quiz_id=quiz.id))
     return _quiz_page(organization, version.course, version, form, quiz.kind, quiz)
@@ -360,12 +347,7 @@ def admin_edit_quiz(organization_id: int, quiz_id: int):
 def admin_quiz_questions(organization_id: int, quiz_id: int):
     quiz = _quiz_in(organization_id, quiz_id)
     ids = [int(value) for value in request.form.getlist("question_id") if value.isdigit()]
-    try:
-        services.set_quiz_questions(current_user, quiz, ids)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    outcome = call_service(lambda: services.set_quiz_questions(current_user, quiz, ids))
+    if outcome.ok:
         flash(_("%(n)d questions in the quiz.", n=len(ids)), "success")
     return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization_id, quiz_id=quiz.id))
