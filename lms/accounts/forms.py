@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -64,14 +66,26 @@ class ProfileFields:
     timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default=TimeZone.WIB.value)
 
 
-class RegistrationForm(ProfileFields, Form):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        description=_l("At least 10 characters."),
+def _minimum_password_length(form, field) -> None:
+    """The password minimum of the settings (PASSWORD_MIN_LENGTH), read when the form is checked."""
+    Length(min=current_app.config["PASSWORD_MIN_LENGTH"], max=200)(form, field)
+
+
+def new_password_field(label) -> PasswordField:
+    """A field for choosing a password: the one place its rules and hint are written."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), _minimum_password_length],
+        description=LazyString(
+            lambda: gettext("At least %(n)d characters.", n=current_app.config["PASSWORD_MIN_LENGTH"])
+        ),
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class RegistrationForm(ProfileFields, Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
+    password = new_password_field(_l("Password"))
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
@@ -104,11 +118,7 @@ class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
@@ -123,11 +133,7 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],

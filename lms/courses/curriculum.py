@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -78,14 +78,14 @@ class CompetencySpec:
     name: str
 
 
-@dataclass(frozen=True)
-class CourseSpec:
-    code: str
+@dataclass(frozen=True, kw_only=True)
+class CourseDetails:
+    """Everything about a course version except its code, organization and curriculum: the one declaration of these
+    fields, shared by the course files (CourseSpec), the stored version and the authoring form."""
+
     title: str
     summary: str
     kind: CourseKind
-    organization: str
-    """Slug of the owning organization."""
     target_professions: tuple[str, ...]
     skp_ranah: Ranah
     skp_value: Decimal | None
@@ -95,16 +95,28 @@ class CourseSpec:
     attendance_threshold: int
     validity_months: int
     competencies: tuple[CompetencySpec, ...]
-    subjects: tuple[SubjectSpec, ...]
     sequential: bool = False
     """True: lessons must be studied in order; False: in any order."""
-    questions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    """Reserved for the quizzes feature: (role, file name) pairs such as ("pre_test", "pre-test.gift")."""
     # Certificate rules (see CourseVersion): what eligibility checks, and whether the organization approves.
     require_lessons: bool = True
     require_post_test: bool = True
     require_attendance: bool = True
     certificate_needs_approval: bool = False
+
+
+DETAIL_FIELDS = tuple(f.name for f in fields(CourseDetails))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CourseSpec(CourseDetails):
+    """A whole curriculum as the course files hold it: the details, plus code, organization and subjects."""
+
+    code: str
+    organization: str
+    """Slug of the owning organization."""
+    subjects: tuple[SubjectSpec, ...]
+    questions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """Reserved for the quizzes feature: (role, file name) pairs such as ("pre_test", "pre-test.gift")."""
 
     @property
     def certificate_rules(self) -> tuple[bool, bool, bool, bool]:
