@@ -11,8 +11,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
-from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, Role, TimeZone
+from lms.accounts.models import OrganizationKind, Role, TimeZone
 from lms.core.forms import Form
+from lms.core.labels import choices_of
 
 TIMEZONE_CHOICES = [
     SelectChoice(TimeZone.WIB.value, _l("WIB (Western Indonesia, Asia/Jakarta)")),
@@ -158,9 +159,7 @@ class OrganizationForm(Form):
         description=_l("Used in addresses and certificate numbers, e.g. ppni."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
-    kind = SelectField(
-        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in ORGANIZATION_KIND_LABELS.items()]
-    )
+    kind = SelectField(_l("Kind"), choices=choices_of(OrganizationKind))
     province = StringField(_l("Province"), validators=[Optional(), Length(max=80)])
     regency = StringField(_l("Regency / city"), validators=[Optional(), Length(max=80)])
     submit = SubmitField(_l("Save"))
@@ -170,7 +169,7 @@ class MemberForm(Form):
     email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), email_address])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=choices_of(Role),
         default=Role.FACILITATOR.value,
     )
     submit = SubmitField(_l("Add"))

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 MINUTES_PER_JPL_TEORI = 45
 MINUTES_PER_JPL_PENUGASAN = 45
 MINUTES_PER_JPL_PRAKTIK = 60
@@ -24,6 +26,16 @@ class CourseKind(StrEnum):
     WEBINAR = "webinar"
     WORKSHOP = "workshop"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            CourseKind.PELATIHAN: _l("Pelatihan (training)"),
+            CourseKind.SEMINAR: _l("Seminar"),
+            CourseKind.WEBINAR: _l("Webinar"),
+            CourseKind.WORKSHOP: _l("Workshop"),
+        }[self]
+
 
 class SubjectType(StrEnum):
     """Mata pelatihan dasar (basic), inti (core) or penunjang (supporting)."""
@@ -32,6 +44,15 @@ class SubjectType(StrEnum):
     INTI = "inti"
     PENUNJANG = "penunjang"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            SubjectType.DASAR: _l("Dasar (basic)"),
+            SubjectType.INTI: _l("Inti (core)"),
+            SubjectType.PENUNJANG: _l("Penunjang (supporting)"),
+        }[self]
+
 
 class Ranah(StrEnum):
     """The three SKP domains of KMK HK.01.07/MENKES/1561/2024."""
@@ -39,6 +60,15 @@ class Ranah(StrEnum):
     PEMBELAJARAN = "pembelajaran"
     PELAYANAN = "pelayanan"
     PENGABDIAN = "pengabdian"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            Ranah.PEMBELAJARAN: _l("Pembelajaran (learning)"),
+            Ranah.PELAYANAN: _l("Pelayanan (service)"),
+            Ranah.PENGABDIAN: _l("Pengabdian (community service)"),
+        }[self]
 
 
 @dataclass(frozen=True)
