@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, crontab
 from huey import signals as huey_signals
 from huey.consumer import Consumer
@@ -27,12 +27,10 @@ from huey.storage import RedisStorage, SqliteStorage
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("jobs", __name__)
-
 huey = MemoryHuey("lentera", utc=True)
 """The queue; `init_app` gives it the app's storage (Redis, SQLite, or memory in immediate mode)."""
 
-__all__ = ["bp", "configure", "crontab", "huey", "init_app", "job", "periodic_job", "start_embedded_consumer"]
+__all__ = ["crontab", "huey", "init_app", "job", "periodic_job", "start_embedded_consumer"]
 
 _app: Flask | None = None
 _embedded: dict[int, Consumer] = {}
@@ -40,14 +38,6 @@ _lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
-    """Point the queue at the app's storage and mount the admin page."""
-    configure(app)
-    from lms.jobs import views  # noqa: F401  (routes on bp)
-
-    app.register_blueprint(bp)
-
-
-def configure(app: Flask) -> None:
     """Point the queue at the app's storage: LMS_REDIS_URL → Redis; otherwise SQLite in the instance folder;
     JOBS_IMMEDIATE (the default under TESTING) runs each job at once in the caller's thread."""
     global _app

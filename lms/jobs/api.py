@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lms.api import BEARER, token_required
+from lms.core.api import BEARER, token_required
 from lms.jobs.runs import run_visible_to
 
 blp = Blueprint("jobs_api", __name__, description="Long jobs started from a page: their progress")

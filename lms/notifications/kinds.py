@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 
 from lms.core.i18n import TimeZone
 from lms.courses.curriculum import Ranah
-from lms.records.forms import RANAH_LABELS
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ class RenewalDue(NotificationKind):
 
     def body(self, params, reader):
         short = "; ".join(
-            _("%(ranah)s: %(skp)s SKP short", ranah=RANAH_LABELS[Ranah(ranah)], skp=reader.number(missing))
+            _("%(ranah)s: %(skp)s SKP short", ranah=Ranah(ranah).label, skp=reader.number(missing))
             for ranah, missing in params["missing_by_ranah"].items()
         )
         return _(

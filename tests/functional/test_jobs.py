@@ -157,5 +157,5 @@ def test_redis_storage_from_lms_redis_url(app, tmp_path):
         assert huey.pending_count() == 0
     finally:
         huey.storage.flush_all()
-        jobs.configure(app)  # the session's app and its immediate queue again
+        jobs.init_app(app)  # the session's app and its immediate queue again
     assert huey.immediate
