@@ -1,9 +1,10 @@
 """Reminders that go out once: a session the day before, the SIP renewal 180/90/30 days before the period ends while
 the SKP is still short, a certificate (its competencies) 90/30 days before it expires.
 
-Each scan walks its candidates in batches by key (no OFFSET), with the same statements per batch however many
-people: the candidates, the markers already sent, the e-mail choices, the notifications, the new markers. The
-markers (kind, person, subject, threshold) make a second run, or tomorrow's, send nothing again.
+Each scan walks its candidates in batches by key (no OFFSET), with the same three statements per batch however many
+people: the candidates, the markers (INSERT … ON CONFLICT DO NOTHING, returning those that went in) and the
+notifications of exactly those. The markers (kind, person, subject, threshold) make a second run, or tomorrow's, or
+one racing it on another worker, send nothing again.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 
+from lms.core.models import utcnow
 from lms.extensions import db
 from lms.notifications.links import site_path
 from lms.notifications.models import ReminderMarker
@@ -43,27 +45,30 @@ def threshold_reached(days_left: int, thresholds: tuple[int, ...]) -> int | None
     return min(reached) if reached else None
 
 
+def _insert_new_markers():
+    """INSERT … ON CONFLICT DO NOTHING on the markers (PostgreSQL and SQLite alike): only rows not there yet go in,
+    even when two runs race."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = ReminderMarker.__table__
+    return dialect_insert(table).on_conflict_do_nothing().returning(table.c.user_id, table.c.subject, table.c.threshold)
+
+
 def deliver(kind: str, reminders: list[Reminder]) -> int:
-    """Send the reminders of one batch that were not sent before; returns how many went out."""
+    """Send the reminders of one batch that were not sent before (two statements: the markers that go in, then
+    the notifications of exactly those); returns how many went out."""
     if not reminders:
         return 0
-    keys = {(r.message.user_id, r.subject, r.threshold) for r in reminders}
-    sent = set(
-        db.session.execute(
-            select(ReminderMarker.user_id, ReminderMarker.subject, ReminderMarker.threshold).where(
-                ReminderMarker.kind == kind,
-                tuple_(ReminderMarker.user_id, ReminderMarker.subject, ReminderMarker.threshold).in_(list(keys)),
-            )
-        ).all()
-    )
-    todo = [r for r in reminders if (r.message.user_id, r.subject, r.threshold) not in sent]
-    if not todo:
-        return 0
+    now = utcnow()
+    rows = [
+        {"kind": kind, "user_id": r.message.user_id, "subject": r.subject, "threshold": r.threshold, "sent_at": now}
+        for r in reminders
+    ]
+    new = set(db.session.execute(_insert_new_markers(), rows).all())
+    todo = [r for r in reminders if (r.message.user_id, r.subject, r.threshold) in new]
     notify([r.message for r in todo])
-    db.session.execute(
-        insert(ReminderMarker),
-        [{"kind": kind, "user_id": r.message.user_id, "subject": r.subject, "threshold": r.threshold} for r in todo],
-    )
     return len(todo)
 
 
