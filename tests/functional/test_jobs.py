@@ -16,6 +16,7 @@ from lms import jobs
 from lms.attendance.jobs import close_ended_sessions_job
 from lms.attendance.models import AttendanceSession
 from lms.certificates.models import Certificate
+from lms.core.database import dispose_engines
 from lms.core.models import utcnow
 from lms.extensions import db
 from lms.jobs import huey, job
@@ -157,5 +158,7 @@ def test_redis_storage_from_lms_redis_url(app, tmp_path):
         assert huey.pending_count() == 0
     finally:
         huey.storage.flush_all()
+        with other.app_context():
+            dispose_engines()  # the second app's pool (PostgreSQL connections) closes now, not at garbage collection
         jobs.init_app(app)  # the session's app and its immediate queue again
     assert huey.immediate
