@@ -17,7 +17,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.identity import professions
-from lms.certificates.token import RANAH_BY_CODE, InvalidToken, KeySet, VerifiedToken, VerifiedTokens
+from lms.certificates.token import (
+    RANAH_BY_CODE,
+    InvalidToken,
+    KeySet,
+    VerifiedToken,
+    VerifiedTokens,
+    check_moment,
+)
 
 # Longer than any QR text we print; longer input is cut here and refused by the token decoder as too long.
 MAX_QR_TEXT = 4096
@@ -146,6 +153,7 @@ def judge(text: str, keyset: KeySet, lookup: StatusLookup, now: datetime | None 
     token_text = parse_qr_text(text)
     try:
         verified = _verified_tokens.verify(token_text, keyset)
+        check_moment(verified, now)
     except InvalidToken as error:
         withdrawn = error.detail if error.reason == "key_withdrawn" else ""
         return VerificationResult(
@@ -160,8 +168,7 @@ def judge_verified(verified: VerifiedToken, status: LiveStatus | None, now: date
     if status is None:
         return VerificationResult(Verdict.INVALID, checked_at=now, token=verified, invalid_reason="unknown_certificate")
     verdict = _STATE_VERDICTS.get(status.state, Verdict.INVALID)
-    expires_at = verified.claims.expires_at
-    if verdict is Verdict.VALID and expires_at is not None and now >= expires_at:
+    if verdict is Verdict.VALID and check_moment(verified, now):
         verdict = Verdict.EXPIRED
     return VerificationResult(verdict, checked_at=now, token=verified, status=status)
 

@@ -122,7 +122,8 @@ def test_unknown_key_is_invalid(client, certificate):
 
 def test_genuine_signature_on_an_unknown_id_is_invalid(client, certificate):
     # Signed with the platform's own key but for an id that was never issued.
-    token = encode_token(make_claims(certificate_id=b"\x07" * 12), keys.current_signing_key())
+    claims = make_claims(certificate_id=b"\x07" * 12, issued_at=datetime.now(UTC), expires_at=None)
+    token = encode_token(claims, keys.current_signing_key())
     body = api_verify(client, token).get_json()
     assert (body["verdict"], body["reason_code"]) == ("invalid", "unknown_certificate")
 
