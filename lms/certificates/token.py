@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -262,10 +262,10 @@ def decode_base32(text: str) -> bytes:
     cleaned = text.translate({ord(space): None for space in WHITESPACE}).upper().rstrip("=")
     if not cleaned:
         raise InvalidToken("empty")
-    if len(cleaned) > MAX_TOKEN_CHARS:
-        raise InvalidToken("too_long")
     if not cleaned.isascii():
         raise InvalidToken("bad_base32", "not ASCII")
+    if len(cleaned) > MAX_TOKEN_CHARS:
+        raise InvalidToken("too_long")
     try:
         data = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
     except (binascii.Error, ValueError) as error:

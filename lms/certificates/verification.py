@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from lms.accounts.identity import professions
 from lms.certificates.token import (
     RANAH_BY_CODE,
+    WHITESPACE,
     InvalidToken,
     KeySet,
     VerifiedToken,
@@ -28,7 +29,8 @@ from lms.certificates.token import (
 
 # Longer than any QR text we print; longer input is cut here and refused by the token decoder as too long.
 MAX_QR_TEXT = 4096
-_VERIFY_PATH = re.compile(r"(?:^|/)v/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE)
+# Mirrored in verify.js: only ASCII white space counts (Python's and JavaScript's Unicode sets differ).
+_VERIFY_PATH = re.compile(r"(?:^|/)v/([^/?# \t\n\r\f\v]+)/?(?:[?#][\s\S]*)?\Z", re.IGNORECASE)
 _verified_tokens = VerifiedTokens()
 """The tokens this process has seen verify: a certificate scanned again is not decoded and checked anew."""
 
@@ -142,7 +144,7 @@ def parse_qr_text(text: Any) -> str:
     the bare token; surrounding whitespace ignored. Not a token-shaped text comes back as it is, to be refused."""
     if not isinstance(text, str):
         return ""
-    text = text[: MAX_QR_TEXT + 1].strip()
+    text = text[: MAX_QR_TEXT + 1].strip(WHITESPACE)
     match = _VERIFY_PATH.search(text)
     return match.group(1) if match else text
 

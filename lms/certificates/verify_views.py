@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,7 +21,6 @@ from lms.core.lru import LruCache
 from lms.extensions import limiter
 
 VERIFY_LIMIT_SCOPE = "certificate-verify"
-KEYS_MAX_AGE = 3600
 
 
 def verify_rate_limit() -> str:
@@ -166,13 +167,19 @@ def verify_offline_shell():
 
 @bp.get(keys.KEYS_DOCUMENT_PATH)
 def published_keys():
-    """Every signing key ever used (current, retired, withdrawn) and the code lists, for anyone to verify offline."""
+    """Every signing key ever used (current, retired, withdrawn) and the code lists, for anyone to verify offline.
+
+    `no-cache` with an ETag: a browser may keep a copy but asks each time whether it still holds (a 304 costs a few
+    bytes), so a new or withdrawn key reaches every returning verifier on their next visit with signal."""
     document = keys.published_keyset_document()
+    etag = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:32]
     document["generated_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     response = jsonify(document)
-    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    return response.make_conditional(request)
 
 
 @bp.get("/sw.js")

@@ -174,7 +174,13 @@ def test_published_key_set(client, certificate):
     response = client.get("/.well-known/lentera-keys.json")
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert "public" in response.headers["Cache-Control"] and "max-age" in response.headers["Cache-Control"]
+    # Revalidated on every use (issue 12: an hour-long cache hid a rotated key from returning browsers).
+    assert response.headers["Cache-Control"] == "no-cache"
+    etag = response.headers["ETag"]
+    assert client.get("/.well-known/lentera-keys.json", headers={"If-None-Match": etag}).status_code == 304
+    keys.rotate(actor=None)
+    db.session.commit()
+    assert client.get("/.well-known/lentera-keys.json", headers={"If-None-Match": etag}).status_code == 200
     document = response.get_json()
     assert document["issuer"] == {"name": "Lentera", "url": "http://localhost"}
     assert document["token"]["claim"] == -65537 and document["token"]["fields"][0] == "format_version"
