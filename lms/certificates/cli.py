@@ -126,12 +126,18 @@ def certificates_revoke_command(number: str, reason: str) -> None:
     help="Check as of this moment (UTC unless it carries an offset); default now.",
 )
 @click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the verdict as JSON (verdict, reason, checked_at, not_checked) for scripts.",
+)
+@click.option(
     "--keys",
     "keys_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A saved /.well-known/lentera-keys.json; without it the instance's key store is used.",
 )
-def certificates_verify_command(source: str, moment, keys_file: Path | None) -> None:
+def certificates_verify_command(source: str, moment, as_json: bool, keys_file: Path | None) -> None:
     """Check a certificate's signature offline: SOURCE is the QR text (URL or token), a PDF or an image (PNG/JPEG).
 
     Needs no database and no network, only the published keys; whether the issuer has since revoked the
@@ -145,8 +151,13 @@ def certificates_verify_command(source: str, moment, keys_file: Path | None) -> 
         report = check_offline(text, _offline_key_document(keys_file), now)
     except OfflineCheckError as error:
         raise click.ClickException(str(error)) from error
-    for line in report.lines():
-        click.echo(line)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
     raise SystemExit(report.exit_code)
 
 

@@ -126,6 +126,18 @@ class OfflineReport:
     def exit_code(self) -> int:
         return EXIT_CODES[self.verdict]
 
+    def as_json(self) -> dict[str, Any]:
+        claims = self.verified.claims if self.verified else None
+        return {
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "checked_at": self.checked_at.isoformat(),
+            "not_checked": ["revocation", "suspension", "keys withdrawn after the key set was fetched"],
+            "keys_generated_at": self.keys_generated_at,
+            "number": claims.number if claims else None,
+            "kid": self.verified.kid_hex if self.verified else None,
+        }
+
     def lines(self) -> list[str]:
         if self.verdict is OfflineVerdict.INVALID:
             return [f"NOT VALID (TIDAK SAH): the token does not check out ({self.reason})."]
