@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the cases are a table: one case per line reads better than wrapped tuples)
 """Writes tests/data/verification-vectors.json: the certificate-token cases every verifier must answer alike.
 
 Run from the repository root: `python tests/data/make_verification_vectors.py`. The keys come from fixed seeds and
