@@ -378,7 +378,12 @@
 
   function online() {
     var token = data.token;
-    if (!token) return;
+    if (!token) {
+      /* Nothing for this browser to check, but refresh the key set the service worker keeps for offline use: a key
+         withdrawn since the last visit must not keep saying "genuine" without signal. */
+      loadKeys(false).catch(function () { /* offline use only */ });
+      return;
+    }
     remember(token);
     show("checking", data.msgChecking);
     checkWithFreshKeys(token).then(function (checked) {
