@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy import Select, bindparam, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, selectinload
@@ -773,13 +773,17 @@ def certificate_in(organization_id: int, public_id: str) -> Certificate:
 
 def find_by_number_and_code(number: str, code: str) -> Certificate | None:
     """The manual check: the printed number AND its verification code (never the number alone)."""
-    number, code = (number or "").strip(), numbering.normalize_verification_code(code)
-    if not number or not code or len(number) > 120:
-        return None
-    certificate = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
-    if certificate is None or not hmac.compare_digest(certificate.verification_code, code):
-        return None
-    return certificate
+    key, code = numbering.number_key(number), numbering.normalize_verification_code(code)
+    if not key or not code or len(key) > 120 or not (key.isascii() and code.isascii()):
+        return None  # no printed number or code holds anything but ASCII: the same answer as a wrong code
+    candidates = db.session.execute(select(Certificate).where(Certificate.number == key)).scalars().all()
+    if not candidates:  # typed in another case or with spaces: compare in the number's own key form
+        typed_form = func.upper(func.replace(Certificate.number, " ", ""))
+        candidates = db.session.execute(select(Certificate).where(typed_form == key).limit(5)).scalars().all()
+    for certificate in candidates:
+        if hmac.compare_digest(certificate.verification_code.encode(), code.encode()):
+            return certificate
+    return None
 
 
 @cache

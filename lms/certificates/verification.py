@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
@@ -81,6 +82,12 @@ INVALID_REASONS = {
 }
 INVALID_REASON_DEFAULT = _l("The code could not be read as a certificate of this platform.")
 
+
+def foreign_host_notice(host: str):
+    """The warning shown beside the verdict when a QR leads to another site."""
+    return _l("This QR code points to another site: %(host)s. Only this site's check counts.", host=host)
+
+
 StatusLookup = Callable[[bytes, datetime], "LiveStatus | None"]
 
 
@@ -105,6 +112,7 @@ class VerificationResult:
     invalid_reason: str | None = None  # a code of INVALID_REASONS / InvalidToken when the verdict is INVALID
     withdrawn_reason: str = ""  # the platform's reason when the signing key was withdrawn
     token_text: str = ""  # the token whose signature checked out (for the in-browser check)
+    foreign_host: str | None = None  # the scanned URL's host when it is not this deployment's
 
     @property
     def claims(self):
@@ -147,6 +155,29 @@ def parse_qr_text(text: Any) -> str:
     text = text[: MAX_QR_TEXT + 1].strip(WHITESPACE)
     match = _VERIFY_PATH.search(text)
     return match.group(1) if match else text
+
+
+def foreign_host(text: Any, public_url: str) -> str | None:
+    """The host a scanned URL points to when it is not this deployment's (PUBLIC_URL); None for a bare token or a
+    URL of this site. A copied certificate whose QR leads elsewhere is a warning sign whatever its signature says."""
+    if not isinstance(text, str):
+        return None
+    text = text[: MAX_QR_TEXT + 1].strip(WHITESPACE)
+    if "://" not in text:
+        return None
+    try:
+        scanned, ours = urlsplit(text), urlsplit(public_url)
+        scanned_host, our_host = scanned.hostname, ours.hostname
+        scanned_port, our_port = scanned.port, ours.port
+    except ValueError:
+        return text.split("://", 1)[1].split("/", 1)[0][:100] or None
+    if not scanned_host:
+        return None
+    default = {"http": 80, "https": 443}
+    same = scanned_host == our_host and (scanned_port or default.get(scanned.scheme.lower())) == (
+        our_port or default.get(ours.scheme.lower())
+    )
+    return None if same else scanned.netloc[:100]
 
 
 def judge(text: str, keyset: KeySet, lookup: StatusLookup, now: datetime | None = None) -> VerificationResult:
@@ -204,11 +235,15 @@ def signed_fields(result: VerificationResult) -> dict[str, Any] | None:
     }
 
 
-def verify_qr(text: str, now: datetime | None = None) -> VerificationResult:
-    """The verdict inside the app: the published key set and the certificates' live status."""
+def verify_qr(text: str, now: datetime | None = None, public_url: str | None = None) -> VerificationResult:
+    """The verdict inside the app: the published key set and the certificates' live status; with `public_url`, also
+    whether the scanned text is a URL on another host."""
     from lms.certificates import keys, services
 
-    return judge(text, keys.keyset(), services.live_status, now)
+    result = judge(text, keys.keyset(), services.live_status, now)
+    if public_url is not None:
+        result = replace(result, foreign_host=foreign_host(text, public_url))
+    return result
 
 
 def verify_by_number(number: str, code: str, now: datetime | None = None) -> VerificationResult:

@@ -14,7 +14,14 @@ from flask_babel import force_locale, get_locale
 from markupsafe import escape
 
 from lms.certificates import bp, keys
-from lms.certificates.verification import Verdict, VerificationResult, signed_fields, verify_by_number, verify_qr
+from lms.certificates.verification import (
+    Verdict,
+    VerificationResult,
+    foreign_host_notice,
+    signed_fields,
+    verify_by_number,
+    verify_qr,
+)
 from lms.certificates.verify_forms import ManualVerifyForm
 from lms.core.i18n import local_datetime, select_timezone
 from lms.core.lru import LruCache
@@ -39,6 +46,7 @@ def _render_page(result, form=None, **context) -> str:
         Verdict=Verdict,
         form=form,
         keys_url=keys.KEYS_DOCUMENT_PATH,
+        foreign_host_notice=foreign_host_notice,
         **context,
     )
 
@@ -155,6 +163,15 @@ def verify_form():
     if form.validate_on_submit():
         return _render_result(verify_by_number(form.number.data, form.code.data), form=form)
     return render_template("certificates/verify_form.html", form=form), (422 if form.errors else 200)
+
+
+@bp.get("/verify/scan")
+@verify_limit
+def verify_scanned():
+    """What the form's camera read (?qr=…): the same verdict as the QR's own page, and a warning when the QR leads
+    to another site than this one."""
+    result = verify_qr(request.args.get("qr", ""), public_url=current_app.config["PUBLIC_URL"])
+    return _render_result(result)
 
 
 @bp.get("/verify/offline")

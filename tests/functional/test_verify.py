@@ -278,6 +278,9 @@ def test_rate_limit_answers_429_page_and_json(app, client, certificate):
     assert page.status_code == 429 and "Retry-After" in page.headers
     assert "429" in page.get_data(as_text=True)
     assert api.status_code == 429 and api.get_json()["error"]["code"] == "too_many_requests"
+    # Issue 12: the API's 429 carries Retry-After exactly like the page's.
+    assert int(api.headers["Retry-After"]) >= 1
+    assert abs(int(api.headers["Retry-After"]) - int(page.headers["Retry-After"])) <= 1
     assert form.status_code == 429
     # The key set and the service worker stay reachable for offline use.
     assert client.get("/.well-known/lentera-keys.json").status_code == 200
