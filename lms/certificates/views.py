@@ -96,6 +96,7 @@ def my_certificate(public_id: str):
         share_url=services.share_url(certificate),
         now=utcnow(),
         state_labels=STATE_LABELS,
+        stamp_word=services.status_stamp(certificate.status),
     )
 
 
