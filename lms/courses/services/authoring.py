@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from lms.accounts.models import Organization, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidInput
+from lms.core.errors import Conflict, InvalidField, InvalidInput
 from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
 from lms.courses.events import version_drafted
 from lms.courses.models import Course, CourseVersion, Lesson, LessonAttachment, Subject
@@ -22,14 +22,6 @@ from lms.extensions import db
 
 # Every change goes to the course's draft version; changing a course whose newest version is published first copies
 # it into a new draft, so cohorts and learners keep the version they studied.
-
-
-class InvalidField(InvalidInput):
-    """A value the form could not judge alone (e.g. a course code already taken), shown beside `field`."""
-
-    def __init__(self, field: str, message) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
