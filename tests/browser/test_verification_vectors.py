@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS
 from tests.browser.test_verify_page import issued_token
+from tests.conformance.tampering import variants
 from tests.conformance.vectors import document
 
 RUN_VECTORS = """async (doc) => {
@@ -54,3 +57,30 @@ def test_verify_js_from_the_service_worker_passes_every_vector_offline(browser: 
         context.set_offline(False)
         page.close()
         context.close()
+
+
+def test_verify_js_never_calls_a_tampered_token_genuine(page: Page, app: Flask, live_server: str):
+    """A sample of issue 12's generated suite in Chromium, against the deployment's own published key set."""
+    token, _number = issued_token(app)
+    cases = variants(token, live_server)
+    sample = [case for case in cases if not case.tampered] + random.Random(3).sample(
+        [case for case in cases if case.tampered], 60
+    )
+    page.goto("/verify/offline")
+    page.wait_for_function("window.LenteraVerify !== undefined")
+    answers = page.evaluate(
+        """async (texts) => {
+          const keyDocument = await (await fetch("/.well-known/lentera-keys.json")).json();
+          const now = Date.now() / 1000;
+          const out = [];
+          for (const text of texts) out.push((await window.LenteraVerify.check(text, keyDocument, now)).verdict);
+          return out;
+        }""",
+        [case.text for case in sample],
+    )
+    wrong = [
+        (case.name, answer)
+        for case, answer in zip(sample, answers, strict=True)
+        if answer != ("invalid" if case.tampered else "genuine")
+    ]
+    assert not wrong
