@@ -93,6 +93,14 @@ def _live_status_query() -> Select:
     )
 
 
+def status_rows_of_organization(organization_id: int) -> list[tuple[int, str, str]]:
+    """(id, stored status, signing key id) of every certificate the organization issued: its status lists."""
+    query = select(Certificate.id, Certificate.status, Certificate.signing_key_id).where(
+        Certificate.organization_id == organization_id
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
 def live_status(certificate_id: bytes, now: datetime) -> LiveStatus | None:
     """The state of a certificate right now, for the verify page (after its token's signature checked out).
 
