@@ -8,13 +8,12 @@ from flask_login import current_user
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
+from lms.core.labels import labels_of
 from lms.core.service_calls import call_service
 from lms.core.uploads import format_size
 from lms.courses import bp, services
-from lms.courses.admin_views import COURSE_STATUS_LABELS
+from lms.courses.curriculum import CourseKind, SubjectType
 from lms.courses.forms import (
-    COURSE_KIND_LABELS,
-    SUBJECT_TYPE_LABELS,
     AttachmentForm,
     CourseForm,
     LessonForm,
@@ -113,9 +112,9 @@ def admin_course_editor(organization_id: int, code: str):
         problems=problems,
         course_problems=[p for p in problems if p.subject is None],
         skp=services.skp_of(version),
-        kind_labels=COURSE_KIND_LABELS,
-        type_labels=SUBJECT_TYPE_LABELS,
-        status_labels=COURSE_STATUS_LABELS,
+        kind_labels=labels_of(CourseKind),
+        type_labels=labels_of(SubjectType),
+        status_labels=labels_of(CourseStatus),
     )
 
 
