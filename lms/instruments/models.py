@@ -88,7 +88,7 @@ class CourseInstrumentSettings(db.Model):
     course: Mapped[Course] = relationship()
 
 
-class Response(db.Model):
+class InstrumentResponse(db.Model):
     """One filled-in instrument: a learner's evaluation, a facilitator's scoring of a learner at a station, or a
     post-training evaluation by the alumnus or their supervisor. `dedupe_key` is unique per enrolment, so a
     response sent twice (a retry, an offline sync) is recorded once."""
@@ -123,14 +123,14 @@ class Response(db.Model):
     instrument: Mapped[Instrument] = relationship()
     enrolment: Mapped[Enrolment] = relationship()
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
-    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    answers: Mapped[list[InstrumentAnswer]] = relationship(back_populates="response", cascade="all, delete-orphan")
 
     @property
     def percent(self) -> int:
         return round(100 * (self.points or 0) / self.max_points) if self.max_points else 0
 
 
-class Answer(db.Model):
+class InstrumentAnswer(db.Model):
     """The answer to one item of a response: a number on the item's scale, or a text."""
 
     __tablename__ = "instrument_answers"
@@ -141,7 +141,7 @@ class Answer(db.Model):
     value: Mapped[int | None]
     text: Mapped[str | None] = mapped_column(Text)
 
-    response: Mapped[Response] = relationship(back_populates="answers")
+    response: Mapped[InstrumentResponse] = relationship(back_populates="answers")
 
 
 class SupervisorInvitation(db.Model):

@@ -17,7 +17,7 @@ from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed, register_requirement_provider
 from lms.extensions import db
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
-from lms.instruments.models import Instrument, Response
+from lms.instruments.models import Instrument, InstrumentResponse
 from lms.instruments.rules import StepDifficulty, checklist_dedupe_key, checklist_result, step_difficulty
 from lms.instruments.services.authoring import checklists_of, latest_version, settings_for
 from lms.instruments.services.responses import answer_values, record_response
@@ -84,7 +84,7 @@ def score_learner(
     client_id: str,
     scored_at: datetime | None = None,
     remarks: str = "",
-) -> tuple[Response, bool]:
+) -> tuple[InstrumentResponse, bool]:
     """Record one scoring of a learner on a checklist; (response, False) when this client id was recorded before."""
     if not can_run_cohort(actor, cohort):
         raise PermissionDenied()
@@ -163,27 +163,27 @@ def sync_scores(actor: User, cohort: Cohort, scores: list[dict]) -> list[ScoreOu
     return outcomes
 
 
-def cohort_scores(cohort: Cohort, key: str) -> list[Response]:
+def cohort_scores(cohort: Cohort, key: str) -> list[InstrumentResponse]:
     """Every scoring of the cohort's learners on the checklist with this key, newest first."""
     return list(
         db.session.execute(
-            select(Response)
-            .join(Instrument, Response.instrument_id == Instrument.id)
-            .join(Enrolment, Response.enrolment_id == Enrolment.id)
-            .where(Enrolment.cohort_id == cohort.id, Instrument.key == key, Response.purpose == "checklist")
-            .order_by(Response.answered_at.desc(), Response.id.desc())
+            select(InstrumentResponse)
+            .join(Instrument, InstrumentResponse.instrument_id == Instrument.id)
+            .join(Enrolment, InstrumentResponse.enrolment_id == Enrolment.id)
+            .where(Enrolment.cohort_id == cohort.id, Instrument.key == key, InstrumentResponse.purpose == "checklist")
+            .order_by(InstrumentResponse.answered_at.desc(), InstrumentResponse.id.desc())
         ).scalars()
     )
 
 
-def learner_results(user: User) -> list[Response]:
+def learner_results(user: User) -> list[InstrumentResponse]:
     """The learner's own checklist scorings (result, points and the facilitator's remarks), newest first."""
     return list(
         db.session.execute(
-            select(Response)
-            .join(Enrolment, Response.enrolment_id == Enrolment.id)
-            .where(Enrolment.user_id == user.id, Response.purpose == InstrumentPurpose.CHECKLIST)
-            .order_by(Response.answered_at.desc(), Response.id.desc())
+            select(InstrumentResponse)
+            .join(Enrolment, InstrumentResponse.enrolment_id == Enrolment.id)
+            .where(Enrolment.user_id == user.id, InstrumentResponse.purpose == InstrumentPurpose.CHECKLIST)
+            .order_by(InstrumentResponse.answered_at.desc(), InstrumentResponse.id.desc())
         ).scalars()
     )
 
@@ -192,8 +192,8 @@ def passed_keys(enrolment_id: int) -> set[str]:
     return set(
         db.session.execute(
             select(Instrument.key)
-            .join(Response, Response.instrument_id == Instrument.id)
-            .where(Response.enrolment_id == enrolment_id, Response.passed.is_(True))
+            .join(InstrumentResponse, InstrumentResponse.instrument_id == Instrument.id)
+            .where(InstrumentResponse.enrolment_id == enrolment_id, InstrumentResponse.passed.is_(True))
         ).scalars()
     )
 
@@ -204,15 +204,15 @@ def difficulty(organization_id: int, key: str, course_id: int | None = None) -> 
     if newest is None:
         return []
     stmt = (
-        select(Response.id)
-        .join(Instrument, Response.instrument_id == Instrument.id)
+        select(InstrumentResponse.id)
+        .join(Instrument, InstrumentResponse.instrument_id == Instrument.id)
         .where(Instrument.organization_id == organization_id, Instrument.key == key)
     )
     if course_id is not None:
         from lms.courses.models import CourseVersion
 
         stmt = (
-            stmt.join(Enrolment, Response.enrolment_id == Enrolment.id)
+            stmt.join(Enrolment, InstrumentResponse.enrolment_id == Enrolment.id)
             .join(Cohort, Enrolment.cohort_id == Cohort.id)
             .join(CourseVersion, Cohort.version_id == CourseVersion.id)
             .where(CourseVersion.course_id == course_id)

@@ -17,7 +17,7 @@ from lms.courses.models import Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed, register_requirement_provider
 from lms.extensions import db
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
-from lms.instruments.models import Instrument, Response
+from lms.instruments.models import Instrument, InstrumentResponse
 from lms.instruments.rules import EvaluationKey, add_months, organizer_evaluation_open
 from lms.instruments.services.authoring import instrument_for_purpose, settings_for
 from lms.instruments.services.responses import record_response
@@ -72,7 +72,9 @@ def asked_of(enrolment: Enrolment, now: datetime) -> list[AskedEvaluation]:
         ).scalars()
     )
     answered = set(
-        db.session.execute(select(Response.dedupe_key).where(Response.enrolment_id == enrolment.id)).scalars()
+        db.session.execute(
+            select(InstrumentResponse.dedupe_key).where(InstrumentResponse.enrolment_id == enrolment.id)
+        ).scalars()
     )
     asked: list[AskedEvaluation] = []
     for session in sessions:
@@ -154,7 +156,7 @@ class InstrumentVersionChanged(Conflict):
 
 def submit(
     user: User, key_text: str, raw_answers: dict, now: datetime, *, instrument_id: int | None = None
-) -> tuple[Response, bool]:
+) -> tuple[InstrumentResponse, bool]:
     """Record the user's answer to an evaluation; (response, False) when answered before: the first answer is kept."""
     asked = find_asked(user, key_text, now)
     instrument = asked.instrument

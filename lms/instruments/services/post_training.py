@@ -16,7 +16,7 @@ from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.core.mail import send_mail
 from lms.extensions import db
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
-from lms.instruments.models import Instrument, Response, SupervisorInvitation
+from lms.instruments.models import Instrument, InstrumentResponse, SupervisorInvitation
 from lms.instruments.rules import SUPERVISOR_DEDUPE_KEY
 from lms.instruments.services.authoring import instrument_for_purpose
 from lms.instruments.services.evaluations import find_asked
@@ -129,7 +129,7 @@ def supervisor_instrument(invitation: SupervisorInvitation) -> Instrument:
     return instrument_for_purpose(invitation.enrolment.cohort.organization_id, InstrumentPurpose.POST_TRAINING)
 
 
-def supervisor_submit(token: str, raw_answers: dict, now: datetime) -> Response:
+def supervisor_submit(token: str, raw_answers: dict, now: datetime) -> InstrumentResponse:
     invitation = invitation_from_token(token, now)
     instrument = supervisor_instrument(invitation)
     try:

@@ -14,7 +14,7 @@ from lms.courses.models import Cohort, Course, CourseVersion, Enrolment, Enrolme
 from lms.extensions import db
 from lms.instruments.files import shipped_instruments
 from lms.instruments.items import InstrumentPurpose, Item
-from lms.instruments.models import Answer, Instrument, Response
+from lms.instruments.models import Instrument, InstrumentAnswer, InstrumentResponse
 from lms.instruments.rules import (
     Distribution,
     StepDifficulty,
@@ -82,11 +82,14 @@ def facilitator_summary(facilitator: User) -> list[FacilitatorCourseSummary]:
     """Per course, the aggregates of what learners said about `facilitator`: counts only below five responses, and
     never a single response, a name or a comment."""
     course_of_response = (
-        select(Response.id.label("response_id"), CourseVersion.course_id.label("course_id"))
-        .join(Enrolment, Response.enrolment_id == Enrolment.id)
+        select(InstrumentResponse.id.label("response_id"), CourseVersion.course_id.label("course_id"))
+        .join(Enrolment, InstrumentResponse.enrolment_id == Enrolment.id)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .join(CourseVersion, Cohort.version_id == CourseVersion.id)
-        .where(Response.facilitator_id == facilitator.id, Response.purpose == InstrumentPurpose.FACILITATOR_EVALUATION)
+        .where(
+            InstrumentResponse.facilitator_id == facilitator.id,
+            InstrumentResponse.purpose == InstrumentPurpose.FACILITATOR_EVALUATION,
+        )
         .subquery()
     )
     counts = dict(
@@ -100,10 +103,10 @@ def facilitator_summary(facilitator: User) -> list[FacilitatorCourseSummary]:
     values: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     if visible:
         rows = db.session.execute(
-            select(course_of_response.c.course_id, Answer.item_id, Answer.value, func.count())
-            .join(Answer, Answer.response_id == course_of_response.c.response_id)
-            .where(course_of_response.c.course_id.in_(visible), Answer.value.is_not(None))
-            .group_by(course_of_response.c.course_id, Answer.item_id, Answer.value)
+            select(course_of_response.c.course_id, InstrumentAnswer.item_id, InstrumentAnswer.value, func.count())
+            .join(InstrumentAnswer, InstrumentAnswer.response_id == course_of_response.c.response_id)
+            .where(course_of_response.c.course_id.in_(visible), InstrumentAnswer.value.is_not(None))
+            .group_by(course_of_response.c.course_id, InstrumentAnswer.item_id, InstrumentAnswer.value)
         ).all()
         for course_id, item_id, value, count in rows:
             values[course_id][item_id][value] = count
@@ -214,23 +217,38 @@ def course_report(course: Course, today: date, *, with_learning: bool = True) ->
     )
     cohort_by_id = {c.id: c for c in cohorts}
     in_course = (
-        select(Response.id, Response.purpose, Response.respondent_role, Response.facilitator_id, Enrolment.cohort_id)
-        .join(Enrolment, Response.enrolment_id == Enrolment.id)
-        .where(Enrolment.cohort_id.in_(list(cohort_by_id) or [0]), Response.purpose != InstrumentPurpose.CHECKLIST)
+        select(
+            InstrumentResponse.id,
+            InstrumentResponse.purpose,
+            InstrumentResponse.respondent_role,
+            InstrumentResponse.facilitator_id,
+            Enrolment.cohort_id,
+        )
+        .join(Enrolment, InstrumentResponse.enrolment_id == Enrolment.id)
+        .where(
+            Enrolment.cohort_id.in_(list(cohort_by_id) or [0]),
+            InstrumentResponse.purpose != InstrumentPurpose.CHECKLIST,
+        )
         .subquery()
     )
     group = (in_course.c.purpose, in_course.c.respondent_role, in_course.c.facilitator_id, in_course.c.cohort_id)
     counts = db.session.execute(select(*group, func.count()).group_by(*group)).all()
     aggregate_rows = db.session.execute(
-        select(*group, Answer.item_id, Answer.value, func.count())
-        .join(Answer, Answer.response_id == in_course.c.id)
-        .where(Answer.value.is_not(None))
-        .group_by(*group, Answer.item_id, Answer.value)
+        select(*group, InstrumentAnswer.item_id, InstrumentAnswer.value, func.count())
+        .join(InstrumentAnswer, InstrumentAnswer.response_id == in_course.c.id)
+        .where(InstrumentAnswer.value.is_not(None))
+        .group_by(*group, InstrumentAnswer.item_id, InstrumentAnswer.value)
     ).all()
     comment_rows = db.session.execute(
-        select(in_course.c.purpose, in_course.c.facilitator_id, in_course.c.cohort_id, Answer.item_id, Answer.text)
-        .join(Answer, Answer.response_id == in_course.c.id)
-        .where(Answer.text.is_not(None), Answer.text != "")
+        select(
+            in_course.c.purpose,
+            in_course.c.facilitator_id,
+            in_course.c.cohort_id,
+            InstrumentAnswer.item_id,
+            InstrumentAnswer.text,
+        )
+        .join(InstrumentAnswer, InstrumentAnswer.response_id == in_course.c.id)
+        .where(InstrumentAnswer.text.is_not(None), InstrumentAnswer.text != "")
         .order_by(in_course.c.id.desc())
         .limit(COMMENT_LIMIT)
     ).all()
@@ -354,9 +372,9 @@ def course_report(course: Course, today: date, *, with_learning: bool = True) ->
 
 def _checklist_summary(course: Course, instrument: Instrument) -> ChecklistSummary:
     rows = db.session.execute(
-        select(Response.enrolment_id, Response.passed)
-        .join(Instrument, Response.instrument_id == Instrument.id)
-        .join(Enrolment, Response.enrolment_id == Enrolment.id)
+        select(InstrumentResponse.enrolment_id, InstrumentResponse.passed)
+        .join(Instrument, InstrumentResponse.instrument_id == Instrument.id)
+        .join(Enrolment, InstrumentResponse.enrolment_id == Enrolment.id)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .join(CourseVersion, Cohort.version_id == CourseVersion.id)
         .where(

@@ -11,12 +11,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from lms.core.models import utcnow
 from lms.extensions import db
 from lms.instruments.items import Answer as CheckedAnswer
-from lms.instruments.models import Answer, Instrument, Response
+from lms.instruments.models import Instrument, InstrumentAnswer, InstrumentResponse
 
 
-def existing_response(enrolment_id: int, dedupe_key: str) -> Response | None:
+def existing_response(enrolment_id: int, dedupe_key: str) -> InstrumentResponse | None:
     return db.session.execute(
-        select(Response).where(Response.enrolment_id == enrolment_id, Response.dedupe_key == dedupe_key)
+        select(InstrumentResponse).where(
+            InstrumentResponse.enrolment_id == enrolment_id, InstrumentResponse.dedupe_key == dedupe_key
+        )
     ).scalar_one_or_none()
 
 
@@ -29,7 +31,7 @@ def record_response(
     respondent_role: str,
     answered_at: datetime | None = None,
     **fields,
-) -> tuple[Response, bool]:
+) -> tuple[InstrumentResponse, bool]:
     """Insert the response and its answers, or return the one already recorded under the same key (False): a
     resend, a double click or two requests at once keep the first answer and never make two. One INSERT ... ON
     CONFLICT DO NOTHING for the response, one multi-row INSERT for its answers."""
@@ -48,10 +50,10 @@ def record_response(
     dialect = db.session.get_bind().dialect.name
     insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert_into(Response)
+        insert_into(InstrumentResponse)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["enrolment_id", "dedupe_key"])
-        .returning(Response.id)
+        .returning(InstrumentResponse.id)
     )
     response_id = db.session.execute(stmt).scalar_one_or_none()
     if response_id is None:
@@ -61,16 +63,18 @@ def record_response(
         for item_id, answer in answers.items()
     ]
     if rows:
-        db.session.execute(insert(Answer), rows)
+        db.session.execute(insert(InstrumentAnswer), rows)
     instrument.freeze()
-    return db.session.get(Response, response_id), True
+    return db.session.get(InstrumentResponse, response_id), True
 
 
-def answer_values(response_ids: list[int]) -> dict[int, dict[str, Answer]]:
+def answer_values(response_ids: list[int]) -> dict[int, dict[str, InstrumentAnswer]]:
     """The answers of many responses in one query, by response id and item id."""
-    found: dict[int, dict[str, Answer]] = {response_id: {} for response_id in response_ids}
+    found: dict[int, dict[str, InstrumentAnswer]] = {response_id: {} for response_id in response_ids}
     if not response_ids:
         return found
-    for answer in db.session.execute(select(Answer).where(Answer.response_id.in_(response_ids))).scalars():
+    for answer in db.session.execute(
+        select(InstrumentAnswer).where(InstrumentAnswer.response_id.in_(response_ids))
+    ).scalars():
         found[answer.response_id][answer.item_id] = answer
     return found
