@@ -9,11 +9,9 @@ from typing import Any
 
 from flask import Flask
 
+from lms.config import MissingSecretKey
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class MissingSecretKey(RuntimeError):
-    pass
 
 
 def _database_uri(app: Flask) -> str:
@@ -89,6 +87,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_views.bp)
     for feature in (accounts, courses, quizzes, attendance, certificates, instruments, records):
         app.register_blueprint(feature.bp)
+    # Registries and event listeners, lowest floor first: the order of the requirement list does not depend on
+    # which module happened to be imported first.
+    for feature in (courses, quizzes, attendance, certificates, records):
+        feature.connect()
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
     from lms.attendance import models as attendance_models  # noqa: F401

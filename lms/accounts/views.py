@@ -20,11 +20,23 @@ from lms.accounts.forms import (
     ResetPasswordForm,
 )
 from lms.accounts.models import Membership, Organization, Role
+from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
-from lms.core.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language: kept in the session, and on the account of a logged-in user."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            services.set_locale(current_user, locale)
+            db.session.commit()
+    return redirect(safe_next_url())
 
 
 def _login_rate_limit() -> str:

@@ -11,10 +11,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Organization, Role
+from lms.accounts.permissions import organization_role_required
 from lms.core.errors import DomainError
-from lms.core.permissions import organization_role_required
 from lms.courses.models import Course, CourseVersion
-from lms.courses.services import course_by_code
+from lms.courses.services import course_in
 from lms.extensions import db
 from lms.quizzes import bp, services
 from lms.quizzes.forms import (
@@ -30,13 +30,6 @@ from lms.quizzes.models import Question, Quiz, QuizKind
 from lms.quizzes.types import QUESTION_TYPES
 
 # --- reads scoped to the organization in the URL (404 for anything belonging elsewhere) --------------------------
-
-
-def _course_in(organization_id: int, code: str) -> Course:
-    course = course_by_code(code)
-    if course is None or course.organization_id != organization_id:
-        abort(404)
-    return course
 
 
 def _question_in(course: Course, question_id: int) -> Question:
@@ -75,7 +68,7 @@ def _zone() -> tuple[ZoneInfo, str]:
 @organization_role_required(Role.ORG_ADMIN)
 def admin_bank(organization_id: int, code: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     category, tag = request.args.get("category", "").strip(), request.args.get("tag", "").strip()
     everything = services.bank_questions(course)
     questions = services.bank_questions(course, category=category, tag=tag) if (category or tag) else everything
@@ -114,7 +107,7 @@ def _spec_from(form, previous_image: str | None):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_new_question(organization_id: int, code: str, kind: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     form = _form_for(kind)
     if request.method == "GET":
         form.category.data = request.args.get("category", services.DEFAULT_CATEGORY)
@@ -157,7 +150,7 @@ def _question_page(organization, course, form, kind, question):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_edit_question(organization_id: int, code: str, question_id: int):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     question = _question_in(course, question_id)
     form = _form_for(question.kind)
     if request.method == "GET":
@@ -186,7 +179,7 @@ def admin_edit_question(organization_id: int, code: str, question_id: int):
 @bp.post("/organizations/<int:organization_id>/courses/<code>/questions/<int:question_id>/delete")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_delete_question(organization_id: int, code: str, question_id: int):
-    course = _course_in(organization_id, code)
+    course = course_in(organization_id, code)
     question = _question_in(course, question_id)
     services.delete_question(current_user, question)
     db.session.commit()
@@ -199,7 +192,7 @@ def admin_delete_question(organization_id: int, code: str, question_id: int):
 def admin_question_image(organization_id: int, code: str, question_id: int):
     from lms.quizzes.views import _image_response
 
-    course = _course_in(organization_id, code)
+    course = course_in(organization_id, code)
     return _image_response(_question_in(course, question_id))
 
 
@@ -210,7 +203,7 @@ def admin_question_image(organization_id: int, code: str, question_id: int):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_import(organization_id: int, code: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     quizzes = [q for v in course.versions for q in services.quizzes_of(v)]
     form = ImportForm()
     form.quiz_id.choices = [SelectChoice(0, "—")] + [
@@ -260,7 +253,7 @@ def admin_import(organization_id: int, code: str):
 @bp.route("/organizations/<int:organization_id>/courses/<code>/questions.gift")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_export(organization_id: int, code: str):
-    course = _course_in(organization_id, code)
+    course = course_in(organization_id, code)
     text = write_gift(services.export_specs(course))
     return Response(
         text.encode("utf-8"),
@@ -276,7 +269,7 @@ def admin_export(organization_id: int, code: str):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_quizzes(organization_id: int, code: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     version = _version_of(course, request.args.get("version", type=int))
     quizzes = services.quizzes_of(version)
     return render_template(
@@ -296,7 +289,7 @@ def admin_quizzes(organization_id: int, code: str):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_new_quiz(organization_id: int, code: str, kind: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     if kind not in {k.value for k in QuizKind}:
         abort(404)
     version = _version_of(course, request.args.get("version", type=int))
