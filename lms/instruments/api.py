@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from lms.api import BEARER, token_required
+from lms.core.api import BEARER, token_required
 from lms.core.models import utcnow
 from lms.extensions import db
 from lms.instruments import services

@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.models import Organization, Role
+from lms.accounts.permissions import organization_ids_for
 from lms.attendance.services import runnable_cohorts
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
-from lms.core.permissions import organization_ids_for
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.instruments import bp, services

@@ -234,8 +234,10 @@ def test_instrument_edit_in_the_browser_reports_lines_and_versions_once_answered
     assert client.post(url, data={"text": good}).status_code == 302
     db.session.expire_all()
     assert services.latest_version(training.organization.id, "rjp-uji").version == 1  # not answered: edited in place
-    services.score_learner(training.facilitator, training.cohort, services.latest_version(training.organization.id, "rjp-uji"),
-                           training.learners[0].id, {"a": 2}, client_id="x")  # fmt: skip
+    current = services.latest_version(training.organization.id, "rjp-uji")
+    services.score_learner(
+        training.facilitator, training.cohort, current, training.learners[0].id, {"a": 2}, client_id="x"
+    )
     db.session.commit()
     assert client.post(url, data={"text": good.replace("RJP baru", "RJP v2")}).status_code == 302
     db.session.expire_all()

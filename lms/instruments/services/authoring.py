@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
+from lms.accounts.permissions import has_organization_role, organization_ids_for
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput, NotFound, PermissionDenied
-from lms.core.permissions import has_organization_role, organization_ids_for
 from lms.courses.files import CourseFilesInvalid
 from lms.courses.models import Course
 from lms.extensions import db

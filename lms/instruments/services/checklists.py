@@ -14,7 +14,7 @@ from lms.accounts.models import User
 from lms.attendance.services import can_run_cohort
 from lms.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
-from lms.courses.requirements import Requirement, progress_changed, register_requirement_provider
+from lms.courses.requirements import Requirement, progress_changed
 from lms.extensions import db
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
 from lms.instruments.models import Instrument, InstrumentResponse
@@ -237,6 +237,3 @@ def checklist_requirements(enrolment: Enrolment) -> list[Requirement]:
         detail = _l("Passed at the skills station.") if met else _l("Not yet passed at the skills station.")
         requirements.append(Requirement(f"checklist:{instrument.key}", instrument.title, met, str(detail), url))
     return requirements
-
-
-register_requirement_provider(checklist_requirements, order=40)

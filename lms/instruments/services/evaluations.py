@@ -14,7 +14,7 @@ from lms.accounts.models import User
 from lms.attendance.models import AttendanceMark, AttendanceSession, AttendanceStatus
 from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.courses.models import Enrolment, EnrolmentStatus
-from lms.courses.requirements import Requirement, progress_changed, register_requirement_provider
+from lms.courses.requirements import Requirement, progress_changed
 from lms.extensions import db
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
 from lms.instruments.models import Instrument, InstrumentResponse
@@ -199,6 +199,3 @@ def evaluation_requirements(enrolment: Enrolment) -> list[Requirement]:
     else:
         detail, met = _l("All evaluations filled in."), True
     return [Requirement("evaluations", str(_l("Evaluations")), met, str(detail), url)]
-
-
-register_requirement_provider(evaluation_requirements, order=50)
