@@ -57,9 +57,9 @@ def test_learner_is_asked_to_rate_the_sessions_facilitator_and_answers_once(app_
     url = evaluation["submit_url"]
 
     outside = client.post(url, json={"answers": {**answers, "tujuan": 9}}, headers=headers)
-    assert outside.status_code == 422 and "outside the scale" in outside.get_json()["error"]["message"]
+    assert outside.status_code == 422 and "di luar skala" in outside.get_json()["error"]["message"]
     foreign = client.post(url, json={"answers": {**answers, "kedalaman": 2}}, headers=headers)
-    assert foreign.status_code == 422 and "not an item" in foreign.get_json()["error"]["message"]
+    assert foreign.status_code == 422 and "bukan butir versi" in foreign.get_json()["error"]["message"]
     missing = client.post(url, json={"answers": {"tujuan": 4}}, headers=headers)
     assert missing.status_code == 422
     assert _responses() == 0
@@ -141,7 +141,7 @@ def test_facilitator_sees_nothing_until_five_responses_then_only_aggregates(app_
             assert "data-too-few" in page and "data-aggregate" not in page
             assert api[0]["visible"] is False and api[0]["distributions"] == []
         else:
-            assert "data-aggregate" in page and "5 responses" in page
+            assert "data-aggregate" in page and "5 jawaban" in page
             assert api[0]["visible"] is True and api[0]["responses"] == 5
         assert "Saran rahasia" not in page and "Peserta" not in page  # never a comment or a name
 
@@ -201,7 +201,7 @@ def test_scoring_page_without_javascript_records_once(app_ctx, client, auth):
     assert client.post(url, data=form).status_code == 302
     assert _responses() == 1
     bad = client.post(url, data={**form, "client_id": "form-2", "item-aman": "7"}, follow_redirects=True)
-    assert "outside the scale" in bad.get_data(as_text=True) and _responses() == 1
+    assert "di luar skala" in bad.get_data(as_text=True) and _responses() == 1
 
 
 def test_required_evaluations_hold_the_certificate_until_done(app_ctx):
@@ -227,7 +227,7 @@ def test_instrument_edit_in_the_browser_reports_lines_and_versions_once_answered
     assert "rjp-uji" in page
     bad = "key: rjp-uji\ntitle: RJP\npurpose: checklist\nitems:\n  - {id: a, type: bogus, text: A}\n"
     response = client.post(url, data={"text": bad})
-    assert "5: unknown item type" in response.get_data(as_text=True)
+    assert "5: jenis butir &#39;bogus&#39; tidak dikenal" in response.get_data(as_text=True)
     db.session.expire_all()
     assert services.latest_version(training.organization.id, "rjp-uji").version == 1
     good = "key: rjp-uji\ntitle: RJP baru\npurpose: checklist\nitems:\n  - {id: a, type: step, text: A}\n"

@@ -56,11 +56,11 @@ def test_post_training_opens_after_the_set_months_and_the_supervisor_answers_onc
     page = client.get(link)
     assert page.status_code == 200 and learner.full_name in page.get_data(as_text=True)
     refused = client.post(link, data={"item-penerapan": "9"})
-    assert "outside the scale" in refused.get_data(as_text=True)
+    assert "di luar skala" in refused.get_data(as_text=True)
     done = client.post(link, data={f"item-{k}": v for k, v in SELF.items()})
     assert done.status_code == 200 and "data-supervisor-done" in done.get_data(as_text=True)
     for second_use in (client.get(link), client.post(link, data={f"item-{k}": v for k, v in SELF.items()})):
-        assert second_use.status_code == 409 and "already been submitted" in second_use.get_data(as_text=True)
+        assert second_use.status_code == 409 and "sudah dikirim melalui tautan" in second_use.get_data(as_text=True)
     roles = db.session.execute(
         select(InstrumentResponse.respondent_role, func.count()).group_by(InstrumentResponse.respondent_role)
     ).all()
