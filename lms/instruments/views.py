@@ -16,6 +16,7 @@ from lms.attendance.services import runnable_cohorts
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.instruments import bp, services
@@ -83,13 +84,10 @@ def create_instrument():
     if not form.validate_on_submit():
         flash(_("Choose an organization and a default to start from."), "error")
         return redirect(url_for("instruments.instruments"))
-    try:
-        instrument = services.create_from_default(current_user, form.organization_id.data, form.key.data)
-    except DomainError as error:
-        flash(str(error.message), "error")
+    outcome = call_service(lambda: services.create_from_default(current_user, form.organization_id.data, form.key.data))
+    if not outcome.ok:
         return redirect(url_for("instruments.instruments"))
-    db.session.commit()
-    return redirect(url_for("instruments.edit_instrument", instrument_id=instrument.id))
+    return redirect(url_for("instruments.edit_instrument", instrument_id=outcome.result.id))
 
 
 @bp.route("/instruments/<int:instrument_id>/edit", methods=["GET", "POST"])
@@ -97,7 +95,6 @@ def create_instrument():
 def edit_instrument(instrument_id: int):
     instrument = services.instrument_for_author(current_user, instrument_id)
     form = InstrumentTextForm()
-    errors: list[str] = []
     if request.method == "GET":
         form.text.data = InstrumentSpec(
             instrument.key,
@@ -108,19 +105,15 @@ def edit_instrument(instrument_id: int):
             instrument.description,
         ).to_yaml()
     elif form.validate_on_submit():
-        try:
-            saved = services.save_text(current_user, instrument.organization_id, form.text.data)
-        except services.InvalidInstrument as invalid:
-            db.session.rollback()
-            errors = invalid.errors
-        except DomainError as error:
-            db.session.rollback()
-            errors = [str(error.message)]
-        else:
-            db.session.commit()
-            flash(_("Saved as version %(version)d.", version=saved.version), "success")
-            return redirect(url_for("instruments.edit_instrument", instrument_id=saved.id))
-    return render_template("instruments/edit.html", instrument=instrument, form=form, errors=errors)
+        outcome = call_service(
+            lambda: services.save_text(current_user, instrument.organization_id, form.text.data),
+            form=form,
+            field="text",
+        )
+        if outcome.ok:
+            flash(_("Saved as version %(version)d.", version=outcome.result.version), "success")
+            return redirect(url_for("instruments.edit_instrument", instrument_id=outcome.result.id))
+    return render_template("instruments/edit.html", instrument=instrument, form=form)
 
 
 @bp.route("/instruments/courses/<int:course_id>/settings", methods=["GET", "POST"])
@@ -140,8 +133,8 @@ def course_settings(course_id: int):
     )
     form.checklists.choices = [(i.key, i.title) for i in services.organization_checklists(course.organization_id)]
     if form.validate_on_submit():
-        try:
-            services.update_settings(
+        outcome = call_service(
+            lambda: services.update_settings(
                 current_user,
                 course,
                 checklist_keys=form.checklists.data or [],
@@ -149,11 +142,8 @@ def course_settings(course_id: int):
                 require_evaluations=form.require_evaluations.data,
                 post_training_months=form.post_training_months.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
             flash(_("Settings saved."), "success")
             return redirect(url_for("instruments.course_settings", course_id=course.id))
     return render_template("instruments/course_settings.html", course=course, form=form)
@@ -169,8 +159,8 @@ def station(cohort_id: int, instrument_id: int):
     instrument = services.station_checklist(cohort, instrument_id)
     learners = [e.user for e in services.participants(cohort)]
     if request.method == "POST":
-        try:
-            response, recorded = services.score_learner(
+        outcome = call_service(
+            lambda: services.score_learner(
                 current_user,
                 cohort,
                 instrument,
@@ -179,11 +169,9 @@ def station(cohort_id: int, instrument_id: int):
                 client_id=request.form.get("client_id", ""),
                 remarks=request.form.get("remarks", ""),
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
+            response, recorded = outcome.result
             if not recorded:
                 flash(_("This score was already recorded."), "info")
             elif response.passed:
@@ -230,19 +218,17 @@ def evaluation(key: str):
     asked = services.find_asked(current_user, key, now)
     instrument = asked.instrument
     if request.method == "POST" and not asked.answered:
-        try:
-            _response, recorded = services.submit(
+        outcome = call_service(
+            lambda: services.submit(
                 current_user,
                 key,
                 answers_from_form(instrument.items),
                 now,
                 instrument_id=request.form.get("instrument_id", type=int),
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
+            recorded = outcome.result[1]
             flash(_("Thank you, your evaluation is recorded.") if recorded else _("Already answered."), "success")
             if asked.purpose == InstrumentPurpose.POST_TRAINING:
                 return redirect(url_for("instruments.evaluation", key=key))
@@ -272,15 +258,14 @@ def invite_supervisor(key: str):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("instruments.evaluation", key=key))
-    try:
-        invitation = services.invite_supervisor(
+    outcome = call_service(
+        lambda: services.invite_supervisor(
             current_user, key, form.supervisor_name.data, form.supervisor_email.data, utcnow()
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    )
+    if not outcome.ok:
         return redirect(url_for("instruments.evaluation", key=key))
-    db.session.commit()
+    invitation = outcome.result
     services.send_invitation(
         invitation, url_for("instruments.supervisor", token=services.token_for(invitation), _external=True)
     )

@@ -228,6 +228,8 @@ def test_instrument_edit_in_the_browser_reports_lines_and_versions_once_answered
     bad = "key: rjp-uji\ntitle: RJP\npurpose: checklist\nitems:\n  - {id: a, type: bogus, text: A}\n"
     response = client.post(url, data={"text": bad})
     assert "5: jenis butir &#39;bogus&#39; tidak dikenal" in response.get_data(as_text=True)
+    typed = client.post(url, data={"text": bad.replace("bogus", "<b>tebal</b>")}).get_data(as_text=True)
+    assert "<b>tebal</b>" not in typed.split("</textarea>")[1] and "&lt;b&gt;tebal" in typed  # what was typed, escaped
     db.session.expire_all()
     assert services.latest_version(training.organization.id, "rjp-uji").version == 1
     good = "key: rjp-uji\ntitle: RJP baru\npurpose: checklist\nitems:\n  - {id: a, type: step, text: A}\n"
@@ -310,3 +312,34 @@ def test_course_report_reads_a_fixed_number_of_queries_and_exports_csv(app_ctx, 
                                   "/api/v1/courses/{course_id}/evaluation-report"])  # fmt: skip
 def test_endpoints_are_in_the_openapi_document(client, path):
     assert path in client.get("/api/v1/openapi.json").get_json()["paths"]
+
+
+def test_a_recorded_score_and_a_post_training_answer_are_announced_once(app_ctx):
+    from lms.instruments.events import checklist_scored, evaluation_submitted
+
+    training, _session = make_attended_training(learners=1)
+    instrument = add_checklist(training)
+    learner = training.learners[0]
+    heard = []
+
+    def listen(**payload):
+        heard.append(payload)
+
+    checklist_scored.connect(listen)
+    evaluation_submitted.connect(listen)
+    try:
+        for _ in range(2):  # sent twice
+            services.score_learner(
+                training.facilitator, training.cohort, instrument, learner.id, ALL_CORRECT, client_id="twice"
+            )
+            [asked] = [a for a in services.pending_for(learner, utcnow()) + services.answered_by(learner, utcnow())
+                       if a.purpose == InstrumentPurpose.FACILITATOR_EVALUATION]  # fmt: skip
+            services.submit(learner, str(asked.key), _fill(asked.instrument), utcnow())
+    finally:
+        checklist_scored.disconnect(listen)
+        evaluation_submitted.disconnect(listen)
+    assert [sorted(p) for p in heard] == [
+        ["checklist_key", "enrolment_id", "passed", "response_id", "scored_at", "user_id"],
+        ["enrolment_id", "facilitator_id", "purpose", "response_id"],
+    ]
+    assert heard[0]["passed"] is True and heard[1]["facilitator_id"] == training.facilitator.id

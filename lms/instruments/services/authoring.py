@@ -32,7 +32,9 @@ class InvalidInstrument(InvalidInput):
 
     def __init__(self, invalid: CourseFilesInvalid):
         self.errors = [f"{error.line}: {error.message}" if error.line else error.message for error in invalid.errors]
-        super().__init__(_l("The instrument has errors: %(errors)s", errors="; ".join(self.errors)))
+        # A plain string, not a lazy one: flask_babel's lazy strings count as safe HTML, and these messages quote
+        # what the author typed.
+        super().__init__(str(_l("The instrument has errors: %(errors)s", errors="; ".join(self.errors))))
 
 
 def may_author(user: User, organization_id: int) -> bool:

@@ -16,6 +16,7 @@ from lms.core.errors import DomainError, InvalidInput, NotFound, PermissionDenie
 from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed
 from lms.extensions import db
+from lms.instruments.events import checklist_scored
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
 from lms.instruments.models import Instrument, InstrumentResponse
 from lms.instruments.rules import StepDifficulty, checklist_dedupe_key, checklist_result, step_difficulty
@@ -121,9 +122,18 @@ def score_learner(
         passed=result.passed,
         remarks=(remarks or "").strip(),
     )
-    if recorded and result.passed:
-        db.session.flush()
-        progress_changed(enrolment)
+    if recorded:
+        checklist_scored.send(
+            response_id=response.id,
+            enrolment_id=enrolment.id,
+            user_id=enrolment.user_id,
+            checklist_key=instrument.key,
+            passed=result.passed,
+            scored_at=response.answered_at,
+        )
+        if result.passed:
+            db.session.flush()
+            progress_changed(enrolment)
     return response, recorded
 
 

@@ -16,6 +16,7 @@ from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.courses.models import Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed
 from lms.extensions import db
+from lms.instruments.events import evaluation_submitted, post_training_answered
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
 from lms.instruments.models import Instrument, InstrumentResponse
 from lms.instruments.rules import EvaluationKey, add_months, organizer_evaluation_open
@@ -176,10 +177,30 @@ def submit(
         session_id=asked.session.id if asked.session else None,
         facilitator_id=asked.facilitator.id if asked.facilitator else None,
     )
+    if recorded:
+        _announce(asked, response)
     if recorded and settings_for(asked.enrolment.cohort.version.course).require_evaluations:
         db.session.flush()
         progress_changed(asked.enrolment)
     return response, recorded
+
+
+def _announce(asked: AskedEvaluation, response: InstrumentResponse) -> None:
+    if asked.purpose == InstrumentPurpose.POST_TRAINING:
+        post_training_answered.send(
+            response_id=response.id,
+            enrolment_id=asked.enrolment.id,
+            user_id=asked.enrolment.user_id,
+            respondent="learner",
+            answered_at=response.answered_at,
+        )
+    else:
+        evaluation_submitted.send(
+            response_id=response.id,
+            enrolment_id=asked.enrolment.id,
+            purpose=asked.purpose.value,
+            facilitator_id=asked.facilitator.id if asked.facilitator else None,
+        )
 
 
 def evaluation_requirements(enrolment: Enrolment) -> list[Requirement]:

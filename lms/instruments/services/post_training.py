@@ -15,6 +15,7 @@ from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.core.mail import send_mail
 from lms.extensions import db
+from lms.instruments.events import post_training_answered
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
 from lms.instruments.models import Instrument, InstrumentResponse, SupervisorInvitation
 from lms.instruments.rules import SUPERVISOR_DEDUPE_KEY
@@ -151,5 +152,12 @@ def supervisor_submit(token: str, raw_answers: dict, now: datetime) -> Instrumen
         answers,
         respondent_role="supervisor",
         answered_at=now,
+    )
+    post_training_answered.send(
+        response_id=response.id,
+        enrolment_id=invitation.enrolment_id,
+        user_id=invitation.enrolment.user_id,
+        respondent="supervisor",
+        answered_at=response.answered_at,
     )
     return response
