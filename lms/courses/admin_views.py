@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,14 +17,16 @@ from lms.accounts.models import Membership, Organization, Role, User
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import spreadsheet_safe
 from lms.core.errors import DomainError
+from lms.core.labels import labels_of
+from lms.core.service_calls import call_service
 from lms.courses import bp, services
 from lms.courses.forms import (
-    COHORT_MODE_LABELS,
     CohortForm,
     EnrolmentDecisionForm,
 )
 from lms.courses.models import (
     Cohort,
+    CohortMode,
     Course,
     CourseStatus,
     CourseVersion,
@@ -34,20 +35,14 @@ from lms.courses.models import (
 )
 from lms.extensions import db
 
-COURSE_STATUS_LABELS = {
-    CourseStatus.DRAFT: _l("Draft"),
-    CourseStatus.PUBLISHED: _l("Published"),
-    CourseStatus.ARCHIVED: _l("Archived"),
-}
-
-ENROLMENT_STATUS_LABELS = {
-    EnrolmentStatus.PENDING: _l("Waiting for approval"),
-    EnrolmentStatus.WAITLISTED: _l("On the waiting list"),
-    EnrolmentStatus.ACTIVE: _l("Active"),
-    EnrolmentStatus.DECLINED: _l("Declined"),
-    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
-}
-"""Also the order of the groups on the cohort page: requests that need a decision first."""
+COHORT_PAGE_GROUPS = (
+    EnrolmentStatus.PENDING,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.ACTIVE,
+    EnrolmentStatus.DECLINED,
+    EnrolmentStatus.WITHDRAWN,
+)
+"""The order of the groups on the cohort page: requests that need a decision first."""
 
 DECIDABLE = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
 
@@ -113,8 +108,8 @@ def admin_courses(organization_id: int):
         cohorts=cohorts,
         seats=seats,
         skp_of=services.skp_of,
-        mode_labels=COHORT_MODE_LABELS,
-        status_labels=COURSE_STATUS_LABELS,
+        mode_labels=labels_of(CohortMode),
+        status_labels=labels_of(CourseStatus),
     )
 
 
@@ -148,8 +143,8 @@ def admin_new_cohort(organization_id: int, code: str):
     zone, zone_label = _admin_zone()
     form = CohortForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
     if form.validate_on_submit():
-        try:
-            cohort = services.create_cohort(
+        outcome = call_service(
+            lambda: services.create_cohort(
                 current_user,
                 version,
                 name=form.name.data,
@@ -163,11 +158,9 @@ def admin_new_cohort(organization_id: int, code: str):
                 needs_approval=form.needs_approval.data,
                 facilitators=[user for user in facilitators if user.id in (form.facilitators.data or [])],
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
+            cohort = outcome.result
             flash(_("Cohort %(name)s created.", name=cohort.name), "success")
             return redirect(url_for("courses.admin_cohort", organization_id=organization.id, cohort_id=cohort.id))
     status = 422 if form.is_submitted() else 200
@@ -202,14 +195,11 @@ def admin_decide_enrolment(organization_id: int, cohort_id: int, enrolment_id: i
         flash(_("Choose to approve or decline, with a reason of at most 500 characters."), "error")
         return _cohort_page(cohort, failed=(enrolment.id, form), status=422)
     approve = form.decision.data == "approve"
-    try:
-        services.decide_enrolment(current_user, enrolment, approve=approve, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        # Shown again with what was typed, so a reason is not lost.
-        return _cohort_page(cohort, failed=(enrolment.id, form), status=error.status_code)
-    db.session.commit()
+    outcome = call_service(
+        lambda: services.decide_enrolment(current_user, enrolment, approve=approve, reason=form.reason.data or "")
+    )
+    if not outcome.ok:
+        return _cohort_page(cohort, failed=(enrolment.id, form), status=outcome.status)
     name = enrolment.user.full_name
     if approve:
         flash(_("%(name)s is enrolled.", name=name), "success")
@@ -244,7 +234,7 @@ def _cohort_page(
     cohort: Cohort, *, failed: tuple[int, EnrolmentDecisionForm] | None = None, status: int = 200
 ) -> tuple[str, int]:
     """The cohort page; after a refused decision, `failed` keeps the form that was sent, beside its request."""
-    groups = {status_: [] for status_ in ENROLMENT_STATUS_LABELS}
+    groups = {status_: [] for status_ in COHORT_PAGE_GROUPS}
     for enrolment in cohort.enrolments:
         groups.setdefault(EnrolmentStatus(enrolment.status), []).append(enrolment)
     failed_id, failed_form = failed if failed else (None, None)
@@ -260,10 +250,10 @@ def _cohort_page(
             cohort=cohort,
             course=cohort.version.course,
             seats=services.seats_taken(cohort),
-            groups=[(status_, ENROLMENT_STATUS_LABELS[status_], enrolments) for status_, enrolments in groups.items()],
+            groups=[(status_, EnrolmentStatus(status_).label, enrolments) for status_, enrolments in groups.items()],
             decidable=DECIDABLE,
             decision_forms=forms,
-            mode_labels=COHORT_MODE_LABELS,
+            mode_labels=labels_of(CohortMode),
         ),
         status,
     )
