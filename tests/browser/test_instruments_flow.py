@@ -75,19 +75,19 @@ def test_facilitator_scores_offline_and_the_scores_arrive_once(browser: Browser,
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(pending).to_have_text("0")
+    expect(pending).to_have_text("0", timeout=TIMEOUT_MS)
     assert _responses(app) == 2
     # The phone never heard the answer (say the connection dropped): it sends the same scores again.
     page.evaluate("kept => localStorage.setItem(Object.keys(localStorage)[0], kept)", kept)
     page.reload()
-    expect(pending).to_have_text("0")
+    expect(pending).to_have_text("0", timeout=TIMEOUT_MS)
     expect(page.locator("[data-log] li").first).to_contain_text(translated(app, "id", "Already recorded"))
     assert _responses(app) == 2
 
     assert _checklist_met(app, enrolment_ids[0]) is False  # missed a critical step
     assert _checklist_met(app, enrolment_ids[1]) is True
     _score(page, app, names[0], ALL_CORRECT)  # the repeat, online
-    expect(pending).to_have_text("0")
+    expect(pending).to_have_text("0", timeout=TIMEOUT_MS)
     assert _responses(app) == 3
     assert _checklist_met(app, enrolment_ids[0]) is True
     page.context.close()
