@@ -5,7 +5,7 @@
     B) 20-30 detik
     ANSWER: B
 
-Options are a capital letter, `.` or `)`, then a space, lettered A, B, C, ... in order; the question text may span
+Options are a capital letter, `.` or `)`, then (usually) a space, lettered A, B, C, ... in order; the question text may span
 several lines (Moodle's newer reader allows it); blank lines between questions are optional.
 """
 
@@ -20,7 +20,8 @@ from flask_babel import lazy_gettext as _l
 from lms.quizzes.question_files import QuestionFileError, QuestionFileResult, question_reader
 from lms.quizzes.spec import Choice, QuestionKind, QuestionSpec, TextFormat
 
-OPTION = re.compile(r"([A-Z])[.)][ \t]+(.*)")
+OPTION = re.compile(r"([A-Z])[.)][ \t]*(\S.*)")
+"""An option line: `A. text`, `B) text`, and as Moodle also reads them `A)text`, `A.text` (no space)."""
 ANSWER = re.compile(r"ANSWER:\s*(.*)")
 WHITESPACE = " \t\n\r\0\x0b"
 

@@ -37,6 +37,10 @@ WEIGHT = re.compile(r"%([^%\s]*)%")
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
 """A decimal number; the exponent is bounded so that no arithmetic on it can overflow."""
 HUNDRED = Decimal(100)
+ID_MARK = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
+TAG_MARK = re.compile(r"\[tag:((?:\\\]|[^\]<>\x00-\x1f\x7f])*)\]")
+IDNUMBER = "idnumber"
+"""`extra` key of the question's ID number (Moodle's idnumber, GIFT `// [id:...]`), kept for export."""
 OTHER_FEEDBACK = "other_feedback"
 """`extra` key of a numerical question's feedback for any other answer (GIFT `{#2:0 ~#feedback}`)."""
 
@@ -161,7 +165,7 @@ def read_gift(text: str) -> QuestionFileResult:
     """Every question of a GIFT file; bad questions become errors and unsupported types skips, never exceptions."""
     result = QuestionFileResult()
     category = ""
-    for block in _blocks(text):
+    for block, comments in _blocks(text):
         first_line, first = block[0]
         if first.startswith(CATEGORY_PREFIX):
             category = _Text.from_source([(first_line, first)])[len(CATEGORY_PREFIX) :].strip().text
@@ -171,7 +175,8 @@ def read_gift(text: str) -> QuestionFileResult:
                 continue
         line = block[0][0]
         try:
-            result.questions.append(_read_question(_Text.from_source(block).strip(), category, line))
+            question = _read_question(_Text.from_source(block).strip(), category, line)
+            result.questions.append(_with_comment_marks(question, comments))
         except _Invalid as invalid:
             result.errors.append(QuestionFileError(invalid.line, invalid.message))
         except _Skip as skip:
@@ -179,20 +184,44 @@ def read_gift(text: str) -> QuestionFileResult:
     return result
 
 
-def _blocks(text: str) -> Iterable[list[tuple[int, str]]]:
-    """Questions as lists of (line number, trimmed line), comment lines left out; blank lines separate them."""
+def _blocks(text: str) -> Iterable[tuple[list[tuple[int, str]], str]]:
+    """Questions as lists of (line number, trimmed line) and the text of their `//` comment lines; blank lines
+    separate them (a comment after a blank line belongs to the next question, as in Moodle)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     block: list[tuple[int, str]] = []
+    comments: list[str] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip(WHITESPACE)
         if not line:
             if block:
-                yield block
-            block = []
-        elif not line.startswith("//"):
+                yield block, "\n".join(comments)
+            block, comments = [], []
+        elif line.startswith("//"):
+            comments.append(line)
+        else:
             block.append((number, line))
     if block:
-        yield block
+        yield block, "\n".join(comments)
+
+
+def comment_marks(comment: str) -> tuple[str, tuple[str, ...]]:
+    """The idnumber and tags Moodle writes in a question's comment lines: `// [id:PPI-01] [tag:apd] [tag:ppi]`.
+
+    As Moodle reads them: the first `[id:...]` only, every `[tag:...]`, each trimmed, `\\]` standing for `]`; a mark
+    never spans two lines; a tag holds no `<` or `>`.
+    """
+    found = ID_MARK.search(comment)
+    idnumber = found.group(1).strip().replace("\\]", "]") if found else ""
+    tags = tuple(tag.strip().replace("\\]", "]") for tag in TAG_MARK.findall(comment))
+    return idnumber, tuple(tag for tag in tags if tag)
+
+
+def _with_comment_marks(question: QuestionSpec, comments: str) -> QuestionSpec:
+    idnumber, tags = comment_marks(comments)
+    if not idnumber and not tags:
+        return question
+    extra = {**question.extra, IDNUMBER: idnumber} if idnumber else question.extra
+    return replace(question, tags=tuple(dict.fromkeys((*question.tags, *tags))), extra=extra)
 
 
 def _read_question(source: _Text, category: str, line: int) -> QuestionSpec:
@@ -497,7 +526,8 @@ SPECIAL = str.maketrans({"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": 
 def write_gift(questions: Iterable[QuestionSpec]) -> str:
     """Questions as GIFT that `read_gift` (and Moodle) reads back to the same questions; the GIFT export.
 
-    Tags and images have no place in GIFT and are left out; a `$CATEGORY:` line is written whenever it changes.
+    The ID number and tags go in a comment line before the question, as Moodle writes them (`// [id:x] [tag:y]`);
+    images have no place in GIFT and are left out; a `$CATEGORY:` line is written whenever it changes.
     """
     parts: list[str] = []
     category = ""
@@ -521,7 +551,18 @@ def _write_question(question: QuestionSpec) -> str:
         body = _escape(question.text[:position]) + block + _escape(question.text[position:])
     else:
         body = _escape(question.text) + " " + block
-    return f"{head}{marker}{body}\n"
+    return f"{_comment_marks_line(question)}{head}{marker}{body}\n"
+
+
+def _comment_marks_line(question: QuestionSpec) -> str:
+    idnumber = question.extra.get(IDNUMBER, "")
+    marks = [f"[id:{_mark_text(idnumber)}]"] if idnumber else []
+    marks += [f"[tag:{_mark_text(tag)}]" for tag in question.tags]
+    return f"// {' '.join(marks)}\n" if marks else ""
+
+
+def _mark_text(text: str) -> str:
+    return " ".join(text.split()).replace("]", "\\]")
 
 
 def _escape(text: str) -> str:
