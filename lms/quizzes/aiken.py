@@ -5,8 +5,8 @@
     B) 20-30 detik
     ANSWER: B
 
-Options are a capital letter, `.` or `)`, then (usually) a space, lettered A, B, C, ... in order; the question text may span
-several lines (Moodle's newer reader allows it); blank lines between questions are optional.
+Options are a capital letter, `.` or `)`, then (usually) a space, lettered A, B, C, ... in order; the question text
+may span several lines (Moodle's newer reader allows it); blank lines between questions are optional.
 """
 
 from __future__ import annotations

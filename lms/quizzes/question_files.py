@@ -89,7 +89,10 @@ def decode_question_file(data: bytes) -> DecodedFile:
     line = data.count(b"\n", 0, position) + 1
     return DecodedFile(
         text,
-        _l("The file is not UTF-8 (line %(line)d); it was read as Windows-1252. Check its accented letters.", line=line),
+        _l(
+            "The file is not UTF-8 (line %(line)d); it was read as Windows-1252. Check its accented letters.",
+            line=line,
+        ),
     )
 
 

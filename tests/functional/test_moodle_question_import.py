@@ -11,7 +11,8 @@ from lms.extensions import db
 from lms.quizzes.models import Question
 from tests.factories.quizzes import make_course
 
-WINDOWS_1252_GIFT = "::Q1::Apa arti \u201cAPD\u201d \u2013 alat pelindung diri? {T}\n\n::Q2::Caf\u00e9 itu minuman? {F}\n"
+Q1 = "Apa arti \u201cAPD\u201d \u2013 alat pelindung diri?"
+WINDOWS_1252_GIFT = f"::Q1::{Q1} {{T}}\n\n::Q2::Caf\u00e9 itu minuman? {{F}}\n"
 
 MOODLE_EXPORT = """// question: 12  name: Q1
 // [id:PPI-07] [tag:apd] [tag:kewaspadaan standar]
@@ -35,7 +36,7 @@ def test_cli_reads_a_windows_1252_file_with_a_notice_instead_of_a_traceback(runn
     assert result.exception is None
     assert f"{source}: " in result.output and "Windows-1252" in result.output
     texts = db.session.execute(select(Question.spec_data).order_by(Question.id)).scalars().all()
-    assert [t["text"] for t in texts] == ["Apa arti \u201cAPD\u201d \u2013 alat pelindung diri?", "Caf\u00e9 itu minuman?"]
+    assert [t["text"] for t in texts] == [Q1, "Caf\u00e9 itu minuman?"]
 
 
 def test_cli_refuses_bytes_that_are_no_text_in_one_line(runner, app_ctx, tmp_path):

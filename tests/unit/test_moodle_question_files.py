@@ -124,7 +124,9 @@ def test_moodle_import_backslash_and_pre_content_read_as_moodle_reads_them():
         "        method1();\n    \\}\n</pre>\n{T}"
     )
     assert q.text_format == TextFormat.HTML
-    assert q.text == "<p>What would running the test method print?</p>\n<pre>\npublic void test() {\nmethod1();\n}\n</pre>"
+    assert q.text == (
+        "<p>What would running the test method print?</p>\n<pre>\npublic void test() {\nmethod1();\n}\n</pre>"
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,8 +169,17 @@ def test_moodle_import_question_with_tags_and_idnumber():
         ("// [id:i\\]d].", "i]d", ()),
         ("// [tag:t\\]ag].", "", ("t]ag",)),
     ],
-    ids=["blank", "nothing", "idnumber", "tags", "everything", "mixed up", "split over line", "escaped ] id",
-         "escaped ] tag"],  # fmt: skip
+    ids=[
+        "blank",
+        "nothing",
+        "idnumber",
+        "tags",
+        "everything",
+        "mixed up",
+        "split over line",
+        "escaped ] id",
+        "escaped ] tag",
+    ],  # fmt: skip
 )
 def test_moodle_extract_idnumber_and_tags_from_comment(comment, idnumber, tags):
     assert comment_marks(comment) == (idnumber, tags)
@@ -187,7 +198,9 @@ def test_moodle_exported_multichoice_reads_back_as_moodle_wrote_it():
 
 
 def test_moodle_exported_numerical_and_shortanswer_read_back():
-    q = one("// question: 666  name: Q5\n::Q5::What is a number from 1 to 5?{#\n\t=%100%3:2#\n\t~#Completely wrong\n}\n")
+    q = one(
+        "// question: 666  name: Q5\n::Q5::What is a number from 1 to 5?{#\n\t=%100%3:2#\n\t~#Completely wrong\n}\n"
+    )
     assert [(n.value, n.tolerance) for n in q.numeric] == [(3, 2)]
     assert q.extra[OTHER_FEEDBACK] == "Completely wrong"
     q = one(
@@ -276,12 +289,14 @@ def test_moodle_aiken_errors_fixture_gives_moodles_three_questions_and_errors():
 def test_moodle_aiken_questions_fixture():
     result = read_aiken(
         "The Moodle project was started by:\nA) Petr Skoda\nB) Martin Dougiamas\nC) Eloy Lafuente\nD) Tim Hunt\n"
-        "ANSWER: B\n\nMoodle's abilities include handling user input that includes <html class=\"cool\"> & images:\n"
+        'ANSWER: B\n\nMoodle\'s abilities include handling user input that includes <html class="cool"> & images:\n'
         "A) True\nB) False\nANSWER: A\n"
     )
     assert not result.errors
     assert [[c.fraction for c in q.choices] for q in result.questions] == [[0, 1, 0, 0], [1, 0]]
-    assert result.questions[1].text == 'Moodle\'s abilities include handling user input that includes <html class="cool"> & images:'
+    assert result.questions[1].text == (
+        'Moodle\'s abilities include handling user input that includes <html class="cool"> & images:'
+    )
     assert result.questions[1].text_format == TextFormat.PLAIN
 
 
