@@ -12,6 +12,7 @@ may span several lines (Moodle's newer reader allows it); blank lines between qu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -105,3 +106,25 @@ def _finish(draft: _Draft, answer: str, line: int, result: QuestionFileResult) -
         choices=tuple(Choice(text, Decimal(1 if i == index else 0)) for i, text in enumerate(draft.options)),
         line=draft.line,
     )
+
+
+def write_aiken(questions: Iterable[QuestionSpec]) -> str:
+    """Single-choice questions as Aiken that `read_aiken` reads back to the same text and options.
+
+    Aiken holds no title, category, feedback or weights: those are not written. A question Aiken cannot hold (another
+    kind, not exactly one right option, a text line that would read as an option or a blank line) raises ValueError.
+    """
+    blocks = []
+    for question in questions:
+        right = [i for i, choice in enumerate(question.choices) if choice.fraction == 1]
+        if question.kind != QuestionKind.SINGLE or len(right) != 1 or not 2 <= len(question.choices) <= 26:
+            raise ValueError(f"{question.title or question.text[:40]!r}: only single-choice questions fit in Aiken")
+        text_lines = question.text.split("\n")
+        options = [f"{chr(ord('A') + i)}. {choice.text}" for i, choice in enumerate(question.choices)]
+        for line in text_lines:
+            if not line.strip(WHITESPACE) or OPTION.fullmatch(line.strip(WHITESPACE)) or ANSWER.fullmatch(line):
+                raise ValueError(f"{question.text[:40]!r}: the line {line!r} cannot be written in Aiken")
+        if any("\n" in choice.text or not choice.text.strip(WHITESPACE) for choice in question.choices):
+            raise ValueError(f"{question.text[:40]!r}: an option of more than one line cannot be written in Aiken")
+        blocks.append("\n".join([*text_lines, *options, f"ANSWER: {chr(ord('A') + right[0])}"]))
+    return "\n\n".join(blocks) + "\n"

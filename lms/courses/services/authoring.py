@@ -289,12 +289,13 @@ def draft_problems(version: CourseVersion) -> list[DraftProblem]:
         except ValueError as error:
             return [DraftProblem(str(error))]
         problems = []
-        for error in validate_courses([Path(folder)]):
+        # Question files are the quizzes' content, checked when they are imported; a draft names them only.
+        for error in validate_courses([Path(folder)], question_files=False):
             subject = subjects_by_file.get(error.path.name)
             lesson = _lesson_at(subject, error.path, error.line) if subject else None
             problems.append(DraftProblem(error.message, subject, lesson))
         if not problems:
-            read_course(Path(folder))  # raises if the validator and reader ever disagree
+            read_course(Path(folder), question_files=False)  # raises if the validator and reader ever disagree
     return problems
 
 
