@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts.models import Organization, User
+from lms.accounts.permissions import require_organization_role
 from lms.certificates import numbering
 from lms.certificates.models import Certificate, CertificateSettings, CertificateStatus
 from lms.certificates.services.eligibility import missing_requirements
 from lms.certificates.services.number_sequence import _local_now
-from lms.certificates.services.organization_admin import _require_admin
 from lms.certificates.services.printing import _read_stored_image
 from lms.core.errors import NotFound
 from lms.courses.curriculum import Ranah
@@ -43,7 +43,7 @@ class CertificateRow:
 
 
 def cohort_certificates(actor: User | None, cohort: Cohort) -> list[CertificateRow]:
-    _require_admin(actor, cohort.organization_id)
+    require_organization_role(actor, cohort.organization_id)
     enrolments = list(
         db.session.execute(
             select(Enrolment)

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from lms.accounts.models import Organization, Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.models import Organization, User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidInput, PermissionDenied
+from lms.core.errors import Conflict, InvalidField, InvalidInput
 from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
 from lms.courses.events import version_drafted
 from lms.courses.models import Course, CourseVersion, Lesson, LessonAttachment, Subject
@@ -22,14 +22,6 @@ from lms.extensions import db
 
 # Every change goes to the course's draft version; changing a course whose newest version is published first copies
 # it into a new draft, so cohorts and learners keep the version they studied.
-
-
-class InvalidField(InvalidInput):
-    """A value the form could not judge alone (e.g. a course code already taken), shown beside `field`."""
-
-    def __init__(self, field: str, message) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -73,11 +65,6 @@ class DraftProblem:
     lesson: Lesson | None = None
 
 
-def _require_course_admin(actor: User, organization_id: int) -> None:
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
-
-
 def _apply_details(version: CourseVersion, details: CourseDetails) -> None:
     for name, value in vars(details).items():
         if name == "competencies":
@@ -102,7 +89,7 @@ def create_course(actor: User, organization: Organization, code: str, details: C
     """A new course whose first version is an empty draft (subjects and lessons are added next)."""
     from lms.courses.files import CODE_PATTERN
 
-    _require_course_admin(actor, organization.id)
+    require_organization_role(actor, organization.id)
     code = code.strip().upper()
     if not CODE_PATTERN.match(code):
         raise InvalidField("code", _l("Use capital letters, digits and hyphens, e.g. PPI-DASAR."))
@@ -119,7 +106,7 @@ def create_course(actor: User, organization: Organization, code: str, details: C
 
 def draft_for_editing(actor: User, course: Course) -> CourseVersion:
     """The course's draft; when the newest version is published, a new draft copied from it."""
-    _require_course_admin(actor, course.organization_id)
+    require_organization_role(actor, course.organization_id)
     draft = course.draft_version
     if draft is not None:
         return draft
@@ -150,7 +137,7 @@ def update_course(actor: User, course: Course, details: CourseDetails) -> Course
 
 
 def _editable(actor: User, version: CourseVersion) -> None:
-    _require_course_admin(actor, version.course.organization_id)
+    require_organization_role(actor, version.course.organization_id)
     version.ensure_editable()
 
 
@@ -312,7 +299,7 @@ def _lesson_at(subject: Subject, path, line: int | None) -> Lesson | None:
 
 def publish_draft(actor: User, course: Course) -> CourseVersion:
     """Publish the course's draft once it is a valid curriculum."""
-    _require_course_admin(actor, course.organization_id)
+    require_organization_role(actor, course.organization_id)
     draft = course.draft_version
     if draft is None:
         raise Conflict(_l("%(code)s has no draft version to publish.", code=course.code))

@@ -9,10 +9,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from lms.accounts.models import Organization, Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.models import Organization, User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, NotFound, PermissionDenied
+from lms.core.errors import Conflict, NotFound
 from lms.courses.curriculum import (
     CERTIFICATE_RULE_FIELDS,
     CompetencySpec,
@@ -99,8 +99,7 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
     ).scalar_one_or_none()
     if organization is None:
         raise NotFound(_l("No organization has the short name %(slug)s.", slug=spec.organization))
-    if actor is not None and not has_organization_role(actor, organization.id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization.id)
     course = course_by_code(spec.code)
     if course is None:
         course = Course(code=spec.code, organization=organization)
@@ -135,8 +134,7 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
 
 
 def publish_version(actor: User | None, version: CourseVersion) -> CourseVersion:
-    if actor is not None and not has_organization_role(actor, version.course.organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, version.course.organization_id)
     version.publish()
     record_audit(
         actor,
