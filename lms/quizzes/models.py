@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +23,14 @@ class QuizKind(StrEnum):
     SUBJECT_QUIZ = "subject_quiz"
     """A quiz at the end of one subject (mata pelatihan)."""
     POST_TEST = "post_test"
+
+    @property
+    def label(self):
+        return {
+            QuizKind.PRE_TEST: _l("Pre-test"),
+            QuizKind.SUBJECT_QUIZ: _l("Subject quiz"),
+            QuizKind.POST_TEST: _l("Post-test"),
+        }[self]
 
 
 class QuestionSelection(StrEnum):
