@@ -277,12 +277,13 @@ def _subject_changes(old: tuple[SubjectSpec, ...], new: tuple[SubjectSpec, ...])
 
 
 def _lesson_changes(old: tuple[LessonSpec, ...], new: tuple[LessonSpec, ...], within: str) -> list[Change]:
-    """Lessons are matched by title; an unmatched old and new lesson at the same place count as a rename."""
+    """Lessons are matched by title; an unmatched old and new lesson at the same place with the same text count as a
+    rename (anything less sure is shown as removed and added, so that the reviewer sees it)."""
     old_titles = {lesson.title for lesson in old}
     new_titles = {lesson.title for lesson in new}
     gone = {i: lesson for i, lesson in enumerate(old) if lesson.title not in new_titles}
     came = {i: lesson for i, lesson in enumerate(new) if lesson.title not in old_titles}
-    renamed = {i: (gone.pop(i), came.pop(i)) for i in sorted(set(gone) & set(came))}
+    renamed = {i: (gone.pop(i), came.pop(i)) for i in sorted(set(gone) & set(came)) if gone[i].body == came[i].body}
     changes = [Change(ChangeArea.LESSON, ChangeKind.REMOVED, lesson.title, within=within) for lesson in gone.values()]
     by_title = {lesson.title: lesson for lesson in old}
     for index, lesson in enumerate(new):
