@@ -116,3 +116,55 @@ def test_the_first_version_has_nothing_to_compare_but_is_confirmed_too(client, a
     assert 'data-testid="publish-changes"' not in text and 'data-testid="confirm-publish"' in text
     assert client.post(f"{base}/publish", data={}).status_code == 422
     assert publish_through_review(client, base).status_code == 302
+
+
+# --- the API ----------------------------------------------------------------------------------------------------
+
+
+def test_api_reviews_then_publishes_only_the_confirmed_review(client, auth, app_ctx):
+    from tests.conftest import api_token
+
+    setup, _base, removed_title = _revised_course(client, auth)
+    auth.logout()
+    headers = {"Authorization": f"Bearer {api_token(client, setup.admin.email)}"}
+    review = client.get("/api/v1/courses/PPI-DASAR/publication", headers=headers)
+    assert review.status_code == 200, review.get_json()
+    body = review.get_json()
+    assert (body["draft_version"], body["published_version"], body["problems"]) == (2, 1, [])
+    assert {"area": "subject", "kind": "removed", "name": removed_title} in [
+        {key: change[key] for key in ("area", "kind", "name")} for change in body["changes"]
+    ]
+    quiz = next(c for c in body["changes"] if c["area"] == "item" and c["kind"] == "changed")
+    assert (quiz["before"], quiz["after"]) == ("3", "2")
+    assert body["removals"] >= 1
+
+    missing = client.post("/api/v1/courses/PPI-DASAR/publish", json={"reviewed": ""}, headers=headers)
+    assert missing.status_code == 422 and missing.get_json()["error"]["code"] == "confirmation_required"
+    stale = client.post("/api/v1/courses/PPI-DASAR/publish", json={"reviewed": "0" * 32}, headers=headers)
+    assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "review_outdated"
+    assert course_services.course_by_code("PPI-DASAR").latest_version.status == CourseStatus.DRAFT
+
+    done = client.post("/api/v1/courses/PPI-DASAR/publish", json={"reviewed": body["reviewed"]}, headers=headers)
+    assert done.status_code == 200, done.get_json()
+    assert (done.get_json()["version"], done.get_json()["status"]) == (2, "published")
+    again = client.get("/api/v1/courses/PPI-DASAR/publication", headers=headers)
+    assert again.status_code == 409
+
+
+def test_api_publishing_is_for_the_course_organization_admins_only(client, app_ctx):
+    from lms.accounts.models import Role
+    from tests.conftest import api_token
+    from tests.factories import make_organization, make_user
+
+    setup = make_quiz_setup([single_spec(1)])
+    course_services.draft_for_editing(setup.admin, setup.version.course)
+    db.session.commit()
+    other = make_user(role=Role.ORG_ADMIN, organization=make_organization("ibi"))
+    headers = {"Authorization": f"Bearer {api_token(client, other.email)}"}
+    assert client.get("/api/v1/courses/PPI-DASAR/publication", headers=headers).status_code == 403
+    assert client.post("/api/v1/courses/PPI-DASAR/publish", json={"reviewed": "x"}, headers=headers).status_code == 403
+    assert client.get("/api/v1/courses/NOPE/publication", headers=headers).status_code == 404
+    assert client.get("/api/v1/courses/PPI-DASAR/publication").status_code == 401
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    publish = paths["/api/v1/courses/{code}/publish"]["post"]
+    assert {"401", "403", "404", "409", "422"} <= set(publish["responses"])
