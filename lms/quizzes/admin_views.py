@@ -25,7 +25,7 @@ from lms.quizzes.forms import (
     ImportForm,
     QuizForm,
 )
-from lms.quizzes.gift import write_gift
+from lms.quizzes.gift_writer import write_gift
 from lms.quizzes.models import Question, Quiz, QuizKind
 from lms.quizzes.question_files import UnreadableFile, decode_question_file
 from lms.quizzes.types import QUESTION_TYPES

@@ -72,7 +72,7 @@ def import_command(file_format: str, file: Path, code: str, quiz_kind: str | Non
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(code: str, file: Path) -> None:
     """Write the course's question bank to FILE in GIFT."""
-    from lms.quizzes.gift import write_gift
+    from lms.quizzes.gift_writer import write_gift
     from lms.quizzes.services import export_specs
 
     specs = export_specs(_course(code))

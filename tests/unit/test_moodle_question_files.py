@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 
 from lms.quizzes.aiken import read_aiken
-from lms.quizzes.gift import IDNUMBER, OTHER_FEEDBACK, comment_marks, read_gift, write_gift
+from lms.quizzes.gift import IDNUMBER, OTHER_FEEDBACK, comment_marks, read_gift
+from lms.quizzes.gift_writer import write_gift
 from lms.quizzes.question_files import UnreadableFile, decode_question_file
 from lms.quizzes.spec import Choice, QuestionKind, QuestionSpec, TextFormat
 from lms.quizzes.types import QUESTION_TYPES, matches_accepted

@@ -13,7 +13,7 @@ from lms.courses.models import CourseVersion
 from lms.courses.named_files import Problem, QuestionFileHandler
 from lms.extensions import db
 from lms.quizzes.aiken import write_aiken
-from lms.quizzes.gift import write_gift
+from lms.quizzes.gift_writer import write_gift
 from lms.quizzes.models import Question, QuestionSelection, Quiz, QuizQuestion
 from lms.quizzes.question_files import read_question_file
 from lms.quizzes.services.attempts import random_candidates
