@@ -168,3 +168,21 @@ def test_api_publishing_is_for_the_course_organization_admins_only(client, app_c
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     publish = paths["/api/v1/courses/{code}/publish"]["post"]
     assert {"401", "403", "404", "409", "422"} <= set(publish["responses"])
+
+
+def test_a_new_draft_copies_every_setting_of_the_published_version(app_ctx):
+    """What a version holds beyond its quizzes (certificate rules, order, question files, SKP, competencies) is
+    copied whole into the draft made from it, so that publishing the draft drops none of it unnoticed."""
+    from tests.factories import make_organization
+    from tests.factories.courses import make_published_course
+
+    make_organization("ppni")
+    published = make_published_course(
+        require_lessons=False, certificate_needs_approval=True, sequential=True, pass_mark=80,
+        questions=(("pre_test", "pre-test.gift"), ("post_test", "post-test.gift")),
+    )  # fmt: skip
+    draft = course_services.draft_for_editing(None, published.course)
+    db.session.commit()
+    assert draft.number == published.number + 1
+    assert course_services.spec_from_version(draft) == course_services.spec_from_version(published)
+    assert course_services.version_outline(draft).items == course_services.version_outline(published).items
