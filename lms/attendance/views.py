@@ -22,7 +22,6 @@ from lms.attendance.client import (
     new_device_id,
 )
 from lms.attendance.forms import (
-    SESSION_MODE_LABELS,
     CodeEntryForm,
     CodeForm,
     ConfirmQrForm,
@@ -31,10 +30,11 @@ from lms.attendance.forms import (
     SessionForm,
     weights_form,
 )
-from lms.attendance.models import STATUS_LABELS, AttendanceSession, AttendanceStatus
+from lms.attendance.models import AttendanceSession, AttendanceStatus, SessionMode
 from lms.attendance.qr import qr_svg
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.courses.models import Cohort
@@ -43,7 +43,7 @@ from lms.extensions import db
 
 @bp.app_context_processor
 def attendance_globals() -> dict:
-    return {"attendance_status_labels": STATUS_LABELS, "session_mode_labels": SESSION_MODE_LABELS}
+    return {"attendance_status_labels": labels_of(AttendanceStatus), "session_mode_labels": labels_of(SessionMode)}
 
 
 def _zone() -> tuple[ZoneInfo, str]:
@@ -408,7 +408,7 @@ def checkin(session_id: int):
     db.session.commit()
     if result.recorded:
         flash(
-            _("You are checked in: %(status)s.", status=STATUS_LABELS[AttendanceStatus(result.mark.status)]),
+            _("You are checked in: %(status)s.", status=AttendanceStatus(result.mark.status).label),
             "success",
         )
     else:

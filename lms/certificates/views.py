@@ -7,35 +7,22 @@ import re
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.certificates import bp, services
 from lms.certificates.forms import CertificateSettingsForm, LogoForm, ReasonForm, ReinstateForm, SignatoryForm
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, CertificateState
 from lms.certificates.numbering import InvalidNumberPattern
+from lms.certificates.services.cohort_page import RowState
 from lms.core.errors import DomainError, InvalidInput
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.courses.models import Cohort
 from lms.courses.services import cohort_in
 from lms.extensions import db
-
-STATE_LABELS = {
-    "valid": _l("Valid"),
-    "revoked": _l("Revoked"),
-    "suspended": _l("Suspended"),
-    "expired": _l("Expired"),
-}
-
-ROW_STATE_LABELS = {
-    "issued": _l("Certificate issued"),
-    "awaiting_approval": _l("Awaiting approval"),
-    "eligible": _l("Eligible, not issued"),
-    "in_progress": _l("Requirements still open"),
-}
 
 STATUS_ACTIONS = {
     "revoke": (
@@ -83,7 +70,7 @@ def my_certificates():
         "certificates/my_certificates.html",
         certificates=services.certificates_of(current_user),
         now=utcnow(),
-        state_labels=STATE_LABELS,
+        state_labels=labels_of(CertificateState),
     )
 
 
@@ -97,7 +84,7 @@ def my_certificate(public_id: str):
         snapshot=certificate.snapshot,
         share_url=services.share_url(certificate),
         now=utcnow(),
-        state_labels=STATE_LABELS,
+        state_labels=labels_of(CertificateState),
     )
 
 
@@ -252,9 +239,9 @@ def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = Non
             organization=cohort.version.course.organization,
             cohort=cohort,
             rows=rows,
-            counts={state: sum(1 for r in rows if r.state == state) for state in ROW_STATE_LABELS},
-            row_state_labels=ROW_STATE_LABELS,
-            state_labels=STATE_LABELS,
+            counts={state: sum(1 for r in rows if r.state == state) for state in RowState},
+            row_state_labels=labels_of(RowState),
+            state_labels=labels_of(CertificateState),
             reason_form=ReasonForm(formdata=None),
             reinstate_form=ReinstateForm(formdata=None),
             failed=failed,
@@ -333,4 +320,4 @@ def admin_certificate_pdf(organization_id: int, public_id: str):
 
 @bp.app_template_global()
 def certificate_state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
+    return str(CertificateState(state).label)

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,16 +16,17 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.models import Membership, Organization, Role, User
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import spreadsheet_safe
+from lms.core.labels import labels_of
 from lms.core.service_calls import call_service
 from lms.courses import bp, services
 from lms.courses.forms import (
-    COHORT_MODE_LABELS,
     CohortForm,
     EnrolmentDecisionForm,
     PublishForm,
 )
 from lms.courses.models import (
     Cohort,
+    CohortMode,
     Course,
     CourseStatus,
     CourseVersion,
@@ -35,20 +35,14 @@ from lms.courses.models import (
 )
 from lms.extensions import db
 
-COURSE_STATUS_LABELS = {
-    CourseStatus.DRAFT: _l("Draft"),
-    CourseStatus.PUBLISHED: _l("Published"),
-    CourseStatus.ARCHIVED: _l("Archived"),
-}
-
-ENROLMENT_STATUS_LABELS = {
-    EnrolmentStatus.PENDING: _l("Waiting for approval"),
-    EnrolmentStatus.WAITLISTED: _l("On the waiting list"),
-    EnrolmentStatus.ACTIVE: _l("Active"),
-    EnrolmentStatus.DECLINED: _l("Declined"),
-    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
-}
-"""Also the order of the groups on the cohort page: requests that need a decision first."""
+COHORT_PAGE_GROUPS = (
+    EnrolmentStatus.PENDING,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.ACTIVE,
+    EnrolmentStatus.DECLINED,
+    EnrolmentStatus.WITHDRAWN,
+)
+"""The order of the groups on the cohort page: requests that need a decision first."""
 
 DECIDABLE = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
 
@@ -114,8 +108,8 @@ def admin_courses(organization_id: int):
         cohorts=cohorts,
         seats=seats,
         skp_of=services.skp_of,
-        mode_labels=COHORT_MODE_LABELS,
-        status_labels=COURSE_STATUS_LABELS,
+        mode_labels=labels_of(CohortMode),
+        status_labels=labels_of(CourseStatus),
     )
 
 
@@ -256,7 +250,7 @@ def _cohort_page(
     cohort: Cohort, *, failed: tuple[int, EnrolmentDecisionForm] | None = None, status: int = 200
 ) -> tuple[str, int]:
     """The cohort page; after a refused decision, `failed` keeps the form that was sent, beside its request."""
-    groups = {status_: [] for status_ in ENROLMENT_STATUS_LABELS}
+    groups = {status_: [] for status_ in COHORT_PAGE_GROUPS}
     for enrolment in cohort.enrolments:
         groups.setdefault(EnrolmentStatus(enrolment.status), []).append(enrolment)
     failed_id, failed_form = failed if failed else (None, None)
@@ -272,10 +266,10 @@ def _cohort_page(
             cohort=cohort,
             course=cohort.version.course,
             seats=services.seats_taken(cohort),
-            groups=[(status_, ENROLMENT_STATUS_LABELS[status_], enrolments) for status_, enrolments in groups.items()],
+            groups=[(status_, EnrolmentStatus(status_).label, enrolments) for status_, enrolments in groups.items()],
             decidable=DECIDABLE,
             decision_forms=forms,
-            mode_labels=COHORT_MODE_LABELS,
+            mode_labels=labels_of(CohortMode),
         ),
         status,
     )

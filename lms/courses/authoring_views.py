@@ -8,13 +8,12 @@ from flask_login import current_user
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
+from lms.core.labels import labels_of
 from lms.core.service_calls import call_service
 from lms.core.uploads import format_size
 from lms.courses import bp, services
-from lms.courses.admin_views import COURSE_STATUS_LABELS
+from lms.courses.curriculum import CourseKind, SubjectType
 from lms.courses.forms import (
-    COURSE_KIND_LABELS,
-    SUBJECT_TYPE_LABELS,
     AttachmentForm,
     CourseForm,
     LessonForm,
@@ -113,9 +112,9 @@ def admin_course_editor(organization_id: int, code: str):
         problems=problems,
         course_problems=[p for p in problems if p.subject is None],
         skp=services.skp_of(version),
-        kind_labels=COURSE_KIND_LABELS,
-        type_labels=SUBJECT_TYPE_LABELS,
-        status_labels=COURSE_STATUS_LABELS,
+        kind_labels=labels_of(CourseKind),
+        type_labels=labels_of(SubjectType),
+        status_labels=labels_of(CourseStatus),
     )
 
 
@@ -208,30 +207,6 @@ def admin_edit_subject(organization_id: int, code: str, subject_id: int):
     )
 
 
-@bp.post("/organizations/<int:organization_id>/courses/<code>/subjects/<int:subject_id>/delete")
-@organization_role_required(Role.ORG_ADMIN)
-def admin_delete_subject(organization_id: int, code: str, subject_id: int):
-    course = services.course_in(organization_id, code)
-    subject = _subject_in(course, subject_id)
-    title = subject.title
-    outcome = call_service(lambda: services.delete_subject(current_user, subject))
-    if outcome.ok:
-        flash(_("Subject %(title)s deleted.", title=title), "success")
-    return redirect(_editor_url(course))
-
-
-@bp.post("/organizations/<int:organization_id>/courses/<code>/subjects/<int:subject_id>/move")
-@organization_role_required(Role.ORG_ADMIN)
-def admin_move_subject(organization_id: int, code: str, subject_id: int):
-    course = services.course_in(organization_id, code)
-    subject = _subject_in(course, subject_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    call_service(lambda: services.move_subject(current_user, subject, int(form.step.data)))
-    return redirect(_editor_url(course, f"subject-{subject.id}"))
-
-
 def _lesson_page(
     course: Course,
     subject: Subject,
@@ -307,28 +282,49 @@ def admin_edit_lesson(organization_id: int, code: str, lesson_id: int):
     return _lesson_page(course, lesson.subject, lesson, form, status)
 
 
-@bp.post("/organizations/<int:organization_id>/courses/<code>/lessons/<int:lesson_id>/delete")
+# Subjects and lessons are deleted and moved by one view each: the table says how to find the part and which service
+# to call, so the two kinds can never drift apart.
+CURRICULUM_PARTS = {
+    "subjects": (
+        lambda course, part_id: _subject_in(course, part_id),
+        services.delete_subject,
+        services.move_subject,
+        lambda title: _("Subject %(title)s deleted.", title=title),
+        "subject",
+    ),
+    "lessons": (
+        lambda course, part_id: _lesson_in(course, part_id),
+        services.delete_lesson,
+        services.move_lesson,
+        lambda title: _("Lesson %(title)s deleted.", title=title),
+        "lesson",
+    ),
+}
+
+
+@bp.post("/organizations/<int:organization_id>/courses/<code>/<any(subjects, lessons):kind>/<int:part_id>/delete")
 @organization_role_required(Role.ORG_ADMIN)
-def admin_delete_lesson(organization_id: int, code: str, lesson_id: int):
+def admin_delete_part(organization_id: int, code: str, kind: str, part_id: int):
     course = services.course_in(organization_id, code)
-    lesson = _lesson_in(course, lesson_id)
-    title = lesson.title
-    outcome = call_service(lambda: services.delete_lesson(current_user, lesson))
-    if outcome.ok:
-        flash(_("Lesson %(title)s deleted.", title=title), "success")
+    find, delete, _move, deleted_message, _anchor = CURRICULUM_PARTS[kind]
+    part = find(course, part_id)
+    title = part.title
+    if call_service(lambda: delete(current_user, part)).ok:
+        flash(deleted_message(title), "success")
     return redirect(_editor_url(course))
 
 
-@bp.post("/organizations/<int:organization_id>/courses/<code>/lessons/<int:lesson_id>/move")
+@bp.post("/organizations/<int:organization_id>/courses/<code>/<any(subjects, lessons):kind>/<int:part_id>/move")
 @organization_role_required(Role.ORG_ADMIN)
-def admin_move_lesson(organization_id: int, code: str, lesson_id: int):
+def admin_move_part(organization_id: int, code: str, kind: str, part_id: int):
     course = services.course_in(organization_id, code)
-    lesson = _lesson_in(course, lesson_id)
+    find, _delete, move, _deleted_message, anchor = CURRICULUM_PARTS[kind]
+    part = find(course, part_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    call_service(lambda: services.move_lesson(current_user, lesson, int(form.step.data)))
-    return redirect(_editor_url(course, f"lesson-{lesson.id}"))
+    call_service(lambda: move(current_user, part, int(form.step.data)))
+    return redirect(_editor_url(course, f"{anchor}-{part.id}"))
 
 
 @bp.post("/organizations/<int:organization_id>/courses/<code>/lessons/<int:lesson_id>/attachments")

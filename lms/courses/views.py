@@ -71,18 +71,9 @@ def enrol(cohort_id: int):
     return redirect(url_for("courses.enrolment", enrolment_id=enrolment.id))
 
 
-STATUS_LABELS = {
-    EnrolmentStatus.ACTIVE: lambda: _("Enrolled"),
-    EnrolmentStatus.PENDING: lambda: _("Waiting for approval"),
-    EnrolmentStatus.WAITLISTED: lambda: _("On the waiting list"),
-    EnrolmentStatus.DECLINED: lambda: _("Declined"),
-    EnrolmentStatus.WITHDRAWN: lambda: _("Left"),
-}
-
-
 @bp.app_template_global()
 def status_label(status: str) -> str:
-    return STATUS_LABELS[EnrolmentStatus(status)]()
+    return EnrolmentStatus(status).label
 
 
 ENROLMENT_MESSAGES = {

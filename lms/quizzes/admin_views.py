@@ -12,21 +12,19 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
+from lms.core.labels import labels_of
 from lms.core.service_calls import call_service
 from lms.courses.models import Course, CourseVersion
 from lms.courses.services import course_in
 from lms.extensions import db
 from lms.quizzes import bp, services
 from lms.quizzes.forms import (
-    GRADING_METHOD_LABELS,
     QUESTION_FORMS,
-    QUIZ_KIND_LABELS,
-    REVIEW_SHOWS_LABELS,
     ImportForm,
     QuizForm,
 )
 from lms.quizzes.gift_writer import write_gift
-from lms.quizzes.models import Question, Quiz, QuizKind
+from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, ReviewShows
 from lms.quizzes.question_files import UnreadableFile, decode_question_file
 from lms.quizzes.types import QUESTION_TYPES
 
@@ -202,7 +200,7 @@ def admin_import(organization_id: int, code: str):
     quizzes = [q for v in course.versions for q in services.quizzes_of(v)]
     form = ImportForm()
     form.quiz_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(q.id, f"{QUIZ_KIND_LABELS[QuizKind(q.kind)]}: {q.title} (v{q.version.number})") for q in quizzes
+        SelectChoice(q.id, f"{QuizKind(QuizKind(q.kind)).label}: {q.title} (v{q.version.number})") for q in quizzes
     ]
     errors, skipped, status = [], [], 200
     if form.validate_on_submit():
@@ -275,10 +273,10 @@ def admin_quizzes(organization_id: int, code: str):
         course=course,
         version=version,
         quizzes=quizzes,
-        kinds=QUIZ_KIND_LABELS,
+        kinds=labels_of(QuizKind),
         has={QuizKind(q.kind) for q in quizzes},
-        grading_labels=GRADING_METHOD_LABELS,
-        review_labels=REVIEW_SHOWS_LABELS,
+        grading_labels=labels_of(GradingMethod),
+        review_labels=labels_of(ReviewShows),
     )
 
 
@@ -293,7 +291,7 @@ def admin_new_quiz(organization_id: int, code: str, kind: str):
     zone, label = _zone()
     form = QuizForm(zone=zone, zone_label=label, subjects=version.subjects)
     if request.method == "GET":
-        form.title.data = str(QUIZ_KIND_LABELS[QuizKind(kind)])
+        form.title.data = str(QuizKind(QuizKind(kind)).label)
         if kind == QuizKind.POST_TEST:
             form.attempts_allowed.data = 2
     if form.validate_on_submit():
@@ -315,7 +313,7 @@ def _quiz_page(organization, course, version, form, kind, quiz, status=None):
             version=version,
             form=form,
             kind=kind,
-            kind_label=QUIZ_KIND_LABELS[QuizKind(kind)],
+            kind_label=QuizKind(QuizKind(kind)).label,
             quiz=quiz,
             bank=bank,
             chosen={qq.question_id for qq in quiz.quiz_questions} if quiz else set(),

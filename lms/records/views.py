@@ -15,20 +15,20 @@ from sqlalchemy import select
 from lms.accounts.models import Organization, OrganizationKind, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
+from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import badges, bp, services, transcript
 from lms.records.forms import (
-    ACTIVITY_KIND_LABELS,
-    AREA_LABELS,
-    RANAH_LABELS,
     ActivityForm,
     LicenceForm,
     ReviewForm,
     ShareLinkForm,
 )
-from lms.records.models import ExternalActivity
+from lms.records.models import ActivityKind, ExternalActivity
+from lms.records.skp import PracticeArea
 
 
 def _today() -> date:
@@ -40,9 +40,9 @@ def _labels() -> dict:
     return {
         name: {key: str(label) for key, label in labels.items()}
         for name, labels in (
-            ("ranah_labels", RANAH_LABELS),
-            ("kind_labels", ACTIVITY_KIND_LABELS),
-            ("area_labels", AREA_LABELS),
+            ("ranah_labels", labels_of(Ranah)),
+            ("kind_labels", labels_of(ActivityKind)),
+            ("area_labels", labels_of(PracticeArea)),
         )
     }
 

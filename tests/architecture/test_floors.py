@@ -62,3 +62,16 @@ def test_a_package_cycle_is_reported():
 
 def test_a_long_module_needs_a_reason():
     assert [v.module for v in long_modules({"lms/x.py": MAX_LINES + 1, "lms/y.py": MAX_LINES})] == ["lms/x.py"]
+
+
+def test_no_label_table_in_a_views_or_forms_module():
+    """An enum's words live in its `.label` (pages, CSVs, e-mails and audit sentences read them there)."""
+    import re
+
+    tables = [
+        f"{path}: {name}"
+        for path, source in read_tree(LMS).items()
+        if path.endswith(("views.py", "forms.py"))
+        for name in re.findall(r"^([A-Z_]*LABELS) = ", source, flags=re.M)
+    ]
+    assert not tables, tables

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -26,6 +27,25 @@ from lms.extensions import db
 
 if TYPE_CHECKING:
     from lms.certificates.document import CertificateDocument
+
+
+class RowState(StrEnum):
+    """Where a learner of the cohort stands with the certificate."""
+
+    ISSUED = "issued"
+    AWAITING_APPROVAL = "awaiting_approval"
+    ELIGIBLE = "eligible"
+    IN_PROGRESS = "in_progress"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            RowState.ISSUED: _l("Certificate issued"),
+            RowState.AWAITING_APPROVAL: _l("Awaiting approval"),
+            RowState.ELIGIBLE: _l("Eligible, not issued"),
+            RowState.IN_PROGRESS: _l("Requirements still open"),
+        }[self]
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,11 @@ def _stored_settings(organization_id: int) -> CertificateSettings:
     return settings
 
 
-def layout_names() -> list[str]:
+def layout_names() -> dict[str, str]:
+    """Each printed layout's key and its name for users."""
     from lms.certificates.pdf import LAYOUTS
 
-    return list(LAYOUTS)
+    return {key: layout.label for key, layout in LAYOUTS.items()}
 
 
 def update_settings(
