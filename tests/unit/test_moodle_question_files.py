@@ -368,3 +368,48 @@ def test_bytes_that_are_not_text_get_one_line(data):
     with pytest.raises(UnreadableFile) as raised:
         decode_question_file(data)
     assert "\n" not in str(raised.value.message) and "UTF-8" in str(raised.value.message)
+
+
+# --- GIFT: inputs from Moodle's examples.txt (question/format/gift), with the parse Moodle's format.php gives ------
+
+
+def test_moodle_examples_special_characters_are_escaped_text():
+    q = one("Which answer equals 5? {\n     ~ \\= 2 + 2\n     = \\= 2 + 3\n     ~ \\= 2 + 4  }")
+    assert q.choices == (C("= 2 + 2"), C("= 2 + 3", 1), C("= 2 + 4"))
+    q = one(
+        "::GIFT Control Characters::\nWhich of the following is NOT a control character for the GIFT import format? {\n"
+        "   ~ \\~     # \\~ is a control character.\n   ~ \\{     # \\{ is a control character.\n"
+        "   = \\\\     # Correct! \\\\ (backslash) is not a control character. BUT,\n"
+        "              it is used to escape the control characters.\n}"
+    )
+    assert [c.text for c in q.choices] == ["~", "{", "\\"]
+    assert q.choices[2].feedback.startswith("Correct! \\ (backslash)")
+
+
+def test_moodle_examples_numerical_with_feedback_over_two_lines_and_a_range():
+    q = one(
+        "//this comment will be ignored by the filter\n::Numerical example::\nWhen was Ulysses S. Grant born? {#\n"
+        "     =1822:0      #Correct! 100% credit\n     =%50%1822:2  #He was born in 1822.\n"
+        "                  You get 50% credit for being close.\n}"
+    )
+    assert [(n.value, n.tolerance, n.fraction) for n in q.numeric] == [(1822, 0, 1), (1822, 2, Decimal("0.5"))]
+    assert q.numeric[1].feedback == "He was born in 1822.\nYou get 50% credit for being close."
+    q = one("What is the value of pi (to 3 decimal places)? {#3.141..3.142}.")
+    assert (q.numeric[0].value, q.numeric[0].tolerance) == (Decimal("3.1415"), Decimal("0.0005"))
+
+
+def test_moodle_examples_missing_word_and_markdown_and_multiple_answers():
+    q = one("Grant is {~buried =entombed ~living} in Grant's tomb.")
+    assert q.text[: q.blank_position] == "Grant is " and q.text[q.blank_position :] == " in Grant's tomb."
+    q = one("[markdown]Who's buried in **Grant's tomb**?{\n=no one#excellent answer!\n=nobody#excellent answer!}")
+    assert (q.kind, q.text_format, q.text) == (
+        QuestionKind.SHORT,
+        TextFormat.MARKDOWN,
+        "Who's buried in **Grant's tomb**?",
+    )
+    q = one(
+        "What two people are entombed in Grant's tomb? {\n    ~%-50%No one\n    ~%50%Grant\n    ~%50%Grant's wife\n"
+        "    ~%-50%Grant's father }"
+    )
+    assert q.kind == QuestionKind.MULTIPLE
+    assert [c.fraction for c in q.choices] == [Decimal("-0.5"), Decimal("0.5"), Decimal("0.5"), Decimal("-0.5")]
