@@ -82,4 +82,8 @@ def export_command(code: str, directory: Path) -> None:
     questions = write_question_files(version, directory)
     for missing in questions.missing:
         click.echo(f"{directory}: not written: version {version.number} has no quiz for {missing}", err=True)
+    for unwritable in questions.unwritable:
+        click.echo(f"{directory}: not written: {unwritable}", err=True)
     click.echo(f"Wrote {len(written) + len(questions.written)} files to {directory}")
+    if questions.unwritable:
+        raise SystemExit(1)

@@ -30,7 +30,8 @@ class QuestionFileHandler:
     check: Callable[[str, bytes], list[Problem]]
     """(suffix, the file's bytes) -> its problems; empty when the file imports as it is."""
     write: Callable[[CourseVersion, str, str], bytes | None]
-    """(version, role such as "pre_test", file name) -> the file's bytes, or None when the version has no such quiz."""
+    """(version, role such as "pre_test", file name) -> the file's bytes, or None when the version has no such quiz;
+    ValueError when the file's format cannot hold the quiz."""
 
 
 _handlers: list[QuestionFileHandler] = []
@@ -68,6 +69,8 @@ class NamedFilesExport:
     written: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     """Named files the version has no quiz for (nothing to write), as 'role: file name'."""
+    unwritable: list[str] = field(default_factory=list)
+    """Named files whose format cannot hold the quiz (e.g. Aiken and a true/false question), with the reason."""
 
 
 def write_question_files(version: CourseVersion, folder: Path) -> NamedFilesExport:
@@ -77,7 +80,11 @@ def write_question_files(version: CourseVersion, folder: Path) -> NamedFilesExpo
     for role, file_name in version.questions:
         if not QUESTIONS_FILE_PATTERN.match(file_name):  # from the database: never a path outside the folder
             raise ValueError(f"question file name {file_name!r} cannot be used as a file name")
-        data = handler.write(version, role, file_name) if handler else None
+        try:
+            data = handler.write(version, role, file_name) if handler else None
+        except ValueError as error:  # the file's format cannot hold one of the quiz's questions
+            result.unwritable.append(f"{file_name}: {error}")
+            continue
         if data is None:
             result.missing.append(f"{role}: {file_name}")
             continue

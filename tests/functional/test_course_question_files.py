@@ -154,3 +154,21 @@ def test_aiken_named_files_are_exported_as_aiken(runner, app_ctx, course_folder,
     out = tmp_path / "export"
     invoke_ok(runner, "courses", "export", "PPI-DASAR", str(out))
     assert (out / "post-test.txt").read_text(encoding="utf-8") == aiken_text
+
+
+def test_a_quiz_aiken_cannot_hold_is_reported_not_a_traceback(runner, app_ctx, course_folder, tmp_path):
+    make_organization("ppni")
+    course_yaml = course_folder / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text().replace("post_test: post-test.gift", "post_test: post-test.txt"))
+    (course_folder / "post-test.txt").write_text("Soal?\nA. Ya\nB. Tidak\nANSWER: A\n", encoding="utf-8")
+    invoke_ok(runner, "courses", "import", "--publish", str(course_folder))
+    # The post-test gets a true/false question, which Aiken has no way to write.
+    (tmp_path / "tf.gift").write_text("Benar? {T}\n", encoding="utf-8")
+    for source, file_format in ((course_folder / "post-test.txt", "aiken"), (tmp_path / "tf.gift", "gift")):
+        invoke_ok(runner, "questions", "import", "--format", file_format, str(source), "--course", "PPI-DASAR",
+                  "--quiz", "post_test")  # fmt: skip
+    out = tmp_path / "export"
+    result = runner.invoke(args=["courses", "export", "PPI-DASAR", str(out)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "not written: post-test.txt: " in result.output and "Aiken" in result.output
+    assert not (out / "post-test.txt").exists()
