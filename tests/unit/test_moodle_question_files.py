@@ -413,3 +413,19 @@ def test_moodle_examples_missing_word_and_markdown_and_multiple_answers():
     )
     assert q.kind == QuestionKind.MULTIPLE
     assert [c.fraction for c in q.choices] == [Decimal("-0.5"), Decimal("0.5"), Decimal("0.5"), Decimal("-0.5")]
+
+
+def test_aiken_writer_round_trips_and_refuses_what_aiken_cannot_hold():
+    from lms.quizzes.aiken import write_aiken
+
+    text = "Berapa momen cuci tangan?\nA. Tiga\nB. Lima\nANSWER: B\n\nAPD dilepas\ndi mana?\nA. Ruang\nB. Anteroom\nANSWER: B\n"
+    questions = read_aiken(text).questions
+    assert write_aiken(questions) == text
+    assert [q.choices for q in read_aiken(write_aiken(questions)).questions] == [q.choices for q in questions]
+    for bad in (
+        QuestionSpec(QuestionKind.TRUE_FALSE, "Benar?", correct=True),
+        QuestionSpec(QuestionKind.SINGLE, "A. Soal yang terbaca sebagai opsi", choices=(C("x", 1), C("y"))),
+        QuestionSpec(QuestionKind.SINGLE, "Dua benar?", choices=(C("x", 1), C("y", 1))),
+    ):
+        with pytest.raises(ValueError):
+            write_aiken([bad])
