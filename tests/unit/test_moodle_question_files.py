@@ -418,7 +418,10 @@ def test_moodle_examples_missing_word_and_markdown_and_multiple_answers():
 def test_aiken_writer_round_trips_and_refuses_what_aiken_cannot_hold():
     from lms.quizzes.aiken import write_aiken
 
-    text = "Berapa momen cuci tangan?\nA. Tiga\nB. Lima\nANSWER: B\n\nAPD dilepas\ndi mana?\nA. Ruang\nB. Anteroom\nANSWER: B\n"
+    text = (
+        "Berapa momen cuci tangan?\nA. Tiga\nB. Lima\nANSWER: B\n\n"
+        "APD dilepas\ndi mana?\nA. Ruang\nB. Anteroom\nANSWER: B\n"
+    )
     questions = read_aiken(text).questions
     assert write_aiken(questions) == text
     assert [q.choices for q in read_aiken(write_aiken(questions)).questions] == [q.choices for q in questions]
