@@ -25,7 +25,7 @@ from lms.quizzes.question_files import (
     SkippedQuestion,
     question_reader,
 )
-from lms.quizzes.spec import Choice, NumericAnswer, QuestionKind, QuestionSpec, TextFormat
+from lms.quizzes.spec import IDNUMBER, Choice, NumericAnswer, QuestionKind, QuestionSpec, TextFormat
 
 WHITESPACE = " \t\n\r\0\x0b"
 """What Moodle's trim() removes (PHP's default set): a non-breaking space is text, not padding."""
@@ -39,8 +39,6 @@ NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
 HUNDRED = Decimal(100)
 ID_MARK = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
 TAG_MARK = re.compile(r"\[tag:((?:\\\]|[^\]<>\x00-\x1f\x7f])*)\]")
-IDNUMBER = "idnumber"
-"""`extra` key of the question's ID number (Moodle's idnumber, GIFT `// [id:...]`), kept for export."""
 OTHER_FEEDBACK = "other_feedback"
 """`extra` key of a numerical question's feedback for any other answer (GIFT `{#2:0 ~#feedback}`)."""
 

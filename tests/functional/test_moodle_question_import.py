@@ -81,3 +81,23 @@ def test_idnumber_and_tags_from_moodle_comments_are_kept_and_exported(runner, ap
     exported = target.read_text(encoding="utf-8")
     assert "// [id:PPI-07] [tag:apd] [tag:kewaspadaan standar]\n::Q1::" in exported
     assert "sarung*" in exported
+
+
+def test_editing_an_imported_question_in_the_browser_keeps_its_idnumber(client, auth, runner, app_ctx, tmp_path):
+    organization, admin, _version = make_course()
+    source = tmp_path / "moodle.gift"
+    source.write_text(MOODLE_EXPORT, encoding="utf-8")
+    assert (
+        runner.invoke(args=["questions", "import", "--format", "gift", str(source), "--course", "PPI-DASAR"]).exit_code
+        == 0
+    )
+    question = db.session.execute(select(Question).order_by(Question.id)).scalars().first()
+    auth.login(admin.email)
+    url = f"/organizations/{organization.id}/courses/PPI-DASAR/questions/{question.id}/edit"
+    data = {"text": "Masker N95 untuk transmisi udara.", "category": "default", "tags": "apd", "correct": "true"}
+    response = client.post(url, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    edited = db.session.get(Question, question.id)
+    assert edited.spec.text == "Masker N95 untuk transmisi udara."
+    assert edited.spec.extra["idnumber"] == "PPI-07"
