@@ -13,6 +13,7 @@ def register_api(app: Flask) -> None:
     from lms.certificates.api import blp as certificates_blp
     from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.api import blp as courses_blp
+    from lms.instruments.api import blp as instruments_blp
     from lms.jobs.api import blp as jobs_blp
     from lms.notifications.api import blp as notifications_blp
     from lms.quizzes.api import blp as quizzes_blp
@@ -27,6 +28,7 @@ def register_api(app: Flask) -> None:
         attendance_blp,
         certificates_blp,
         verify_blp,
+        instruments_blp,
         records_blp,
         jobs_blp,
         notifications_blp,
