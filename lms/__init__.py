@@ -55,10 +55,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
+    _check_settings(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _init_extensions(app)
     _register_blueprints(app)
     return app
+
+
+def _check_settings(app: Flask) -> None:
+    """Refuse to start on a setting that cannot work (lms.core.settings.SettingError names it), not at first use."""
+    from lms.core.storage import storage_name
+
+    storage_name(app)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -97,6 +105,6 @@ def _register_blueprints(app: Flask) -> None:
     # Keep models imported so that migrations and create_all see every table.
     from lms.attendance import models as attendance_models  # noqa: F401
     from lms.certificates import models as certificates_models  # noqa: F401
-    from lms.core import audit  # noqa: F401
+    from lms.core import audit, stored_files  # noqa: F401
     from lms.quizzes import models as quizzes_models  # noqa: F401
     from lms.records import models as records_models  # noqa: F401

@@ -118,6 +118,31 @@ def create_admin_command(email: str, full_name: str, password: str) -> None:
     click.echo(("Created platform admin " if created else "Made platform admin: ") + user.email)
 
 
+storage_group = click.Group("storage", help="Uploaded and generated files.")
+
+
+@storage_group.command("copy")
+@click.argument("source", type=click.Choice(["local", "database"]))
+@click.argument("target", type=click.Choice(["local", "database"]))
+def storage_copy_command(source: str, target: str) -> None:
+    """Copy every stored file from one backend to another (e.g. `local database` before setting LMS_STORAGE)."""
+    from lms.core.storage import STORAGE_BACKENDS
+    from lms.extensions import db
+
+    def backend(name: str):
+        found = STORAGE_BACKENDS[name]
+        return (found if isinstance(found, type) else found()).from_app(current_app)
+
+    source_storage, target_storage = backend(source), backend(target)
+    copied = 0
+    for key in list(source_storage.keys()):
+        if not target_storage.exists(key):
+            target_storage.put(key, source_storage.read(key))
+            copied += 1
+    db.session.commit()
+    click.echo(f"Copied {copied} files from {source} to {target}.")
+
+
 def init_app(app: Flask) -> None:
     from lms.attendance.cli import attendance_group
     from lms.certificates.cli import certificates_group, keys_group
@@ -125,7 +150,15 @@ def init_app(app: Flask) -> None:
     from lms.quizzes.cli import questions_group
 
     app.cli.add_command(demo_command)
-    for group in (users_group, courses_group, questions_group, attendance_group, certificates_group, keys_group):
+    for group in (
+        users_group,
+        storage_group,
+        courses_group,
+        questions_group,
+        attendance_group,
+        certificates_group,
+        keys_group,
+    ):
         app.cli.add_command(group)
 
 

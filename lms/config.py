@@ -80,9 +80,9 @@ class DefaultConfig:
     # Default window of a new webinar code, in minutes.
     ATTENDANCE_CODE_MINUTES = 10
 
-    # Uploaded and generated files (lms.core.storage): a backend of STORAGE_BACKENDS; the local one keeps files
-    # under UPLOADS_DIR (empty means <instance>/uploads).
-    STORAGE_BACKEND = "local"
+    # Uploaded and generated files (lms.core.storage): "local" keeps them under UPLOADS_DIR (empty means
+    # <instance>/uploads), "database" as rows every host shares; empty: database on PostgreSQL, local on SQLite.
+    STORAGE = ""
     UPLOADS_DIR = ""
     # Largest lesson attachment accepted, in bytes (keep it below MAX_CONTENT_LENGTH).
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
