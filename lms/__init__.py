@@ -64,9 +64,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _check_settings(app: Flask) -> None:
     """Refuse to start on a setting that cannot work (lms.core.settings.SettingError names it), not at first use."""
+    from lms.certificates.key_database import keys_in_database
     from lms.core.storage import storage_name
 
     storage_name(app)
+    keys_in_database(app)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -104,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
     from lms.attendance import models as attendance_models  # noqa: F401
+    from lms.certificates import key_database  # noqa: F401
     from lms.certificates import models as certificates_models  # noqa: F401
     from lms.core import audit, stored_files  # noqa: F401
     from lms.quizzes import models as quizzes_models  # noqa: F401

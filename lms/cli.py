@@ -55,9 +55,15 @@ def init_command() -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         click.echo(f"Database is at the newest revision: {_safe_url(app)}")
-        from lms.certificates.keys import create_first_key
+        from lms.certificates.key_database import keys_in_database
+        from lms.certificates.keys import create_first_key, import_file_keys
         from lms.extensions import db
 
+        if keys_in_database(app):
+            # A deployment moving to several hosts: the keys it signed with so far go into the database.
+            imported = import_file_keys()
+            if imported:
+                click.echo(f"Imported {len(imported)} signing keys from the key folder into the database")
         created = create_first_key()
         db.session.commit()
         if created is not None:

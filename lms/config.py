@@ -15,6 +15,13 @@ class DefaultConfig:
     # current private key itself as base64 of the raw 32 bytes (LMS_SIGNING_KEY), which then signs.
     SIGNING_KEYS_DIR: str = ""
     SIGNING_KEY: str = ""
+    # Where the keys live: "files" (the folder above; one host) or "database" (every host; lms.certificates.
+    # key_database), private halves encrypted with KEY_ENCRYPTION_KEY (base64 of 32 bytes, from the environment).
+    # Empty: the database when KEY_ENCRYPTION_KEY is given, the folder otherwise.
+    SIGNING_KEYS: str = ""
+    KEY_ENCRYPTION_KEY: str = ""
+    # How long a host verifies with the keys it read (a withdrawal elsewhere reaches its verify page this late).
+    SIGNING_KEYS_CACHE_SECONDS: float = 5
     REDIS_URL: str = ""
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
