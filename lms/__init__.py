@@ -65,17 +65,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _check_settings(app: Flask) -> None:
     """Refuse to start on a setting that cannot work (lms.core.settings.SettingError names it), not at first use."""
     from lms.certificates.key_database import keys_in_database
+    from lms.core.proxies import parse_trusted_proxies
     from lms.core.storage import storage_name
 
     storage_name(app)
     keys_in_database(app)
+    parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
 
 
 def _init_extensions(app: Flask) -> None:
     from lms import cli
-    from lms.core import database, errors, i18n, security
+    from lms.core import database, errors, i18n, proxies, security
     from lms.extensions import db, limiter, login_manager, migrate
 
+    proxies.init_app(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

@@ -45,6 +45,10 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 
+    # Addresses or networks of the proxies in front of the app ("10.0.0.2, 10.0.1.0/24"), whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed (lms.core.proxies); empty: no proxy, the connection's address is the client.
+    TRUSTED_PROXIES = ""
+
     # Request budgets per client address (lms.core.rate_limits): "N per second|minute|hour|day".
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
