@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 
@@ -149,6 +149,37 @@ def storage_copy_command(source: str, target: str) -> None:
     click.echo(f"Copied {copied} files from {source} to {target}.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Back up the database, the stored files and the signing keys into FOLDER (new or empty)."""
+    from lms.core.backup import BackupProblem, backup
+
+    try:
+        manifest = backup(current_app, folder)
+    except BackupProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"Backed up {manifest['dialect']} database, files ({manifest['storage']}) and signing keys "
+               f"({manifest['signing_keys']}) into {folder}")  # fmt: skip
+    if manifest["signing_keys"] == "database":
+        click.echo("The signing keys are encrypted: keep LMS_KEY_ENCRYPTION_KEY safe apart from the backup.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore_command(folder: Path) -> None:
+    """Restore a backup made by `lms backup` into this deployment, which must be empty (a new database)."""
+    from lms.core.backup import BackupProblem, restore
+
+    try:
+        manifest = restore(current_app, folder)
+    except BackupProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"Restored the backup of {manifest['made_at']} into {_safe_url(current_app)}")
+
+
 def init_app(app: Flask) -> None:
     from lms.attendance.cli import attendance_group
     from lms.certificates.cli import certificates_group, keys_group
@@ -156,6 +187,8 @@ def init_app(app: Flask) -> None:
     from lms.quizzes.cli import questions_group
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for group in (
         users_group,
         storage_group,
