@@ -21,6 +21,7 @@ is stopped and the namespaces removed on exit (also on Ctrl-C); every loop is bo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -137,10 +138,8 @@ class Cluster:
         """Every process still running in one of this test's namespaces (all started by it) gets SIGKILL."""
         listed = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
         for pid in listed.stdout.split():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def kill_host(self, n: int) -> None:
         """SIGKILL to every process of the host (gunicorn's master and its workers): no graceful anything."""
@@ -259,6 +258,7 @@ class Run:
         self.finished = 0
         self.killed_at: float | None = None
         self.retried = 0
+        self.load_done = threading.Event()
 
     def phase(self) -> str:
         return " (one host)" if self.killed_at is not None else ""
@@ -308,11 +308,15 @@ def learner_job(run: Run, latencies: Latencies, learner: int, user_id: int, toke
     return job
 
 
-def issue_certificates(run: Run, proxy_url: str, data: dict, stop: threading.Event, pause: float) -> None:
-    """Issue the waiting certificates one by one through the proxy while the load runs (bounded by their number)."""
+def issue_certificates(run: Run, proxy_url: str, data: dict, stop: threading.Event, learners: int) -> None:
+    """Issue the waiting certificates through the proxy, spread over the load (the n-th once n/count of the learners
+    are done), so that some are signed before the key rotation, some after, some after the kill."""
     client, latencies = HttpClient(proxy_url), Latencies()
-    for enrolment_id in data["enrolments"]:
-        if stop.wait(pause):
+    count = len(data["enrolments"])
+    for n, enrolment_id in enumerate(data["enrolments"]):
+        while run.finished < learners * n / count and not run.load_done.is_set() and not stop.wait(0.2):
+            pass
+        if stop.is_set():
             return
         path = f"/api/v1/enrolments/{enrolment_id}/certificate"
         try:
@@ -494,9 +498,8 @@ def _test(cluster: Cluster, url: str, args) -> int:
     data = make_cluster_data(url, instance, args.certificates)
     shutil.rmtree(instance, ignore_errors=True)
     rank = {question_id: n for n, question_id in enumerate(question_ids)}
-    print(
-        f"data: {args.learners} learners, {args.certificates} certificates to issue ({time.perf_counter() - started:.1f} s)"
-    )
+    seconds = time.perf_counter() - started
+    print(f"data: {args.learners} learners, {args.certificates} certificates to issue ({seconds:.1f} s)")
     cluster.env["LMS_PUBLIC_URL"] = cluster.proxy_url
     cluster.make_network()
     for n in HOSTS:
@@ -526,8 +529,7 @@ def _test(cluster: Cluster, url: str, args) -> int:
                 return
             time.sleep(0.1)
 
-    pause = max(0.2, args.learners * 0.06 / max(1, args.certificates))
-    issuing = (run, cluster.proxy_url, data, stop, pause)
+    issuing = (run, cluster.proxy_url, data, stop, len(tokens))
     helpers = [
         threading.Thread(target=events, daemon=True),
         threading.Thread(target=issue_certificates, args=issuing, daemon=True),
@@ -536,7 +538,8 @@ def _test(cluster: Cluster, url: str, args) -> int:
     for helper in helpers:
         helper.start()
     outcome = run_jobs(jobs, base_url=cluster.proxy_url, concurrency=args.concurrency, time_limit=args.time_limit)
-    helpers[1].join(timeout=max(1.0, args.time_limit - (time.perf_counter() - load_started)))
+    run.load_done.set()
+    helpers[1].join(timeout=120)
     stop.set()
     helpers[0].join(timeout=30)
     total = time.perf_counter() - load_started
