@@ -470,7 +470,7 @@ def main() -> int:
         return 2
     for tool in ("ip", "nginx", "socat"):
         if shutil.which(tool) is None:
-            print(f"{tool} is missing: apt-get install iproute2 nginx socat (see deploy/README).", file=sys.stderr)
+            print(f"{tool} is missing: deploy/install cluster-test (apt: iproute2 nginx socat).", file=sys.stderr)
             return 2
 
     url = database_url("cluster_test")
