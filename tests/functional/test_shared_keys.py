@@ -151,7 +151,7 @@ def test_keys_of_a_folder_are_imported_by_the_command_and_by_init(tmp_path, monk
     monkeypatch.setenv("LMS_SIGNING_KEYS_DIR", str(tmp_path / "empty-keys"))
     refused = CliRunner().invoke(main, ["keys", "rotate"])
     assert refused.exit_code == 1
-    assert "The signing keys are kept in the database: set LMS_KEY_ENCRYPTION_KEY on this host." in refused.output
+    assert refused.output.startswith("Error: ") and "LMS_KEY_ENCRYPTION_KEY" in refused.output  # in Indonesian
     app = create_app()
     with app.app_context():
         with pytest.raises(KeyProblem, match="LMS_KEY_ENCRYPTION_KEY"):
