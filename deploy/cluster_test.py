@@ -21,6 +21,7 @@ is stopped and the namespaces removed on exit (also on Ctrl-C); every loop is bo
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import http.client
 import json
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = str(ROOT)  # `lms init` and gunicorn run this checkout, whichever venv runs the script
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import bindparam, create_engine, text  # noqa: E402
 
 from benchmarks.harness import (  # noqa: E402
     VENV_BIN,
@@ -343,7 +344,7 @@ def check_database(url: str, quiz_id: int, run: Run, data: dict) -> dict[str, in
         certificates = connection.execute(
             text(
                 "SELECT enrolment_id, count(*) FROM certificates WHERE enrolment_id IN :ids GROUP BY enrolment_id"
-            ).bindparams(__import__("sqlalchemy").bindparam("ids", expanding=True)),
+            ).bindparams(bindparam("ids", expanding=True)),
             {"ids": data["enrolments"]},
         ).all()
     engine.dispose()
@@ -478,7 +479,7 @@ def main() -> int:
         "LMS_SECRET_KEY": secrets.token_hex(32),
         "LMS_STORAGE": "database",
         "LMS_SIGNING_KEYS": "database",
-        "LMS_KEY_ENCRYPTION_KEY": __import__("base64").urlsafe_b64encode(os.urandom(32)).decode(),
+        "LMS_KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "LMS_VERIFY_RATE_LIMIT": "100000 per minute",
     }
     os.environ.update({k: env[k] for k in ("LMS_STORAGE", "LMS_SIGNING_KEYS", "LMS_KEY_ENCRYPTION_KEY")})
