@@ -154,10 +154,11 @@ def storage_copy_command(source: str, target: str) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def backup_command(folder: Path) -> None:
     """Back up the database, the stored files and the signing keys into FOLDER (new or empty)."""
+    from lms.certificates.key_database import keys_in_database
     from lms.core.backup import BackupProblem, backup
 
     try:
-        manifest = backup(current_app, folder)
+        manifest = backup(current_app, folder, keys_in_database=keys_in_database(current_app))
     except BackupProblem as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"Backed up {manifest['dialect']} database, files ({manifest['storage']}) and signing keys "
@@ -171,10 +172,11 @@ def backup_command(folder: Path) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def restore_command(folder: Path) -> None:
     """Restore a backup made by `lms backup` into this deployment, which must be empty (a new database)."""
+    from lms.certificates.key_database import keys_in_database
     from lms.core.backup import BackupProblem, restore
 
     try:
-        manifest = restore(current_app, folder)
+        manifest = restore(current_app, folder, keys_in_database=keys_in_database(current_app))
     except BackupProblem as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"Restored the backup of {manifest['made_at']} into {_safe_url(current_app)}")

@@ -59,14 +59,9 @@ def _key_folder(app: Flask) -> Path:
     return Path(app.config.get("SIGNING_KEYS_DIR") or os.path.join(app.instance_path, "keys"))
 
 
-def _keys_in_database(app: Flask) -> bool:
-    from lms.certificates.key_database import keys_in_database
-
-    return keys_in_database(app)
-
-
-def backup(app: Flask, folder: Path) -> dict:
-    """Write a backup of `app`'s deployment into `folder` (new or empty); returns the manifest."""
+def backup(app: Flask, folder: Path, *, keys_in_database: bool) -> dict:
+    """Write a backup of `app`'s deployment into `folder` (new or empty); returns the manifest. `keys_in_database`:
+    where the settings keep the signing keys (lms.certificates.key_database decides; the core does not know)."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise BackupProblem(f"{folder} is not empty: give a new folder for each backup.")
@@ -99,7 +94,7 @@ def backup(app: Flask, folder: Path) -> dict:
             path.write_bytes(files.read(key))
         manifest["files"] = len(keys)
 
-    manifest["signing_keys"] = "database" if _keys_in_database(app) else "files"
+    manifest["signing_keys"] = "database" if keys_in_database else "files"
     if manifest["signing_keys"] == "files":
         source = _key_folder(app)
         (folder / "keys").mkdir(mode=0o700)
@@ -126,7 +121,7 @@ def _read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def restore(app: Flask, folder: Path) -> dict:
+def restore(app: Flask, folder: Path, *, keys_in_database: bool) -> dict:
     """Restore the backup in `folder` into `app`'s deployment, which must be empty; returns the manifest."""
     folder = Path(folder)
     manifest = _read_manifest(folder)
@@ -140,7 +135,7 @@ def restore(app: Flask, folder: Path) -> dict:
     key_folder = _key_folder(app)
     if manifest["signing_keys"] == "files" and key_folder.is_dir() and any(key_folder.iterdir()):
         raise BackupProblem(f"The key folder {key_folder} is not empty: restore into an empty deployment.")
-    if manifest["signing_keys"] == "database" and not _keys_in_database(app):
+    if manifest["signing_keys"] == "database" and not keys_in_database:
         raise BackupProblem("The backup keeps the signing keys in the database: set LMS_KEY_ENCRYPTION_KEY first.")
     db.session.remove()
     db.engine.dispose()
