@@ -7,7 +7,8 @@ Run as root (it makes network namespaces): `deploy/cluster-test [--learners 1000
 2. forwards 10.213.N.1:5432 to the local PostgreSQL (which listens on 127.0.0.1 only) with socat, and starts gunicorn
    in each namespace on 10.213.N.2:8000 with an empty instance folder, files and signing keys in the database
    (LMS_STORAGE=database, LMS_SIGNING_KEYS=database, a fresh LMS_KEY_ENCRYPTION_KEY), the proxy trusted;
-3. starts nginx on 127.0.0.1 with deploy/nginx-lentera.conf (TLS and the redirect removed, these addresses put in);
+3. starts nginx on 127.0.0.1 with deploy/nginx-lentera.conf (TLS and the redirect removed, these addresses put in),
+   or with `--proxy haproxy` HAProxy with deploy/haproxy-lentera.cfg (active health checks on /healthz);
 4. runs the post-test load of benchmarks/quiz_load.py through nginx (learners start, save 20 answers, submit; failed
    requests retried like a browser would, a bounded number of times) while certificates are issued through the
    proxy; rotates the signing key on host 2 at 30 % and kills every process of host 1 (SIGKILL) at 50 %;
@@ -147,12 +148,18 @@ class Cluster:
         os.killpg(self.processes[f"host{n}"].pid, signal.SIGKILL)
         self.processes[f"host{n}"].wait(timeout=10)
 
-    def start_proxy(self) -> None:
-        conf = self.folder / "nginx.conf"
-        conf.write_text(nginx_config(self.folder, self.proxy_port), encoding="utf-8")
-        _run("nginx", "-t", "-q", "-p", str(self.folder), "-c", str(conf))
-        process = self._start("nginx", ["nginx", "-p", str(self.folder), "-c", str(conf), "-g", "daemon off;"])
-        _wait_healthy(self.proxy_url, process, "nginx")
+    def start_proxy(self, kind: str) -> None:
+        if kind == "haproxy":
+            conf = self.folder / "haproxy.cfg"
+            conf.write_text(haproxy_config(self.proxy_port), encoding="utf-8")
+            _run("haproxy", "-c", "-q", "-f", str(conf))
+            process = self._start("proxy", ["haproxy", "-db", "-f", str(conf)])
+        else:
+            conf = self.folder / "nginx.conf"
+            conf.write_text(nginx_config(self.folder, self.proxy_port), encoding="utf-8")
+            _run("nginx", "-t", "-q", "-p", str(self.folder), "-c", str(conf))
+            process = self._start("proxy", ["nginx", "-p", str(self.folder), "-c", str(conf), "-g", "daemon off;"])
+        _wait_healthy(self.proxy_url, process, kind)
 
     @property
     def proxy_url(self) -> str:
@@ -162,7 +169,7 @@ class Cluster:
         for name, process in reversed(self.processes.items()):
             if process.poll() is None:
                 try:
-                    os.killpg(process.pid, signal.SIGTERM if name == "nginx" else signal.SIGKILL)
+                    os.killpg(process.pid, signal.SIGTERM if name == "proxy" else signal.SIGKILL)
                     process.wait(timeout=10)
                 except (ProcessLookupError, subprocess.TimeoutExpired):
                     os.killpg(process.pid, signal.SIGKILL)
@@ -216,6 +223,23 @@ def nginx_config(folder: Path, port: int) -> str:
         f"user root;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/nginx-error.log warn;\n"
         f"events {{ worker_connections 1024; }}\nhttp {{\n    access_log off;\n{temp}\n{shipped}\n}}\n"
     )
+
+
+def haproxy_config(port: int) -> str:
+    """deploy/haproxy-lentera.cfg as shipped, with this test's addresses and no TLS."""
+    shipped = (ROOT / "deploy" / "haproxy-lentera.cfg").read_text(encoding="utf-8")
+    changes = [
+        (r"server app1 10\.0\.0\.21:8000", f"server app1 {host_address(1)}:{APP_PORT}"),
+        (r"server app2 10\.0\.0\.22:8000", f"server app2 {host_address(2)}:{APP_PORT}"),
+        (r"    bind :443 ssl crt \S+\n", ""),
+        (r"    bind :80\n", f"    bind 127.0.0.1:{port}\n"),
+        (r"    http-request redirect scheme https code 301 unless \{ ssl_fc \}\n", ""),
+    ]
+    for pattern, replacement in changes:
+        shipped, count = re.subn(pattern, replacement, shipped, count=1)
+        if count != 1:
+            raise RuntimeError(f"deploy/haproxy-lentera.cfg changed: {pattern!r} not found")
+    return shipped
 
 
 # --- the data ------------------------------------------------------------------------------------------------------
@@ -465,11 +489,12 @@ def main() -> int:
     parser.add_argument("--certificates", type=int, default=20, help="certificates issued during the run")
     parser.add_argument("--kill-at", type=float, default=0.5, help="share of learners done when host 1 is killed")
     parser.add_argument("--time-limit", type=float, default=400, help="abandon learners not started by then")
+    parser.add_argument("--proxy", choices=["nginx", "haproxy"], default="nginx", help="the shipped config to test")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("deploy/cluster-test makes network namespaces: run it as root.", file=sys.stderr)
         return 2
-    for tool in ("ip", "nginx", "socat"):
+    for tool in ("ip", args.proxy, "socat"):
         if shutil.which(tool) is None:
             print(f"{tool} is missing: deploy/install cluster-test (apt: iproute2 nginx socat).", file=sys.stderr)
             return 2
@@ -505,9 +530,9 @@ def _test(cluster: Cluster, url: str, args) -> int:
     cluster.make_network()
     for n in HOSTS:
         cluster.start_host(n)
-    cluster.start_proxy()
+    cluster.start_proxy(args.proxy)
     print(f"hosts: {', '.join(host_address(n) for n in HOSTS)} ({args.workers} gunicorn workers each), "
-          f"nginx on {cluster.proxy_url}")  # fmt: skip
+          f"{args.proxy} on {cluster.proxy_url}")  # fmt: skip
 
     run, latencies, stop = Run(), Latencies(), threading.Event()
     jobs = [learner_job(run, latencies, i, user_id, token, quiz_id, rank) for i, (user_id, token) in enumerate(tokens)]
@@ -545,7 +570,7 @@ def _test(cluster: Cluster, url: str, args) -> int:
     helpers[0].join(timeout=30)
     total = time.perf_counter() - load_started
 
-    print(f"\nload through nginx: {outcome.finished} learners finished, {outcome.failed} failed, {total:.1f} s; "
+    print(f"\nload through {args.proxy}: {outcome.finished} learners finished, {outcome.failed} failed, {total:.1f} s; "
           f"{run.retried} requests retried by the clients")  # fmt: skip
     if outcome.first_error:
         print(f"first error: {outcome.first_error}")
