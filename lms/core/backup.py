@@ -24,6 +24,7 @@ from flask import Flask
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 
+from lms.core.database import dispose_engines
 from lms.core.storage import get_storage, storage_name
 from lms.extensions import db
 
@@ -138,7 +139,7 @@ def restore(app: Flask, folder: Path, *, keys_in_database: bool) -> dict:
     if manifest["signing_keys"] == "database" and not keys_in_database:
         raise BackupProblem("The backup keeps the signing keys in the database: set LMS_KEY_ENCRYPTION_KEY first.")
     db.session.remove()
-    db.engine.dispose()
+    dispose_engines()
 
     if url.get_backend_name() == "postgresql":
         target, env = _libpq(url)

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from lms import create_app
 from lms.certificates import keys, services
 from lms.certificates.verification import Verdict, verify_qr
+from lms.core.database import dispose_engines
 from lms.core.storage import get_storage
 from lms.extensions import db
 from tests.factories.certificates import finished_learner, issue, make_certificate_world
@@ -49,7 +50,7 @@ def empty_deployment(app, tmp_path):
     yield restored
     with restored.app_context():
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
     # A PostgreSQL copy stays until the next run replaces it: the restored app's status listener holds it open.
 
 

@@ -16,6 +16,7 @@ from lms.certificates.key_database import SigningKeyRow, new_key_encryption_key
 from lms.certificates.keys import KeyProblem
 from lms.certificates.verification import Verdict, verify_qr
 from lms.cli import main
+from lms.core.database import dispose_engines
 from lms.core.settings import SettingError
 from lms.extensions import db
 from tests.factories.certificates import finished_learner, issue, make_certificate_world
@@ -60,7 +61,7 @@ def other_host(app, tmp_path, **settings):
             db.session.remove()
     finally:
         with other.app_context():
-            db.engine.dispose()
+            dispose_engines()
 
 
 def _certificate(email: str):
@@ -156,7 +157,7 @@ def test_keys_of_a_folder_are_imported_by_the_command_and_by_init(tmp_path, monk
     with app.app_context():
         with pytest.raises(KeyProblem, match="LMS_KEY_ENCRYPTION_KEY"):
             keys.current_signing_key()  # nor silently at its first signing
-        db.engine.dispose()
+        dispose_engines()
     _forget_caches()
 
 

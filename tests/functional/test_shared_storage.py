@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from lms import PROJECT_ROOT, create_app
 from lms.accounts.models import Role
 from lms.cli import main
+from lms.core.database import dispose_engines
 from lms.core.settings import SettingError
 from lms.core.storage import StoredFileMissing, delete_after_commit, storage_name
 from lms.core.stored_files import DatabaseStorage, StoredFile
@@ -86,7 +87,7 @@ def test_evidence_uploaded_by_one_host_is_read_by_another(client, auth, app, app
     response = other_client.get(f"/records/activities/{activity.id}/evidence")
     assert response.status_code == 200 and response.data == PDF
     with other.app_context():
-        db.engine.dispose()
+        dispose_engines()
 
 
 def test_the_default_follows_the_database():
