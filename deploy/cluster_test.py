@@ -538,22 +538,27 @@ def _test(cluster: Cluster, url: str, args) -> int:
     jobs = [learner_job(run, latencies, i, user_id, token, quiz_id, rank) for i, (user_id, token) in enumerate(tokens)]
     rotated: list[str] = []
 
+    def rotate() -> None:
+        command = ["ip", "netns", "exec", namespace(2), str(VENV_BIN / "lms"), "keys", "rotate"]
+        result = subprocess.run(command, env=cluster.host_env(2), cwd=ROOT, capture_output=True, text=True, timeout=60)
+        rotated.append(result.stdout.strip() or result.stderr.strip())
+
     def events() -> None:
-        """Rotate the key on host 2 at 30 %, kill host 1 at `kill_at`; bounded by the time limit."""
+        """Rotate the key on host 2 at 30 % (in a thread of its own: it takes a while), kill host 1 at `kill_at`;
+        bounded by the time limit."""
         deadline = time.monotonic() + args.time_limit
+        rotation = threading.Thread(target=rotate, daemon=True)
         while not stop.is_set() and time.monotonic() < deadline:
             done = run.finished / len(tokens)
-            if not rotated and done >= 0.3:
-                command = ["ip", "netns", "exec", namespace(2), str(VENV_BIN / "lms"), "keys", "rotate"]
-                result = subprocess.run(
-                    command, env=cluster.host_env(2), cwd=ROOT, capture_output=True, text=True, timeout=60
-                )
-                rotated.append(result.stdout.strip() or result.stderr.strip())
+            if rotation.ident is None and done >= 0.3:
+                rotation.start()
             if done >= args.kill_at:
                 run.killed_at = time.perf_counter()
                 cluster.kill_host(1)
-                return
+                break
             time.sleep(0.1)
+        if rotation.ident is not None:
+            rotation.join(timeout=60)
 
     issuing = (run, cluster.proxy_url, data, stop, len(tokens))
     helpers = [
