@@ -15,8 +15,8 @@ Run as root (it makes network namespaces): `deploy/cluster-test [--learners 1000
 5. restarts host 1 from another empty instance folder and checks: every acknowledged answer, submission and
    certificate is in the database, none twice; every certificate issued during the run verifies on both hosts; an
    evidence file uploaded through host 1 downloads through host 2.
-Prints the figures; exit status 0 only when nothing was lost or doubled and every check passed. Everything it started
-is stopped and the namespaces removed on exit (also on Ctrl-C); every loop is bounded in count and time.
+Prints the figures; exit status 0 only when nothing was lost or doubled and every check passed. What it started is
+stopped and the namespaces removed on exit (also on Ctrl-C); every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def namespace(n: int) -> str:
 
 
 def host_address(n: int) -> str:
+    """Host n's address inside its namespace; `gateway(n)` is the root namespace's end of the same veth pair."""
     return f"{SUBNET}.{n}.2"
 
 
@@ -89,6 +90,7 @@ class Cluster:
         self.processes: dict[str, subprocess.Popen] = {}
         self.namespaces: list[str] = []
         self.proxy_port = free_port()
+        self.proxy_url = f"http://127.0.0.1:{self.proxy_port}"
 
     # -- network ------------------------------------------------------------------------------------------------
 
@@ -114,8 +116,8 @@ class Cluster:
     # -- processes ----------------------------------------------------------------------------------------------
 
     def _start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process's group)
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+        with open(self.folder / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
         self.processes[name] = process
         return process
 
@@ -161,10 +163,6 @@ class Cluster:
             process = self._start("proxy", ["nginx", "-p", str(self.folder), "-c", str(conf), "-g", "daemon off;"])
         _wait_healthy(self.proxy_url, process, kind)
 
-    @property
-    def proxy_url(self) -> str:
-        return f"http://127.0.0.1:{self.proxy_port}"
-
     def close(self) -> None:
         for name, process in reversed(self.processes.items()):
             if process.poll() is None:
@@ -177,9 +175,7 @@ class Cluster:
             self.kill_namespace_processes(ns)
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)  # removes the veth pair with it
         self.namespaces.clear()
-        if os.environ.get("LENTERA_CLUSTER_KEEP_LOGS"):
-            print(f"logs kept in {self.folder}")
-        else:
+        if not os.environ.get("LENTERA_CLUSTER_KEEP_LOGS"):  # the processes' logs, kept for a look when asked
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -403,13 +399,9 @@ def verify_everywhere(run: Run) -> tuple[int, int, set[str]]:
     valid, kids = 0, set()
     clients = [HttpClient(f"http://{host_address(n)}:{APP_PORT}") for n in HOSTS]
     for verify_url in run.issued.values():
-        verdicts = []
-        for client in clients:
-            status, body, _ = client.request("POST", "/api/v1/verify", {"qr": verify_url})
-            verdicts.append(status == 200 and body["verdict"] == "valid")
-            if status == 200 and body.get("key"):
-                kids.add(body["key"]["kid"])
-        valid += all(verdicts)
+        answers = [client.request("POST", "/api/v1/verify", {"qr": verify_url})[:2] for client in clients]
+        valid += all(status == 200 and body["verdict"] == "valid" for status, body in answers)
+        kids |= {body["key"]["kid"] for status, body in answers if status == 200 and body.get("key")}
     return len(run.issued), valid, kids
 
 
@@ -422,8 +414,7 @@ class Browser:
     def request(self, host: str, method: str, path: str, body: bytes | None = None, content_type: str = ""):
         connection = http.client.HTTPConnection(host, APP_PORT, timeout=30)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        if content_type:
-            headers["Content-Type"] = content_type
+        headers |= {"Content-Type": content_type} if content_type else {}
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read()
@@ -592,8 +583,7 @@ def _test(cluster: Cluster, url: str, args) -> int:
     print("\nfigures")
     print(f"  total time (load, {args.learners} learners x {QUESTIONS} answers + submit): {total:.1f} s")
     print(f"  p95 save with both hosts up: {both_up['save answer']:.0f} ms; p95 submit: {both_up['submit']:.0f} ms")
-    for name, value in figures.items():
-        print(f"  {name}: {value}")
+    print("".join(f"  {name}: {value}\n" for name, value in figures.items()), end="")
     lost_or_doubled = sum(v for k, v in figures.items() if k.startswith(("lost", "doubled")))
     print(f"  lost or doubled rows after the kill: {lost_or_doubled}")
     print(
