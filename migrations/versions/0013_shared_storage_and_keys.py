@@ -5,8 +5,8 @@ PostgreSQL): one row per file, the bytes in a bytea (BLOB on SQLite) column. `si
 signing keys when LMS_SIGNING_KEYS is "database": the public half and life of every key, and the private half of
 the keys that can still sign, encrypted with AES-256-GCM under LMS_KEY_ENCRYPTION_KEY (never in clear).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 22:00:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
