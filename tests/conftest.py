@@ -51,6 +51,8 @@ def app(tmp_path_factory):
             "UPLOADS_DIR": str(instance / "uploads"),
             # Jobs run at once in the caller (TESTING); a test that starts a consumer gets this queue file.
             "JOBS_SQLITE_PATH": str(instance / "jobs.sqlite"),
+            # Empty: the default (database on PostgreSQL, the folder on SQLite); LMS_TEST_STORAGE picks another.
+            "STORAGE": os.environ.get("LMS_TEST_STORAGE", ""),
         }
     )
     app.test_client_class = IsolatedClient

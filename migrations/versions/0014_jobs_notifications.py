@@ -7,8 +7,8 @@ rendered in the reader's language; indexed by person and read mark for the bell'
 (e-mail choice per person and kind; no row = the kind's default), reminder_markers (each reminder once: unique on
 kind, person, subject, threshold). Plain CREATE TABLEs: the same on SQLite and PostgreSQL.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 22:10:00
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
