@@ -156,6 +156,22 @@ class CompetencyExpiring(NotificationKind):
         )
 
 
+class EvaluationOpen(NotificationKind):
+    def title(self, params, reader):
+        return {
+            "facilitator_evaluation": _("Please evaluate the facilitator: %(title)s", title=params["title"]),
+            "organizer_evaluation": _("Please evaluate the course: %(title)s", title=params["title"]),
+        }.get(params["purpose"], _("Your post-training evaluation is open: %(title)s", title=params["title"]))
+
+    def body(self, params, reader):
+        if params["purpose"] == "post_training":
+            return _(
+                "How do you apply what you learned at work? Answer a few questions, and ask your supervisor to rate "
+                "you too; the answers show on your competency record as evidence of practice."
+            )
+        return _("It takes a few minutes. Facilitators only see summaries of several learners' answers, never yours alone.")
+
+
 KINDS: dict[str, NotificationKind] = {
     kind.key: kind
     for kind in (
@@ -166,6 +182,7 @@ KINDS: dict[str, NotificationKind] = {
         SessionReminder("session_reminder", _l("Reminder the day before a session")),
         RenewalDue("renewal_due", _l("My SIP renewal is near and my SKP is short (180, 90 and 30 days before)")),
         CompetencyExpiring("competency_expiring", _l("A certificate of mine expires soon (90 and 30 days before)")),
+        EvaluationOpen("evaluation_open", _l("An evaluation is open for me to fill in")),
     )
 }
 """Every kind by key, in the order the preferences page lists them."""

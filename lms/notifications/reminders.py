@@ -72,7 +72,7 @@ def deliver(kind: str, reminders: list[Reminder]) -> int:
     return len(todo)
 
 
-def _batches(statement, key_columns, key_names) -> Iterator[list]:
+def batches(statement, key_columns, key_names) -> Iterator[list]:
     """Rows of `statement` in batches, walking `key_columns` (named `key_names` in the rows) upwards: keyset
     pagination, each batch one indexed query."""
     after = None
@@ -112,7 +112,7 @@ def session_reminders(now: datetime) -> int:
         )
     )
     total = 0
-    for rows in _batches(statement, (AttendanceSession.id, Enrolment.user_id), ("session_id", "user_id")):
+    for rows in batches(statement, (AttendanceSession.id, Enrolment.user_id), ("session_id", "user_id")):
         reminders = [
             Reminder(
                 Message(
@@ -164,7 +164,7 @@ def renewal_reminders(today: date) -> int:
         )
     )
     total = 0
-    for rows in _batches(statement, (SkpCycleTotal.user_id,), ("user_id",)):
+    for rows in batches(statement, (SkpCycleTotal.user_id,), ("user_id",)):
         reminders = []
         for row in rows:
             days_left = (row.cycle_ends_on - today).days
@@ -213,7 +213,7 @@ def expiry_reminders(now: datetime) -> int:
         Certificate.expires_at <= now + timedelta(days=max(EXPIRY_THRESHOLDS)),
     )  # fmt: skip
     total = 0
-    for rows in _batches(statement, (Certificate.id,), ("id",)):
+    for rows in batches(statement, (Certificate.id,), ("id",)):
         reminders = []
         for row in rows:
             days_left = (row.expires_at - now).days
@@ -246,8 +246,11 @@ def expiry_reminders(now: datetime) -> int:
 
 def send_due_reminders(now: datetime) -> dict[str, int]:
     """Every reminder due at `now`, each kind committed batch by batch; returns how many of each went out."""
+    from lms.notifications.evaluation_reminders import evaluation_open_notices
+
     return {
         "session_reminder": session_reminders(now),
         "renewal_due": renewal_reminders(now.date()),
         "competency_expiring": expiry_reminders(now),
+        "evaluation_open": evaluation_open_notices(now),
     }

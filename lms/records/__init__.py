@@ -8,10 +8,14 @@ from lms.records import dashboard_views, issuer_views, views  # noqa: E402,F401
 
 
 def connect() -> None:
-    """Listen to the certificates feature: an issued certificate credits the ledger, a revoked one takes it back."""
+    """Listen to the certificates feature (an issued certificate credits the ledger, a revoked one takes it back)
+    and to instruments (a post-training evaluation answered at work is evidence of practice)."""
     from lms.certificates.events import certificate_status_changed, certificates_issued
+    from lms.instruments.events import post_training_answered
+    from lms.records.practice import record_practice_evidence
     from lms.records.services import credit_issued_certificates, reverse_credit_of_revoked
 
     certificates_issued.connect(credit_issued_certificates)
     certificate_status_changed.connect(reverse_credit_of_revoked)
+    post_training_answered.connect(record_practice_evidence)
     from lms.records import jobs  # noqa: F401  (registers this feature's jobs with the queue)

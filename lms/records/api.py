@@ -47,6 +47,12 @@ class EntrySchema(Schema):
     reversal_reason = fields.String(allow_none=True)
 
 
+class PracticeEvidenceSchema(Schema):
+    course_title = fields.String()
+    respondent = fields.String(metadata={"description": "learner (self-evaluation) or supervisor"})
+    answered_on = fields.Date()
+
+
 class RecordSchema(Schema):
     standing = fields.Nested(StandingSchema)
     jpl_total = fields.Decimal(as_string=True)
@@ -59,6 +65,10 @@ class RecordSchema(Schema):
     )
     entries = fields.List(fields.Nested(EntrySchema))
     rules_sources = fields.Dict(attribute="sources")
+    practice = fields.List(
+        fields.Nested(PracticeEvidenceSchema),
+        metadata={"description": "Evidence of practice: post-training evaluations answered at work (no SKP)"},
+    )
 
 
 @blp.get("/me/record")

@@ -1,4 +1,5 @@
-"""The competency record's tables: the SKP ledger, self-reported activities, the SIP, and share links."""
+"""The competency record's tables: the SKP ledger, self-reported activities, the SIP, share links, and evidence of
+practice."""
 
 from __future__ import annotations
 
@@ -159,3 +160,35 @@ class SkpCycleTotal(db.Model):
     pembelajaran_cents: Mapped[int] = mapped_column(BigInteger)
     pelayanan_cents: Mapped[int] = mapped_column(BigInteger)
     pengabdian_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class PracticeRespondent(StrEnum):
+    LEARNER = "learner"
+    SUPERVISOR = "supervisor"
+
+    @property
+    def label(self):
+        return {
+            PracticeRespondent.LEARNER: _l("self-evaluation"),
+            PracticeRespondent.SUPERVISOR: _l("rated by the supervisor"),
+        }[self]
+
+
+class PracticeEvidence(TimestampMixin, db.Model):
+    """One post-training evaluation answered at work: evidence that what the course taught is practised."""
+
+    __tablename__ = "practice_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("instrument_responses.id", ondelete="CASCADE"), unique=True
+    )
+    """The post-training response; unique, so an event delivered twice records one line."""
+    course_title: Mapped[str] = mapped_column(String(200))
+    respondent: Mapped[PracticeRespondent] = mapped_column(String(20))
+    answered_on: Mapped[date]
+
+    @property
+    def respondent_label(self):
+        return PracticeRespondent(self.respondent).label

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -131,6 +131,8 @@ class Record:
     jpl_total: Decimal
     sources: dict[str, str]
     competencies: list[HeldCompetency]
+    practice: list = field(default_factory=list)
+    """Evidence of practice (post-training evaluations answered at work), newest first."""
 
 
 def record_of(user: User, today: date) -> Record:
@@ -150,7 +152,11 @@ def record_of(user: User, today: date) -> Record:
         today=today,
     )
     jpl = sum((e.jpl for e in entries if e.counts and e.earned_on in cycle), Decimal(0))
-    return Record(user, licence, entries, standing, jpl, rules.sources, competencies_of(user, today))
+    from lms.records.practice import practice_of
+
+    return Record(
+        user, licence, entries, standing, jpl, rules.sources, competencies_of(user, today), practice_of(user)
+    )
 
 
 # --- self-reported activities ----------------------------------------------------------------------------------
