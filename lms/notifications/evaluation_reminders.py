@@ -1,4 +1,4 @@
-""""Evaluation open" notifications: when a learner is asked to evaluate (a session's facilitators once an attended
+""" "Evaluation open" notifications: when a learner is asked to evaluate (a session's facilitators once an attended
 session has ended, the organizer at the course's end, the post-training self-evaluation months after it), she is
 told once per evaluation, by the reminder markers; the instruments feature says what is asked."""
 

@@ -41,8 +41,8 @@ def send_notification_mails(notification_ids: list[int]) -> int:
 
 @periodic_job(crontab(minute="7"))
 def send_reminders_job() -> dict:
-    """Hourly: session reminders for tomorrow, SIP renewal and certificate expiry reminders. Each goes out once
-    (reminder markers); one run at a time across all workers."""
+    """Hourly: session reminders for tomorrow, SIP renewal and certificate expiry reminders, newly open evaluations.
+    Each goes out once (reminder markers); one run at a time across all workers."""
     from lms.core.models import utcnow
     from lms.notifications.reminders import send_due_reminders
 

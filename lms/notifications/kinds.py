@@ -169,7 +169,9 @@ class EvaluationOpen(NotificationKind):
                 "How do you apply what you learned at work? Answer a few questions, and ask your supervisor to rate "
                 "you too; the answers show on your competency record as evidence of practice."
             )
-        return _("It takes a few minutes. Facilitators only see summaries of several learners' answers, never yours alone.")
+        return _(
+            "It takes a few minutes. Facilitators only see summaries of several learners' answers, never yours alone."
+        )
 
 
 KINDS: dict[str, NotificationKind] = {

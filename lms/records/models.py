@@ -181,9 +181,7 @@ class PracticeEvidence(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("instrument_responses.id", ondelete="CASCADE"), unique=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("instrument_responses.id", ondelete="CASCADE"), unique=True)
     """The post-training response; unique, so an event delivered twice records one line."""
     course_title: Mapped[str] = mapped_column(String(200))
     respondent: Mapped[PracticeRespondent] = mapped_column(String(20))

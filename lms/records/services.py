@@ -154,9 +154,7 @@ def record_of(user: User, today: date) -> Record:
     jpl = sum((e.jpl for e in entries if e.counts and e.earned_on in cycle), Decimal(0))
     from lms.records.practice import practice_of
 
-    return Record(
-        user, licence, entries, standing, jpl, rules.sources, competencies_of(user, today), practice_of(user)
-    )
+    return Record(user, licence, entries, standing, jpl, rules.sources, competencies_of(user, today), practice_of(user))
 
 
 # --- self-reported activities ----------------------------------------------------------------------------------

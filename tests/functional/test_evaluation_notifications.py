@@ -1,4 +1,4 @@
-""""Evaluation open" notifications: the reminder scan tells each learner once per evaluation she is asked for (an
+""" "Evaluation open" notifications: the reminder scan tells each learner once per evaluation she is asked for (an
 attended session's facilitator, the organizer at the course's end, the post-training self-evaluation months later),
 with a link to it, in her language, by e-mail too; an answered evaluation is not announced."""
 
@@ -18,6 +18,7 @@ from lms.notifications.models import Notification
 from lms.notifications.reminders import send_due_reminders
 from lms.notifications.services import reader_of
 from tests.factories.instruments import make_attended_training
+
 
 def _evaluation_notices(user) -> list[Notification]:
     db.session.expire_all()

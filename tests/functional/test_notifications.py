@@ -140,13 +140,10 @@ def test_reminders_go_out_once_with_place_shortfall_per_ranah_and_expiry(app_ctx
     db.session.commit()
 
     first = send_due_reminders(now)
-    assert first == {"session_reminder": 2, "renewal_due": 1, "competency_expiring": 1}
-    assert send_due_reminders(now) == {"session_reminder": 0, "renewal_due": 0, "competency_expiring": 0}
-    assert send_due_reminders(now + timedelta(hours=1)) == {
-        "session_reminder": 0,
-        "renewal_due": 0,
-        "competency_expiring": 0,
-    }
+    assert first == {"session_reminder": 2, "renewal_due": 1, "competency_expiring": 1, "evaluation_open": 0}
+    nothing = {"session_reminder": 0, "renewal_due": 0, "competency_expiring": 0, "evaluation_open": 0}
+    assert send_due_reminders(now) == nothing
+    assert send_due_reminders(now + timedelta(hours=1)) == nothing
 
     learner = training.learners[0]
     (session_note,) = [n for n in notifications_of(learner) if n.kind == "session_reminder"]
