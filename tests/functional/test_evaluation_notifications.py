@@ -14,6 +14,7 @@ from lms.extensions import db
 from lms.instruments import services
 from lms.instruments.items import InstrumentPurpose
 from lms.notifications.kinds import KINDS
+from lms.notifications.jobs import send_notification_mails
 from lms.notifications.models import Notification
 from lms.notifications.reminders import send_due_reminders
 from lms.notifications.services import reader_of
@@ -56,6 +57,7 @@ def test_each_open_evaluation_is_announced_once_with_its_link(app_ctx, client, a
     assert notice.link == f"/evaluations/{facilitator.key}"
     assert _title(notice) == f"Mohon nilai fasilitator: {facilitator.title}"
     assert session.title in facilitator.title
+    send_notification_mails.call_local([notice.id])  # the mail job (queued after the commit), run here in-process
     mails = db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient == first.email)).scalars().all()
     assert any(facilitator.title in m.subject for m in mails)
 
