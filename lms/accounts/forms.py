@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
@@ -132,6 +132,11 @@ class ResetPasswordForm(Form):
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
+    )
+    revoke_api_tokens = BooleanField(
+        _l("Also revoke all my API tokens"),
+        default=True,
+        description=_l("Every session ends with the reset. Apps using your tokens will need a new token."),
     )
     submit = SubmitField(_l("Set new password"))
 

@@ -84,6 +84,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Part of every login session's id: raising it ends every session opened before (logout, password change or
+    reset, a role taken away)."""
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -92,6 +95,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session cookie: user id and session version, so that a cookie copied
+        before the version was raised is refused (lms.accounts.login.load_user)."""
+        return f"{self.id}.{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        """Every login session of this user, on every device, stops working at its next request."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def masked_nik(self) -> str:

@@ -147,6 +147,14 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise InvalidInput(_l("The current password is not correct."))
     check_password_rules(new_password, user.email)
     user.password_hash = hash_password(new_password)
+    # Whoever else knew the old password may still be logged in: end those sessions (the view keeps this one).
+    user.end_all_sessions()
+
+
+def log_out_everywhere(user: User) -> None:
+    """End every login session of the user, on every device (the view opens a new one for the current device)."""
+    user.end_all_sessions()
+    record_audit(user, "account.sessions_ended", user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -192,10 +200,15 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str) -> User:
+def reset_password(token: str, new_password: str, *, revoke_api_tokens: bool = False) -> User:
+    """Set a new password from a reset link. Every login session ends (whoever took the account is thrown out);
+    with `revoke_api_tokens`, every API token stops working too."""
     user = user_for_reset_token(token)
     check_password_rules(new_password, user.email)
     user.password_hash = hash_password(new_password)
+    user.end_all_sessions()
+    revoked = revoke_all_api_tokens(user) if revoke_api_tokens else 0
+    record_audit(user, "account.password_reset", user, tokens_revoked=revoked)
     return user
 
 
@@ -319,6 +332,8 @@ def remove_membership(actor: User, membership: Membership) -> None:
         user_id=membership.user_id,
         role=Role(membership.role).value,
     )
+    # A session opened with the role must not keep it: the person logs in again and gets the roles left.
+    membership.user.end_all_sessions()
     db.session.delete(membership)
 
 
@@ -361,6 +376,15 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every live token of the user; returns how many were live."""
+    now = utcnow()
+    live = [token for token in user_tokens(user) if token.revoked_at is None]
+    for token in live:
+        token.revoked_at = now
+    return len(live)
 
 
 def revoke_token_by_value(plaintext: str) -> None:

@@ -82,8 +82,12 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Ending only this cookie would leave a copy of it working (a cookie session lives in the browser): the session
+    # version goes up, so every session of the account ends.
+    current_user.end_all_sessions()
+    db.session.commit()
     logout_user()
-    flash(_("You have logged out."), "success")
+    flash(_("You have logged out on every device."), "success")
     return redirect(url_for("core.home"))
 
 
@@ -110,12 +114,15 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.new_password.data)
+            services.reset_password(token, form.new_password.data, revoke_api_tokens=form.revoke_api_tokens.data)
         except DomainError as error:
             flash(str(error.message), "error")
         else:
             db.session.commit()
-            flash(_("Your password has been changed. Log in with the new one."), "success")
+            flash(
+                _("Your password has been changed and every session has ended. Log in with the new password."),
+                "success",
+            )
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -169,9 +176,26 @@ def change_password():
             flash(str(error.message), "error")
         else:
             db.session.commit()
+            _stay_logged_in_here()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
+
+
+def _stay_logged_in_here() -> None:
+    """After the session version went up, give this device a session with the new version."""
+    user = current_user._get_current_object()
+    login_user(user)
+
+
+@bp.post("/profile/sessions/end")
+@login_required
+def end_sessions():
+    services.log_out_everywhere(current_user)
+    db.session.commit()
+    _stay_logged_in_here()
+    flash(_("Every other device has been logged out. You stay logged in here."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.post("/profile/tokens")

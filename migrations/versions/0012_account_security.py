@@ -1,0 +1,30 @@
+"""accounts: session versions, login throttle counters
+
+Reviewed by hand: users.session_version starts at 1 for every existing account (their current sessions, whose
+cookie holds the bare user id, must log in again once); rate_counters holds the request budgets' counts shared by
+every worker when no Redis is configured (one row per key and window, swept when old).
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03 22:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0012'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='1', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_version')
