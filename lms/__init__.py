@@ -93,6 +93,6 @@ def _register_blueprints(app: Flask) -> None:
     # Keep models imported so that migrations and create_all see every table.
     from lms.attendance import models as attendance_models  # noqa: F401
     from lms.certificates import models as certificates_models  # noqa: F401
-    from lms.core import audit  # noqa: F401
+    from lms.core import audit, rate_counters  # noqa: F401
     from lms.quizzes import models as quizzes_models  # noqa: F401
     from lms.records import models as records_models  # noqa: F401

@@ -38,9 +38,15 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 
-    # Request budgets per client address (lms.core.rate_limits): "N per second|minute|hour|day".
+    # Request budgets (lms.core.rate_limits, lms.accounts.throttle): "N per second|minute|hour|day".
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # Login, token and password-reset requests per client address: high, so that a class behind one NAT gets in.
+    LOGIN_RATE_LIMIT = "60 per minute"
+    # Failed logins per account from all addresses together; over it the account waits for the window to end.
+    ACCOUNT_LOGIN_FAILURE_LIMIT = "10 per 10 minutes"
+    # Mails one e-mail address can be sent by reset requests or registration attempts.
+    ACCOUNT_MAIL_LIMIT = "5 per hour"
+    REGISTER_RATE_LIMIT = "100 per hour"
     # Public certificate verification (/v/<token>, the manual form, POST /api/v1/verify), per client address.
     VERIFY_RATE_LIMIT = "60 per minute"
 

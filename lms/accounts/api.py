@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from lms.accounts import services
+from lms.accounts import services, throttle
 from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
 from lms.api import BEARER, TOO_MANY_REQUESTS, token_required
@@ -72,20 +71,19 @@ class MemberSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.post("/auth/token")
-@limiter.limit(_login_rate_limit)
+@limiter.limit(throttle.login_rate_limit, shared=True)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(429, **TOO_MANY_REQUESTS)
 @csrf_exempt
 def create_token(data):
-    """Exchange e-mail and password for a bearer token."""
+    """Exchange e-mail and password for a bearer token. Failed attempts are limited per account from all addresses
+    together, and all attempts per address (429 with Retry-After)."""
+    throttle.refuse_locked_account(data["email"])
     user = services.authenticate(data["email"], data["password"])
     if user is None:
+        throttle.record_login_failure(data["email"])
         return json_error(401, _("The e-mail or password is not correct."), "invalid_credentials")
     token, plaintext = services.create_api_token(user, data["name"])
     db.session.commit()

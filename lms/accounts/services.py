@@ -101,6 +101,7 @@ def register_user(
         timezone=timezone,
     )
     check_password_rules(password, email)
+    password_hash = hash_password(password)  # on both paths, so their times do not tell registered e-mails apart
     if find_user_by_email(email) is not None:
         send_mail(
             email,
@@ -116,7 +117,7 @@ def register_user(
         return None
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         facility=(facility or "").strip() or None,
         **profile,
     )
@@ -125,16 +126,22 @@ def register_user(
     return user
 
 
-# A real hash to check against when the e-mail is unknown, so both paths take the same time.
+# A real hash to check against when the e-mail is unknown, so both paths cost one hash check: made once per method
+# (not with `setdefault`, whose default would be computed, a second hash, on every call).
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    return _DUMMY_HASH[method]
 
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash(secrets.token_hex(8), method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_active:
         return None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from lms.accounts import bp, services
+from lms.accounts import bp, services, throttle
 from lms.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -27,16 +27,14 @@ from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(throttle.register_rate_limit, methods=["POST"], shared=True)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
+        throttle.count_account_request(form.email.data, scope="register-requests")
         try:
             services.register_user(
                 email=form.email.data,
@@ -60,14 +58,16 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(throttle.login_rate_limit, methods=["POST"], shared=True)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next_url())
     form = LoginForm()
     if form.validate_on_submit():
+        throttle.refuse_locked_account(form.email.data)
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.record_login_failure(form.email.data)
             flash(_("The e-mail or password is not correct."), "error")
         else:
             db.session.commit()
@@ -92,10 +92,11 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(throttle.login_rate_limit, methods=["POST"], shared=True)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        throttle.count_account_request(form.email.data)
         services.send_password_reset(
             form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
         )

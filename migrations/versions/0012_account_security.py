@@ -24,7 +24,19 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='1', nullable=False))
 
+    op.create_table('rate_counters',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_counters'))
+    )
+    with op.batch_alter_table('rate_counters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rate_counters_expires_at'), ['expires_at'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('rate_counters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rate_counters_expires_at'))
+    op.drop_table('rate_counters')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_version')
