@@ -275,27 +275,43 @@ def create_organization(
     return organization
 
 
+PLATFORM_GOVERNED_FIELDS = ("kind", "province", "regency")
+"""An organization's kind and region decide what it supervises (a health office supervises its area): only the
+platform admin sets them, never the organization's own admins."""
+
+
 def update_organization(
     actor: User,
     organization: Organization,
     *,
     name: str,
-    kind: str,
-    province: str | None,
-    regency: str | None,
+    **governed: str | None,
 ) -> Organization:
+    """Change an organization's name, and (platform admin only) its kind, province and regency when given."""
     if not has_organization_role(actor, organization.id, (Role.ORG_ADMIN,)):
         raise PermissionDenied()
+    unknown = set(governed) - set(PLATFORM_GOVERNED_FIELDS)
+    if unknown:
+        raise TypeError(f"not organization fields: {sorted(unknown)}")
+    values = {"name": name.strip()}
+    if "kind" in governed:
+        values["kind"] = OrganizationKind(governed["kind"])
+    for field in ("province", "regency"):
+        if field in governed:
+            values[field] = (governed[field] or "").strip() or None
     changes = {}
-    for field, value in {
-        "name": name.strip(),
-        "kind": OrganizationKind(kind),
-        "province": (province or "").strip() or None,
-        "regency": (regency or "").strip() or None,
-    }.items():
+    for field, value in values.items():
         if getattr(organization, field) != value:
+            if field in PLATFORM_GOVERNED_FIELDS and not actor.is_platform_admin:
+                raise PermissionDenied(
+                    _l(
+                        "Only the platform admin sets an organization's kind and region: "
+                        "they decide what it supervises."
+                    )
+                )
             changes[field] = [str(getattr(organization, field)), str(value)]
-            setattr(organization, field, value)
+    for field, (_old, _new) in changes.items():
+        setattr(organization, field, values[field])
     if changes:
         record_audit(actor, "organization.update", organization, organization.id, changes=changes)
     return organization
@@ -441,7 +457,9 @@ def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[U
     """Create a platform admin account, or promote an existing one; returns the user and whether it is new."""
     user = find_user_by_email(email)
     if user is not None:
-        user.is_platform_admin = True
+        if not user.is_platform_admin:
+            user.is_platform_admin = True
+            record_audit(None, "user.platform_admin_grant", user, user_id=user.id)
         return user, False
     check_password_rules(password, email)
     user = User(
@@ -452,4 +470,5 @@ def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[U
     )
     db.session.add(user)
     db.session.flush()
+    record_audit(None, "user.platform_admin_grant", user, user_id=user.id)
     return user, True

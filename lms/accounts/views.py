@@ -279,19 +279,23 @@ def edit_organization(organization_id: int):
     org = db.get_or_404(Organization, organization_id)
     form = OrganizationForm(obj=org)
     form.slug.render_kw = {"readonly": True}
+    governs = current_user.is_platform_admin
+    if not governs:
+        # Kind and region are the platform admin's to set: not offered, and ignored when posted.
+        for field in services.PLATFORM_GOVERNED_FIELDS:
+            delattr(form, field)
     if form.validate_on_submit():
-        services.update_organization(
-            current_user,
-            org,
-            name=form.name.data,
-            kind=form.kind.data,
-            province=form.province.data,
-            regency=form.regency.data,
-        )
-        db.session.commit()
-        flash(_("Organization saved."), "success")
-        return redirect(url_for("accounts.organization", organization_id=org.id))
-    return render_template("accounts/organization_form.html", form=form, organization=org)
+        governed = {field: getattr(form, field).data for field in services.PLATFORM_GOVERNED_FIELDS} if governs else {}
+        try:
+            services.update_organization(current_user, org, name=form.name.data, **governed)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Organization saved."), "success")
+            return redirect(url_for("accounts.organization", organization_id=org.id))
+    return render_template("accounts/organization_form.html", form=form, organization=org, governs=governs)
 
 
 @bp.post("/organizations/<int:organization_id>/members")
