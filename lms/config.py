@@ -24,6 +24,10 @@ class DefaultConfig:
     PASSWORD_MIN_LENGTH: int = 10
     PASSWORD_RESET_MAX_AGE: int = 3600
 
+    # Platform admins and the admins of organizations with "admins must use two-factor" on must log in with a TOTP
+    # code (lms.accounts.two_factor). `make run` turns it off for the demo; keep it on in production.
+    REQUIRE_2FA_FOR_ADMINS: bool = True
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -8,9 +8,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from lms.accounts import services, throttle
+from lms.accounts import services, throttle, two_factor
 from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
+from lms.accounts.two_factor_views import required_for
 from lms.api import BEARER, TOO_MANY_REQUESTS, token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.permissions import has_organization_role, scope_to_organizations
@@ -24,6 +25,11 @@ class TokenRequestSchema(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, load_only=True)
     name = fields.String(load_default="API", validate=validate.Length(max=80))
+    otp = fields.String(
+        load_default=None,
+        validate=validate.Length(max=20),
+        metadata={"description": "Code from the authenticator app (or a recovery code) when two-factor is on."},
+    )
 
 
 class TokenSchema(Schema):
@@ -85,6 +91,16 @@ def create_token(data):
     if user is None:
         throttle.record_login_failure(data["email"])
         return json_error(401, _("The e-mail or password is not correct."), "invalid_credentials")
+    if user.has_two_factor and not two_factor.verify(user, data["otp"] or ""):
+        throttle.record_login_failure(data["email"])
+        db.session.commit()  # a recovery code or time step used stays used
+        return json_error(401, _("Send the code from your authenticator app as `otp`."), "two_factor_required")
+    if not user.has_two_factor and required_for(user):
+        return json_error(
+            403,
+            _("Your role requires two-factor authentication: set it up in your profile first."),
+            "two_factor_required",
+        )
     token, plaintext = services.create_api_token(user, data["name"])
     db.session.commit()
     return {"token": plaintext, "token_type": "Bearer", "name": token.name}

@@ -162,6 +162,11 @@ class OrganizationForm(Form):
     )
     province = StringField(_l("Province"), validators=[Optional(), Length(max=80)])
     regency = StringField(_l("Regency / city"), validators=[Optional(), Length(max=80)])
+    admins_require_two_factor = BooleanField(
+        _l("Its admins must use two-factor authentication"),
+        default=True,
+        description=_l("They issue and revoke certificates: a stolen password alone must not be enough."),
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -173,3 +178,13 @@ class MemberForm(Form):
         default=Role.FACILITATOR.value,
     )
     submit = SubmitField(_l("Add"))
+
+
+class TwoFactorCodeForm(Form):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+    submit = SubmitField(_l("Confirm"))

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.models import TimestampMixin, UTCDateTime
@@ -87,6 +87,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     """Part of every login session's id: raising it ends every session opened before (logout, password change or
     reset, a role taken away)."""
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """Base32 secret shared with the user's authenticator app (lms.accounts.two_factor); set while enrolled."""
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_counter: Mapped[int | None] = mapped_column()
+    """Time step of the last code accepted: a code is good once only."""
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -115,6 +120,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     def timezone_label(self) -> str:
         return TimeZone(self.timezone).label
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
+
     def roles_in(self, organization_id: int) -> set[Role]:
         return {Role(m.role) for m in self.memberships if m.organization_id == organization_id}
 
@@ -135,6 +144,9 @@ class Organization(TimestampMixin, db.Model):
     province: Mapped[str | None] = mapped_column(String(80))
     regency: Mapped[str | None] = mapped_column(String(80))
     """Kabupaten/kota."""
+    admins_require_two_factor: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """Its admins, who issue and revoke certificates, must log in with a second factor (when the platform enforces
+    REQUIRE_2FA_FOR_ADMINS); set by the platform admin."""
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organization", cascade="all, delete-orphan")
 
@@ -173,3 +185,14 @@ class ApiToken(TimestampMixin, db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator (a lost phone); only its SHA-256 digest is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

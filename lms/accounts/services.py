@@ -275,9 +275,9 @@ def create_organization(
     return organization
 
 
-PLATFORM_GOVERNED_FIELDS = ("kind", "province", "regency")
-"""An organization's kind and region decide what it supervises (a health office supervises its area): only the
-platform admin sets them, never the organization's own admins."""
+PLATFORM_GOVERNED_FIELDS = ("kind", "province", "regency", "admins_require_two_factor")
+"""An organization's kind and region decide what it supervises (a health office supervises its area), and whether
+its admins need two-factor is a security rule set from above: only the platform admin sets them."""
 
 
 def update_organization(
@@ -299,14 +299,16 @@ def update_organization(
     for field in ("province", "regency"):
         if field in governed:
             values[field] = (governed[field] or "").strip() or None
+    if "admins_require_two_factor" in governed:
+        values["admins_require_two_factor"] = bool(governed["admins_require_two_factor"])
     changes = {}
     for field, value in values.items():
         if getattr(organization, field) != value:
             if field in PLATFORM_GOVERNED_FIELDS and not actor.is_platform_admin:
                 raise PermissionDenied(
                     _l(
-                        "Only the platform admin sets an organization's kind and region: "
-                        "they decide what it supervises."
+                        "Only the platform admin sets an organization's kind, region and two-factor rule: "
+                        "they decide what it supervises and how its admins log in."
                     )
                 )
             changes[field] = [str(getattr(organization, field)), str(value)]

@@ -20,6 +20,7 @@ from lms.accounts.forms import (
     ResetPasswordForm,
 )
 from lms.accounts.models import Membership, Organization, Role
+from lms.accounts.two_factor_views import start_second_step
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
 from lms.core.permissions import organization_role_required, platform_admin_required, scope_to_organizations
@@ -69,6 +70,9 @@ def login():
         if user is None:
             throttle.record_login_failure(form.email.data)
             flash(_("The e-mail or password is not correct."), "error")
+        elif user.has_two_factor:
+            db.session.commit()
+            return redirect(start_second_step(user))
         else:
             db.session.commit()
             login_user(user)

@@ -74,7 +74,7 @@ def test_register_log_in_see_masked_nik_switch_to_english_and_log_out(
     nav(page).get_by_role("button", name="Log out").click()
     expect(nav(page).get_by_role("link", name="Log in", exact=True)).to_be_visible()
     expect(nav(page).get_by_role("button", name="Log out")).to_have_count(0)
-    expect(page.locator(".flash-success")).to_have_text("You have logged out.")
+    expect(page.locator(".flash-success")).to_have_text("You have logged out on every device.")
 
 
 def test_organization_admin_adds_a_facilitator(page: Page, live_server: str, app: Flask):
