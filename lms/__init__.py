@@ -89,6 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_views.bp)
     for feature in (accounts, courses, quizzes, attendance, certificates, records):
         app.register_blueprint(feature.bp)
+    # Registries and event listeners, lowest floor first: the order of the requirement list does not depend on
+    # which module happened to be imported first.
+    for feature in (courses, quizzes, attendance, certificates, records):
+        feature.connect()
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
     from lms.attendance import models as attendance_models  # noqa: F401

@@ -10,20 +10,9 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.i18n import TimeZone  # noqa: F401  (re-exported: accounts and forms read it from here)
 from lms.core.models import TimestampMixin, UTCDateTime
 from lms.extensions import db
-
-
-class TimeZone(StrEnum):
-    """Indonesia's three time zones: WIB, WITA, WIT."""
-
-    WIB = "Asia/Jakarta"
-    WITA = "Asia/Makassar"
-    WIT = "Asia/Jayapura"
-
-    @property
-    def label(self) -> str:
-        return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}[self.value]
 
 
 class OrganizationKind(StrEnum):

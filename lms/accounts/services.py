@@ -17,11 +17,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
 from lms.accounts.models import ApiToken, Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.accounts.permissions import has_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.mail import send_mail
 from lms.core.models import utcnow
-from lms.core.permissions import has_organization_role
 from lms.extensions import db
 
 TOKEN_PREFIX = "lnt_"

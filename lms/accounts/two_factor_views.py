@@ -27,7 +27,7 @@ OPEN_BEFORE_ENROLMENT = {
     "accounts.two_factor_settings",
     "accounts.logout",
     "static",
-    "core.set_language",
+    "accounts.set_language",
     "core.healthz",
 }
 

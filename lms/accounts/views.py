@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -20,12 +20,24 @@ from lms.accounts.forms import (
     ResetPasswordForm,
 )
 from lms.accounts.models import Membership, Organization, Role
+from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.accounts.two_factor_views import start_second_step
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
-from lms.core.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language: kept in the session, and on the account of a logged-in user."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            services.set_locale(current_user, locale)
+            db.session.commit()
+    return redirect(safe_next_url())
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -5,3 +5,11 @@ from flask import Blueprint
 bp = Blueprint("attendance", __name__)
 
 from lms.attendance import views  # noqa: E402,F401
+
+
+def connect() -> None:
+    """Register this feature's certificate requirement (once per process)."""
+    from lms.attendance.services.certificate_requirement import attendance_requirements
+    from lms.courses.requirements import register_requirement_provider
+
+    register_requirement_provider(attendance_requirements, order=30)

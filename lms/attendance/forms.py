@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -21,13 +21,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lms.accounts.models import User
 from lms.attendance.models import STATUS_LABELS, SessionMode
-from lms.core.forms import Form
+from lms.core.forms import Form, ZonedForm
 from lms.courses.forms import LOCAL_DATETIME_FORMATS
 
 SESSION_MODE_LABELS = {SessionMode.LURING: _l("In person (in a room)"), SessionMode.DARING: _l("Online (webinar)")}
 
 
-class SessionForm(Form):
+class SessionForm(ZonedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Starts"), validators=[InputRequired()], format=LOCAL_DATETIME_FORMATS)
     ends_at = DateTimeLocalField(_l("Ends"), validators=[InputRequired()], format=LOCAL_DATETIME_FORMATS)
@@ -71,9 +71,6 @@ class SessionForm(Form):
         for time_field in (self.starts_at, self.ends_at):
             time_field.description = _l("In your time zone (%(zone)s).", zone=zone_label)
         self.facilitators.choices = [SelectChoice(str(u.id), u.full_name) for u in facilitators]
-
-    def utc(self, local: datetime | None) -> datetime | None:
-        return local.replace(tzinfo=self.zone).astimezone(UTC) if local is not None else None
 
 
 class CodeForm(Form):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Organization, Role
+from lms.accounts.permissions import organization_role_required
 from lms.attendance import bp, services
 from lms.attendance.checkin_rules import ROTATION_SECONDS, CheckinRefused, parse_rotating_qr
 from lms.attendance.client import (
@@ -35,7 +36,6 @@ from lms.attendance.qr import qr_svg
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
-from lms.core.permissions import organization_role_required
 from lms.courses.models import Cohort
 from lms.extensions import db
 

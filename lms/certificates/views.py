@@ -11,13 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Organization, Role
+from lms.accounts.permissions import organization_role_required
 from lms.certificates import bp, services
 from lms.certificates.forms import CertificateSettingsForm, LogoForm, ReasonForm, ReinstateForm, SignatoryForm
 from lms.certificates.models import Certificate
 from lms.certificates.numbering import InvalidNumberPattern
 from lms.core.errors import DomainError, InvalidInput
 from lms.core.models import utcnow
-from lms.core.permissions import organization_role_required
 from lms.courses.models import Cohort
 from lms.extensions import db
 

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from lms.extensions import babel
+
+
+class TimeZone(StrEnum):
+    """Indonesia's three time zones: WIB, WITA, WIT."""
+
+    WIB = "Asia/Jakarta"
+    WITA = "Asia/Makassar"
+    WIT = "Asia/Jayapura"
+
+    @property
+    def label(self) -> str:
+        return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}[self.value]
 
 
 def select_locale() -> str:
@@ -33,8 +46,6 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     """A UTC datetime shown in the viewer's zone, with the zone's short name (WIB/WITA/WIT)."""
     if value is None:
         return ""
-    from lms.accounts.models import TimeZone
-
     return f"{format_datetime(value, format)} {TimeZone(select_timezone()).label}"
 
 

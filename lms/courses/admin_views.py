@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Membership, Organization, Role, User
+from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import spreadsheet_safe
 from lms.core.errors import DomainError
-from lms.core.permissions import organization_role_required
 from lms.core.uploads import format_size
 from lms.courses import bp, services
 from lms.courses.forms import (

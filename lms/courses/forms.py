@@ -4,7 +4,7 @@ opening a cohort, deciding an enrolment request."""
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -27,7 +27,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import User
-from lms.core.forms import Form
+from lms.core.forms import Form, ZonedForm
 from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
 from lms.courses.files import CODE_PATTERN, is_video_url, raw_html_in, splits_lesson
 from lms.courses.models import CohortMode, CourseVersion, Lesson, Subject
@@ -43,7 +43,7 @@ COHORT_MODE_LABELS = {
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-class CohortForm(Form):
+class CohortForm(ZonedForm):
     name = StringField(
         _l("Cohort name"),
         validators=[DataRequired(), Length(max=120)],
@@ -91,10 +91,6 @@ class CohortForm(Form):
             self.facilitators.description = _l(
                 "Nobody holds the facilitator role here yet; add people on the organization page."
             )
-
-    def utc(self, local: datetime | None) -> datetime | None:
-        """A date-time typed in the admin's zone, as the timezone-aware UTC datetime the services store."""
-        return local.replace(tzinfo=self.zone).astimezone(UTC) if local is not None else None
 
 
 def _facilitator_label(user: User) -> str:

@@ -5,3 +5,14 @@ from flask import Blueprint
 bp = Blueprint("quizzes", __name__)
 
 from lms.quizzes import admin_views, report_views, views  # noqa: E402,F401
+
+
+def connect() -> None:
+    """Register this feature's requirement and listen to the courses feature's events (once per process)."""
+    from lms.courses.events import version_drafted
+    from lms.courses.requirements import register_requirement_provider
+    from lms.quizzes.services.carry_over import carry_quizzes_over
+    from lms.quizzes.services.requirements import quiz_requirements
+
+    register_requirement_provider(quiz_requirements, order=20)
+    version_drafted.connect(carry_quizzes_over)

@@ -11,8 +11,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Organization, Role
+from lms.accounts.permissions import organization_role_required
 from lms.core.errors import DomainError
-from lms.core.permissions import organization_role_required
 from lms.courses.models import Course, CourseVersion
 from lms.courses.services import course_by_code
 from lms.extensions import db

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.core.forms import Form
+from lms.core.forms import Form, ZonedForm
 from lms.quizzes.models import GradingMethod, QuestionSelection, QuizKind, QuizLayout, ReviewShows, ReviewWhen
 from lms.quizzes.spec import Choice, NumericAnswer, QuestionKind, QuestionSpec, TextFormat
 from lms.quizzes.types import QUESTION_TYPES
@@ -230,7 +230,7 @@ QUESTION_FORMS: dict[str, type[QuestionForm]] = {
 assert set(QUESTION_FORMS) == set(QUESTION_TYPES)
 
 
-class QuizForm(Form):
+class QuizForm(ZonedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     subject_id = SelectField(_l("Subject (for a subject quiz)"), coerce=int, validators=[Optional()])
     selection = RadioField(
@@ -282,12 +282,6 @@ class QuizForm(Form):
         for field in (self.opens_at, self.closes_at):
             field.description = _l("In your time zone (%(zone)s).", zone=zone_label)
         self.subject_id.choices = [SelectChoice(0, "—")] + [SelectChoice(s.id, s.title) for s in subjects]
-
-    def utc(self, local: datetime | None) -> datetime | None:
-        return local.replace(tzinfo=self.zone).astimezone(UTC) if local is not None else None
-
-    def local(self, value: datetime | None) -> datetime | None:
-        return value.astimezone(self.zone).replace(tzinfo=None) if value is not None else None
 
     def settings(self) -> dict:
         return {

@@ -9,8 +9,8 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import Organization, Role
+from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
-from lms.core.permissions import organization_role_required
 from lms.extensions import db
 from lms.quizzes import bp, reports
 from lms.quizzes.analysis import (

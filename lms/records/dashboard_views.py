@@ -11,9 +11,9 @@ from flask_login import current_user, login_required
 
 from lms.accounts.identity import profession_name, professions
 from lms.accounts.models import Organization, Role
+from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
 from lms.core.models import utcnow
-from lms.core.permissions import organization_role_required
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import bp, dashboards

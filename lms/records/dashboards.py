@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import and_, case, false, func, or_, select, true
 
 from lms.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from lms.accounts.permissions import has_organization_role
 from lms.core.errors import PermissionDenied
-from lms.core.permissions import has_organization_role
 from lms.courses.curriculum import Ranah
 from lms.courses.models import (
     Cohort,

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts.models import Organization, Role, User
+from lms.accounts.permissions import has_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lms.core.permissions import has_organization_role
 from lms.core.storage import forget_on_rollback, get_storage
 from lms.core.uploads import display_name, validate_upload
 from lms.courses.curriculum import Ranah
@@ -343,22 +343,6 @@ def user_for_share_secret(secret: str, now: datetime) -> User:
 # --- certificates in the record ---------------------------------------------------------------------------------
 
 
-def post_certificate_credit(certificate) -> SkpEntry:
-    """A newly issued certificate credits the holder's ledger with its frozen SKP, JPL and ranah."""
-    snapshot = certificate.snapshot
-    return post_entry(
-        certificate.user_id,
-        source=EntrySource.CERTIFICATE,
-        source_id=certificate.public_id,
-        ranah=snapshot["ranah"],
-        skp=Decimal(snapshot["skp"]),
-        jpl=Decimal(snapshot["jpl"]),
-        earned_on=date.fromisoformat(snapshot["completed_on"]),
-        title=f"{snapshot['course_title']} ({snapshot['number']})",
-        organizer=snapshot["organization_name"],
-    )
-
-
 def _certificate_entry_values(certificate) -> dict:
     snapshot = certificate.snapshot
     return {
@@ -375,9 +359,9 @@ def _certificate_entry_values(certificate) -> dict:
 
 
 def post_certificate_credits(certificates) -> None:
-    """post_certificate_credit for many newly issued certificates (bulk issuance): one multi-row insert instead of a
-    lookup and a flush each. Still once per source: a certificate already credited keeps its entry (the unique
-    (source, source_id) constraint with ON CONFLICT DO NOTHING)."""
+    """Newly issued certificates credit their holders' ledgers with their frozen SKP, JPL and ranah: one multi-row
+    insert however many there are (bulk issuance). Once per source: a certificate already credited keeps its entry
+    (the unique (source, source_id) constraint with ON CONFLICT DO NOTHING)."""
     rows = [_certificate_entry_values(certificate) for certificate in certificates]
     if not rows:
         return
@@ -393,6 +377,21 @@ def post_certificate_credits(certificates) -> None:
 def reverse_certificate_credit(certificate, *, reason: str, now: datetime) -> SkpEntry | None:
     """A revoked certificate's credit is taken back (a re-issue posts the new certificate's own entry)."""
     return reverse_entry(EntrySource.CERTIFICATE, certificate.public_id, reason=reason, now=now)
+
+
+def credit_issued_certificates(certificate_ids: list[int]) -> None:
+    """Listener of `certificates_issued`: credit each holder's ledger in the issuing transaction."""
+    from lms.certificates.models import Certificate
+
+    post_certificate_credits([db.session.get(Certificate, certificate_id) for certificate_id in certificate_ids])
+
+
+def reverse_credit_of_revoked(certificate_id: int, status: str, reason: str | None, changed_at: datetime, **_) -> None:
+    """Listener of `certificate_status_changed`: a revocation takes the credit back (suspension keeps it)."""
+    from lms.certificates.models import Certificate, CertificateStatus
+
+    if status == CertificateStatus.REVOKED:
+        reverse_certificate_credit(db.session.get(Certificate, certificate_id), reason=reason or "", now=changed_at)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.models import Organization, OrganizationKind, Role
+from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
-from lms.core.permissions import organization_role_required
 from lms.extensions import db
 from lms.records import badges, bp, services, transcript
 from lms.records.forms import (

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from lms.accounts.models import Membership, Organization, Role, User
-from lms.core.permissions import has_organization_role, organization_ids_for, scope_to_organizations
+from lms.accounts.permissions import has_organization_role, organization_ids_for, scope_to_organizations
 
 
 def _user(*memberships: tuple[int, Role], admin: bool = False) -> User:

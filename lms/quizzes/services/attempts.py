@@ -1,0 +1,222 @@
+"""The learner's attempts: enrolment check, standing in a quiz, starting or resuming, opening and submitting."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from lms.accounts.models import User
+from lms.core.errors import Conflict, NotFound
+from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.quizzes.grading import build_layout, draw_questions, quiz_grade
+from lms.quizzes.models import Attempt, AttemptState, CloseReason, Question, QuestionSelection, Quiz, QuizQuestion
+from lms.quizzes.services.bank import bank_questions
+from lms.quizzes.services.closing import _grade, close_if_expired
+from lms.quizzes.timing import attempt_deadline, attempts_left, check_can_start
+from lms.quizzes.types import QUESTION_TYPES
+
+
+class QuizHasNoQuestions(Conflict):
+    code = "no_questions"
+
+    def default_message(self):
+        return _l("This quiz has no questions yet.")
+
+
+def _learner_enrolment_query(user: User, quiz: Quiz, *columns) -> Any:
+    return db.session.execute(
+        select(*columns)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Cohort.version_id == quiz.version_id,
+        )
+        .order_by(Enrolment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _not_enrolled() -> NotFound:
+    return NotFound(_l("Enrol in a cohort of this course to take its quizzes."))
+
+
+def learner_enrolment(user: User, quiz: Quiz) -> Enrolment:
+    """The learner's active enrolment in a cohort running this quiz's course version; NotFound otherwise."""
+    enrolment = _learner_enrolment_query(user, quiz, Enrolment)
+    if enrolment is None:
+        raise _not_enrolled()
+    return enrolment
+
+
+def _learner_enrolment_id(user: User, quiz: Quiz) -> int:
+    """learner_enrolment's id alone: starting an attempt needs nothing else of the enrolment."""
+    enrolment_id = _learner_enrolment_query(user, quiz, Enrolment.id)
+    if enrolment_id is None:
+        raise _not_enrolled()
+    return enrolment_id
+
+
+def quiz_by_id(quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        raise NotFound()
+    return quiz
+
+
+def quiz_for_learner(user: User, quiz_id: int) -> tuple[Quiz, Enrolment]:
+    quiz = quiz_by_id(quiz_id)
+    return quiz, learner_enrolment(user, quiz)
+
+
+def attempts_of(user: User, quiz: Quiz) -> list[Attempt]:
+    return list(
+        db.session.execute(
+            select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id).order_by(Attempt.number)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class QuizStatus:
+    """The learner's standing in one quiz, for the start page and the API."""
+
+    quiz: Quiz
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    attempts_left: int | None
+    grade: Decimal | None
+    passed: bool | None
+
+    @property
+    def graded_attempts(self) -> list[Attempt]:
+        return [a for a in self.attempts if a.state == AttemptState.GRADED]
+
+
+def quiz_status(user: User, quiz: Quiz, now: datetime) -> QuizStatus:
+    """Attempts so far (an expired open one is graded first), attempts left and the grade by the quiz's method."""
+    attempts = attempts_of(user, quiz)
+    for attempt in attempts:
+        close_if_expired(attempt, now)
+    graded = [a.score for a in attempts if a.state == AttemptState.GRADED]
+    grade = quiz_grade(graded, quiz.grading_method)
+    open_attempt = next((a for a in attempts if a.state == AttemptState.OPEN), None)
+    return QuizStatus(
+        quiz=quiz,
+        attempts=attempts,
+        open_attempt=open_attempt,
+        attempts_left=attempts_left(quiz.attempts_allowed, len(attempts)),
+        grade=grade,
+        passed=None if grade is None else grade >= quiz.effective_pass_mark,
+    )
+
+
+def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
+    """(question id, option count) of the questions a new attempt gets, in the quiz's order."""
+    if quiz.selection == QuestionSelection.RANDOM:
+        candidates = bank_questions(quiz.version.course)
+        if quiz.draw_categories:
+            candidates = [
+                q
+                for q in candidates
+                if any(q.category == c or q.category.startswith(c + "/") for c in quiz.draw_categories)
+            ]
+        if quiz.draw_tags:
+            candidates = [q for q in candidates if set(q.tags) & set(quiz.draw_tags)]
+        by_id = {q.id: q for q in candidates}
+        chosen = [by_id[i] for i in draw_questions(list(by_id), quiz.draw_count or 0, rng)]
+    else:
+        # The three columns needed, not whole questions: every learner's start runs this.
+        chosen = db.session.execute(
+            select(Question.id, Question.kind, Question.spec_data)
+            .join(QuizQuestion, QuizQuestion.question_id == Question.id)
+            .where(QuizQuestion.quiz_id == quiz.id)
+            .order_by(QuizQuestion.position)
+        ).all()
+    return [(q.id, len(q.spec_data.get("choices", ())) if QUESTION_TYPES[q.kind].has_options else 0) for q in chosen]
+
+
+def _open_attempt(user: User, quiz: Quiz) -> Attempt | None:
+    return db.session.execute(
+        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.open_slot.is_(True))
+    ).scalar_one_or_none()
+
+
+def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random | None = None) -> tuple[Attempt, bool]:
+    """Resume the learner's open attempt, or start a new one; returns (attempt, started_now).
+
+    The questions drawn, their order, the option order and the deadline are fixed here, once.
+    """
+    enrolment_id = _learner_enrolment_id(user, quiz)
+    attempts = attempts_of(user, quiz)  # one query gives both the open attempt and how many were used
+    current = next((a for a in attempts if a.state == AttemptState.OPEN), None)
+    if current is not None and not close_if_expired(current, now):
+        return current, False
+    used = len(attempts)
+    check_can_start(
+        now,
+        opens_at=quiz.opens_at,
+        closes_at=quiz.closes_at,
+        attempts_allowed=quiz.attempts_allowed,
+        attempts_used=used,
+    )
+    rng = rng or random.SystemRandom()
+    pool = _question_pool(quiz, rng)
+    if not pool:
+        raise QuizHasNoQuestions()
+    attempt = Attempt(
+        quiz=quiz,
+        user_id=user.id,
+        enrolment_id=enrolment_id,
+        number=used + 1,
+        started_at=now,
+        deadline=attempt_deadline(now, quiz.time_limit_minutes, quiz.closes_at),
+        layout=build_layout(
+            pool, shuffle_questions=quiz.shuffle_questions, shuffle_options=quiz.shuffle_options, rng=rng
+        ),
+    )
+    try:
+        # A second start racing this one (double click, two tabs) hits the unique constraints: resume theirs.
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        current = _open_attempt(user, quiz)
+        if current is None:
+            raise Conflict(_l("Another attempt was started at the same moment; open the quiz again.")) from None
+        return current, False
+    return attempt, True
+
+
+def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
+    """The learner's own attempt (NotFound for anyone else's); an expired open attempt is graded first."""
+    stmt = select(Attempt).where(Attempt.id == attempt_id)
+    if lock:
+        # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway). The
+        # quiz and its version come along (grading and the result read them), unlocked.
+        stmt = (
+            stmt.options(joinedload(Attempt.quiz).joinedload(Quiz.version))
+            .with_for_update(of=Attempt)
+            .execution_options(populate_existing=True)
+        )
+    attempt = db.session.execute(stmt).scalar_one_or_none()
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound()
+    close_if_expired(attempt, now)
+    return attempt
+
+
+def submit_attempt(user: User, attempt_id: int, now: datetime) -> Attempt:
+    """Grade the attempt with its saved answers. Submitting again (or twice at once) returns the same result."""
+    attempt = attempt_of(user, attempt_id, now, lock=True)
+    if attempt.state == AttemptState.OPEN:
+        _grade(attempt, now, CloseReason.SUBMITTED)
+    return attempt

@@ -1,0 +1,96 @@
+"""Closing attempts: grading with the saved answers when submitted or once past the deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import bindparam, insert, select, update
+
+from lms.courses.requirements import progress_changed
+from lms.extensions import db
+from lms.quizzes.grading import attempt_score
+from lms.quizzes.models import Answer, Attempt, AttemptState, CloseReason, Question, QuizKind
+from lms.quizzes.spec import QuestionSpec
+from lms.quizzes.timing import is_late
+from lms.quizzes.types import grade_response
+
+
+def _grace_seconds() -> int:
+    return int(current_app.config.get("QUIZ_ANSWER_GRACE_SECONDS", 0))
+
+
+def close_if_expired(attempt: Attempt, now: datetime) -> bool:
+    """Grade an open attempt whose deadline has passed, as of its deadline; True when it was closed here."""
+    if attempt.state == AttemptState.OPEN and is_late(now, attempt.deadline, _grace_seconds()):
+        _grade(attempt, attempt.deadline, CloseReason.EXPIRED)
+        return True
+    return False
+
+
+def close_expired_attempts(now: datetime, *, quiz_id: int | None = None) -> int:
+    """Grade every open attempt past its deadline (optionally of one quiz); returns how many were graded."""
+    stmt = select(Attempt).where(Attempt.state == AttemptState.OPEN, Attempt.deadline.is_not(None))
+    if quiz_id is not None:
+        stmt = stmt.where(Attempt.quiz_id == quiz_id)
+    closed = 0
+    for attempt in db.session.execute(stmt.with_for_update(skip_locked=True)).scalars():
+        closed += close_if_expired(attempt, now)
+    return closed
+
+
+def _specs_of(question_ids: Sequence[int]) -> dict[int, QuestionSpec]:
+    rows = db.session.execute(select(Question.id, Question.spec_data).where(Question.id.in_(question_ids)))
+    return {question_id: QuestionSpec.from_data(data) for question_id, data in rows}
+
+
+def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
+    """Grade with what was saved: a fixed number of statements whatever the number of questions."""
+    question_ids = attempt.question_ids
+    specs = _specs_of(question_ids)
+    saved = {
+        question_id: (answer_id, response)
+        for answer_id, question_id, response in db.session.execute(
+            select(Answer.id, Answer.question_id, Answer.response).where(Answer.attempt_id == attempt.id)
+        )
+    }
+    fractions, changed, missing = [], [], []
+    for question_id in question_ids:
+        answer_id, response = saved.get(question_id, (None, None))
+        fraction = grade_response(specs[question_id], response)
+        fractions.append(fraction)
+        if answer_id is None:
+            missing.append({"attempt_id": attempt.id, "question_id": question_id, "fraction": fraction, "saved_at": at})
+        else:
+            changed.append({"answer_id": answer_id, "new_fraction": fraction})
+    table = Answer.__table__
+    if changed:
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("answer_id")).values(fraction=bindparam("new_fraction")),
+            changed,
+        )
+    if missing:
+        db.session.execute(insert(table), missing)
+    attempt.points, attempt.score = attempt_score(fractions, len(question_ids))
+    attempt.state = AttemptState.GRADED
+    attempt.open_slot = None
+    attempt.close_reason = reason
+    attempt.submitted_at = at
+    db.session.flush()
+    if _can_meet_a_requirement(attempt):
+        progress_changed(attempt.enrolment)
+
+
+def _can_meet_a_requirement(attempt: Attempt) -> bool:
+    """Whether this graded attempt can have met a certificate requirement (see quiz_requirements): only the
+    post-test counts, only where the course requires it, and a grade (highest, last, first or average of the
+    attempts) newly reaches the pass mark only through an attempt that reaches it. Skipping the others spares
+    every failed or informational attempt the whole eligibility computation of the progress listeners."""
+    quiz = attempt.quiz
+    return (
+        quiz.kind == QuizKind.POST_TEST
+        and quiz.version.require_post_test
+        and attempt.score is not None
+        and attempt.score >= quiz.effective_pass_mark
+    )

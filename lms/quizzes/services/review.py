@@ -1,0 +1,111 @@
+"""Showing an attempt's questions to the learner, and the review of a graded attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.quizzes.models import Answer, Attempt
+from lms.quizzes.services.closing import _specs_of
+from lms.quizzes.spec import QuestionSpec
+from lms.quizzes.timing import review_visibility
+from lms.quizzes.types import QuestionType, ShownOption, type_of
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """One question of an attempt as the learner sees it."""
+
+    number: int
+    question_id: int
+    spec: QuestionSpec
+    type: QuestionType
+    options: list[ShownOption]
+    response: Any
+    fraction: Decimal | None = None
+    feedback: list[str] = field(default_factory=list)
+    right_answers: list[str] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return self.response is not None
+
+    @property
+    def chosen(self) -> set[int]:
+        if self.response is None or not self.type.has_options:
+            return set()
+        return set(self.response) if isinstance(self.response, list) else {self.response}
+
+
+def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
+    """Every question of the attempt in its frozen order, with saved responses: two queries for any length."""
+    specs = _specs_of(attempt.question_ids)
+    answers = {
+        answer.question_id: answer
+        for answer in db.session.execute(
+            select(Answer.question_id, Answer.response, Answer.fraction).where(Answer.attempt_id == attempt.id)
+        )
+    }
+    shown = []
+    for number, item in enumerate(attempt.layout, start=1):
+        spec = specs[item["question_id"]]
+        answer = answers.get(item["question_id"])
+        shown.append(
+            ShownQuestion(
+                number=number,
+                question_id=item["question_id"],
+                spec=spec,
+                type=type_of(spec),
+                options=[ShownOption(i, spec.choices[i].text) for i in item["order"]],
+                response=answer.response if answer else None,
+                fraction=answer.fraction if answer else None,
+            )
+        )
+    return shown
+
+
+@dataclass(frozen=True)
+class AttemptReview:
+    attempt: Attempt
+    score: Decimal | None
+    passed: bool | None
+    pass_mark: int
+    shows_responses: bool
+    shows_feedback: bool
+    questions: list[ShownQuestion]
+
+
+def review_of(attempt: Attempt, now: datetime) -> AttemptReview:
+    """What the learner may see of a graded attempt now, following the quiz's review options."""
+    quiz = attempt.quiz
+    visibility = review_visibility(now, quiz.review_shows, quiz.review_when, quiz.closes_at)
+    questions = []
+    if visibility.responses:
+        for shown in shown_questions(attempt):
+            questions.append(
+                replace(
+                    shown,
+                    right_answers=shown.type.right_answers(shown.spec),
+                    feedback=(
+                        shown.type.answer_feedback(shown.spec, shown.response)
+                        + ([shown.spec.general_feedback] if shown.spec.general_feedback else [])
+                    )
+                    if visibility.feedback
+                    else [],
+                )
+            )
+    pass_mark = quiz.effective_pass_mark
+    return AttemptReview(
+        attempt=attempt,
+        score=attempt.score,
+        passed=None if attempt.score is None else attempt.score >= pass_mark,
+        pass_mark=pass_mark,
+        shows_responses=visibility.responses,
+        shows_feedback=visibility.feedback,
+        questions=questions,
+    )
