@@ -56,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
     os.makedirs(app.instance_path, exist_ok=True)
+    from lms.core import routing
+
+    routing.init_app(app)  # before any route is added: every `<int:...>` uses the bounded converter
     _init_extensions(app)
     _register_blueprints(app)
     return app

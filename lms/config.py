@@ -77,6 +77,10 @@ class DefaultConfig:
     # when the time runs out); question images are at most this large.
     QUIZ_ANSWER_GRACE_SECONDS = 2
     QUIZ_IMAGE_MAX_BYTES = 1024 * 1024
+    # GIFT / Aiken question files: larger ones are refused with a message to split them (a request must end well
+    # within the worker's timeout).
+    QUESTION_FILE_MAX_BYTES = 1024 * 1024
+    QUESTION_FILE_MAX_QUESTIONS = 1000
     # Folder of the shipped curricula that `lms demo` imports and publishes.
     COURSES_DIR = ""
 

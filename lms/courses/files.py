@@ -415,10 +415,22 @@ def _subject_files(node: yaml.Node, folder: Path, report: _Report) -> list[tuple
         elif not (folder / value).is_file():
             seen[value] = line
             report.at(item, f"subject file '{value}' does not exist in {folder}")
+        elif not is_inside(folder, folder / value):
+            seen[value] = line
+            report.at(item, f"subject file '{value}' is a link to a file outside the course folder: copy the file in")
         else:
             seen[value] = line
             files.append((value, line))
     return files
+
+
+def is_inside(folder: Path, path: Path) -> bool:
+    """Whether `path`, with every symbolic link followed, is in `folder`: a course folder (perhaps uploaded or
+    checked out from elsewhere) must not make the importer read `/etc/passwd` or another course's files."""
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+    except (OSError, RuntimeError):  # a broken or looping link
+        return False
 
 
 def _questions(node: yaml.Node, report: _Report) -> tuple[tuple[str, str], ...] | None:
@@ -628,6 +640,9 @@ def _read(folder: Path) -> tuple[CourseSpec | None, list[CourseFileError], tuple
         return None, [CourseFileError(folder, None, f"not a course folder: {problem}")], None
     if not course_path.is_file():
         report.add(None, "file not found: every course folder needs a course.yaml")
+        return None, report.errors, None
+    if not is_inside(folder, course_path):
+        report.add(None, "course.yaml is a link to a file outside the course folder: copy the file in")
         return None, report.errors, None
     course = _read_course_yaml(course_path, report)
     errors = report.sorted()
