@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from lms.accounts.consent import REGISTRATION_CONSENT
 from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
 from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, Role, TimeZone
 from lms.core.forms import Form
@@ -76,6 +77,10 @@ class RegistrationForm(ProfileFields, Form):
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
+    )
+    consent = BooleanField(
+        REGISTRATION_CONSENT,
+        validators=[DataRequired(message=_l("An account needs your agreement to keep your data."))],
     )
     submit = SubmitField(_l("Create account"))
 

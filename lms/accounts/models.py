@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.i18n import TimeZone  # noqa: F401  (re-exported: accounts and forms read it from here)
@@ -81,6 +81,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_counter: Mapped[int | None] = mapped_column()
     """Time step of the last code accepted: a code is good once only."""
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the person deleted the account: the row stays only as the anchor of records kept by law
+    (issued certificates, their training record, the audit log), with every personal field emptied."""
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -185,3 +188,51 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     digest: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConsentKind(StrEnum):
+    REGISTRATION = "registration"
+
+    @property
+    def label(self):
+        return {ConsentKind.REGISTRATION: _l("Registration: processing of my data by Lentera")}[self]
+
+
+class Consent(db.Model):
+    """A consent as given: the exact wording shown, in the language shown, and when (UU 27/2022 PDP)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ConsentKind] = mapped_column(String(30))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    wording: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(5))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DataRequestStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+    @property
+    def label(self):
+        return {DataRequestStatus.OPEN: _l("Open"), DataRequestStatus.DONE: _l("Answered")}[self]
+
+
+class DataRequest(TimestampMixin, db.Model):
+    """A person's request to correct data held about her; the platform admin answers it."""
+
+    __tablename__ = "data_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[DataRequestStatus] = mapped_column(String(10), default=DataRequestStatus.OPEN, index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

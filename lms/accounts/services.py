@@ -15,8 +15,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.accounts.consent import record_consent
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
-from lms.accounts.models import ApiToken, Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.accounts.models import ApiToken, ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
 from lms.accounts.permissions import has_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -89,9 +90,12 @@ def register_user(
     facility: str | None = None,
     timezone: str = TimeZone.WIB.value,
     login_url: str = "",
+    consent_wording: str | None = None,
+    locale: str = "id",
 ) -> User | None:
     """Create an account. For an e-mail already registered, nothing is created and its owner is told by e-mail,
-    so the caller's answer is the same either way and never reveals who has an account."""
+    so the caller's answer is the same either way and never reveals who has an account. `consent_wording`: the
+    consent as shown to the person, kept with the time (lms.accounts.consent)."""
     email = normalize_email(email)
     profile = _clean_profile(
         full_name=full_name,
@@ -123,6 +127,8 @@ def register_user(
     )
     db.session.add(user)
     db.session.flush()
+    if consent_wording:
+        record_consent(user, ConsentKind.REGISTRATION, consent_wording, locale)
     return user
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from lms.accounts import bp, services, throttle
+from lms.accounts.consent import REGISTRATION_CONSENT
 from lms.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -59,6 +61,8 @@ def register():
                 facility=form.facility.data,
                 timezone=form.timezone.data,
                 login_url=url_for("accounts.login", _external=True),
+                consent_wording=str(REGISTRATION_CONSENT),
+                locale=str(get_locale() or "id"),
             )
         except DomainError as error:
             flash(str(error.message), "error")

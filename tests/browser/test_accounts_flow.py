@@ -43,6 +43,7 @@ def test_register_log_in_see_masked_nik_switch_to_english_and_log_out(
     form.locator("[name=profession_code]").select_option("perawat")
     form.locator("[name=nik]").fill(NIK)
     form.locator("[name=timezone]").select_option("Asia/Makassar")
+    form.locator("[name=consent]").check()
     form.locator("[type=submit]").click()
 
     expect(page).to_have_url(f"{live_server}/login")

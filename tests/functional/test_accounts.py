@@ -18,6 +18,7 @@ REGISTRATION = {
     "str_number": "qn00001073380217",
     "facility": "Puskesmas Tanalili",
     "timezone": "Asia/Makassar",
+    "consent": "y",
 }
 
 

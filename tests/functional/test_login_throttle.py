@@ -88,6 +88,7 @@ def test_password_reset_requests_and_registration_are_limited(app, client, app_c
             "password": "rahasia-sekali-1",
             "confirm": "rahasia-sekali-1",
             "timezone": "Asia/Jakarta",
+            "consent": "y",
         }
         for n in range(2):
             response = client.post(
