@@ -13,7 +13,7 @@ from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import has_organization_role, scope_to_organizations
 from lms.accounts.two_factor_views import required_for
-from lms.api import BEARER, TOO_MANY_REQUESTS, token_required
+from lms.api import BEARER, TOO_MANY_REQUESTS, ApiErrorSchema, token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.security import bearer_token, csrf_exempt, uses_bearer_token
 from lms.extensions import db, limiter
@@ -81,6 +81,17 @@ class MemberSchema(Schema):
 @limiter.limit(throttle.login_rate_limit, shared=True)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(
+    401,
+    schema=ApiErrorSchema,
+    description="Wrong e-mail or password (invalid_credentials), or two-factor is on and `otp` is missing or wrong "
+    "(two_factor_required).",
+)
+@blp.alt_response(
+    403,
+    schema=ApiErrorSchema,
+    description="The caller's role requires two-factor authentication, not set up yet (two_factor_required).",
+)
 @blp.alt_response(429, **TOO_MANY_REQUESTS)
 @csrf_exempt
 def create_token(data):

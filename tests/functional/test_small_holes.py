@@ -9,6 +9,7 @@ import struct
 import zlib
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from lms.attendance.models import RefusedCheckin
@@ -97,11 +98,12 @@ def test_question_files_over_the_size_or_count_limit_are_refused_with_a_message(
     question = "::Q%d:: Cuci tangan %d kali? {=benar ~salah}\n\n"
     big = "".join(question % (n, n) for n in range(60_000))
     assert len(big.encode()) > app.config["QUESTION_FILE_MAX_BYTES"]
-    outcome = services.import_question_file(None, course, big, "gift")
-    assert outcome.questions == [] and "larger than" in outcome.errors[0]
-    many = "".join(question % (n, n) for n in range(app.config["QUESTION_FILE_MAX_QUESTIONS"] + 1))
-    outcome = services.import_question_file(None, course, many, "gift")
-    assert outcome.questions == [] and "at most 1000" in outcome.errors[0]
+    with app.test_request_context(), force_locale("en"):
+        outcome = services.import_question_file(None, course, big, "gift")
+        assert outcome.questions == [] and "larger than 1.0 MB: split it" in outcome.errors[0]
+        many = "".join(question % (n, n) for n in range(app.config["QUESTION_FILE_MAX_QUESTIONS"] + 1))
+        outcome = services.import_question_file(None, course, many, "gift")
+        assert outcome.questions == [] and "1001 questions; at most 1000" in outcome.errors[0]
     assert db.session.execute(select(func.count(Question.id))).scalar_one() == 0
 
 

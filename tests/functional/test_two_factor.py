@@ -66,7 +66,7 @@ def test_enrol_then_login_asks_for_the_code(app, client, auth, app_ctx):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login/two-factor")
     assert client.get("/profile").status_code == 302  # not logged in yet
     wrong = client.post("/login/two-factor", data={"code": "000000"})
-    assert wrong.status_code == 200 and "not correct" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 200 and 'class="error"' in wrong.get_data(as_text=True)
     # The code used to enrol is spent (each code works once): the app's next code is accepted a little early.
     ok = client.post("/login/two-factor", data={"code": _code_after(secret, pyotp.TOTP(secret).now())})
     assert ok.status_code == 302
