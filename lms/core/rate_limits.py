@@ -83,10 +83,11 @@ class RedisCounters:
 
     PREFIX = "lentera:rate:"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, prefix: str = PREFIX):
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.PREFIX = prefix  # deployments (or test runs) sharing one Redis keep their counts apart
 
     def hit(self, key: str, window: int, seconds: int) -> int:
         name = f"{self.PREFIX}{key}:{window}"
@@ -115,7 +116,8 @@ class RateLimiter:
         from lms.core.rate_counters import DatabaseCounters
 
         url = app.config.get("REDIS_URL") or ""
-        counters = RedisCounters(url) if url else MemoryCounters()
+        prefix = app.config.get("RATELIMIT_REDIS_PREFIX") or RedisCounters.PREFIX
+        counters = RedisCounters(url, prefix) if url else MemoryCounters()
         # A bare app without a database (the limiter's own tests) counts shared budgets in memory.
         shared = counters if url or "sqlalchemy" not in app.extensions else DatabaseCounters()
         app.extensions["rate_limits"] = counters

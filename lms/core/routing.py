@@ -1,12 +1,13 @@
-"""URL converters: `<int:...>` bounded to the database's 64-bit integers, so a larger id is 404, not a 500."""
+"""URL converters: `<int:...>` bounded to the ids the database can hold, so a larger id is 404, not a 500."""
 
 from __future__ import annotations
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-LARGEST_ID = 2**63 - 1
-"""SQLite and PostgreSQL `BIGINT` hold at most this; SQLite raises OverflowError binding anything larger."""
+LARGEST_ID = 2**31 - 1
+"""Our ids are `INTEGER` columns: 32 bits on PostgreSQL ("integer out of range" past this), 64 on SQLite (which
+raises OverflowError past 2^63); no row of ours can have a larger id."""
 
 
 class BoundedIntConverter(IntegerConverter):
