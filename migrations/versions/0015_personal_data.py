@@ -7,8 +7,8 @@ the database too, not only in the application; TRUNCATE (the test suite's cleanu
 Deleting a user or organization named in the log is therefore refused there (their foreign keys would set NULL):
 accounts are erased in place instead.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 23:00:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

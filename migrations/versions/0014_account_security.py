@@ -6,8 +6,8 @@ every worker when no Redis is configured (one row per key and window, swept when
 accepted time step per user, hashed recovery codes, and a per-organization "admins must use two-factor" setting
 (on for existing organizations).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 22:00:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
