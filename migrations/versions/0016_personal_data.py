@@ -7,8 +7,8 @@ the database too, not only in the application; TRUNCATE (the test suite's cleanu
 Deleting a user or organization named in the log is therefore refused there (their foreign keys would set NULL):
 accounts are erased in place instead.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03 23:00:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

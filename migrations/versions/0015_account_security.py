@@ -6,8 +6,8 @@ every worker when no Redis is configured (one row per key and window, swept when
 accepted time step per user, hashed recovery codes, and a per-organization "admins must use two-factor" setting
 (on for existing organizations).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 22:00:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
