@@ -3,7 +3,6 @@ all devices" and a role taken away."""
 
 from __future__ import annotations
 
-import logging
 import re
 
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from lms.accounts.models import ApiToken, Membership, Role
 from lms.extensions import db
 from tests.conftest import api_token
 from tests.factories import PASSWORD, make_organization, make_user
+from tests.functional.test_accounts import _outbox_to
 
 NEW_PASSWORD = "baru-sekali-2026"
 
@@ -21,6 +21,12 @@ def _copy_session(app, client):
     thief = app.test_client()
     thief.set_cookie("session", client.get_cookie("session").value)
     return thief
+
+
+def _reset_link(email: str) -> str:
+    """The reset link of the last mail to `email` (kept in the outbox: the tests have no SMTP server)."""
+    mail = _outbox_to(email)[-1]
+    return re.search(r"http://localhost(/password/reset/\S+)", mail.text).group(1)
 
 
 def _logged_in(client) -> bool:
@@ -45,9 +51,8 @@ def test_a_session_opened_before_a_reset_ends_with_the_reset_and_tokens_can_be_r
     auth.login("a@example.test")
     thief = _copy_session(app, client)
     other = app.test_client()
-    with caplog.at_level(logging.INFO):
-        other.post("/password/forgot", data={"email": "a@example.test"})
-    link = re.search(r"http://localhost(/password/reset/\S+)", caplog.text).group(1)
+    other.post("/password/forgot", data={"email": "a@example.test"})
+    link = _reset_link("a@example.test")
     form = other.get(link).get_data(as_text=True)
     assert 'name="revoke_api_tokens"' in form and "checked" in form
     response = other.post(link, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "revoke_api_tokens": "y"})
@@ -65,9 +70,8 @@ def test_a_session_opened_before_a_reset_ends_with_the_reset_and_tokens_can_be_r
 def test_a_reset_may_keep_api_tokens(client, app_ctx, caplog):
     make_user("a@example.test")
     token = api_token(client, "a@example.test")
-    with caplog.at_level(logging.INFO):
-        client.post("/password/forgot", data={"email": "a@example.test"})
-    link = re.search(r"http://localhost(/password/reset/\S+)", caplog.text).group(1)
+    client.post("/password/forgot", data={"email": "a@example.test"})
+    link = _reset_link("a@example.test")
     client.post(link, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})  # box left unticked
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
