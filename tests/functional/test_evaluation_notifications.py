@@ -13,8 +13,8 @@ from lms.courses.models import Cohort
 from lms.extensions import db
 from lms.instruments import services
 from lms.instruments.items import InstrumentPurpose
-from lms.notifications.kinds import KINDS
 from lms.notifications.jobs import send_notification_mails
+from lms.notifications.kinds import KINDS
 from lms.notifications.models import Notification
 from lms.notifications.reminders import send_due_reminders
 from lms.notifications.services import reader_of

@@ -3,8 +3,8 @@
 Reviewed by hand: one row per post-training response (unique response_id), no SKP. Plain CREATE TABLE: the same on
 SQLite and PostgreSQL.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 23:40:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
