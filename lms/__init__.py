@@ -61,7 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from lms import cli
-    from lms.core import database, errors, i18n, security
+    from lms.core import compression, database, errors, i18n, security
     from lms.extensions import db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    compression.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

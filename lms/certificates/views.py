@@ -96,11 +96,14 @@ def my_certificate_pdf(public_id: str):
     return _file_response(services.certificate_pdf(certificate), "application/pdf", pdf_filename(certificate))
 
 
-@bp.route("/my/certificates/<public_id>.png")
+@bp.route("/my/certificates/<public_id>.<any(webp, png):image_format>")
 @login_required
-def my_certificate_preview(public_id: str):
+def my_certificate_preview(public_id: str, image_format: str = "webp"):
+    from lms.certificates.pdf import PREVIEW_FORMATS
+
     certificate = services.certificate_of(current_user, public_id)
-    return _file_response(services.certificate_preview_png(certificate), "image/png")
+    image = services.certificate_preview(certificate, image_format=image_format)
+    return _file_response(image, PREVIEW_FORMATS[image_format])
 
 
 # --- organization admin: settings ---------------------------------------------------------------------------------
@@ -160,14 +163,15 @@ def admin_settings(organization_id: int):
     return _settings_page(organization, settings_form=form, status=422)
 
 
-@bp.route("/organizations/<int:organization_id>/certificates/settings/preview.png")
+@bp.route("/organizations/<int:organization_id>/certificates/settings/preview.<any(webp, png):image_format>")
 @organization_role_required(Role.ORG_ADMIN)
-def admin_settings_preview(organization_id: int):
-    from lms.certificates.pdf import render_certificate_pdf, render_preview_png
+def admin_settings_preview(organization_id: int, image_format: str = "webp"):
+    from lms.certificates.pdf import PREVIEW_FORMATS, render_certificate_pdf, render_preview
 
     organization = db.get_or_404(Organization, organization_id)
     document = services.sample_document(organization, services.settings_for(organization.id), utcnow())
-    return _file_response(render_preview_png(render_certificate_pdf(document), width=800), "image/png")
+    image = render_preview(render_certificate_pdf(document), width=800, image_format=image_format)
+    return _file_response(image, PREVIEW_FORMATS[image_format])
 
 
 @bp.post("/organizations/<int:organization_id>/certificates/settings/logo")

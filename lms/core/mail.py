@@ -16,7 +16,8 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["Subject"] = subject
     message.set_content(body)
     if not config["MAIL_SERVER"]:
-        current_app.logger.info("E-mail not sent (no MAIL_SERVER); to=%s subject=%s\n%s", to, subject, body)
+        # WARNING: the level a development console shows, so a password-reset link can be followed.
+        current_app.logger.warning("E-mail not sent (no MAIL_SERVER); to=%s subject=%s\n%s", to, subject, body)
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
         if config["MAIL_USE_TLS"]:
