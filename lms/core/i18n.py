@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
+from lms.core.numbers import format_local_decimal
 from lms.extensions import babel
 
 
@@ -49,6 +51,11 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     return f"{format_datetime(value, format)} {TimeZone(select_timezone()).label}"
 
 
+def local_number(value: Decimal | float | int | None, places: int | None = 2) -> str:
+    """A number in the viewer's notation: `17,00` in Indonesian, `17.00` in English."""
+    return format_local_decimal(value, str(get_locale()), places)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -58,4 +65,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["localdatetime"] = local_datetime
     app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["number"] = local_number
     app.context_processor(lambda: {"current_locale": str(get_locale())})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.core.forms import Form
+from lms.core.forms import Form, LocalDecimalField
 from lms.core.labels import choices_of
 from lms.courses.curriculum import Ranah
 from lms.records.models import ActivityKind
@@ -35,11 +35,8 @@ class ActivityForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     organizer = StringField(_l("Organizer"), validators=[DataRequired(), Length(max=200)])
     held_on = DateField(_l("Date"), validators=[InputRequired()])
-    skp_claimed = DecimalField(
-        _l("SKP claimed"),
-        places=2,
-        validators=[InputRequired(), NumberRange(min=0.01, max=100)],
-        render_kw={"inputmode": "decimal", "step": "0.01"},
+    skp_claimed = LocalDecimalField(
+        _l("SKP claimed"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=100)]
     )
     organization_id = SelectField(
         _l("Organization that reviews it"),

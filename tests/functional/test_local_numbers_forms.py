@@ -1,0 +1,57 @@
+"""Issue 16: number fields that take decimals read `2,5` as 2.5 on Indonesian pages, refuse what is not a number
+with a message in the user's language, and show stored values in the user's notation."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from lms.accounts.models import Role
+from lms.attendance import services as attendance
+from lms.extensions import db
+from lms.records.models import ExternalActivity
+from tests.factories import make_organization, make_user
+from tests.functional.test_records import activity_form
+
+
+def _claims() -> list[Decimal]:
+    return list(db.session.execute(select(ExternalActivity.skp_claimed)).scalars())
+
+
+def test_indonesian_skp_claim_with_a_comma_is_two_and_a_half(client, auth, app_ctx):
+    ppni = make_organization("ppni")
+    nurse = make_user(locale="id")
+    auth.login(nurse.email)
+    form = client.get("/my/record/activities/new").get_data(as_text=True)
+    assert re.search(r'<input [^>]*inputmode="decimal"[^>]*name="skp_claimed"[^>]*type="text"', form)
+    response = client.post("/my/record/activities/new", data=activity_form(organization_id=ppni.id, skp_claimed="2,5"))
+    assert response.status_code == 302
+    assert _claims() == [Decimal("2.50")]  # never 25
+
+
+def test_a_claim_that_is_no_number_is_refused_in_the_users_language(client, auth, app_ctx):
+    ppni = make_organization("ppni")
+    auth.login(make_user(locale="en").email)
+    refused = client.post("/my/record/activities/new", data=activity_form(organization_id=ppni.id, skp_claimed="2,5"))
+    assert refused.status_code == 422
+    assert "is not a number. Write it like 2.5." in refused.get_data(as_text=True)
+    auth.logout()
+    auth.login(make_user(locale="id").email)
+    refused = client.post("/my/record/activities/new", data=activity_form(organization_id=ppni.id, skp_claimed="dua"))
+    assert refused.status_code == 422
+    assert "bukan angka. Tulis seperti 2,5." in refused.get_data(as_text=True)
+    assert 'value="dua"' in refused.get_data(as_text=True)  # kept for correction
+    assert _claims() == []
+
+
+def test_attendance_weights_take_a_comma_and_show_one(client, auth, app_ctx):
+    ppni = make_organization("ppni")
+    admin = make_user(role=Role.ORG_ADMIN, organization=ppni, locale="id")
+    auth.login(admin.email)
+    url = f"/organizations/{ppni.id}/attendance/weights"
+    weights = {"hadir": "1", "terlambat": "0,75", "izin": "0", "sakit": "0,5", "alfa": "0"}
+    assert client.post(url, data=weights).status_code == 302
+    assert attendance.weights_for(ppni.id)["terlambat"] == Decimal("0.75")
+    assert 'value="0,75"' in client.get(url).get_data(as_text=True)
