@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
@@ -49,6 +50,13 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
     return f"{format_datetime(value, format)} {TimeZone(select_timezone()).label}"
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date where the viewer is (WIB/WITA/WIT), not in UTC: from midnight to 07:00 WIB (08:00 WITA,
+    09:00 WIT) the UTC date is still yesterday's."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(ZoneInfo(select_timezone())).date()
 
 
 def local_number(value: Decimal | float | int | None, places: int | None = 2) -> str:

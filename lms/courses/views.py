@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import Organization
 from lms.core.errors import Conflict
+from lms.core.i18n import local_today
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.core.storage import get_storage
@@ -47,7 +47,7 @@ def catalog():
 @bp.route("/courses/<code>")
 def course(code: str):
     version = services.published_course(code)
-    cohorts = services.upcoming_cohorts(version.course, date.today())
+    cohorts = services.upcoming_cohorts(version.course, local_today())
     mine = {e.cohort_id: e for e in services.user_enrolments(current_user)} if current_user.is_authenticated else {}
     return render_template(
         "courses/course.html",

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from lms.accounts.models import Organization, OrganizationKind, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
+from lms.core.i18n import local_today
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
@@ -32,7 +33,7 @@ from lms.records.skp import PracticeArea
 
 
 def _today() -> date:
-    return utcnow().date()
+    return local_today()
 
 
 def _labels() -> dict:

@@ -55,3 +55,21 @@ def test_attendance_weights_take_a_comma_and_show_one(client, auth, app_ctx):
     assert client.post(url, data=weights).status_code == 302
     assert attendance.weights_for(ppni.id)["terlambat"] == Decimal("0.75")
     assert 'value="0,75"' in client.get(url).get_data(as_text=True)
+
+
+def test_today_is_the_viewers_date_not_the_utc_one(app, app_ctx):
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from flask_login import login_user, logout_user
+
+    from lms.core.i18n import TimeZone, local_today
+
+    nurse = make_user(timezone=TimeZone.WITA)
+    half_past_midnight = datetime(2026, 12, 4, 0, 30, tzinfo=ZoneInfo("Asia/Makassar")).astimezone(UTC)
+    assert half_past_midnight.date() == date(2026, 12, 3)  # the UTC date is still yesterday's
+    with app.test_request_context():
+        login_user(nurse)
+        assert local_today(half_past_midnight) == date(2026, 12, 4)
+        logout_user()  # nobody logged in: the platform's zone (WIB), 23:30 on the 3rd
+        assert local_today(half_past_midnight) == date(2026, 12, 3)
