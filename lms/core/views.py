@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
+
+from lms.core.home import panels_for
+from lms.core.models import utcnow
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
 def home():
-    return render_template("core/home.html")
+    panels = panels_for(current_user, utcnow()) if current_user.is_authenticated else []
+    return render_template("core/home.html", panels=panels)
 
 
 @bp.route("/healthz")

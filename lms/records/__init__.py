@@ -8,9 +8,16 @@ from lms.records import dashboard_views, issuer_views, views  # noqa: E402,F401
 
 
 def connect() -> None:
-    """Listen to the certificates feature: an issued certificate credits the ledger, a revoked one takes it back."""
+    """Listen to the certificates feature (an issued certificate credits the ledger, a revoked one takes it back) and
+    add this feature's home panels."""
     from lms.certificates.events import certificate_status_changed, certificates_issued
     from lms.records.services import credit_issued_certificates, reverse_credit_of_revoked
 
     certificates_issued.connect(credit_issued_certificates)
     certificate_status_changed.connect(reverse_credit_of_revoked)
+
+    from lms.core.home import register_home_panel
+    from lms.records.home_panels import activities_waiting_review, skp_standing
+
+    register_home_panel("skp-standing", "records/home_skp.html", skp_standing, order=20)
+    register_home_panel("activity-reviews", "records/home_reviews.html", activities_waiting_review, order=55)
