@@ -13,11 +13,21 @@ def register_api(app: Flask) -> None:
     from lms.certificates.api import blp as certificates_blp
     from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.api import blp as courses_blp
+    from lms.instruments.api import blp as instruments_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    blueprints = (accounts_blp, courses_blp, quizzes_blp, attendance_blp, certificates_blp, verify_blp, records_blp)
+    blueprints = (
+        accounts_blp,
+        courses_blp,
+        quizzes_blp,
+        attendance_blp,
+        certificates_blp,
+        verify_blp,
+        instruments_blp,
+        records_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
