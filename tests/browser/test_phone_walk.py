@@ -39,7 +39,8 @@ ROLES = {
     "platform admin": "admin@lentera.test",
 }
 
-# Labels: a visible cell counts as labelled when its column header is on screen, or its ::before shows data-label.
+# Labels: a visible cell counts as labelled when its column header is on screen, its ::before shows data-label, or
+# (a key-value table without a header row) its row's own header is on screen.
 CELL_LABELS_JS = """
 () => {
   const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 1 && r.height > 1 &&
@@ -55,7 +56,9 @@ CELL_LABELS_JS = """
       if (columns && cell.colSpan >= columns) continue;  // a whole-row message such as "nothing yet"
       const before = getComputedStyle(cell, '::before').content;
       const labelShown = cell.dataset.label && before && before !== 'none' && before !== 'normal';
-      if (!headerShown && !labelShown) bare.push(cell.textContent.trim().slice(0, 40));
+      const rowHeader = cell.parentElement.querySelector('th');
+      const rowHeaderShown = !head && rowHeader && shown(rowHeader);
+      if (!headerShown && !labelShown && !rowHeaderShown) bare.push(cell.textContent.trim().slice(0, 40));
     }
   }
   return bare;
