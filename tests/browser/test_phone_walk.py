@@ -80,6 +80,10 @@ def english_phrases() -> tuple[re.Pattern, ...]:
     "Status", are shared by both languages)."""
     with CATALOG.open("rb") as po:
         catalog = read_po(po, locale="id")
+    # Indonesian words the English catalog quotes ("mata pelatihan", "ranah") are Indonesian on either page.
+    indonesian = " ".join(
+        " ".join(m.string) if isinstance(m.string, tuple) else m.string for m in catalog if m.id and m.string
+    ).lower()
     phrases = set()
     for message in catalog:
         if not message.id or isinstance(message.id, tuple) or not message.string:
@@ -90,7 +94,7 @@ def english_phrases() -> tuple[re.Pattern, ...]:
             part = " ".join(part.split()).strip(" -–—'’%")
             words = part.split()
             english_words = all(re.fullmatch(r"[A-Za-z][A-Za-z'’-]*", w) for w in words)
-            if len(words) >= 2 and english_words and part not in message.string:
+            if len(words) >= 2 and english_words and part.lower() not in indonesian:
                 phrases.add(part)
     return tuple(re.compile(r"(?<![\w-])" + re.escape(p) + r"(?![\w-])") for p in sorted(phrases))
 
@@ -113,9 +117,9 @@ def _problems_on(page: Page) -> list[str]:
     problems += [f"axe: {v}" for v in violations]
     if page.evaluate("document.documentElement.lang") == "id":
         text = page.evaluate("document.body.innerText")
-        english = [p.pattern for p in english_phrases() if p.search(text)]
+        english = [match.group(0) for p in english_phrases() if (match := p.search(text))]
         if english:
-            problems.append(f"English on an Indonesian page: {[e.replace(chr(92), '') for e in english[:5]]}")
+            problems.append(f"English on an Indonesian page: {english[:5]}")
     return problems
 
 
