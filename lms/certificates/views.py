@@ -7,6 +7,7 @@ import re
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Organization, Role
@@ -47,6 +48,20 @@ STATUS_ACTIONS = {
     ),
 }
 """action in the URL -> (service, form, flash message from the old and the resulting certificate)."""
+
+# Said inside each action's disclosure, before its confirm button: what the change does, so nothing happens by surprise.
+STATUS_CHANGE_EFFECTS = {
+    "revoke": _l(
+        "Revoking is final: anyone who checks the QR sees it revoked, its SKP leave the holder's record, and no new "
+        "certificate is issued by itself."
+    ),
+    "suspend": _l("Until you reinstate it, anyone who checks the QR sees it suspended."),
+    "reinstate": _l("The certificate is valid again for anyone who checks it."),
+    "reissue": _l(
+        "A corrected certificate with a new number replaces this one; this one is revoked and its QR points to the "
+        "new one."
+    ),
+}
 
 
 def _file_response(data: bytes, mimetype: str, filename: str | None = None) -> Response:
@@ -246,6 +261,7 @@ def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = Non
             rows=rows,
             counts={state: sum(1 for r in rows if r.state == state) for state in RowState},
             row_state_labels=labels_of(RowState),
+            what_changes=STATUS_CHANGE_EFFECTS,
             state_labels=labels_of(CertificateState),
             reason_form=ReasonForm(formdata=None),
             reinstate_form=ReinstateForm(formdata=None),

@@ -129,6 +129,9 @@ def report_activity():
     organizations = _reviewing_organizations()
     form = ActivityForm()
     form.organization_id.choices = [(o.id, o.name) for o in organizations]
+    own = [o for o in organizations if o.id in {m.organization_id for m in current_user.memberships}]
+    if not form.is_submitted() and own:
+        form.organization_id.data = own[0].id  # the worker's own organization reviews by default
     if form.validate_on_submit():
         organization = next(o for o in organizations if o.id == form.organization_id.data)
         upload = form.evidence.data

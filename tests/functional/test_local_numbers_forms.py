@@ -73,3 +73,14 @@ def test_today_is_the_viewers_date_not_the_utc_one(app, app_ctx):
         assert local_today(half_past_midnight) == date(2026, 12, 4)
         logout_user()  # nobody logged in: the platform's zone (WIB), 23:30 on the 3rd
         assert local_today(half_past_midnight) == date(2026, 12, 3)
+
+
+def test_the_reviewing_organization_defaults_to_the_workers_own(client, auth, app_ctx):
+    from lms.accounts.models import OrganizationKind
+
+    make_organization("aaa", name="AAA Organisasi Lain", kind=OrganizationKind.PROFESSIONAL)
+    ibi = make_organization("ibi", name="IBI", kind=OrganizationKind.PROFESSIONAL)
+    midwife = make_user(role=Role.MEMBER, organization=ibi)
+    auth.login(midwife.email)
+    form = client.get("/my/record/activities/new").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{ibi.id}">IBI</option>', form)
