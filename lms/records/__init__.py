@@ -17,7 +17,8 @@ def connect() -> None:
     certificate_status_changed.connect(reverse_credit_of_revoked)
 
     from lms.core.home import register_home_panel
-    from lms.records.home_panels import activities_waiting_review, skp_standing
+    from lms.records.home_panels import activities_waiting_review, region_at_a_glance, skp_standing
 
     register_home_panel("skp-standing", "records/home_skp.html", skp_standing, order=20)
     register_home_panel("activity-reviews", "records/home_reviews.html", activities_waiting_review, order=55)
+    register_home_panel("region-glance", "records/home_region.html", region_at_a_glance, order=60)

@@ -46,3 +46,27 @@ def activities_waiting_review(user, now: datetime) -> list[WaitingReviews]:
         .group_by(Organization.id)
     ).all()
     return [WaitingReviews(organization, count) for organization, count in rows]
+
+
+@dataclass(frozen=True)
+class RegionGlance:
+    facilities: int
+    facilities_short: int
+    expiring: int
+    expiring_within_days: int
+
+
+def region_at_a_glance(user, now: datetime) -> RegionGlance | None:
+    """For a supervisor: facilities in their jurisdiction, how many lack a competency they need, who expires soon."""
+    if not user.has_role(Role.SUPERVISOR):
+        return None
+    from lms.records.dashboards import coverage
+
+    today = now.astimezone(ZoneInfo(str(user.timezone or "Asia/Jakarta"))).date()
+    result = coverage(user, today)
+    return RegionGlance(
+        len(result.facilities),
+        sum(1 for f in result.facilities if f.short),
+        len(result.expiring),
+        result.rules.expiring_within_days,
+    )

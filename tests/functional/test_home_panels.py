@@ -73,3 +73,12 @@ def test_the_core_imports_no_feature_for_its_home():
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         allowed = ("lms.core", "flask", "__future__", "collections", "dataclasses", "datetime", "typing")
         assert all(name.startswith(allowed) for name in imported), imported
+
+
+def test_the_supervisor_sees_the_region_at_a_glance(client, demo):
+    panels = _panels(client, "dinkes@lentera.test")
+    glance = panels["region-glance"]
+    assert 'href="/supervision/coverage"' in glance
+    facilities = int(re.search(r'data-figure="facilities">(\d+)', glance).group(1))
+    short = int(re.search(r'data-figure="facilities-short">(\d+)', glance).group(1))
+    assert facilities >= 1 and 0 <= short <= facilities
