@@ -84,3 +84,19 @@ def test_the_reviewing_organization_defaults_to_the_workers_own(client, auth, ap
     auth.login(midwife.email)
     form = client.get("/my/record/activities/new").get_data(as_text=True)
     assert re.search(rf'<option selected value="{ibi.id}">IBI</option>', form)
+
+
+def test_a_quiz_score_is_shown_in_the_learners_notation(client, auth, app_ctx):
+    from tests.factories.quizzes import make_quiz_setup, single_spec
+    from tests.functional.test_quiz_taking import attempt_id_from
+
+    setup = make_quiz_setup([single_spec(1), single_spec(2), single_spec(3)])
+    setup.learner.locale = "id"
+    db.session.commit()
+    auth.login(setup.learner.email)
+    attempt_id = attempt_id_from(client.post(f"/quizzes/{setup.quiz.id}/attempts"))
+    first = setup.questions[0]
+    client.post(f"/attempts/{attempt_id}/answers?page=1", data={f"shown-{first.id}": "1", f"q-{first.id}": "1"})
+    client.post(f"/attempts/{attempt_id}/submit")
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert 'data-testid="score">33,33<' in result
