@@ -13,7 +13,7 @@ def connect() -> None:
     from lms.courses.requirements import register_requirement_provider
 
     register_requirement_provider(attendance_requirements, order=30)
-
+    from lms.attendance import jobs  # noqa: F401  (registers this feature's jobs with the queue)
     from lms.attendance.home_panels import sessions_to_attend_today, sessions_to_run_today
     from lms.core.home import register_home_panel
 

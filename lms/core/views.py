@@ -7,8 +7,10 @@ from flask_login import current_user
 
 from lms.core.home import panels_for
 from lms.core.models import utcnow
+from lms.core.urls import whatsapp_link
 
 bp = Blueprint("core", __name__)
+bp.add_app_template_filter(whatsapp_link, "whatsapp")
 
 
 @bp.route("/")

@@ -24,3 +24,4 @@ def connect() -> None:
     register_outline_provider(quiz_outline)
     register_problem_provider(empty_quiz_problems)
     version_drafted.connect(carry_quizzes_over)
+    from lms.quizzes import jobs  # noqa: F401  (registers this feature's jobs with the queue)

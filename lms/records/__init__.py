@@ -15,8 +15,8 @@ def connect() -> None:
 
     certificates_issued.connect(credit_issued_certificates)
     certificate_status_changed.connect(reverse_credit_of_revoked)
-
     from lms.core.home import register_home_panel
+    from lms.records import jobs  # noqa: F401  (registers this feature's jobs with the queue)
     from lms.records.home_panels import activities_waiting_review, region_at_a_glance, skp_standing
 
     register_home_panel("skp-standing", "records/home_skp.html", skp_standing, order=20)
