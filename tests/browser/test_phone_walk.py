@@ -116,7 +116,12 @@ def _problems_on(page: Page) -> list[str]:
     violations = page.evaluate(AXE_JS)
     problems += [f"axe: {v}" for v in violations]
     if page.evaluate("document.documentElement.lang") == "id":
-        text = page.evaluate("document.body.innerText")
+        # Quoted content (an e-mail as it was sent, in its recipient's language) is data, not the page's own words.
+        text = page.evaluate(
+            """() => { const body = document.body.cloneNode(true);
+                 body.querySelectorAll('pre, script, style').forEach(e => e.remove());
+                 return body.textContent.replace(/\\s+/g, ' '); }"""
+        )
         english = [match.group(0) for p in english_phrases() if (match := p.search(text))]
         if english:
             problems.append(f"English on an Indonesian page: {english[:5]}")
