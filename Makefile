@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address QR codes and e-mailed links point to: follows HOST and PORT unless given (`make run PORT=5100`
+# serves and links 5100; `LMS_PUBLIC_URL=https://lentera.example make run` keeps the public address).
+LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
+export LMS_PUBLIC_URL
 
 .PHONY: run test lint translations extract-messages system-deps clean
 

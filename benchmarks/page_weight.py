@@ -1,8 +1,10 @@
-"""Transfer size of the learner's pages (HTML + stylesheet, gzip), against the 100 KB budget of DESIGN.md.
+"""Transfer size of the learner's pages as served to a phone (Accept-Encoding: gzip), against a 30 KB budget.
 
 Run: .venv/bin/python benchmarks/page_weight.py
-Builds a throwaway SQLite database with the demo data, enrols the demo nurse in a cohort and measures each page
-as a phone would fetch it (the HTML and every same-site stylesheet/script it links; lesson media excluded).
+Builds a throwaway SQLite database with the demo data, enrols the demo nurse in a cohort and fetches each page
+as a phone would: the HTML and every same-site stylesheet/script it links, counting the bytes the app sends (its
+own compression, no re-packing here). Same-site images (the certificate preview) are counted in their own column
+and stay out of the budget (issue 16: every learner page at most 30 KB apart from images); lesson media excluded.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from click.testing import CliRunner  # noqa: E402
 
 from lms import create_app  # noqa: E402
 
-BUDGET = 100 * 1024
+BUDGET = 30 * 1024
+PHONE = {"Accept-Encoding": "gzip, deflate, br", "User-Agent": "Mozilla/5.0 (Linux; Android 13) Mobile"}
 
 
 def main() -> None:
@@ -76,21 +79,33 @@ def main() -> None:
         client.post("/login", data={"email": "perawat@lentera.test", "password": "lentera-demo"})
         started = client.post(f"/quizzes/{pre_test.id}/attempts")
         pages["quiz attempt"] = started.headers["Location"]
-        print(f"{'page':<16}{'html gzip':>12}{'assets gzip':>14}{'total':>10}  budget {BUDGET // 1024} KB")
-        worst = 0
+        header = f"{'page':<16}{'html':>8}{'css+js':>9}{'total':>9}{'images':>9}"
+        print(header + f"  (bytes as served; budget {BUDGET // 1024} KB)")
+        worst, worst_name = 0, ""
         for name, path in pages.items():
-            html = client.get(path).get_data()
-            assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
-            asset_bytes = sum(len(gzip.compress(client.get(a.decode()).get_data())) for a in set(assets))
-            html_bytes = len(gzip.compress(html))
-            total = html_bytes + asset_bytes
-            worst = max(worst, total)
-            print(f"{name:<16}{html_bytes:>12,}{asset_bytes:>14,}{total:>10,}")
-        print(f"heaviest learner page: {worst:,} bytes gzip ({worst / BUDGET:.0%} of the budget)")
+            page = client.get(path, headers=PHONE)
+            assert page.status_code == 200, (name, page.status_code)
+            html = gzip.decompress(page.data) if page.headers.get("Content-Encoding") == "gzip" else page.data
+            assets = set(re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html))
+            images = set(re.findall(rb'<img [^>]*src="(/[^"]+)"', html))
+            asset_bytes = sum(_served_bytes(client, a.decode()) for a in assets)
+            image_bytes = sum(_served_bytes(client, i.decode().replace("&amp;", "&")) for i in images)
+            total = len(page.data) + asset_bytes
+            if total > worst:
+                worst, worst_name = total, name
+            print(f"{name:<16}{len(page.data):>8,}{asset_bytes:>9,}{total:>9,}{image_bytes:>9,}")
+        print(f"heaviest learner page: {worst_name}, {worst:,} bytes as served ({worst / BUDGET:.0%} of the budget)")
         with app.app_context():
             from lms.core.database import dispose_engines
 
             dispose_engines()
+
+
+def _served_bytes(client, path: str) -> int:
+    """What goes over the wire for `path` on a phone's first visit (the app's own gzip where it applies)."""
+    with client.get(path, headers=PHONE) as response:
+        assert response.status_code == 200, (path, response.status_code)
+        return len(response.get_data())
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def _check_settings(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lms import cli
-    from lms.core import database, errors, i18n, proxies, security
+    from lms.core import compression, database, errors, i18n, proxies, security
     from lms.extensions import db, limiter, login_manager, migrate
 
     proxies.init_app(app)
@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    compression.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -254,3 +254,31 @@ def check_geofence(
     slack = min(max(accuracy_m, 0), 100)  # a phone indoors reports tens of metres; never more than 100 m of benefit
     if distance_m(*centre, *position) > radius_m + slack:
         raise OutsideGeofence()
+
+
+@dataclass(frozen=True)
+class CodeWindow:
+    """When a webinar code can really be used: while it is open AND its session's check-in is open."""
+
+    usable_from: datetime
+    usable_until: datetime
+
+    @property
+    def ever_usable(self) -> bool:
+        return self.usable_from < self.usable_until
+
+    def state_at(self, now: datetime) -> str:
+        """ "usable", "not_yet" (usable from `usable_from`), or "closed" (never, or no longer)."""
+        if not self.ever_usable or now >= self.usable_until:
+            return "closed"
+        return "usable" if now >= self.usable_from else "not_yet"
+
+
+def code_window(
+    code_opens_at: datetime, code_closes_at: datetime, starts_at: datetime, ends_at: datetime, margins: Margins
+) -> CodeWindow:
+    """The part of a code's own window in which its session accepts check-ins (a code opened hours early is of no
+    use to learners until check-in opens)."""
+    return CodeWindow(
+        max(code_opens_at, starts_at - margins.opens_before), min(code_closes_at, ends_at + margins.closes_after_end)
+    )

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lms.accounts.models import User
 from lms.attendance.models import AttendanceStatus, SessionMode
-from lms.core.forms import Form, ZonedForm
+from lms.core.forms import Form, LocalDecimalField, ZonedForm
 from lms.core.labels import choices_of
 from lms.courses.forms import LOCAL_DATETIME_FORMATS
 
@@ -100,7 +100,7 @@ def weights_form(data: dict[str, Decimal] | None = None, formdata=None) -> Weigh
         setattr(
             _Weights,
             status.value,
-            DecimalField(status.label, places=2, validators=[InputRequired(), NumberRange(min=0, max=1)]),
+            LocalDecimalField(status.label, places=2, validators=[InputRequired(), NumberRange(min=0, max=1)]),
         )
     if formdata is None:
         return _Weights(data=data)

@@ -34,6 +34,7 @@ from lms.attendance.models import AttendanceSession, AttendanceStatus, SessionMo
 from lms.attendance.qr import qr_svg
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
+from lms.core.i18n import local_datetime
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
@@ -249,10 +250,26 @@ def codes(session_id: int):
         )
         if outcome.ok:
             code = outcome.result
-            flash(_("Code %(code)s is open now.", code=code.code), "success")
+            window = services.usable_window(code)
+            state = window.state_at(utcnow())
+            if state == "usable":
+                flash(_("Code %(code)s is open now.", code=code.code), "success")
+            elif state == "not_yet":
+                when = local_datetime(window.usable_from, "short")
+                flash(_("Code %(code)s is ready; learners can use it from %(when)s, when check-in opens.",
+                        code=code.code, when=when), "info")  # fmt: skip
+            else:
+                flash(_("Code %(code)s falls outside the session's check-in time: learners cannot use it.",
+                        code=code.code), "error")  # fmt: skip
             return redirect(url_for("attendance.codes", session_id=session.id))
+    codes = services.codes_of(session)
     return render_template(
-        "attendance/codes.html", session=session, form=form, codes=services.codes_of(session), now=utcnow()
+        "attendance/codes.html",
+        session=session,
+        form=form,
+        codes=codes,
+        windows={code.id: services.usable_window(code) for code in codes},
+        now=utcnow(),
     ), (422 if form.is_submitted() else 200)
 
 

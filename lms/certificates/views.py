@@ -7,6 +7,7 @@ import re
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Organization, Role
@@ -49,6 +50,20 @@ STATUS_ACTIONS = {
     ),
 }
 """action in the URL -> (service, form, flash message from the old and the resulting certificate)."""
+
+# Said inside each action's disclosure, before its confirm button: what the change does, so nothing happens by surprise.
+STATUS_CHANGE_EFFECTS = {
+    "revoke": _l(
+        "Revoking is final: anyone who checks the QR sees it revoked, its SKP leave the holder's record, and no new "
+        "certificate is issued by itself."
+    ),
+    "suspend": _l("Until you reinstate it, anyone who checks the QR sees it suspended."),
+    "reinstate": _l("The certificate is valid again for anyone who checks it."),
+    "reissue": _l(
+        "A corrected certificate with a new number replaces this one; this one is revoked and its QR points to the "
+        "new one."
+    ),
+}
 
 
 def _file_response(data: bytes, mimetype: str, filename: str | None = None) -> Response:
@@ -98,11 +113,14 @@ def my_certificate_pdf(public_id: str):
     return _file_response(services.certificate_pdf(certificate), "application/pdf", pdf_filename(certificate))
 
 
-@bp.route("/my/certificates/<public_id>.png")
+@bp.route("/my/certificates/<public_id>.<any(webp, png):image_format>")
 @login_required
-def my_certificate_preview(public_id: str):
+def my_certificate_preview(public_id: str, image_format: str = "webp"):
+    from lms.certificates.pdf import PREVIEW_FORMATS
+
     certificate = services.certificate_of(current_user, public_id)
-    return _file_response(services.certificate_preview_png(certificate), "image/png")
+    image = services.certificate_preview(certificate, image_format=image_format)
+    return _file_response(image, PREVIEW_FORMATS[image_format])
 
 
 # --- organization admin: settings ---------------------------------------------------------------------------------
@@ -162,14 +180,15 @@ def admin_settings(organization_id: int):
     return _settings_page(organization, settings_form=form, status=422)
 
 
-@bp.route("/organizations/<int:organization_id>/certificates/settings/preview.png")
+@bp.route("/organizations/<int:organization_id>/certificates/settings/preview.<any(webp, png):image_format>")
 @organization_role_required(Role.ORG_ADMIN)
-def admin_settings_preview(organization_id: int):
-    from lms.certificates.pdf import render_certificate_pdf, render_preview_png
+def admin_settings_preview(organization_id: int, image_format: str = "webp"):
+    from lms.certificates.pdf import PREVIEW_FORMATS, render_certificate_pdf, render_preview
 
     organization = db.get_or_404(Organization, organization_id)
     document = services.sample_document(organization, services.settings_for(organization.id), utcnow())
-    return _file_response(render_preview_png(render_certificate_pdf(document), width=800), "image/png")
+    image = render_preview(render_certificate_pdf(document), width=800, image_format=image_format)
+    return _file_response(image, PREVIEW_FORMATS[image_format])
 
 
 @bp.post("/organizations/<int:organization_id>/certificates/settings/logo")
@@ -252,6 +271,7 @@ def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = Non
             rows=rows,
             counts={state: sum(1 for r in rows if r.state == state) for state in RowState},
             row_state_labels=labels_of(RowState),
+            what_changes=STATUS_CHANGE_EFFECTS,
             state_labels=labels_of(CertificateState),
             reason_form=ReasonForm(formdata=None),
             reinstate_form=ReinstateForm(formdata=None),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
+from lms.core.numbers import format_local_decimal
 from lms.extensions import babel
 
 
@@ -49,6 +52,18 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     return f"{format_datetime(value, format)} {TimeZone(select_timezone()).label}"
 
 
+def local_today(now: datetime | None = None) -> date:
+    """Today's date where the viewer is (WIB/WITA/WIT), not in UTC: from midnight to 07:00 WIB (08:00 WITA,
+    09:00 WIT) the UTC date is still yesterday's."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(ZoneInfo(select_timezone())).date()
+
+
+def local_number(value: Decimal | float | int | None, places: int | None = 2) -> str:
+    """A number in the viewer's notation: `17,00` in Indonesian, `17.00` in English."""
+    return format_local_decimal(value, str(get_locale()), places)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -58,4 +73,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["localdatetime"] = local_datetime
     app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["number"] = local_number
     app.context_processor(lambda: {"current_locale": str(get_locale())})

@@ -54,6 +54,11 @@ def send_mail(
     if not config["MAIL_SERVER"]:
         db.session.add(OutboxMessage(recipient=to, subject=subject, text=body, html=html, headers=dict(headers or {})))
         db.session.flush()
+        # Also on the console (WARNING, the level a development server shows), so a password-reset link can be
+        # followed at once.
+        current_app.logger.warning(
+            "E-mail kept in the outbox (no MAIL_SERVER); to=%s subject=%s\n%s", to, subject, body
+        )
         return
     message = build_message(to, subject, body, html=html, headers=headers)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
+from lms.core.home import panels_for
+from lms.core.models import utcnow
 from lms.core.urls import whatsapp_link
 
 bp = Blueprint("core", __name__)
@@ -12,7 +15,8 @@ bp.add_app_template_filter(whatsapp_link, "whatsapp")
 
 @bp.route("/")
 def home():
-    return render_template("core/home.html")
+    panels = panels_for(current_user, utcnow()) if current_user.is_authenticated else []
+    return render_template("core/home.html", panels=panels)
 
 
 @bp.route("/healthz")

@@ -13,3 +13,9 @@ def connect() -> None:
     from lms.courses.services.study import enrolment_and_lesson_requirements
 
     register_requirement_provider(enrolment_and_lesson_requirements, order=0)
+
+    from lms.core.home import register_home_panel
+    from lms.courses.home_panels import enrolment_requests, next_steps
+
+    register_home_panel("next-steps", "courses/home_next_steps.html", next_steps, order=10)
+    register_home_panel("enrolment-requests", "courses/home_enrolment_requests.html", enrolment_requests, order=50)

@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -27,7 +26,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import User
-from lms.core.forms import Form, ZonedForm
+from lms.core.forms import Form, LocalDecimalField, ZonedForm
 from lms.core.labels import choices_of
 from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
 from lms.courses.files import CODE_PATTERN, is_video_url, raw_html_in, splits_lesson
@@ -149,12 +148,11 @@ class CourseForm(Form):
         render_kw={"size": 8},
     )
     skp_ranah = SelectField(_l("SKP ranah"), choices=choices_of(Ranah))
-    skp_value = DecimalField(
+    skp_value = LocalDecimalField(
         _l("SKP (optional)"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=99999)],
         description=_l("Leave empty to compute SKP from the JPL of the core (inti) subjects."),
-        render_kw={"inputmode": "decimal"},
     )
     accreditation_number = StringField(_l("Accreditation number (optional)"), validators=[Optional(), Length(max=80)])
     # The defaults are those of the course files (courses/README.md).

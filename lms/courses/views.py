@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import Organization
 from lms.core.errors import Conflict
+from lms.core.i18n import local_today
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.core.storage import get_storage
@@ -22,7 +22,7 @@ from lms.courses.curriculum import CourseKind
 from lms.courses.enrolment import is_unlocked
 from lms.courses.models import Cohort, EnrolmentStatus, LessonAttachment
 from lms.courses.rendering import render_markdown
-from lms.courses.requirements import requirements_for
+from lms.courses.requirements import first_unmet, requirements_for, unmet
 from lms.extensions import db
 
 
@@ -47,7 +47,7 @@ def catalog():
 @bp.route("/courses/<code>")
 def course(code: str):
     version = services.published_course(code)
-    cohorts = services.upcoming_cohorts(version.course, date.today())
+    cohorts = services.upcoming_cohorts(version.course, local_today())
     mine = {e.cohort_id: e for e in services.user_enrolments(current_user)} if current_user.is_authenticated else {}
     return render_template(
         "courses/course.html",
@@ -89,8 +89,12 @@ ENROLMENT_MESSAGES = {
 @login_required
 def my_courses():
     enrolments = services.user_enrolments(current_user)
+    active = [e for e in enrolments if e.status == EnrolmentStatus.ACTIVE]
     return render_template(
-        "courses/my_courses.html", enrolments=enrolments, progress={e.id: services.progress(e) for e in enrolments}
+        "courses/my_courses.html",
+        enrolments=enrolments,
+        progress={e.id: services.progress(e) for e in enrolments},
+        finished={e.id for e in active if first_unmet(e) is None},
     )
 
 
@@ -101,12 +105,15 @@ def enrolment(enrolment_id: int):
     version = enrolment.cohort.version
     order = services.lesson_ids_in_order(version)
     completed = enrolment.completed_lesson_ids
+    requirements = requirements_for(enrolment)
+    open_rules = unmet(requirements)
     return render_template(
         "courses/enrolment.html",
         enrolment=enrolment,
         version=version,
         progress=services.progress(enrolment),
-        requirements=requirements_for(enrolment),
+        requirements=requirements,
+        next_step=open_rules[0] if open_rules else None,
         completed=completed,
         unlocked={lid for lid in order if is_unlocked(lid, order, completed, version.sequential)},
         resume_id=services.resume_lesson_id(enrolment),
@@ -155,6 +162,11 @@ def complete_lesson(lesson_id: int):
     db.session.commit()
     next_id = services.progress(enrolment).next_lesson_id
     if next_id is None:
+        # After the last lesson: on to what the certificate still needs (the post-test...), not back to lesson 1.
+        step = first_unmet(enrolment)
+        if step is not None and step.url:
+            flash(_("All lessons done. Next: %(step)s.", step=step.label), "success")
+            return redirect(step.url)
         flash(_("All lessons done. Well done!"), "success")
         return redirect(url_for("courses.enrolment", enrolment_id=enrolment.id))
     return redirect(url_for("courses.lesson", lesson_id=next_id))

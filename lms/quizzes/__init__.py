@@ -13,14 +13,15 @@ def connect() -> None:
     from lms.courses.events import version_drafted
     from lms.courses.named_files import register_question_file_handler
     from lms.courses.requirements import register_requirement_provider
-    from lms.courses.services.publishing import register_outline_provider
+    from lms.courses.services.publishing import register_outline_provider, register_problem_provider
     from lms.quizzes.services.carry_over import carry_quizzes_over
     from lms.quizzes.services.course_files import QUESTION_FILES
     from lms.quizzes.services.requirements import quiz_requirements
-    from lms.quizzes.services.version_outline import quiz_outline
+    from lms.quizzes.services.version_outline import empty_quiz_problems, quiz_outline
 
     register_requirement_provider(quiz_requirements, order=20)
     register_question_file_handler(QUESTION_FILES)
     register_outline_provider(quiz_outline)
+    register_problem_provider(empty_quiz_problems)
     version_drafted.connect(carry_quizzes_over)
     from lms.quizzes import jobs  # noqa: F401  (registers this feature's jobs with the queue)

@@ -50,7 +50,16 @@ def start(quiz_id: int):
     attempt, started = outcome.result
     if not started:
         flash(_("Welcome back: your answers so far are kept."), "info")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, page=_first_unanswered_page(attempt)))
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _first_unanswered_page(attempt) -> int:
+    """Where a resumed attempt continues: the page of the first question not answered yet (the last if all are)."""
+    if _page_count(attempt) == 1:
+        return 1
+    questions = services.shown_questions(attempt)
+    return next((q.number for q in questions if not q.answered), len(questions))
 
 
 def _page_count(attempt) -> int:

@@ -9,7 +9,7 @@ from lms.records import dashboard_views, issuer_views, personal_data_views, view
 
 def connect() -> None:
     """Listen to the certificates feature (an issued certificate credits the ledger, a revoked one takes it back)
-    and to instruments (a post-training evaluation answered at work is evidence of practice)."""
+    and to instruments (a post-training evaluation answered at work is evidence of practice); add the home panels."""
     from lms.certificates.events import certificate_status_changed, certificates_issued
     from lms.instruments.events import post_training_answered
     from lms.records.practice import record_practice_evidence
@@ -18,4 +18,10 @@ def connect() -> None:
     certificates_issued.connect(credit_issued_certificates)
     certificate_status_changed.connect(reverse_credit_of_revoked)
     post_training_answered.connect(record_practice_evidence)
+    from lms.core.home import register_home_panel
     from lms.records import jobs  # noqa: F401  (registers this feature's jobs with the queue)
+    from lms.records.home_panels import activities_waiting_review, region_at_a_glance, skp_standing
+
+    register_home_panel("skp-standing", "records/home_skp.html", skp_standing, order=20)
+    register_home_panel("activity-reviews", "records/home_reviews.html", activities_waiting_review, order=55)
+    register_home_panel("region-glance", "records/home_region.html", region_at_a_glance, order=60)

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from lms.core.api import BEARER, token_required
+from lms.core.i18n import local_today
 from lms.core.models import utcnow
 from lms.records import badges, personal_data, services
 
@@ -77,7 +78,7 @@ class RecordSchema(Schema):
 @token_required
 def my_record():
     """SKP per ranah against the target of the current SIP cycle, and every ledger entry."""
-    return services.record_of(current_user, utcnow().date())
+    return services.record_of(current_user, local_today())
 
 
 SIGNED_JSON = {

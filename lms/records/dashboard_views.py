@@ -12,6 +12,7 @@ from lms.accounts.identity import profession_name, professions
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
+from lms.core.i18n import local_today
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
@@ -21,7 +22,7 @@ from lms.records.skp import SkpState
 
 
 def _today() -> date:
-    return utcnow().date()
+    return local_today()
 
 
 def _filters() -> dashboards.MemberFilters:

@@ -7,7 +7,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.core.forms import Form
+from lms.core.forms import Form, LocalDecimalField
 from lms.core.labels import choices_of
 from lms.courses.curriculum import Ranah
 from lms.records.models import ActivityKind
@@ -46,11 +45,8 @@ class ActivityForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     organizer = StringField(_l("Organizer"), validators=[DataRequired(), Length(max=200)])
     held_on = DateField(_l("Date"), validators=[InputRequired()])
-    skp_claimed = DecimalField(
-        _l("SKP claimed"),
-        places=2,
-        validators=[InputRequired(), NumberRange(min=0.01, max=100)],
-        render_kw={"inputmode": "decimal", "step": "0.01"},
+    skp_claimed = LocalDecimalField(
+        _l("SKP claimed"), places=2, validators=[InputRequired(), NumberRange(min=0.01, max=100)]
     )
     organization_id = SelectField(
         _l("Organization that reviews it"),

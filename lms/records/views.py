@@ -15,6 +15,7 @@ from sqlalchemy import select
 from lms.accounts.models import Organization, OrganizationKind, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
+from lms.core.i18n import local_today
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
@@ -32,7 +33,7 @@ from lms.records.skp import PracticeArea
 
 
 def _today() -> date:
-    return utcnow().date()
+    return local_today()
 
 
 def _labels() -> dict:
@@ -128,6 +129,9 @@ def report_activity():
     organizations = _reviewing_organizations()
     form = ActivityForm()
     form.organization_id.choices = [(o.id, o.name) for o in organizations]
+    own = [o for o in organizations if o.id in {m.organization_id for m in current_user.memberships}]
+    if not form.is_submitted() and own:
+        form.organization_id.data = own[0].id  # the worker's own organization reviews by default
     if form.validate_on_submit():
         organization = next(o for o in organizations if o.id == form.organization_id.data)
         upload = form.evidence.data

@@ -68,10 +68,12 @@ def test_learner_takes_the_pre_test_reloads_mid_attempt_and_submits(page: Page, 
         saved = dict(db.session.execute(select(Answer.question_id, Answer.response)).all())
     assert saved == {question_ids[0]: 1, question_ids[1]: False}
 
-    # 4. Leave and come back through the start page: the same attempt, the first answer still chosen.
+    # 4. Leave and come back through the start page: the same attempt, opened at the first unanswered question
+    #    (issue 16), and the first answer still chosen.
     page.goto(f"/quizzes/{quiz_id}")
     page.locator(f"form[action='/quizzes/{quiz_id}/attempts'] button").click()
-    expect(page).to_have_url(attempt_url)
+    expect(page).to_have_url(f"{attempt_url}?page=3")
+    page.goto(f"{attempt_url}?page=1")
     expect(page.get_by_test_id("question").get_by_label("Benar 1")).to_be_checked()
 
     # 5. Type a short answer on page 3, then finish: the confirmation counts what is unanswered.

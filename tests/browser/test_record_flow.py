@@ -33,8 +33,8 @@ def test_reported_activity_is_approved_and_the_skp_bars_move(
     log_in(page, app, nurse_email)
     main_menu(page, app).get_by_role("link", name=t("My record"), exact=True).click()
     expect(page).to_have_url(f"{live_server}/my/record")
-    expect(page.get_by_test_id("skp-earned")).to_have_text("0.00")
-    expect(page.get_by_test_id("earned-pengabdian")).to_have_text("0.00")
+    expect(page.get_by_test_id("skp-earned")).to_have_text("0,00")
+    expect(page.get_by_test_id("earned-pengabdian")).to_have_text("0,00")
     assert page.locator("#skp-standing").get_attribute("data-state") == "short"
 
     # 2. She reports a community-service activity with a PDF as evidence.
@@ -55,7 +55,7 @@ def test_reported_activity_is_approved_and_the_skp_bars_move(
     expect(page.locator(".flash-success")).to_be_visible()
     activity = page.locator("#activities li").filter(has_text="Bakti Sosial Posyandu Lansia")
     expect(activity).to_have_attribute("data-status", "pending")
-    expect(page.get_by_test_id("skp-earned")).to_have_text("0.00")
+    expect(page.get_by_test_id("skp-earned")).to_have_text("0,00")
 
     # 3. The organization's admin, in another browser, approves 2 of the 3 SKP claimed.
     context = browser.new_context(viewport=PHONE_VIEWPORT, locale="id-ID", base_url=live_server)
@@ -78,8 +78,8 @@ def test_reported_activity_is_approved_and_the_skp_bars_move(
 
     # 4. The nurse reloads her record: the SKP and the pengabdian bar have moved.
     page.reload()
-    expect(page.get_by_test_id("skp-earned")).to_have_text("2.00")
-    expect(page.get_by_test_id("earned-pengabdian")).to_have_text("2.00")
+    expect(page.get_by_test_id("skp-earned")).to_have_text("2,00")
+    expect(page.get_by_test_id("earned-pengabdian")).to_have_text("2,00")
     expect(page.locator("#activities li").filter(has_text="Bakti Sosial Posyandu Lansia")).to_have_attribute(
         "data-status", "approved"
     )

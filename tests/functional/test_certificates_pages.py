@@ -129,6 +129,9 @@ def test_cohort_certificates_page_and_status_changes(client, auth, world):
     assert f"{base}/cohorts/{world.cohort.id}/certificates" in cohort_page  # linked from the cohort page
     page = client.get(f"{base}/cohorts/{world.cohort.id}/certificates").get_data(as_text=True)
     assert page.count('data-row-state="issued"') == 2
+    # Each status change says what it will change before its confirm button (issue 16).
+    assert page.count('data-testid="what-changes-revoke"') == 2
+    assert "its SKP leave the holder's record" in page and "replaces this one" in page
 
     certificate = world.rina_certificate
     refused = client.post(f"{base}/certificates/{certificate.public_id}/revoke", data={"reason": ""})
@@ -146,7 +149,11 @@ def test_cohort_certificates_page_and_status_changes(client, auth, world):
         assert db.session.get(Certificate, certificate.id).status == status
     assert client.post(f"{base}/certificates/{certificate.public_id}/delete", data={}).status_code == 404
     page = client.get(f"{base}/cohorts/{world.cohort.id}/certificates").get_data(as_text=True)
-    assert "Forged attendance." in page and 'data-row-state="eligible"' in page
+    # Issue 16: the revoked row is not offered a plain "Issue" again; it says why and what a new one would do.
+    assert "Forged attendance." in page and 'data-row-state="revoked"' in page
+    row = page[page.index('data-row-state="revoked"') :].split("</tr>")[0]
+    assert 'data-testid="issue-after-revoke"' in row and f"{certificate.number} was revoked (Forged attendance.)" in row
+    assert 'data-count="revoked">1<' in page
 
 
 def test_reissue_from_the_page(client, auth, world):

@@ -118,7 +118,7 @@ def test_report_review_and_the_record_moves(client, auth, app_ctx):
 
     auth.login(nurse.email)
     record = client.get("/my/record")
-    assert record.status_code == 200 and b'data-testid="skp-earned">2.00<' in record.data
+    assert record.status_code == 200 and b'data-testid="skp-earned">2,00<' in record.data
 
 
 def test_rejecting_needs_a_reason(client, auth, app_ctx):

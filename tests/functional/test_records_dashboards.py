@@ -139,7 +139,7 @@ def test_members_and_their_states_match_hand_computed_ones(client, auth, app_ctx
         order.index(str(people["complete"].id)) < order.index(str(people["on_track"].id)) < order.index(str(admin.id))
     )
     doctor_row = html.split(f'data-member="{people["doctor"].id}"')[1].split("</tr>")[0]
-    assert "51.00 / 250.00" in doctor_row and "30.00 / 112.50" in doctor_row
+    assert "51,00 / 250,00" in doctor_row and "30,00 / 112,50" in doctor_row  # Indonesian notation
 
 
 def test_filters_and_csv(client, auth, app_ctx):

@@ -48,7 +48,7 @@ from .sessions import (
     sessions_of,
     update_session,
 )
-from .webinar_codes import active_codes, codes_of, create_code
+from .webinar_codes import active_codes, codes_of, create_code, usable_window
 
 __all__ = [
     "can_run_cohort",
@@ -84,6 +84,7 @@ __all__ = [
     "ScanOutcome",
     "sync_scans",
     "create_code",
+    "usable_window",
     "codes_of",
     "active_codes",
     "SessionNotEnded",

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
-from lms.attendance.checkin_rules import new_code
+from lms.attendance.checkin_rules import CodeWindow, code_window, new_code
 from lms.attendance.models import AttendanceMark, AttendanceSession, CheckinCode
 from lms.attendance.services.access import can_run
 from lms.attendance.services.checkin_methods import WebinarCode
@@ -68,3 +68,11 @@ def codes_of(session: AttendanceSession) -> list[CheckinCode]:
 
 def active_codes(session: AttendanceSession, now: datetime) -> list[CheckinCode]:
     return [code for code in codes_of(session) if code.is_open(now)]
+
+
+def usable_window(code: CheckinCode) -> CodeWindow:
+    """When learners can really check in with `code`: its own window within its session's check-in window."""
+    from lms.attendance.services.sessions import margins
+
+    session = code.session
+    return code_window(code.opens_at, code.closes_at, session.starts_at, session.ends_at, margins())

@@ -45,6 +45,7 @@ from lms.certificates.services.lookups import (
 from lms.certificates.services.number_sequence import reserve_numbers
 from lms.certificates.services.printing import (
     certificate_pdf,
+    certificate_preview,
     certificate_preview_png,
     document_of,
     share_url,
@@ -84,6 +85,7 @@ __all__ = [
     "certificate_of",
     "certificate_pdf",
     "status_stamp",
+    "certificate_preview",
     "certificate_preview_png",
     "certificate_requirement",
     "certificates_of",

@@ -35,6 +35,7 @@ class RowState(StrEnum):
     ISSUED = "issued"
     AWAITING_APPROVAL = "awaiting_approval"
     ELIGIBLE = "eligible"
+    REVOKED = "revoked"
     IN_PROGRESS = "in_progress"
 
     @property
@@ -44,6 +45,7 @@ class RowState(StrEnum):
             RowState.ISSUED: _l("Certificate issued"),
             RowState.AWAITING_APPROVAL: _l("Awaiting approval"),
             RowState.ELIGIBLE: _l("Eligible, not issued"),
+            RowState.REVOKED: _l("Revoked, not issued again"),
             RowState.IN_PROGRESS: _l("Requirements still open"),
         }[self]
 
@@ -54,8 +56,9 @@ class CertificateRow:
 
     enrolment: Enrolment
     state: str
-    """"issued", "awaiting_approval" (eligible, the course needs approval), "eligible" (no certificate yet, e.g.
-    after a revocation), "in_progress" (requirements open)."""
+    """"issued", "awaiting_approval" (eligible, the course needs approval), "eligible" (no certificate yet),
+    "revoked" (eligible, but its certificate was revoked: a new one only by an explicit decision), "in_progress"
+    (requirements open)."""
     missing: list[Requirement]
     certificate: Certificate | None
     history: list[Certificate]
@@ -88,7 +91,9 @@ def cohort_certificates(actor: User | None, cohort: Cohort) -> list[CertificateR
             state = "issued"
         elif missing:
             state = "in_progress"
-        elif cohort.version.certificate_needs_approval and not history:
+        elif history:
+            state = "revoked"
+        elif cohort.version.certificate_needs_approval:
             state = "awaiting_approval"
         else:
             state = "eligible"

@@ -64,6 +64,11 @@ def status_stamp(status: str) -> str | None:
 
 
 def certificate_preview_png(certificate: Certificate, width: int = 800) -> bytes:
-    from lms.certificates.pdf import render_preview_png
+    return certificate_preview(certificate, width=width, image_format="png")
 
-    return render_preview_png(certificate_pdf(certificate), width=width)
+
+def certificate_preview(certificate: Certificate, width: int = 800, image_format: str = "webp") -> bytes:
+    """The certificate's first page as an image (WebP for pages, PNG for those who ask for it)."""
+    from lms.certificates.pdf import render_preview
+
+    return render_preview(certificate_pdf(certificate), width=width, image_format=image_format)

@@ -2,7 +2,8 @@
 organization admin reviewed and confirmed.
 
 Higher features (quizzes) add what they hang off a version to the review through `register_outline_provider`, so
-that the review compares quizzes and their question counts while courses never imports quizzes.
+that the review compares quizzes and their question counts while courses never imports quizzes, and their reasons not
+to publish through `register_problem_provider` (a quiz with no questions).
 """
 
 from __future__ import annotations
@@ -30,6 +31,23 @@ def register_outline_provider(provider: OutlineProvider) -> OutlineProvider:
     if all(existing is not provider for existing in _PROVIDERS):
         _PROVIDERS.append(provider)
     return provider
+
+
+ProblemProvider = Callable[[CourseVersion], list[DraftProblem]]
+
+_PROBLEM_PROVIDERS: list[ProblemProvider] = []
+
+
+def register_problem_provider(provider: ProblemProvider) -> ProblemProvider:
+    """Add a higher feature's reasons not to publish a draft (a quiz with no questions), idempotent."""
+    if all(existing is not provider for existing in _PROBLEM_PROVIDERS):
+        _PROBLEM_PROVIDERS.append(provider)
+    return provider
+
+
+def publish_problems(version: CourseVersion) -> list[DraftProblem]:
+    """The curriculum's own problems, then those of what higher features hang off the version."""
+    return draft_problems(version) + [problem for provider in _PROBLEM_PROVIDERS for problem in provider(version)]
 
 
 def version_outline(version: CourseVersion) -> VersionOutline:
@@ -71,7 +89,7 @@ def review_publication(actor: User | None, course: Course) -> PublishReview:
     published = course.published_version
     outline = version_outline(draft)
     diff = diff_versions(version_outline(published) if published is not None else None, outline)
-    return PublishReview(draft, published, diff, draft_problems(draft), review_token(outline))
+    return PublishReview(draft, published, diff, publish_problems(draft), review_token(outline))
 
 
 def publish_draft(actor: User | None, course: Course, *, reviewed: str | None) -> CourseVersion:

@@ -1,10 +1,12 @@
-"""The quizzes of a course version as the publish review compares them: kind, title, question count and rules."""
+"""The quizzes of a course version as the publish review compares them (kind, title, question count and rules), and
+the quizzes that keep it from being published."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from lms.courses.models import CourseVersion
+from lms.courses.services.authoring import DraftProblem
 from lms.courses.version_diff import OutlineItem
 from lms.quizzes.models import QuestionSelection, QuizKind
 from lms.quizzes.services.attempts import random_candidates
@@ -29,3 +31,21 @@ def quiz_outline(version: CourseVersion) -> list[OutlineItem]:
         )
         items.append(OutlineItem(key, QuizKind(quiz.kind).label, quiz.title, details))
     return items
+
+
+def empty_quiz_problems(version: CourseVersion) -> list[DraftProblem]:
+    """A quiz a learner could open and find empty keeps the version from being published."""
+    problems = []
+    for quiz in quizzes_of(version):
+        if quiz.selection == QuestionSelection.RANDOM:
+            empty = not quiz.draw_count or not random_candidates(quiz)
+        else:
+            empty = not quiz.quiz_questions
+        if empty:
+            message = _l(
+                "%(kind)s “%(title)s” has no questions: add some or remove it.",
+                kind=QuizKind(quiz.kind).label,
+                title=quiz.title,
+            )
+            problems.append(DraftProblem(str(message)))
+    return problems

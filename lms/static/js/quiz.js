@@ -1,5 +1,6 @@
 // Quiz page enhancement: save each answer the moment it is given (PUT /api/v1/attempts/{id}/answers/{question_id}),
-// show whether it is saved, and count down to the deadline the server fixed. Without this script the Save / Next
+// show whether it is saved, and count down to the deadline the server fixed. An answer that could not be sent (no
+// connection) stays in the page and is sent again when the connection returns. Without this script the Save / Next
 // buttons post the same answers.
 (function () {
   "use strict";
@@ -15,6 +16,7 @@
   };
   var queues = {};
   var timers = {};
+  var unsent = {};  // question id -> fieldset whose last answer did not reach the server
 
   function responseOf(fieldset) {
     var kind = fieldset.getAttribute("data-kind");
@@ -53,13 +55,23 @@
         headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
         body: body
       }).then(function (response) {
-        if (response.ok) { show(fieldset, "saved", text.saved); return; }
+        if (response.ok) { delete unsent[id]; show(fieldset, "saved", text.saved); return; }
+        if (response.status >= 500) { unsent[id] = fieldset; }
         return response.json().then(function (data) {
           show(fieldset, "error", (data && data.error && data.error.message) || text.failed);
         }, function () { show(fieldset, "error", text.failed); });
-      }, function () { show(fieldset, "error", text.failed); });
+      }, function () { unsent[id] = fieldset; show(fieldset, "error", text.failed); });
     });
   }
+
+  function retryUnsent() {
+    Object.keys(unsent).forEach(function (id) { save(unsent[id]); });
+  }
+  // Back online: send what is still waiting; and try again now and then, since "online" is not always reported.
+  window.addEventListener("online", retryUnsent);
+  setInterval(function () {
+    if (navigator.onLine !== false && Object.keys(unsent).length) { retryUnsent(); }
+  }, 15000);
 
   form.addEventListener("change", function (event) {
     var fieldset = event.target.closest("fieldset.question");
