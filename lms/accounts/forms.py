@@ -65,6 +65,7 @@ class ProfileFields:
 
 
 class RegistrationForm(ProfileFields, Form):
+    facility = None  # chosen from the facility list instead (RegistrationChoices)
     email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
     password = PasswordField(
         _l("Password"),
@@ -164,7 +165,8 @@ class MemberForm(Form):
     email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), email_address])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        # A worker's membership is by her consent (an invitation on the members page), never a role given here.
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r != Role.MEMBER],
         default=Role.FACILITATOR.value,
     )
     submit = SubmitField(_l("Add"))
