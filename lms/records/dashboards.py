@@ -149,7 +149,7 @@ def _conditions(standings, filters: MemberFilters, today: date) -> list:
     return conditions
 
 
-def _member(row, rules: SkpRules, today: date) -> MemberStanding:
+def standing_from_row(row, rules: SkpRules, today: date) -> MemberStanding:
     """A member's figures from their stored totals, by the pure rules (the state comes from the query)."""
     cycle = Cycle(row.cycle_starts_on, row.cycle_ends_on) if row.cycle_starts_on else None
     cycle = cycle or cycle_containing(today, today, rules.cycle_years)
@@ -204,7 +204,7 @@ def member_standings(
         .offset((page - 1) * per_page)
     )
     rules = skp_rules()
-    return MemberPage([_member(row, rules, today) for row in rows], total, page, pages, counts)
+    return MemberPage([standing_from_row(row, rules, today) for row in rows], total, page, pages, counts)
 
 
 def member_standings_export(
@@ -220,7 +220,7 @@ def member_standings_export(
         .order_by(standings.c.full_name, standings.c.user_id)
     )
     rules = skp_rules()
-    return [_member(row, rules, today) for row in rows]
+    return [standing_from_row(row, rules, today) for row in rows]
 
 
 # --- organization: courses ------------------------------------------------------------------------------------------

@@ -1,0 +1,260 @@
+"""Regional supervision for a health office: the workers of the facilities in its area with their SKP standing per
+ranah for their SIP cycle and their SIP renewal date, filtered (short of SKP, renewal within N months, facility,
+regency, name) and paged by name with a keyset cursor; and the counts behind the page's chart.
+
+Who is seen: confirmed staff of facilities in the office's jurisdiction (`dashboards.jurisdiction`), i.e. workers
+who said they work there and agreed that this office sees their standing. Nobody else, whatever their SKP."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, select, true
+
+from lms.accounts.models import Facility, FacilityStaff, MembershipStatus, User
+from lms.core.errors import InvalidInput, PermissionDenied
+from lms.extensions import db
+from lms.records.dashboards import MemberStanding, can_supervise, jurisdiction, standing_from_row
+from lms.records.skp import SkpState, skp_rules
+from lms.records.standings import refresh_stale, standings_subquery
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+RENEWAL_WINDOWS = (3, 6, 12)
+"""Months ahead the page counts SIP renewals for."""
+
+
+@dataclass(frozen=True)
+class SupervisionFilters:
+    short: bool = False
+    """Only workers short of SKP for the point of their cycle."""
+    renewal_within_months: int | None = None
+    facility: str = ""
+    """A facility code."""
+    regency: str = ""
+    name: str = ""
+
+    def active(self) -> bool:
+        return bool(self.short or self.renewal_within_months or self.facility or self.regency or self.name.strip())
+
+
+@dataclass(frozen=True)
+class SupervisedWorker:
+    standing: MemberStanding
+    facility_code: str
+    facility_name: str
+    regency: str
+
+
+@dataclass(frozen=True)
+class WorkerPage:
+    workers: list[SupervisedWorker]
+    next_cursor: str | None
+    """Pass as `after` for the next page; None on the last page."""
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def encode_cursor(full_name: str, user_id: int) -> str:
+    raw = json.dumps([full_name, user_id], ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    """The (name, id) a page ended at; a cursor not made by `encode_cursor` is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        name, user_id = json.loads(raw)
+        if isinstance(name, str) and isinstance(user_id, int) and not isinstance(user_id, bool):
+            return name, user_id
+    except (binascii.Error, ValueError, TypeError):
+        pass
+    raise InvalidInput(_l("This page link is not valid any more. Start again from the first page."))
+
+
+def _staff_in_area(actor: User, filters: SupervisionFilters):
+    """A WHERE clause on User: confirmed staff of a facility in the actor's area (and the facility filters)."""
+    conditions = [FacilityStaff.status == MembershipStatus.CONFIRMED, jurisdiction(actor)]
+    if filters.facility:
+        conditions.append(Facility.code == filters.facility)
+    if filters.regency:
+        conditions.append(Facility.regency == filters.regency)
+    return User.id.in_(
+        select(FacilityStaff.user_id).join(Facility, Facility.id == FacilityStaff.facility_id).where(*conditions)
+    )
+
+
+def _standing_conditions(standings, filters: SupervisionFilters, today: date) -> list:
+    conditions = []
+    if filters.short:
+        conditions.append(standings.c.state == SkpState.SHORT.value)
+    if filters.renewal_within_months:
+        # Renewal is the day after the cycle ends: due within N months when the cycle ends before that day.
+        conditions.append(
+            and_(
+                standings.c.has_licence == true(),
+                standings.c.cycle_ends_on < add_months(today, filters.renewal_within_months),
+            )
+        )
+    if filters.name.strip():
+        needle = filters.name.strip().lower()
+        conditions.append(
+            or_(
+                func.lower(standings.c.full_name).contains(needle, autoescape=True),
+                func.lower(standings.c.email).contains(needle, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _require_supervisor(actor: User) -> None:
+    if not can_supervise(actor):
+        raise PermissionDenied()
+
+
+def check_filters(filters: SupervisionFilters) -> None:
+    if filters.renewal_within_months is not None and not 1 <= filters.renewal_within_months <= 120:
+        raise InvalidInput(_l("Renewal within: give a number of months from 1 to 120."))
+
+
+def supervised_workers(
+    actor: User, filters: SupervisionFilters, today: date, *, after: str | None = None, limit: int = PAGE_SIZE
+) -> WorkerPage:
+    """One page of the area's workers by name (then id) after the `after` cursor. Two queries whatever the size of
+    the area: the page (an index walk on users(full_name, id) that stops after `limit` matches) and its facilities."""
+    _require_supervisor(actor)
+    check_filters(filters)
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    refresh_stale(today)
+    standings = standings_subquery(_staff_in_area(actor, filters), today)
+    conditions = _standing_conditions(standings, filters, today)
+    if after:
+        name, user_id = decode_cursor(after)
+        conditions.append(
+            or_(standings.c.full_name > name, and_(standings.c.full_name == name, standings.c.user_id > user_id))
+        )
+    rows = db.session.execute(
+        select(standings).where(*conditions).order_by(standings.c.full_name, standings.c.user_id).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    workers = _with_facilities(actor, rows, today)
+    last = rows[-1] if rows else None
+    return WorkerPage(workers, encode_cursor(last.full_name, last.user_id) if more and last else None)
+
+
+def _with_facilities(actor: User, rows, today: date) -> list[SupervisedWorker]:
+    ids = [row.user_id for row in rows]
+    places: dict[int, tuple[str, str, str]] = {}
+    if ids:
+        for user_id, code, name, regency in db.session.execute(
+            select(FacilityStaff.user_id, Facility.code, Facility.name, Facility.regency)
+            .join(Facility, Facility.id == FacilityStaff.facility_id)
+            .where(
+                FacilityStaff.user_id.in_(ids),
+                FacilityStaff.status == MembershipStatus.CONFIRMED,
+                jurisdiction(actor),
+            )
+            .order_by(Facility.name)
+        ):
+            places.setdefault(user_id, (code, name, regency))
+    rules = skp_rules()
+    return [
+        SupervisedWorker(standing_from_row(row, rules, today), *places.get(row.user_id, ("", "", ""))) for row in rows
+    ]
+
+
+def all_supervised_workers(actor: User, filters: SupervisionFilters, today: date) -> list[SupervisedWorker]:
+    """Every worker matching the filters, by name (the CSV export)."""
+    _require_supervisor(actor)
+    check_filters(filters)
+    refresh_stale(today)
+    standings = standings_subquery(_staff_in_area(actor, filters), today)
+    rows = db.session.execute(
+        select(standings)
+        .where(*_standing_conditions(standings, filters, today))
+        .order_by(standings.c.full_name, standings.c.user_id)
+    ).all()
+    return _with_facilities(actor, rows, today)
+
+
+@dataclass(frozen=True)
+class RegencySummary:
+    regency: str
+    workers: int
+    short: int
+    renewals: dict[int, int]
+    """Months → SIP renewals due within that many months."""
+
+
+def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[RegencySummary]:
+    """Per regency of the area (the facility filters applied): workers, those short of SKP, and SIP renewals due
+    within 3/6/12 months; one grouped query. A worker at two facilities counts in each facility's regency."""
+    _require_supervisor(actor)
+    check_filters(filters)
+    refresh_stale(today)
+    standings = standings_subquery(_staff_in_area(actor, filters), today)
+    licensed = standings.c.has_licence == true()
+    renewals = [
+        func.sum(case((and_(licensed, standings.c.cycle_ends_on < add_months(today, n)), 1), else_=0))
+        for n in RENEWAL_WINDOWS
+    ]
+    facility_conditions = [FacilityStaff.status == MembershipStatus.CONFIRMED, jurisdiction(actor)]
+    if filters.facility:
+        facility_conditions.append(Facility.code == filters.facility)
+    if filters.regency:
+        facility_conditions.append(Facility.regency == filters.regency)
+    regency_of = (
+        select(FacilityStaff.user_id, Facility.regency)
+        .join(Facility, Facility.id == FacilityStaff.facility_id)
+        .where(*facility_conditions)
+        .distinct()
+        .subquery("regency_of")
+    )
+    rows = db.session.execute(
+        select(
+            regency_of.c.regency,
+            func.count(),
+            func.sum(case((standings.c.state == SkpState.SHORT.value, 1), else_=0)),
+            *renewals,
+        )
+        .select_from(standings)
+        .join(regency_of, regency_of.c.user_id == standings.c.user_id)
+        .where(*[c for c in _standing_conditions(standings, filters, today)])
+        .group_by(regency_of.c.regency)
+        .order_by(regency_of.c.regency)
+    ).all()
+    return [
+        RegencySummary(
+            regency,
+            int(workers),
+            int(short or 0),
+            {n: int(c or 0) for n, c in zip(RENEWAL_WINDOWS, counts, strict=True)},
+        )
+        for regency, workers, short, *counts in rows
+    ]
+
+
+def area_facilities(actor: User) -> list[Facility]:
+    """The facilities a supervisor may filter by."""
+    _require_supervisor(actor)
+    return list(
+        db.session.execute(
+            select(Facility).where(jurisdiction(actor)).order_by(Facility.regency, Facility.name)
+        ).scalars()
+    )
