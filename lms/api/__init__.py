@@ -23,6 +23,9 @@ BEARER = [{"bearerAuth": []}]
 class ApiErrorDetailSchema(Schema):
     code = fields.String(metadata={"description": "stable machine code, e.g. too_many_requests"})
     message = fields.String(metadata={"description": "in the caller's language"})
+    details = fields.Dict(
+        metadata={"description": "on 422 for invalid fields only: location (json, query) → field → messages"}
+    )
 
 
 class ApiErrorSchema(Schema):
@@ -70,15 +73,27 @@ def token_required(view):
 
 def register_api(app: Flask) -> None:
     from lms.accounts.api import blp as accounts_blp
+    from lms.accounts.membership_api import blp as memberships_blp
     from lms.attendance.api import blp as attendance_blp
     from lms.certificates.api import blp as certificates_blp
     from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.api import blp as courses_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
+    from lms.records.supervision_api import blp as supervision_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    blueprints = (accounts_blp, courses_blp, quizzes_blp, attendance_blp, certificates_blp, verify_blp, records_blp)
+    blueprints = (
+        accounts_blp,
+        memberships_blp,
+        courses_blp,
+        quizzes_blp,
+        attendance_blp,
+        certificates_blp,
+        verify_blp,
+        records_blp,
+        supervision_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
