@@ -14,8 +14,8 @@ from sqlalchemy import select
 from lms.accounts import facilities, memberships
 from lms.accounts.models import Facility, MembershipStatus, Organization, Role
 from lms.accounts.permissions import has_organization_role
-from lms.api import BEARER, token_required
-from lms.api.errors import documented_errors
+from lms.core.api import BEARER, token_required
+from lms.core.api_errors import documented_errors
 from lms.core.errors import InvalidInput, NotFound
 from lms.extensions import db
 

@@ -154,8 +154,8 @@ def _offline_key_document(keys_file: Path | None) -> dict:
             raise OfflineCheckError(f"{keys_file} is not a readable key set: {error}") from error
     from flask.cli import ScriptInfo
 
-    from lms import MissingSecretKey
     from lms.certificates.keys import published_keyset_document
+    from lms.config import MissingSecretKey
 
     try:
         app = click.get_current_context().ensure_object(ScriptInfo).load_app()

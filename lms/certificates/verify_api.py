@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from lms.api import TOO_MANY_REQUESTS
 from lms.certificates.verification import MAX_QR_TEXT, VerificationResult, signed_fields, verify_qr
 from lms.certificates.verify_views import verify_limit
+from lms.core.api import TOO_MANY_REQUESTS
 from lms.core.errors import json_error
 from lms.core.security import csrf_exempt
 

@@ -29,6 +29,14 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class InvalidField(InvalidInput):
+    """A value the form could not judge alone (e.g. a course code already taken), shown beside `field`."""
+
+    def __init__(self, field: str, message) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -19,7 +19,7 @@ from lms.accounts.models import (
     User,
     WorkerMembership,
 )
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.permissions import require_organization_role
 from lms.core.errors import PermissionDenied
 from lms.courses.curriculum import Ranah
 from lms.courses.models import (
@@ -109,11 +109,6 @@ def _a_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def _require_org_admin(actor: User, organization_id: int) -> None:
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
-
-
 def _members_of(organization_id: int):
     """Confirmed members only: until she and the organization both agreed, her record is not its to read."""
     return User.id.in_(
@@ -184,7 +179,7 @@ def member_standings(
 ) -> MemberPage:
     """One page of the organization's confirmed members with their SKP state for their current
     cycle, by name. Three queries whatever the page size: stale rows, the counts, the page."""
-    _require_org_admin(actor, organization_id)
+    require_organization_role(actor, organization_id)
     refresh_stale(today)
     standings = standings_subquery(_members_of(organization_id), today)
     conditions = _conditions(standings, filters, today)
@@ -211,7 +206,7 @@ def member_standings_export(
     actor: User, organization_id: int, filters: MemberFilters, today: date
 ) -> list[MemberStanding]:
     """Every member matching the filters (for the CSV), by name."""
-    _require_org_admin(actor, organization_id)
+    require_organization_role(actor, organization_id)
     refresh_stale(today)
     standings = standings_subquery(_members_of(organization_id), today)
     rows = db.session.execute(
@@ -245,7 +240,7 @@ def course_figures(actor: User, organization_id: int, now: datetime) -> list[Cou
     """Per course of the organization: enrolments, completions and certificates by state, in one grouped query."""
     from lms.certificates.models import Certificate, CertificateStatus
 
-    _require_org_admin(actor, organization_id)
+    require_organization_role(actor, organization_id)
     lessons = (
         select(func.count(Lesson.id))
         .join(Subject, Lesson.subject_id == Subject.id)

@@ -6,8 +6,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from lms.api import BEARER, token_required
-from lms.api.errors import documented_errors
+from lms.core.api import BEARER, token_required
+from lms.core.api_errors import documented_errors
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.records import supervision

@@ -10,12 +10,12 @@ from flask_login import current_user, login_required
 from lms.accounts.identity import profession_name
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.records import bp, dashboards, supervision
 from lms.records.charts import bar_chart
-from lms.records.dashboard_views import STATE_LABELS
-from lms.records.forms import RANAH_LABELS
+from lms.records.skp import SkpState
 
 
 def _today() -> date:
@@ -74,8 +74,8 @@ def supervision_page():
         facilities=facilities,
         regencies=sorted({f.regency for f in facilities}),
         windows=supervision.RENEWAL_WINDOWS,
-        state_labels=STATE_LABELS,
-        ranah_labels=RANAH_LABELS,
+        state_labels=labels_of(SkpState),
+        ranah_labels=labels_of(Ranah),
         error=error,
         first_page=not request.args.get("after"),
     ), (422 if error else 200)
@@ -95,7 +95,7 @@ def supervision_csv():
     header += ["kekurangan_skp", "perpanjangan_sip"]
     rows = [
         [w.standing.full_name, w.standing.email, profession_name(w.standing.profession_code), w.facility_name,
-         w.facility_code, w.regency, str(STATE_LABELS[w.standing.state]), str(w.standing.earned),
+         w.facility_code, w.regency, str(SkpState(w.standing.state).label), str(w.standing.earned),
          str(w.standing.target), *[str(w.standing.earned_per_ranah[r.value]) for r in Ranah],
          *[str(w.standing.minimum_per_ranah[r.value]) for r in Ranah], str(w.standing.missing),
          w.standing.renewal_on.isoformat() if w.standing.renewal_on else ""]

@@ -33,6 +33,7 @@ from lms.courses.services.study import (
     roster_rows,
     study_lesson,
 )
+from lms.courses.services.tenancy import cohort_in, course_in
 from lms.courses.services.versions import (
     ImportResult,
     course_by_code,
@@ -43,6 +44,8 @@ from lms.courses.services.versions import (
 )
 
 __all__ = [
+    "cohort_in",
+    "course_in",
     "CourseDetails",
     "DraftProblem",
     "ImportResult",

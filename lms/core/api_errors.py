@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask_smorest import Blueprint
 
-from lms.api import ApiErrorSchema
+from lms.core.api import ApiErrorSchema
 
 ERROR_DESCRIPTIONS = {
     400: "The request was not understood (`bad_request`).",
