@@ -315,11 +315,17 @@ def supervised_offices(actor: User) -> list[Organization]:
     ids = {m.organization_id for m in actor.memberships if Role(m.role) == Role.SUPERVISOR}
     if not ids:
         return []
-    return list(
-        db.session.execute(
-            select(Organization).where(Organization.id.in_(ids), Organization.kind == OrganizationKind.HEALTH_OFFICE)
-        ).scalars()
-    )
+    # Asked several times per request (permission, area, filters): read once per database session.
+    key = ("records.supervised_offices", actor.id, frozenset(ids))
+    if key not in db.session.info:
+        db.session.info[key] = list(
+            db.session.execute(
+                select(Organization).where(
+                    Organization.id.in_(ids), Organization.kind == OrganizationKind.HEALTH_OFFICE
+                )
+            ).scalars()
+        )
+    return db.session.info[key]
 
 
 def can_supervise(actor: User) -> bool:

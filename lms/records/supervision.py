@@ -15,13 +15,15 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.sql.elements import BindParameter
 
 from lms.accounts.models import Facility, FacilityStaff, MembershipStatus, User
 from lms.core.errors import InvalidInput, PermissionDenied
 from lms.extensions import db
 from lms.records.dashboards import MemberStanding, can_supervise, jurisdiction, standing_from_row
+from lms.records.models import SkpCycleTotal
 from lms.records.skp import SkpState, skp_rules
-from lms.records.standings import refresh_stale, standings_subquery
+from lms.records.standings import empty_state_expression, refresh_stale, standings_subquery
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -102,7 +104,14 @@ def _staff_in_area(actor: User, filters: SupervisionFilters):
 def _standing_conditions(standings, filters: SupervisionFilters, today: date) -> list:
     conditions = []
     if filters.short:
-        conditions.append(standings.c.state == SkpState.SHORT.value)
+        # Written on the stored state too, so that the planner sees how common "short" is (a COALESCE hides it).
+        short = SkpState.SHORT.value
+        conditions.append(
+            or_(
+                standings.c.stored_state == short,
+                and_(standings.c.stored_state.is_(None), standings.c.state == short),
+            )
+        )
     if filters.renewal_within_months:
         # Renewal is the day after the cycle ends: due within N months when the cycle ends before that day.
         conditions.append(
@@ -203,42 +212,58 @@ class RegencySummary:
 
 
 def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[RegencySummary]:
-    """Per regency of the area (the facility filters applied): workers, those short of SKP, and SIP renewals due
-    within 3/6/12 months; one grouped query. A worker at two facilities counts in each facility's regency."""
+    """Per regency of the area (the filters applied): workers, those short of SKP, and SIP renewals due within
+    3/6/12 months; one grouped query over the staff rows and the stored cycle totals (users are joined only for a
+    name filter or when a profession's empty state differs). A worker at two facilities counts in each regency."""
     _require_supervisor(actor)
     check_filters(filters)
     refresh_stale(today)
-    standings = standings_subquery(_staff_in_area(actor, filters), today)
-    licensed = standings.c.has_licence == true()
-    renewals = [
-        func.sum(case((and_(licensed, standings.c.cycle_ends_on < add_months(today, n)), 1), else_=0))
-        for n in RENEWAL_WINDOWS
-    ]
+    t = SkpCycleTotal
+    empty_state = empty_state_expression(today)
+    state = func.coalesce(t.state, empty_state)
     facility_conditions = [FacilityStaff.status == MembershipStatus.CONFIRMED, jurisdiction(actor)]
     if filters.facility:
         facility_conditions.append(Facility.code == filters.facility)
     if filters.regency:
         facility_conditions.append(Facility.regency == filters.regency)
-    regency_of = (
+    staff = (
         select(FacilityStaff.user_id, Facility.regency)
         .join(Facility, Facility.id == FacilityStaff.facility_id)
         .where(*facility_conditions)
         .distinct()
-        .subquery("regency_of")
+        .subquery("staff")
     )
-    rows = db.session.execute(
+    licensed = t.has_licence == true()
+    conditions = []
+    if filters.short:
+        conditions.append(state == SkpState.SHORT.value)
+    if filters.renewal_within_months:
+        conditions.append(and_(licensed, t.cycle_ends_on < add_months(today, filters.renewal_within_months)))
+    query = (
         select(
-            regency_of.c.regency,
+            staff.c.regency,
             func.count(),
-            func.sum(case((standings.c.state == SkpState.SHORT.value, 1), else_=0)),
-            *renewals,
+            func.sum(case((state == SkpState.SHORT.value, 1), else_=0)),
+            *[
+                func.sum(case((and_(licensed, t.cycle_ends_on < add_months(today, n)), 1), else_=0))
+                for n in RENEWAL_WINDOWS
+            ],
         )
-        .select_from(standings)
-        .join(regency_of, regency_of.c.user_id == standings.c.user_id)
-        .where(*[c for c in _standing_conditions(standings, filters, today)])
-        .group_by(regency_of.c.regency)
-        .order_by(regency_of.c.regency)
-    ).all()
+        .select_from(staff)
+        .outerjoin(t, t.user_id == staff.c.user_id)
+    )
+    # The empty state is a constant (a bound literal) unless it depends on the profession.
+    if filters.name.strip() or not isinstance(empty_state, BindParameter):
+        query = query.join(User, User.id == staff.c.user_id)
+        if filters.name.strip():
+            needle = filters.name.strip().lower()
+            conditions.append(
+                or_(
+                    func.lower(User.full_name).contains(needle, autoescape=True),
+                    func.lower(User.email).contains(needle, autoescape=True),
+                )
+            )
+    rows = db.session.execute(query.where(*conditions).group_by(staff.c.regency).order_by(staff.c.regency)).all()
     return [
         RegencySummary(
             regency,
