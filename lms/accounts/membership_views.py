@@ -21,7 +21,7 @@ from lms.accounts.membership_forms import (
 )
 from lms.accounts.models import Facility, MembershipStatus, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required
-from lms.core.errors import DomainError
+from lms.core.service_calls import call_service
 from lms.extensions import db
 
 MEMBER_LISTS = (MembershipStatus.REQUESTED, MembershipStatus.CONFIRMED, MembershipStatus.INVITED)
@@ -67,16 +67,16 @@ def request_membership():
     if not form.validate_on_submit():
         return _my_page(422, join_form=form)
     organization = db.session.get(Organization, int(form.organization_id.data))
-    try:
-        membership = memberships.request_membership(
+    outcome = call_service(
+        lambda: memberships.request_membership(
             current_user, organization, membership_number=form.membership_number.data, locale=_locale()
-        )
-    except DomainError as error:
-        db.session.rollback()
-        form.organization_id.errors.append(str(error.message))
-        return _my_page(error.status_code, join_form=form)
-    db.session.commit()
-    if membership.status == MembershipStatus.CONFIRMED:
+        ),
+        form=form,
+        field="organization_id",
+    )
+    if not outcome.ok:
+        return _my_page(outcome.status, join_form=form)
+    if outcome.result.status == MembershipStatus.CONFIRMED:
         flash(_("You are now a member of %(name)s.", name=organization.name), "success")
     else:
         flash(_("Your request has been sent to %(name)s.", name=organization.name), "success")
@@ -97,14 +97,9 @@ MY_MEMBERSHIP_ACTIONS = {
 @login_required
 def my_membership_action(membership_id: int, action: str):
     change, message = MY_MEMBERSHIP_ACTIONS[action]
-    try:
-        membership = change(current_user, membership_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("accounts.my_memberships"))
-    db.session.commit()
-    flash(message(membership), "success")
+    outcome = call_service(lambda: change(current_user, membership_id))
+    if outcome.ok:
+        flash(message(outcome.result), "success")
     return redirect(url_for("accounts.my_memberships"))
 
 
@@ -116,8 +111,7 @@ def join_facility():
     if not form.validate_on_submit():
         return _my_page(422, facility_form=form)
     facility = db.session.get(Facility, int(form.facility_id.data))
-    facilities.join_facility(current_user, facility, locale=_locale())
-    db.session.commit()
+    call_service(lambda: facilities.join_facility(current_user, facility, locale=_locale()))
     flash(_("Saved: you work at %(name)s.", name=facility.name), "success")
     return redirect(url_for("accounts.my_memberships"))
 
@@ -125,14 +119,9 @@ def join_facility():
 @bp.post("/profile/facilities/<int:staff_id>/leave")
 @login_required
 def leave_facility(staff_id: int):
-    try:
-        staff = facilities.leave_facility(current_user, staff_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("You no longer appear as staff of %(name)s.", name=staff.facility.name), "success")
+    outcome = call_service(lambda: facilities.leave_facility(current_user, staff_id))
+    if outcome.ok:
+        flash(_("You no longer appear as staff of %(name)s.", name=outcome.result.facility.name), "success")
     return redirect(url_for("accounts.my_memberships"))
 
 
@@ -177,19 +166,19 @@ def invite_member(organization_id: int):
     form = InviteMemberForm()
     if not form.validate_on_submit():
         return _members_page(organization, form, 422)
-    try:
-        memberships.invite_member(
+    outcome = call_service(
+        lambda: memberships.invite_member(
             current_user,
             organization,
             email=form.email.data,
             membership_number=form.membership_number.data,
             register_url=url_for("accounts.register", _external=True),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        form.email.errors.append(str(error.message))
-        return _members_page(organization, form, error.status_code)
-    db.session.commit()
+        ),
+        form=form,
+        field="email",
+    )
+    if not outcome.ok:
+        return _members_page(organization, form, outcome.status)
     # One answer whether or not the address has an account.
     flash(
         _("Invitation sent to %(email)s. The person becomes a member once she accepts.", email=form.email.data),
@@ -216,19 +205,20 @@ ORGANIZATION_MEMBERSHIP_ACTIONS = {
 def organization_membership_action(organization_id: int, membership_id: int, action: str):
     change, message, back_to = ORGANIZATION_MEMBERSHIP_ACTIONS[action]
     form = ConfirmRequestForm()
-    try:
-        if not form.validate():
-            flash(" ".join(form.membership_number.errors) or _("The form has expired. Try again."), "error")
-            return redirect(url_for("accounts.organization_members", organization_id=organization_id))
+    if not form.validate():
+        flash(" ".join(form.membership_number.errors) or _("The form has expired. Try again."), "error")
+        return redirect(url_for("accounts.organization_members", organization_id=organization_id))
+
+    def decide():
         membership = memberships.membership_in(current_user, organization_id, membership_id)
-        back_to = MembershipStatus(membership.status)
+        shown = MembershipStatus(membership.status)
         change(current_user, membership)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+        return shown
+
+    outcome = call_service(decide)
+    if outcome.ok:
         flash(message(), "success")
+        back_to = outcome.result
     return redirect(url_for("accounts.organization_members", organization_id=organization_id, status=back_to.value))
 
 
@@ -241,23 +231,22 @@ def admin_facilities():
     form = FacilityForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            facility = facilities.create_facility(
+        outcome = call_service(
+            lambda: facilities.create_facility(
                 current_user,
                 code=form.code.data,
                 name=form.name.data,
                 kind=form.kind.data,
                 province=form.province.data,
                 regency=form.regency.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.code.errors.append(str(error.message))
-            status = error.status_code
-        else:
-            db.session.commit()
-            flash(_("Facility %(name)s added.", name=facility.name), "success")
+            ),
+            form=form,
+            field="code",
+        )
+        if outcome.ok:
+            flash(_("Facility %(name)s added.", name=outcome.result.name), "success")
             return redirect(url_for("accounts.admin_facilities"))
+        status = outcome.status
     elif form.is_submitted():
         status = 422
     return (
