@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, case, func, or_, select, true, tuple_
 from sqlalchemy.sql.elements import BindParameter
 
 from lms.accounts.models import Facility, FacilityStaff, MembershipStatus, User
@@ -154,9 +154,8 @@ def supervised_workers(
     conditions = _standing_conditions(standings, filters, today)
     if after:
         name, user_id = decode_cursor(after)
-        conditions.append(
-            or_(standings.c.full_name > name, and_(standings.c.full_name == name, standings.c.user_id > user_id))
-        )
+        # A row-value comparison: the index on users(full_name, id) starts right after the cursor.
+        conditions.append(tuple_(standings.c.full_name, standings.c.user_id) > tuple_(name, user_id))
     rows = db.session.execute(
         select(standings).where(*conditions).order_by(standings.c.full_name, standings.c.user_id).limit(limit + 1)
     ).all()
@@ -272,11 +271,23 @@ def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[
     ]
 
 
-def area_facilities(actor: User) -> list[Facility]:
-    """The facilities a supervisor may filter by."""
+def area_facilities(actor: User, regency: str) -> list[Facility]:
+    """The facilities of one regency of the supervisor's area, to filter by (a whole province has thousands)."""
+    _require_supervisor(actor)
+    if not regency:
+        return []
+    return list(
+        db.session.execute(
+            select(Facility).where(jurisdiction(actor), Facility.regency == regency).order_by(Facility.name)
+        ).scalars()
+    )
+
+
+def area_regencies(actor: User) -> list[str]:
+    """The regencies of the supervisor's area (from the facility list, by its province/regency index)."""
     _require_supervisor(actor)
     return list(
         db.session.execute(
-            select(Facility).where(jurisdiction(actor)).order_by(Facility.regency, Facility.name)
+            select(Facility.regency).where(jurisdiction(actor)).distinct().order_by(Facility.regency)
         ).scalars()
     )

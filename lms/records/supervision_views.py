@@ -55,15 +55,15 @@ def _require_supervisor() -> None:
 def supervision_page():
     _require_supervisor()
     filters, today = filters_from(request.args), _today()
-    error = None
+    error, after = None, request.args.get("after") or None
     try:
-        page = supervision.supervised_workers(current_user, filters, today, after=request.args.get("after") or None)
-        summary = supervision.area_summary(current_user, filters, today)
+        page = supervision.supervised_workers(current_user, filters, today, after=after)
+        # The counts and chart describe the whole filter: shown with its first page, not again on every next page.
+        summary = [] if after else supervision.area_summary(current_user, filters, today)
     except DomainError as failure:
         error = str(failure.message)
         page, summary = supervision.WorkerPage([], None), []
     chart = bar_chart([(s.regency, s.workers, s.short) for s in summary])
-    facilities = supervision.area_facilities(current_user)
     return render_template(
         "records/dashboard/supervision.html",
         page=page,
@@ -71,8 +71,8 @@ def supervision_page():
         chart=chart,
         filters=filters,
         filter_args=_filter_args(filters),
-        facilities=facilities,
-        regencies=sorted({f.regency for f in facilities}),
+        facilities=supervision.area_facilities(current_user, filters.regency),
+        regencies=supervision.area_regencies(current_user),
         windows=supervision.RENEWAL_WINDOWS,
         state_labels=labels_of(SkpState),
         ranah_labels=labels_of(Ranah),
