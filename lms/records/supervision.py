@@ -212,43 +212,47 @@ class RegencySummary:
 
 def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[RegencySummary]:
     """Per regency of the area (the filters applied): workers, those short of SKP, and SIP renewals due within
-    3/6/12 months; one grouped query over the staff rows and the stored cycle totals (users are joined only for a
-    name filter or when a profession's empty state differs). A worker at two facilities counts at each (twice in a
-    regency holding both): the figures count places of work, which spares a DISTINCT over the whole area."""
+    3/6/12 months. Counted per facility over the staff rows and the stored cycle totals (users are joined only for a
+    name filter or when a profession's empty state differs), then summed per regency: a worker at two facilities
+    counts at each, which spares a DISTINCT over the whole area."""
     _require_supervisor(actor)
     check_filters(filters)
     refresh_stale(today)
     t = SkpCycleTotal
     empty_state = empty_state_expression(today)
-    state = func.coalesce(t.state, empty_state)
-    facility_conditions = [FacilityStaff.status == MembershipStatus.CONFIRMED, jurisdiction(actor)]
-    if filters.facility:
-        facility_conditions.append(Facility.code == filters.facility)
-    if filters.regency:
-        facility_conditions.append(Facility.regency == filters.regency)
+    short = SkpState.SHORT.value
+    # The stored state first, so that the planner sees how common "short" is (a COALESCE hides it).
+    is_short = or_(t.state == short, and_(t.state.is_(None), empty_state == short))
     licensed = t.has_licence == true()
-    conditions = []
+    in_area = [jurisdiction(actor)]
+    if filters.facility:
+        in_area.append(Facility.code == filters.facility)
+    if filters.regency:
+        in_area.append(Facility.regency == filters.regency)
+    conditions = [
+        FacilityStaff.status == MembershipStatus.CONFIRMED,
+        FacilityStaff.facility_id.in_(select(Facility.id).where(*in_area)),
+    ]
     if filters.short:
-        conditions.append(state == SkpState.SHORT.value)
+        conditions.append(is_short)
     if filters.renewal_within_months:
         conditions.append(and_(licensed, t.cycle_ends_on < add_months(today, filters.renewal_within_months)))
-    query = (
+    per_facility = (
         select(
-            Facility.regency,
-            func.count(),
-            func.sum(case((state == SkpState.SHORT.value, 1), else_=0)),
+            FacilityStaff.facility_id.label("facility_id"),
+            func.count().label("workers"),
+            func.sum(case((is_short, 1), else_=0)).label("short"),
             *[
-                func.sum(case((and_(licensed, t.cycle_ends_on < add_months(today, n)), 1), else_=0))
+                func.sum(case((and_(licensed, t.cycle_ends_on < add_months(today, n)), 1), else_=0)).label(f"r{n}")
                 for n in RENEWAL_WINDOWS
             ],
         )
         .select_from(FacilityStaff)
-        .join(Facility, Facility.id == FacilityStaff.facility_id)
         .outerjoin(t, t.user_id == FacilityStaff.user_id)
     )
     # The empty state is a constant (a bound literal) unless it depends on the profession.
     if filters.name.strip() or not isinstance(empty_state, BindParameter):
-        query = query.join(User, User.id == FacilityStaff.user_id)
+        per_facility = per_facility.join(User, User.id == FacilityStaff.user_id)
         if filters.name.strip():
             needle = filters.name.strip().lower()
             conditions.append(
@@ -257,8 +261,17 @@ def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[
                     func.lower(User.email).contains(needle, autoescape=True),
                 )
             )
+    counts = per_facility.where(*conditions).group_by(FacilityStaff.facility_id).subquery("per_facility")
     rows = db.session.execute(
-        query.where(*facility_conditions, *conditions).group_by(Facility.regency).order_by(Facility.regency)
+        select(
+            Facility.regency,
+            func.sum(counts.c.workers),
+            func.sum(counts.c.short),
+            *[func.sum(counts.c[f"r{n}"]) for n in RENEWAL_WINDOWS],
+        )
+        .join(counts, counts.c.facility_id == Facility.id)
+        .group_by(Facility.regency)
+        .order_by(Facility.regency)
     ).all()
     return [
         RegencySummary(

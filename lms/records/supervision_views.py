@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from lms.accounts.identity import profession_name
@@ -58,17 +58,12 @@ def supervision_page():
     error, after = None, request.args.get("after") or None
     try:
         page = supervision.supervised_workers(current_user, filters, today, after=after)
-        # The counts and chart describe the whole filter: shown with its first page, not again on every next page.
-        summary = [] if after else supervision.area_summary(current_user, filters, today)
     except DomainError as failure:
         error = str(failure.message)
-        page, summary = supervision.WorkerPage([], None), []
-    chart = bar_chart([(s.regency, s.workers, s.short) for s in summary])
+        page = supervision.WorkerPage([], None)
     return render_template(
         "records/dashboard/supervision.html",
         page=page,
-        summary=summary,
-        chart=chart,
         filters=filters,
         filter_args=_filter_args(filters),
         facilities=supervision.area_facilities(current_user, filters.regency),
@@ -79,6 +74,23 @@ def supervision_page():
         error=error,
         first_page=not request.args.get("after"),
     ), (422 if error else 200)
+
+
+@bp.route("/supervision/chart.svg")
+@login_required
+def supervision_chart():
+    """Per regency: workers, those short of SKP and SIP renewals due within 3/6/12 months, as an SVG the page
+    embeds as an image: the counts read the whole area, so the worker list does not wait for them."""
+    _require_supervisor()
+    try:
+        summary = supervision.area_summary(current_user, filters_from(request.args), _today())
+    except DomainError as failure:
+        abort(422, description=str(failure.message))
+    chart = bar_chart([(s.regency, s.workers, s.short) for s in summary])
+    svg = render_template(
+        "records/dashboard/supervision_chart.svg", chart=chart, summary=summary, windows=supervision.RENEWAL_WINDOWS
+    )
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
 
 
 @bp.route("/supervision/workers.csv")

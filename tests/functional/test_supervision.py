@@ -189,27 +189,35 @@ def test_learners_and_org_admins_are_refused(client, region):
         Auth(client).login(user.email)
         assert client.get("/supervision").status_code == 403
         assert client.get("/supervision/workers.csv").status_code == 403
+        assert client.get("/supervision/chart.svg").status_code == 403
         Auth(client).logout()
     anonymous = client.get(WORKERS_PATH)
     assert anonymous.status_code == 401
     check_response(client.get("/api/v1/openapi.json").get_json(), "GET", WORKERS_PATH, anonymous)
 
 
-def test_page_summary_chart_and_csv(client, region):
+def test_page_chart_and_csv(client, region):
     supervisors, _people = region
     Auth(client).login(supervisors["kaltara"].email)
-    html = client.get("/supervision").get_data(as_text=True)
-    assert "<svg" in html and "Kabupaten Bulungan" in html and "Kota Tarakan" in html
-    bulungan = html.split('data-regency="Kabupaten Bulungan"')[1].split("</tr>")[0]
-    assert re.search(r'data-count="short">1<', bulungan) and re.search(r'data-count="renewal-3"><a[^>]*>1<', bulungan)
-    tarakan = html.split('data-regency="Kota Tarakan"')[1].split("</tr>")[0]
-    assert re.search(r'data-count="short">0<', tarakan) and re.search(r'data-count="renewal-6"><a[^>]*>1<', tarakan)
+    html = client.get("/supervision?short=1").get_data(as_text=True)
+    assert 'src="/supervision/chart.svg?short=1"' in html
+    chart = client.get("/supervision/chart.svg")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    svg = chart.get_data(as_text=True)
+    bulungan = svg.split('data-regency="Kabupaten Bulungan"')[1].split(">")[0]
+    assert 'data-short="1"' in bulungan and 'data-workers="1"' in bulungan and 'data-renewal-3="1"' in bulungan
+    tarakan = svg.split('data-regency="Kota Tarakan"')[1].split(">")[0]
+    assert 'data-short="0"' in tarakan and 'data-renewal-3="0"' in tarakan and 'data-renewal-6="1"' in tarakan
+    assert "Samarinda" not in svg
     rows = list(csv.DictReader(io.StringIO(client.get("/supervision/workers.csv?short=1").data.decode("utf-8-sig"))))
     assert [(r["nama"], r["fasyankes"], r["perpanjangan_sip"]) for r in rows] == [
         ("Ani Short", "Puskesmas Tanalili", (TODAY + timedelta(days=60)).isoformat())
     ]
-    bad = client.get("/supervision?renewal_within_months=999")
-    assert bad.status_code == 422
+    assert client.get("/supervision?renewal_within_months=999").status_code == 422
+    assert client.get("/supervision/chart.svg?renewal_within_months=999").status_code == 422
+    Auth(client).logout()
+    Auth(client).login(supervisors["kaltim"].email)
+    assert "Kabupaten Bulungan" not in client.get("/supervision/chart.svg").get_data(as_text=True)
 
 
 def test_cursor_round_trip_and_refusal():
