@@ -85,6 +85,7 @@ def my_certificate(public_id: str):
         share_url=services.share_url(certificate),
         now=utcnow(),
         state_labels=labels_of(CertificateState),
+        stamp_word=services.status_stamp(certificate.status),
     )
 
 

@@ -200,7 +200,8 @@ def test_the_password_minimum_comes_from_the_setting(app, client):
     """The forms read PASSWORD_MIN_LENGTH (once hard-coded as 10 in three fields beside the setting)."""
     app.config["PASSWORD_MIN_LENGTH"] = 14
     try:
-        page = client.get("/register?locale=en").get_data(as_text=True)
+        client.post("/language", data={"locale": "en"})
+        page = client.get("/register").get_data(as_text=True)
         assert "At least 14 characters." in page
         data = {"email": "panjang@example.test", "password": "twelve-chars", "confirm": "twelve-chars",
                 "full_name": "Sari Dewi", "profession_code": "perawat", "timezone": "Asia/Jakarta"}  # fmt: skip
