@@ -11,6 +11,7 @@ def register_api(app: Flask) -> None:
     from lms.accounts.api import blp as accounts_blp
     from lms.accounts.membership_api import blp as memberships_blp
     from lms.attendance.api import blp as attendance_blp
+    from lms.attendance.progress_api import blp as cohort_progress_blp
     from lms.certificates.api import blp as certificates_blp
     from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.api import blp as courses_blp
@@ -26,6 +27,7 @@ def register_api(app: Flask) -> None:
         courses_blp,
         quizzes_blp,
         attendance_blp,
+        cohort_progress_blp,
         certificates_blp,
         verify_blp,
         records_blp,

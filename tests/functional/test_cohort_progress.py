@@ -10,9 +10,10 @@ from lms.accounts.models import Role
 from lms.attendance.services import expected_share, lessons_expected
 from lms.courses.models import Cohort
 from lms.extensions import db
-from tests.conftest import Auth
+from tests.conftest import Auth, api_token
 from tests.factories import make_organization, make_user
 from tests.factories.certificates import complete_lessons, enrol, make_cohort, make_published_version
+from tests.openapi_contract import check_response
 
 
 def rows(html: str) -> dict[str, str]:
@@ -76,3 +77,29 @@ def test_before_the_start_nobody_is_behind_and_after_the_end_anything_open_is(cl
     assert rows(client.get(f"/attendance/cohorts/{cohort.id}/progress").get_data(as_text=True)) == {
         str(learner.id): "yes"
     }
+
+
+def test_progress_api_matches_the_page_and_its_description(client, app_ctx):
+    ppni = make_organization("ppni")
+    version = make_published_version()
+    cohort = make_cohort(version)
+    facilitator = make_user("fasil@x.test", role=Role.FACILITATOR, organization=ppni)
+    cohort.facilitators.append(facilitator)
+    db.session.commit()
+    late = make_user("late@x.test", full_name="Late")
+    enrol(late, cohort)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    path = "/api/v1/cohorts/{cohort_id}/progress"
+    headers = {"Authorization": "Bearer " + api_token(client, facilitator.email)}
+    response = client.get(f"/api/v1/cohorts/{cohort.id}/progress", headers=headers)
+    check_response(spec, "GET", path, response)
+    [row] = response.get_json()
+    assert row["full_name"] == "Late" and row["behind"] is True and row["lessons_done"] == 0
+    assert [r["key"] for r in row["open"]] == ["lessons"]
+    outsider = {"Authorization": "Bearer " + api_token(client, late.email)}
+    denied = client.get(f"/api/v1/cohorts/{cohort.id}/progress", headers=outsider)
+    assert denied.status_code == 404
+    check_response(spec, "GET", path, denied)
+    anonymous = client.get(f"/api/v1/cohorts/{cohort.id}/progress")
+    assert anonymous.status_code == 401
+    check_response(spec, "GET", path, anonymous)
