@@ -15,6 +15,7 @@ def register_api(app: Flask) -> None:
     from lms.certificates.api import blp as certificates_blp
     from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.api import blp as courses_blp
+    from lms.instruments.api import blp as instruments_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
     from lms.records.supervision_api import blp as supervision_blp
@@ -30,6 +31,7 @@ def register_api(app: Flask) -> None:
         cohort_progress_blp,
         certificates_blp,
         verify_blp,
+        instruments_blp,
         records_blp,
         supervision_blp,
     )

@@ -329,3 +329,9 @@ class MoveForm(Form):
     """Move a subject or a lesson one place up (-1) or down (1); the buttons carry the step."""
 
     step = StringField(validators=[AnyOf(["-1", "1"])])
+
+
+class PublishForm(Form):
+    """The confirmation of a publish review: the token of the draft the admin reviewed."""
+
+    reviewed = HiddenField(validators=[DataRequired(), Length(max=64)])
