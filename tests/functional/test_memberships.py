@@ -340,3 +340,21 @@ def test_shipped_facilities_load_once_and_the_platform_admin_adds_one(client, ap
     auth.logout()
     auth.login(make_user("x@example.test").email)
     assert client.get("/admin/facilities").status_code == 403
+
+
+def test_the_worker_is_notified_of_the_organizations_decision_not_of_her_own(client, app_ctx):
+    from lms.notifications.models import Notification
+
+    ppni, _ibi, ppni_admin, _b, _f = world()
+    nurse = make_user("nurse@example.test")
+    confirmed = memberships.request_membership(nurse, ppni, membership_number="K1", locale="id")
+    memberships.confirm_request(ppni_admin, confirmed)
+    db.session.commit()
+    notes = db.session.execute(select(Notification).where(Notification.user_id == nurse.id)).scalars().all()
+    assert [(n.kind, n.params["status"]) for n in notes] == [("membership_decided", "confirmed")]
+    memberships.leave_organization(nurse, confirmed.id)
+    db.session.commit()
+    assert len(db.session.execute(select(Notification).where(Notification.user_id == nurse.id)).all()) == 1
+    Auth(client).login(nurse.email)
+    listed = client.get("/api/v1/me/notifications").get_data(as_text=True)
+    assert "PPNI" in listed
