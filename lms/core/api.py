@@ -23,6 +23,9 @@ BEARER = [{"bearerAuth": []}]
 class ApiErrorDetailSchema(Schema):
     code = fields.String(metadata={"description": "stable machine code, e.g. too_many_requests"})
     message = fields.String(metadata={"description": "in the caller's language"})
+    details = fields.Dict(
+        metadata={"description": "on 422 for invalid fields only: location (json, query) → field → messages"}
+    )
 
 
 class ApiErrorSchema(Schema):

@@ -101,6 +101,20 @@ class EnrolmentDecided(NotificationKind):
         return _("Reason: %(reason)s", reason=params.get("reason") or _("no reason given"))
 
 
+class MembershipDecided(NotificationKind):
+    def title(self, params, reader):
+        if params["status"] == "confirmed":
+            return _("%(organization)s confirmed your membership", organization=params["organization"])
+        if params["status"] == "declined":
+            return _("%(organization)s declined your membership request", organization=params["organization"])
+        return _("%(organization)s ended your membership", organization=params["organization"])
+
+    def body(self, params, reader):
+        if params["status"] == "confirmed":
+            return _("It now sees your competency record, as you agreed. You can leave at any time in your profile.")
+        return _("It no longer sees your competency record.")
+
+
 class ActivityReviewed(NotificationKind):
     def title(self, params, reader):
         if params["approved"]:
@@ -180,6 +194,7 @@ KINDS: dict[str, NotificationKind] = {
         CertificateIssued("certificate_issued", _l("A certificate of mine is issued")),
         CertificateStatusChanged("certificate_status", _l("A certificate of mine is revoked, suspended or reinstated")),
         EnrolmentDecided("enrolment_decided", _l("My enrolment request is approved or declined")),
+        MembershipDecided("membership_decided", _l("An organization confirms, declines or ends my membership")),
         ActivityReviewed("activity_reviewed", _l("A self-reported activity of mine is reviewed")),
         SessionReminder("session_reminder", _l("Reminder the day before a session")),
         RenewalDue("renewal_due", _l("My SIP renewal is near and my SKP is short (180, 90 and 30 days before)")),

@@ -94,3 +94,23 @@ def on_activity_reviewed(
             )
         ]
     )
+
+
+def on_membership_decided(membership_id: int, user_id: int | None, organization_id: int, status: str, decided_by_id,
+                          **_) -> None:  # fmt: skip
+    """The organization decided (not she herself: her own accept, decline or leave needs no message)."""
+    from lms.accounts.models import Organization
+
+    if user_id is None or decided_by_id == user_id:
+        return
+    organization = db.session.get(Organization, organization_id)
+    notify(
+        [
+            Message(
+                user_id,
+                "membership_decided",
+                {"organization": organization.name, "status": status},
+                site_path("accounts.my_memberships"),
+            )
+        ]
+    )
