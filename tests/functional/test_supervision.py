@@ -85,7 +85,7 @@ def region(app_ctx):
 
 
 def names_on_page(html: str) -> set[str]:
-    return set(re.findall(r'data-worker="\d+" data-state="\w+">\s*<td>([^<]+)<', html))
+    return set(re.findall(r'data-worker="\d+" data-state="\w+">\s*<td[^>]*>([^<]+)<', html))
 
 
 def api_names(client, token, **query) -> list[str]:
