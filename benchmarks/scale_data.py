@@ -209,7 +209,7 @@ def make_certificates(certificates: int, learners: list, courses, rng: random.Ra
     """Certificate i goes to learner i mod M, in their organization's course (i div M): no enrolment twice."""
     from sqlalchemy import insert
 
-    from lms.certificates.keys import current_signing_key
+    from lms.certificates.keys import current_signing_key, key_store
     from lms.certificates.models import Certificate
     from lms.certificates.services.number_sequence import reserve_numbers
     from lms.core.audit import AuditEntry
@@ -220,8 +220,11 @@ def make_certificates(certificates: int, learners: list, courses, rng: random.Ra
 
     if certificates > len(learners) * COURSES_PER_ORGANIZATION:
         raise SystemExit(f"at most {COURSES_PER_ORGANIZATION} certificates per learner")
-    key = current_signing_key()
     now = datetime.now(UTC)
+    # Certificates issued over the last three years need a key valid since then (a verifier refuses a token signed
+    # before its key's valid_from): a rotation dated four years back, as the key store itself records one.
+    key_store().rotate(now=now - timedelta(days=4 * 365))
+    key = current_signing_key()
     for start in range(0, certificates, BATCH):
         plan = []
         for i in range(start, min(certificates, start + BATCH)):

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from benchmarks.harness import gunicorn_process  # noqa: E402
+from benchmarks.harness import HttpClient, gunicorn_process  # noqa: E402
 
 LUA_SCRIPT = Path(__file__).resolve().parent / "wrk_paths.lua"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -137,6 +137,15 @@ def run_wrk(base_url: str, paths_file: Path, seconds: int, connections: int, thr
     return WrkResult(requests, rate, p50, p99, int(bad.group(1)) if bad else 0, errors.group(1) if errors else "")
 
 
+def check_verdicts(base_url: str, tokens: list[str]) -> None:
+    """Refuse to measure pages that say INVALID (a token the served key set does not accept costs less to answer)."""
+    client = HttpClient(base_url)
+    for token in tokens:
+        _status, body, _seconds = client.request("GET", f"/v/{token}", headers={"Accept": "text/html"})
+        if b'data-verdict="valid"' not in body:
+            raise SystemExit(f"/v/{token[:12]}... is not VALID on this server: wrong instance folder (signing keys)?")
+
+
 def paths_file(paths: list[str]) -> Path:
     descriptor, name = tempfile.mkstemp(prefix="lentera-wrk-", suffix=".txt")
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
@@ -177,6 +186,8 @@ def main() -> int:
         process,
     ):
         cpu = ServerCpu(process.pid, admin_url, application_name)
+        if args.tokens_file:
+            check_verdicts(base_url, sample[:5])
         for name, file in targets:
             if args.warm_up:
                 run_wrk(base_url, file, args.warm_up, args.connections, args.wrk_threads)
@@ -185,7 +196,7 @@ def main() -> int:
             workers_after, backends_after = cpu.snapshot()
             worker_ms = ServerCpu.spent(workers_before, workers_after) * 1000 / max(result.requests, 1)
             backend_ms = ServerCpu.spent(backends_before, backends_after) * 1000 / max(result.requests, 1)
-            rows.append((name, result, worker_ms, backend_ms, load_average()))
+            rows.append((name, result, worker_ms, backend_ms, f"{load_average()}  ({len(backends_after)} backends)"))
 
     healthz_rate = rows[0][1].rate
     print(f"gunicorn {args.workers} sync workers, wrk -t{args.wrk_threads} -c{args.connections} -d{args.seconds}s;"
