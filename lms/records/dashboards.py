@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import and_, case, false, func, or_, select, true
 
 from lms.accounts.models import Membership, Organization, OrganizationKind, Role, User
 from lms.accounts.permissions import require_organization_role
+from lms.core.database import time_limited
 from lms.core.errors import PermissionDenied
 from lms.courses.curriculum import Ranah
 from lms.courses.models import (
@@ -170,19 +172,22 @@ def member_standings(
     conditions = _conditions(standings, filters, today)
     matching = and_(*conditions) if conditions else true()
     counts, total = {s.value: 0 for s in SkpState}, 0
-    for state, count, matched in db.session.execute(
-        select(standings.c.state, func.count(), func.sum(case((matching, 1), else_=0))).group_by(standings.c.state)
-    ):
-        counts[state], total = count, total + int(matched or 0)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = db.session.execute(
-        select(standings)
-        .where(matching)
-        .order_by(standings.c.full_name, standings.c.user_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    # A national organization's page must not hold a worker for long: its two queries are cancelled past the
+    # report time limit (PostgreSQL; TooSlow tells the admin to narrow the filters).
+    with time_limited(current_app.config["REPORT_STATEMENT_TIMEOUT_MS"]):
+        for state, count, matched in db.session.execute(
+            select(standings.c.state, func.count(), func.sum(case((matching, 1), else_=0))).group_by(standings.c.state)
+        ):
+            counts[state], total = count, total + int(matched or 0)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        rows = db.session.execute(
+            select(standings)
+            .where(matching)
+            .order_by(standings.c.full_name, standings.c.user_id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
     rules = skp_rules()
     return MemberPage([_member(row, rules, today) for row in rows], total, page, pages, counts)
 
