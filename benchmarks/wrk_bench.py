@@ -14,7 +14,8 @@ pg_stat_activity, and runs wrk (--latency) for each target after a warm-up of th
   file (at least 100,000 for the figure the issue asks for): nearly every scan is cold (status not cached, page not
   rendered before in that worker);
 - `verify hot`: the same 20 tokens over and over (what the old benchmark measured: the caches at work);
-- each --path (anonymous GET).
+- each --path (a GET; logged in with --login EMAIL:PASSWORD, the session cookie made in-process; a path that does
+  not answer 200 stops the run, so a redirect to the login page is never measured as a cheap page).
 
 For each it prints requests/s, p50 and p99, the ratio of its throughput to /healthz's, and the server CPU per
 request: utime + stime from /proc of the gunicorn workers and of their PostgreSQL backends, read before and after the
@@ -124,9 +125,12 @@ def _ms(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def run_wrk(base_url: str, paths_file: Path, seconds: int, connections: int, threads: int) -> WrkResult:
+def run_wrk(
+    base_url: str, paths_file: Path, seconds: int, connections: int, threads: int, cookie: str | None = None
+) -> WrkResult:
+    cookie_header = ["-H", f"Cookie: {cookie}"] if cookie else []
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-               "-s", str(LUA_SCRIPT), base_url, "--", str(paths_file)]  # fmt: skip
+               *cookie_header, "-s", str(LUA_SCRIPT), base_url, "--", str(paths_file)]  # fmt: skip
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -146,6 +150,20 @@ def check_verdicts(base_url: str, tokens: list[str]) -> None:
             raise SystemExit(f"/v/{token[:12]}... is not VALID on this server: wrong instance folder (signing keys)?")
 
 
+def session_cookie(database: str, instance: Path, email: str, password: str) -> str:
+    """A logged-in session cookie for `email`, made in-process by the login page (the server shares the instance's
+    secret key, so it accepts the cookie); for measuring pages behind a login."""
+    from benchmarks.harness import app_context
+
+    with app_context(database, instance, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False) as app:
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": password})
+        cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        if response.status_code != 302 or cookie is None:
+            raise SystemExit(f"could not log in as {email} (status {response.status_code})")
+        return f"{cookie.key}={cookie.value}"
+
+
 def paths_file(paths: list[str]) -> Path:
     descriptor, name = tempfile.mkstemp(prefix="lentera-wrk-", suffix=".txt")
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
@@ -160,6 +178,7 @@ def main() -> int:
     parser.add_argument("--tokens-file", help="tokens, one a line (scale_data.py writes it); omit to skip verify")
     parser.add_argument("--sample", type=int, default=100_000, help="random-scan tokens drawn from the file")
     parser.add_argument("--path", action="append", default=[], help="another page to measure (anonymous GET)")
+    parser.add_argument("--login", metavar="EMAIL:PASSWORD", help="measure the --path pages logged in as this user")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--warm-up", type=int, default=3, help="seconds of the same target before each run")
     parser.add_argument("--connections", type=int, default=32)
@@ -174,6 +193,10 @@ def main() -> int:
         targets.append((f"verify random ({len(sample):,} tokens)", paths_file([f"/v/{t}" for t in sample])))
         targets.append((f"verify hot ({HOT_TOKENS} tokens)", paths_file([f"/v/{t}" for t in sample[:HOT_TOKENS]])))
     targets += [(path, paths_file([path])) for path in args.path]
+    headers = {}
+    if args.login:
+        email, password = args.login.split(":", 1)
+        headers = {path: session_cookie(args.database, Path(args.instance), email, password) for path in args.path}
 
     application_name = f"lentera-bench-{secrets.token_hex(4)}"
     separator = "&" if "?" in args.database else "?"
@@ -188,11 +211,17 @@ def main() -> int:
         cpu = ServerCpu(process.pid, admin_url, application_name)
         if args.tokens_file:
             check_verdicts(base_url, sample[:5])
+        for path in args.path:  # a redirect (to the login page) would be measured as a cheap success
+            sent = {"Accept": "text/html"} | ({"Cookie": headers[path]} if path in headers else {})
+            status, _body, _seconds = HttpClient(base_url).request("GET", path, headers=sent)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}, not 200")
         for name, file in targets:
+            cookie = headers.get(name)
             if args.warm_up:
-                run_wrk(base_url, file, args.warm_up, args.connections, args.wrk_threads)
+                run_wrk(base_url, file, args.warm_up, args.connections, args.wrk_threads, cookie)
             workers_before, backends_before = cpu.snapshot()
-            result = run_wrk(base_url, file, args.seconds, args.connections, args.wrk_threads)
+            result = run_wrk(base_url, file, args.seconds, args.connections, args.wrk_threads, cookie)
             workers_after, backends_after = cpu.snapshot()
             worker_ms = ServerCpu.spent(workers_before, workers_after) * 1000 / max(result.requests, 1)
             backend_ms = ServerCpu.spent(backends_before, backends_after) * 1000 / max(result.requests, 1)

@@ -22,6 +22,11 @@ function init(args)
 end
 
 function request()
-  return wrk.format("GET", paths[math.random(#paths)], { ["Accept"] = "text/html" })
+  -- wrk.format uses the headers given instead of wrk.headers (-H): merge them, so -H "Cookie: ..." is sent
+  local headers = { ["Accept"] = "text/html" }
+  for name, value in pairs(wrk.headers) do
+    headers[name] = value
+  end
+  return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 
