@@ -161,6 +161,18 @@ def _member(row, rules: SkpRules, today: date) -> MemberStanding:
     )
 
 
+def member_page_query(standings, matching, limit: int, offset: int):
+    """One page of members by name: ordered like the (full_name, id) index of users, so a page walks the index
+    instead of sorting every member (EXPLAIN-checked in the suite on PostgreSQL)."""
+    return (
+        select(standings)
+        .where(matching)
+        .order_by(standings.c.full_name, standings.c.user_id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
 def member_standings(
     actor: User, organization_id: int, filters: MemberFilters, today: date, page: int = 1, per_page: int = PER_PAGE
 ) -> MemberPage:
@@ -181,13 +193,7 @@ def member_standings(
             counts[state], total = count, total + int(matched or 0)
         pages = max(1, -(-total // per_page))
         page = min(max(1, page), pages)
-        rows = db.session.execute(
-            select(standings)
-            .where(matching)
-            .order_by(standings.c.full_name, standings.c.user_id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
+        rows = db.session.execute(member_page_query(standings, matching, per_page, (page - 1) * per_page)).all()
     rules = skp_rules()
     return MemberPage([_member(row, rules, today) for row in rows], total, page, pages, counts)
 

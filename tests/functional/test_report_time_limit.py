@@ -46,3 +46,30 @@ def test_the_dashboard_answers_503_with_a_message_when_its_query_is_cancelled(cl
     response = client.get(f"/organizations/{organization.id}/dashboard")
     assert response.status_code == 503
     assert "took too long" in response.get_data(as_text=True) or "terlalu lama" in response.get_data(as_text=True)
+
+
+def test_a_dashboard_page_walks_the_name_index_on_postgresql(app_ctx):
+    """The page query is served in index order (no sort of every member); with the sort disabled, a plan that still
+    sorts would show the index does not match the query's order."""
+    from datetime import date
+
+    from sqlalchemy import true
+    from sqlalchemy.dialects import postgresql
+
+    from lms.accounts.models import Membership, User
+    from lms.records.dashboards import member_page_query
+    from lms.records.standings import standings_subquery
+
+    if not _postgresql():
+        pytest.skip("EXPLAIN plans are PostgreSQL's")
+    standings = standings_subquery(
+        User.id.in_(db.select(Membership.user_id).where(Membership.organization_id == 1)), date.today()
+    )
+    query = member_page_query(standings, true(), 50, 0)
+    sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    db.session.execute(text("SET LOCAL enable_sort = off"))
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(db.session.execute(text(f"EXPLAIN {sql}")).scalars())
+    db.session.rollback()
+    assert "ix_users_full_name_id" in plan, plan
+    assert "Sort" not in plan, plan
