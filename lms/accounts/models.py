@@ -57,7 +57,7 @@ ROLE_LABELS = {
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
-    # Dashboards list members by name (migration 0014; on PostgreSQL also trigram indexes for the name search).
+    # Dashboards list members by name (migration 0015; on PostgreSQL also trigram indexes for the name search).
     __table_args__ = (Index("ix_users_full_name_id", "full_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,8 @@ def register_api(app: Flask) -> None:
     from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.api import blp as courses_blp
     from lms.instruments.api import blp as instruments_blp
+    from lms.jobs.api import blp as jobs_blp
+    from lms.notifications.api import blp as notifications_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
 
@@ -28,6 +30,8 @@ def register_api(app: Flask) -> None:
         verify_blp,
         instruments_blp,
         records_blp,
+        jobs_blp,
+        notifications_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
