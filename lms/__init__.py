@@ -55,6 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _check_settings(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    from lms.core import routing
+
+    routing.init_app(app)  # before any route is added: every `<int:...>` uses the bounded converter
     _init_extensions(app)
     _register_blueprints(app)
     return app
@@ -112,7 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.attendance import models as attendance_models  # noqa: F401
     from lms.certificates import key_database  # noqa: F401
     from lms.certificates import models as certificates_models  # noqa: F401
-    from lms.core import audit, stored_files  # noqa: F401
+    from lms.core import audit, rate_counters, stored_files  # noqa: F401
     from lms.instruments import models as instruments_models  # noqa: F401
     from lms.jobs import models as jobs_models  # noqa: F401
     from lms.notifications import models as notifications_models  # noqa: F401

@@ -108,6 +108,13 @@ def demo_command() -> None:
     click.echo(f"Logins (password: {DEMO_PASSWORD}):")
     for user, description in users:
         click.echo(f"  {user.email:<28} {description}")
+    if current_app.config.get("REQUIRE_2FA_FOR_ADMINS", True):
+        click.echo(
+            "Two-factor authentication is required for admins here (REQUIRE_2FA_FOR_ADMINS): the admin logins are "
+            "asked to set it up with an authenticator app at their first login (`make run` turns the requirement off)."
+        )
+    else:
+        click.echo("Two-factor authentication: optional for everyone here; set it up under Profile.")
 
 
 users_group = click.Group("users", help="Manage user accounts.")

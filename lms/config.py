@@ -46,6 +46,10 @@ class DefaultConfig:
     PASSWORD_MIN_LENGTH: int = 10
     PASSWORD_RESET_MAX_AGE: int = 3600
 
+    # Platform admins and the admins of organizations with "admins must use two-factor" on must log in with a TOTP
+    # code (lms.accounts.two_factor). `make run` turns it off for the demo; keep it on in production.
+    REQUIRE_2FA_FOR_ADMINS: bool = True
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -64,9 +68,15 @@ class DefaultConfig:
     # X-Forwarded-Proto are believed (lms.core.proxies); empty: no proxy, the connection's address is the client.
     TRUSTED_PROXIES = ""
 
-    # Request budgets per client address (lms.core.rate_limits): "N per second|minute|hour|day".
+    # Request budgets (lms.core.rate_limits, lms.accounts.throttle): "N per second|minute|hour|day".
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # Login, token and password-reset requests per client address: high, so that a class behind one NAT gets in.
+    LOGIN_RATE_LIMIT = "60 per minute"
+    # Failed logins per account from all addresses together; over it the account waits for the window to end.
+    ACCOUNT_LOGIN_FAILURE_LIMIT = "10 per 10 minutes"
+    # Mails one e-mail address can be sent by reset requests or registration attempts.
+    ACCOUNT_MAIL_LIMIT = "5 per hour"
+    REGISTER_RATE_LIMIT = "100 per hour"
     # Public certificate verification (/v/<token>, the manual form, POST /api/v1/verify), per client address.
     VERIFY_RATE_LIMIT = "60 per minute"
 
@@ -98,6 +108,10 @@ class DefaultConfig:
     # when the time runs out); question images are at most this large.
     QUIZ_ANSWER_GRACE_SECONDS = 2
     QUIZ_IMAGE_MAX_BYTES = 1024 * 1024
+    # GIFT / Aiken question files: larger ones are refused with a message to split them (a request must end well
+    # within the worker's timeout).
+    QUESTION_FILE_MAX_BYTES = 1024 * 1024
+    QUESTION_FILE_MAX_QUESTIONS = 1000
     # Folder of the shipped curricula that `lms demo` imports and publishes.
     COURSES_DIR = ""
 

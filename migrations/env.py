@@ -73,7 +73,7 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-# Indexes only some databases get (0015: trigram indexes where PostgreSQL has pg_trgm): not in the models, so the
+# Indexes only some databases get (0017: trigram indexes where PostgreSQL has pg_trgm): not in the models, so the
 # comparison of models and database must not ask to drop them.
 DATABASE_ONLY_INDEXES = {"ix_users_full_name_trgm", "ix_users_email_trgm"}
 

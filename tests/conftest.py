@@ -46,6 +46,8 @@ def app(tmp_path_factory):
             "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{instance / 'test.sqlite'}",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "WTF_CSRF_ENABLED": False,
+            # Most tests log in as admins with a password only; tests/functional/test_two_factor.py turns it on.
+            "REQUIRE_2FA_FOR_ADMINS": False,
             "PUBLIC_URL": "http://localhost",
             "SIGNING_KEYS_DIR": str(instance / "keys"),
             # Uploads stay in the run's own folder, never in the checkout's instance/.

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from lms.accounts import jobs_views, views  # noqa: E402,F401
+from lms.accounts import jobs_views, two_factor_views, views  # noqa: E402,F401

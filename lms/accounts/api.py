@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from lms.accounts import services
+from lms.accounts import services, throttle, two_factor
 from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import has_organization_role, scope_to_organizations
-from lms.core.api import BEARER, TOO_MANY_REQUESTS, token_required
+from lms.accounts.two_factor_views import required_for
+from lms.core.api import BEARER, TOO_MANY_REQUESTS, ApiErrorSchema, token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.security import bearer_token, csrf_exempt, uses_bearer_token
 from lms.extensions import db, limiter
@@ -25,6 +25,11 @@ class TokenRequestSchema(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, load_only=True)
     name = fields.String(load_default="API", validate=validate.Length(max=80))
+    otp = fields.String(
+        load_default=None,
+        validate=validate.Length(max=20),
+        metadata={"description": "Code from the authenticator app (or a recovery code) when two-factor is on."},
+    )
 
 
 class TokenSchema(Schema):
@@ -72,21 +77,41 @@ class MemberSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.post("/auth/token")
-@limiter.limit(_login_rate_limit)
+@limiter.limit(throttle.login_rate_limit, shared=True)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(
+    401,
+    schema=ApiErrorSchema,
+    description="Wrong e-mail or password (invalid_credentials), or two-factor is on and `otp` is missing or wrong "
+    "(two_factor_required).",
+)
+@blp.alt_response(
+    403,
+    schema=ApiErrorSchema,
+    description="The caller's role requires two-factor authentication, not set up yet (two_factor_required).",
+)
 @blp.alt_response(429, **TOO_MANY_REQUESTS)
 @csrf_exempt
 def create_token(data):
-    """Exchange e-mail and password for a bearer token."""
+    """Exchange e-mail and password for a bearer token. Failed attempts are limited per account from all addresses
+    together, and all attempts per address (429 with Retry-After)."""
+    throttle.refuse_locked_account(data["email"])
     user = services.authenticate(data["email"], data["password"])
     if user is None:
+        throttle.record_login_failure(data["email"])
         return json_error(401, _("The e-mail or password is not correct."), "invalid_credentials")
+    if user.has_two_factor and not two_factor.verify(user, data["otp"] or ""):
+        throttle.record_login_failure(data["email"])
+        db.session.commit()  # a recovery code or time step used stays used
+        return json_error(401, _("Send the code from your authenticator app as `otp`."), "two_factor_required")
+    if not user.has_two_factor and required_for(user):
+        return json_error(
+            403,
+            _("Your role requires two-factor authentication: set it up in your profile first."),
+            "two_factor_required",
+        )
     token, plaintext = services.create_api_token(user, data["name"])
     db.session.commit()
     return {"token": plaintext, "token_type": "Bearer", "name": token.name}

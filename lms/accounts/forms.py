@@ -6,10 +6,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from lms.accounts.consent import REGISTRATION_CONSENT
 from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
 from lms.accounts.models import OrganizationKind, Role, TimeZone
 from lms.core.forms import Form
@@ -92,6 +93,10 @@ class RegistrationForm(ProfileFields, Form):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+    consent = BooleanField(
+        REGISTRATION_CONSENT,
+        validators=[DataRequired(message=_l("An account needs your agreement to keep your data."))],
+    )
     submit = SubmitField(_l("Create account"))
 
     def __init__(self, *args, **kwargs):
@@ -140,6 +145,11 @@ class ResetPasswordForm(Form):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+    revoke_api_tokens = BooleanField(
+        _l("Also revoke all my API tokens"),
+        default=True,
+        description=_l("Every session ends with the reset. Apps using your tokens will need a new token."),
+    )
     submit = SubmitField(_l("Set new password"))
 
 
@@ -162,6 +172,11 @@ class OrganizationForm(Form):
     kind = SelectField(_l("Kind"), choices=choices_of(OrganizationKind))
     province = StringField(_l("Province"), validators=[Optional(), Length(max=80)])
     regency = StringField(_l("Regency / city"), validators=[Optional(), Length(max=80)])
+    admins_require_two_factor = BooleanField(
+        _l("Its admins must use two-factor authentication"),
+        default=True,
+        description=_l("They issue and revoke certificates: a stolen password alone must not be enough."),
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -173,3 +188,13 @@ class MemberForm(Form):
         default=Role.FACILITATOR.value,
     )
     submit = SubmitField(_l("Add"))
+
+
+class TwoFactorCodeForm(Form):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+    submit = SubmitField(_l("Confirm"))

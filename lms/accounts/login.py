@@ -17,8 +17,13 @@ from lms.extensions import db, login_manager
 def load_user(user_id: str) -> User | None:
     if uses_bearer_token():
         return None  # a request that brings a token is judged by the token alone
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    id_part, _, version = user_id.partition(".")
+    if not (id_part.isdigit() and version.isdigit()):
+        return None  # a session from before session versions, or forged: log in again
+    user = db.session.get(User, int(id_part))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 @login_manager.request_loader

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.i18n import TimeZone  # noqa: F401  (re-exported: accounts and forms read it from here)
@@ -57,7 +57,7 @@ ROLE_LABELS = {
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
-    # Dashboards list members by name (migration 0015; on PostgreSQL also trigram indexes for the name search).
+    # Dashboards list members by name (migration 0017; on PostgreSQL also trigram indexes for the name search).
     __table_args__ = (Index("ix_users_full_name_id", "full_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +75,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Part of every login session's id: raising it ends every session opened before (logout, password change or
+    reset, a role taken away)."""
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """Base32 secret shared with the user's authenticator app (lms.accounts.two_factor); set while enrolled."""
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_counter: Mapped[int | None] = mapped_column()
+    """Time step of the last code accepted: a code is good once only."""
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the person deleted the account: the row stays only as the anchor of records kept by law
+    (issued certificates, their training record, the audit log), with every personal field emptied."""
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -83,6 +94,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session cookie: user id and session version, so that a cookie copied
+        before the version was raised is refused (lms.accounts.login.load_user)."""
+        return f"{self.id}.{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        """Every login session of this user, on every device, stops working at its next request."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def masked_nik(self) -> str:
@@ -93,6 +113,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def timezone_label(self) -> str:
         return TimeZone(self.timezone).label
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     def roles_in(self, organization_id: int) -> set[Role]:
         return {Role(m.role) for m in self.memberships if m.organization_id == organization_id}
@@ -114,6 +138,9 @@ class Organization(TimestampMixin, db.Model):
     province: Mapped[str | None] = mapped_column(String(80))
     regency: Mapped[str | None] = mapped_column(String(80))
     """Kabupaten/kota."""
+    admins_require_two_factor: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """Its admins, who issue and revoke certificates, must log in with a second factor (when the platform enforces
+    REQUIRE_2FA_FOR_ADMINS); set by the platform admin."""
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organization", cascade="all, delete-orphan")
 
@@ -152,3 +179,62 @@ class ApiToken(TimestampMixin, db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator (a lost phone); only its SHA-256 digest is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConsentKind(StrEnum):
+    REGISTRATION = "registration"
+
+    @property
+    def label(self):
+        return {ConsentKind.REGISTRATION: _l("Registration: processing of my data by Lentera")}[self]
+
+
+class Consent(db.Model):
+    """A consent as given: the exact wording shown, in the language shown, and when (UU 27/2022 PDP)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ConsentKind] = mapped_column(String(30))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    wording: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(5))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DataRequestStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+    @property
+    def label(self):
+        return {DataRequestStatus.OPEN: _l("Open"), DataRequestStatus.DONE: _l("Answered")}[self]
+
+
+class DataRequest(TimestampMixin, db.Model):
+    """A person's request to correct data held about her; the platform admin answers it."""
+
+    __tablename__ = "data_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[DataRequestStatus] = mapped_column(String(10), default=DataRequestStatus.OPEN, index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

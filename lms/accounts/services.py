@@ -15,8 +15,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.accounts.consent import record_consent
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
-from lms.accounts.models import ApiToken, Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.accounts.models import ApiToken, ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -89,9 +90,12 @@ def register_user(
     facility: str | None = None,
     timezone: str = TimeZone.WIB.value,
     login_url: str = "",
+    consent_wording: str | None = None,
+    locale: str = "id",
 ) -> User | None:
     """Create an account. For an e-mail already registered, nothing is created and its owner is told by e-mail,
-    so the caller's answer is the same either way and never reveals who has an account."""
+    so the caller's answer is the same either way and never reveals who has an account. `consent_wording`: the
+    consent as shown to the person, kept with the time (lms.accounts.consent)."""
     email = normalize_email(email)
     profile = _clean_profile(
         full_name=full_name,
@@ -101,6 +105,7 @@ def register_user(
         timezone=timezone,
     )
     check_password_rules(password, email)
+    password_hash = hash_password(password)  # on both paths, so their times do not tell registered e-mails apart
     if find_user_by_email(email) is not None:
         send_mail(
             email,
@@ -116,25 +121,33 @@ def register_user(
         return None
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         facility=(facility or "").strip() or None,
         **profile,
     )
     db.session.add(user)
     db.session.flush()
+    if consent_wording:
+        record_consent(user, ConsentKind.REGISTRATION, consent_wording, locale)
     return user
 
 
-# A real hash to check against when the e-mail is unknown, so both paths take the same time.
+# A real hash to check against when the e-mail is unknown, so both paths cost one hash check: made once per method
+# (not with `setdefault`, whose default would be computed, a second hash, on every call).
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    return _DUMMY_HASH[method]
 
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash(secrets.token_hex(8), method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_active:
         return None
@@ -147,6 +160,14 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise InvalidInput(_l("The current password is not correct."))
     check_password_rules(new_password, user.email)
     user.password_hash = hash_password(new_password)
+    # Whoever else knew the old password may still be logged in: end those sessions (the view keeps this one).
+    user.end_all_sessions()
+
+
+def log_out_everywhere(user: User) -> None:
+    """End every login session of the user, on every device (the view opens a new one for the current device)."""
+    user.end_all_sessions()
+    record_audit(user, "account.sessions_ended", user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -192,10 +213,15 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str) -> User:
+def reset_password(token: str, new_password: str, *, revoke_api_tokens: bool = False) -> User:
+    """Set a new password from a reset link. Every login session ends (whoever took the account is thrown out);
+    with `revoke_api_tokens`, every API token stops working too."""
     user = user_for_reset_token(token)
     check_password_rules(new_password, user.email)
     user.password_hash = hash_password(new_password)
+    user.end_all_sessions()
+    revoked = revoke_all_api_tokens(user) if revoke_api_tokens else 0
+    record_audit(user, "account.password_reset", user, tokens_revoked=revoked)
     return user
 
 
@@ -255,26 +281,44 @@ def create_organization(
     return organization
 
 
+PLATFORM_GOVERNED_FIELDS = ("kind", "province", "regency", "admins_require_two_factor")
+"""An organization's kind and region decide what it supervises (a health office supervises its area), and whether
+its admins need two-factor is a security rule set from above: only the platform admin sets them."""
+
+
 def update_organization(
     actor: User,
     organization: Organization,
     *,
     name: str,
-    kind: str,
-    province: str | None,
-    regency: str | None,
+    **governed: str | None,
 ) -> Organization:
+    """Change an organization's name, and (platform admin only) its kind, province and regency when given."""
     require_organization_role(actor, organization.id)
+    unknown = set(governed) - set(PLATFORM_GOVERNED_FIELDS)
+    if unknown:
+        raise TypeError(f"not organization fields: {sorted(unknown)}")
+    values = {"name": name.strip()}
+    if "kind" in governed:
+        values["kind"] = OrganizationKind(governed["kind"])
+    for field in ("province", "regency"):
+        if field in governed:
+            values[field] = (governed[field] or "").strip() or None
+    if "admins_require_two_factor" in governed:
+        values["admins_require_two_factor"] = bool(governed["admins_require_two_factor"])
     changes = {}
-    for field, value in {
-        "name": name.strip(),
-        "kind": OrganizationKind(kind),
-        "province": (province or "").strip() or None,
-        "regency": (regency or "").strip() or None,
-    }.items():
+    for field, value in values.items():
         if getattr(organization, field) != value:
+            if field in PLATFORM_GOVERNED_FIELDS and actor is not None and not actor.is_platform_admin:
+                raise PermissionDenied(
+                    _l(
+                        "Only the platform admin sets an organization's kind, region and two-factor rule: "
+                        "they decide what it supervises and how its admins log in."
+                    )
+                )
             changes[field] = [str(getattr(organization, field)), str(value)]
-            setattr(organization, field, value)
+    for field, (_old, _new) in changes.items():
+        setattr(organization, field, values[field])
     if changes:
         record_audit(actor, "organization.update", organization, organization.id, changes=changes)
     return organization
@@ -316,6 +360,8 @@ def remove_membership(actor: User, membership: Membership) -> None:
         user_id=membership.user_id,
         role=Role(membership.role).value,
     )
+    # A session opened with the role must not keep it: the person logs in again and gets the roles left.
+    membership.user.end_all_sessions()
     db.session.delete(membership)
 
 
@@ -358,6 +404,15 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every live token of the user; returns how many were live."""
+    now = utcnow()
+    live = [token for token in user_tokens(user) if token.revoked_at is None]
+    for token in live:
+        token.revoked_at = now
+    return len(live)
 
 
 def revoke_token_by_value(plaintext: str) -> None:
@@ -407,7 +462,9 @@ def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[U
     """Create a platform admin account, or promote an existing one; returns the user and whether it is new."""
     user = find_user_by_email(email)
     if user is not None:
-        user.is_platform_admin = True
+        if not user.is_platform_admin:
+            user.is_platform_admin = True
+            record_audit(None, "user.platform_admin_grant", user, user_id=user.id)
         return user, False
     check_password_rules(password, email)
     user = User(
@@ -418,4 +475,5 @@ def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[U
     )
     db.session.add(user)
     db.session.flush()
+    record_audit(None, "user.platform_admin_grant", user, user_id=user.id)
     return user, True

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from lms.accounts import bp, services
+from lms.accounts import bp, services, throttle
+from lms.accounts.consent import REGISTRATION_CONSENT
 from lms.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -21,6 +23,7 @@ from lms.accounts.forms import (
 )
 from lms.accounts.models import Membership, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
+from lms.accounts.two_factor_views import start_second_step
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
 from lms.core.service_calls import call_service
@@ -40,16 +43,14 @@ def set_language():
     return redirect(safe_next_url())
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(throttle.register_rate_limit, methods=["POST"], shared=True)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
+        throttle.count_account_request(form.email.data, scope="register-requests")
         outcome = call_service(
             lambda: services.register_user(
                 email=form.email.data,
@@ -61,6 +62,8 @@ def register():
                 facility=form.facility.data,
                 timezone=form.timezone.data,
                 login_url=url_for("accounts.login", _external=True),
+                consent_wording=str(REGISTRATION_CONSENT),
+                locale=str(get_locale() or "id"),
             )
         )
         if outcome.ok:
@@ -70,15 +73,20 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(throttle.login_rate_limit, methods=["POST"], shared=True)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next_url())
     form = LoginForm()
     if form.validate_on_submit():
+        throttle.refuse_locked_account(form.email.data)
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.record_login_failure(form.email.data)
             flash(_("The e-mail or password is not correct."), "error")
+        elif user.has_two_factor:
+            db.session.commit()
+            return redirect(start_second_step(user))
         else:
             db.session.commit()
             login_user(user)
@@ -92,16 +100,21 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Ending only this cookie would leave a copy of it working (a cookie session lives in the browser): the session
+    # version goes up, so every session of the account ends.
+    current_user.end_all_sessions()
+    db.session.commit()
     logout_user()
-    flash(_("You have logged out."), "success")
+    flash(_("You have logged out on every device."), "success")
     return redirect(url_for("core.home"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(throttle.login_rate_limit, methods=["POST"], shared=True)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        throttle.count_account_request(form.email.data)
         services.send_password_reset(
             form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
         )
@@ -120,9 +133,16 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        outcome = call_service(lambda: services.reset_password(token, form.new_password.data))
+        outcome = call_service(
+            lambda: services.reset_password(
+                token, form.new_password.data, revoke_api_tokens=form.revoke_api_tokens.data
+            )
+        )
         if outcome.ok:
-            flash(_("Your password has been changed. Log in with the new one."), "success")
+            flash(
+                _("Your password has been changed and every session has ended. Log in with the new password."),
+                "success",
+            )
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -171,9 +191,26 @@ def change_password():
             lambda: services.change_password(current_user, form.current_password.data, form.new_password.data)
         )
         if outcome.ok:
+            _stay_logged_in_here()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
+
+
+def _stay_logged_in_here() -> None:
+    """After the session version went up, give this device a session with the new version."""
+    user = current_user._get_current_object()
+    login_user(user)
+
+
+@bp.post("/profile/sessions/end")
+@login_required
+def end_sessions():
+    services.log_out_everywhere(current_user)
+    db.session.commit()
+    _stay_logged_in_here()
+    flash(_("Every other device has been logged out. You stay logged in here."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.post("/profile/tokens")
@@ -257,19 +294,23 @@ def edit_organization(organization_id: int):
     org = db.get_or_404(Organization, organization_id)
     form = OrganizationForm(obj=org)
     form.slug.render_kw = {"readonly": True}
+    governs = current_user.is_platform_admin
+    if not governs:
+        # Kind and region are the platform admin's to set: not offered, and ignored when posted.
+        for field in services.PLATFORM_GOVERNED_FIELDS:
+            delattr(form, field)
     if form.validate_on_submit():
-        services.update_organization(
-            current_user,
-            org,
-            name=form.name.data,
-            kind=form.kind.data,
-            province=form.province.data,
-            regency=form.regency.data,
-        )
-        db.session.commit()
-        flash(_("Organization saved."), "success")
-        return redirect(url_for("accounts.organization", organization_id=org.id))
-    return render_template("accounts/organization_form.html", form=form, organization=org)
+        governed = {field: getattr(form, field).data for field in services.PLATFORM_GOVERNED_FIELDS} if governs else {}
+        try:
+            services.update_organization(current_user, org, name=form.name.data, **governed)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Organization saved."), "success")
+            return redirect(url_for("accounts.organization", organization_id=org.id))
+    return render_template("accounts/organization_form.html", form=form, organization=org, governs=governs)
 
 
 @bp.post("/organizations/<int:organization_id>/members")

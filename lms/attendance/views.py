@@ -363,7 +363,8 @@ def checkin(session_id: int):
             code = parse_rotating_qr(request.url)
             grant = services.grant_for_scan(session, code, now)
         except CheckinRefused as error:
-            if current_user.is_authenticated:
+            if current_user.is_authenticated and services.active_enrolment(session, current_user.id) is not None:
+                # Kept for the facilitator only when it is a participant's try: others touch no organization's log.
                 services.record_refusal(
                     session,
                     "rotating_qr",
@@ -375,6 +376,8 @@ def checkin(session_id: int):
                 )
                 db.session.commit()
                 return _checkin_page(session, error=error.message, status=error.status_code)
+            if current_user.is_authenticated:
+                abort(404)
             flash(str(error.message), "error")
             return redirect(url_for("accounts.login", next=url_for("attendance.checkin", session_id=session.id)))
         if not current_user.is_authenticated:

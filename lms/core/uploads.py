@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,6 +71,9 @@ FILE_TYPES: dict[str, FileType] = {
 
 ATTACHMENT_TYPES = ("pdf", "png", "jpeg", "webp", "docx", "xlsx", "pptx")
 IMAGE_TYPES = ("png", "jpeg", "webp")
+IMAGE_MAX_PIXELS = 25_000_000
+"""No stored image needs more (a phone photo is 12 MP); a 30,000 × 30,000 PNG of a few KB is a decompression bomb
+that would take gigabytes to show."""
 
 
 def detect_type(data: bytes, allowed: Iterable[str]) -> FileType | None:
@@ -89,8 +93,34 @@ def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def validate_upload(data: bytes, *, allowed: Iterable[str], max_bytes: int) -> FileType:
-    """The file's real type, or InvalidInput (empty, larger than `max_bytes`, or not one of `allowed`)."""
+def check_image_pixels(data: bytes, max_pixels: int = IMAGE_MAX_PIXELS) -> tuple[int, int]:
+    """Width and height from the image's header (nothing decoded), or InvalidInput when there are more than
+    `max_pixels` or the header cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InvalidInput(_too_many_pixels(max_pixels)) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as error:
+        raise InvalidInput(_l("The image could not be read. Upload a PNG, JPEG or WebP file.")) from error
+    if width < 1 or height < 1 or width * height > max_pixels:
+        raise InvalidInput(_too_many_pixels(max_pixels))
+    return width, height
+
+
+def _too_many_pixels(max_pixels: int):
+    return _l("The image has too many pixels: at most %(megapixels)s megapixels.", megapixels=max_pixels // 1_000_000)
+
+
+def validate_upload(
+    data: bytes, *, allowed: Iterable[str], max_bytes: int, max_pixels: int = IMAGE_MAX_PIXELS
+) -> FileType:
+    """The file's real type, or InvalidInput (empty, larger than `max_bytes`, not one of `allowed`, or an image with
+    more than `max_pixels` or an unreadable header)."""
     allowed = tuple(allowed)
     if not data:
         raise InvalidInput(_l("The file is empty."))
@@ -104,6 +134,8 @@ def validate_upload(data: bytes, *, allowed: Iterable[str], max_bytes: int) -> F
                 types=", ".join(FILE_TYPES[a].label for a in allowed),
             )
         )
+    if found.name in IMAGE_TYPES:
+        check_image_pixels(data, max_pixels)
     return found
 
 

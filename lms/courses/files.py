@@ -419,10 +419,22 @@ def _subject_files(node: yaml.Node, folder: Path, report: _Report) -> list[tuple
         elif not (folder / value).is_file():
             seen[value] = line
             report.at(item, f"subject file '{value}' does not exist in {folder}")
+        elif not is_inside(folder, folder / value):
+            seen[value] = line
+            report.at(item, f"subject file '{value}' is a link to a file outside the course folder: copy the file in")
         else:
             seen[value] = line
             files.append((value, line))
     return files
+
+
+def is_inside(folder: Path, path: Path) -> bool:
+    """Whether `path`, with every symbolic link followed, is in `folder`: a course folder (perhaps uploaded or
+    checked out from elsewhere) must not make the importer read `/etc/passwd` or another course's files."""
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+    except (OSError, RuntimeError):  # a broken or looping link
+        return False
 
 
 def _questions(node: yaml.Node, report: _Report, lines: dict[str, int]) -> tuple[tuple[str, str], ...] | None:
@@ -640,6 +652,9 @@ def _read(
     if not course_path.is_file():
         report.add(None, "file not found: every course folder needs a course.yaml")
         return None, report.errors, None
+    if not is_inside(folder, course_path):
+        report.add(None, "course.yaml is a link to a file outside the course folder: copy the file in")
+        return None, report.errors, None
     course = _read_course_yaml(course_path, report)
     errors = report.sorted()
     subjects = []
@@ -648,6 +663,10 @@ def _read(
         errors.extend(subject_errors)
         subjects.append(subject)
     for name, line in course.question_files.items() if course and question_files else []:
+        if (folder / name).exists() and not is_inside(folder, folder / name):
+            message = f"question file '{name}' is a link to a file outside the course folder: copy the file in"
+            errors.append(CourseFileError(course_path, line, message))
+            continue
         errors.extend(_question_file_errors(folder / name, course_path, line))
     code = course.values.get("code") if course else None
     code_at = (code, course.code_line) if code and course and course.code_line else None

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from lms.core.api import BEARER, token_required
 from lms.core.models import utcnow
-from lms.records import badges, services
+from lms.records import badges, personal_data, services
 
 blp = Blueprint("records_api", __name__, description="The worker's competency record")
 
@@ -110,3 +110,14 @@ def my_record_clr():
 def my_certificate_badge(public_id: str):
     """One of the caller's valid certificates as a signed Open Badge."""
     return jsonify(badges.badge_for(current_user, public_id, utcnow()))
+
+
+@blp.get("/me/data")
+@blp.doc(security=BEARER)
+@blp.response(200)
+@token_required
+def my_data():
+    """Everything Lentera holds about the caller (UU 27/2022 PDP): profile (NIK masked), roles, consents, enrolments,
+    quiz attempts with answers, attendance, certificates, SKP ledger, activities, share links, API tokens, correction
+    requests and the audit entries about her. The same as the "My data" page's JSON download."""
+    return jsonify(personal_data.held_data(current_user).sections)

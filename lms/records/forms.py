@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form
@@ -65,3 +76,28 @@ class ShareLinkForm(Form):
         _l("For whom (optional)"), validators=[Optional(), Length(max=120)], description=_l("For example: RSUD Tarakan")
     )
     days = IntegerField(_l("Valid for (days)"), default=30, validators=[InputRequired(), NumberRange(min=1, max=365)])
+
+
+class CorrectionRequestForm(Form):
+    message = TextAreaField(
+        _l("What is wrong, and what should it be?"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("The platform admin reads it, corrects the data and answers here."),
+    )
+    submit = SubmitField(_l("Send correction request"))
+
+
+class EraseAccountForm(Form):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    confirm = BooleanField(
+        _l("I understand that my account is deleted for good."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete my account"))
+
+
+class AnswerRequestForm(Form):
+    answer = TextAreaField(_l("Answer"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Mark as answered"))

@@ -55,6 +55,7 @@ def live_server(app: Flask) -> Iterator[str]:
             "SIGNING_KEYS_DIR": app.config["SIGNING_KEYS_DIR"],
             "UPLOADS_DIR": app.config["UPLOADS_DIR"],
             "WTF_CSRF_ENABLED": True,
+            "REQUIRE_2FA_FOR_ADMINS": app.config["REQUIRE_2FA_FOR_ADMINS"],
         }
     )
     server = make_server("127.0.0.1", 0, live_app, threaded=True)

@@ -43,6 +43,7 @@ def test_register_log_in_see_masked_nik_switch_to_english_and_log_out(
     form.locator("[name=profession_code]").select_option("perawat")
     form.locator("[name=nik]").fill(NIK)
     form.locator("[name=timezone]").select_option("Asia/Makassar")
+    form.locator("[name=consent]").check()
     form.locator("[type=submit]").click()
 
     expect(page).to_have_url(f"{live_server}/login")
@@ -74,7 +75,7 @@ def test_register_log_in_see_masked_nik_switch_to_english_and_log_out(
     nav(page).get_by_role("button", name="Log out").click()
     expect(nav(page).get_by_role("link", name="Log in", exact=True)).to_be_visible()
     expect(nav(page).get_by_role("button", name="Log out")).to_have_count(0)
-    expect(page.locator(".flash-success")).to_have_text("You have logged out.")
+    expect(page.locator(".flash-success")).to_have_text("You have logged out on every device.")
 
 
 def test_organization_admin_adds_a_facilitator(page: Page, live_server: str, app: Flask):

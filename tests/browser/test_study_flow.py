@@ -118,7 +118,7 @@ def test_enrol_study_two_lessons_leave_and_resume_in_a_new_session(
 
     # 3. Log out, drop every cookie with the context, come back in a new one and resume.
     main_menu(page, app).get_by_role("button", name=t("Log out"), exact=True).click()
-    expect(page.locator(".flash-success")).to_have_text(t("You have logged out."))
+    expect(page.locator(".flash-success")).to_have_text(t("You have logged out on every device."))
     page.context.close()
 
     context = browser.new_context(viewport=PHONE_VIEWPORT, locale="id-ID", base_url=live_server)

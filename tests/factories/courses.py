@@ -11,7 +11,11 @@ from lms.extensions import db
 from tests.factories import make_course_spec
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
+)
+"""A real 1 × 1 PNG: stored images must have a readable header (lms.core.uploads.check_image_pixels)."""
 
 
 def make_published_course(code: str = "PPI-DASAR", organization: str = "ppni", **changes) -> CourseVersion:

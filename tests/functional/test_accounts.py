@@ -18,6 +18,7 @@ REGISTRATION = {
     "str_number": "qn00001073380217",
     "facility": "Puskesmas Tanalili",
     "timezone": "Asia/Makassar",
+    "consent": "y",
 }
 
 
@@ -209,7 +210,8 @@ def test_the_password_minimum_comes_from_the_setting(app, client):
         page = client.get("/register").get_data(as_text=True)
         assert "At least 14 characters." in page
         data = {"email": "panjang@example.test", "password": "twelve-chars", "confirm": "twelve-chars",
-                "full_name": "Sari Dewi", "profession_code": "perawat", "timezone": "Asia/Jakarta"}  # fmt: skip
+                "full_name": "Sari Dewi", "profession_code": "perawat", "timezone": "Asia/Jakarta",
+                "consent": "y"}  # fmt: skip
         response = client.post("/register", data=data)
         assert response.status_code == 200 and b"panjang@example.test" in response.data  # shown again, refused
         from lms.accounts.models import User

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import select
 
 from lms.accounts.models import Membership, Organization, Role
@@ -77,27 +78,64 @@ def test_admin_cannot_remove_own_admin_role(client, auth, app_ctx):
     assert db.session.get(Membership, admin.memberships[0].id) is not None
 
 
-def test_org_admin_edits_own_organization(client, auth, app_ctx):
-    org = make_organization("ppni", name="PPNI")
+def test_org_admin_edits_own_organization_name_but_not_its_kind_or_region(client, auth, app_ctx):
+    org = make_organization("ppni", name="PPNI", province="Kalimantan Utara")
     make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
     auth.login("admin@example.test")
+    form = client.get(f"/organizations/{org.id}/edit").get_data(as_text=True)
+    assert 'name="kind"' not in form and 'name="province"' not in form and 'name="regency"' not in form
     response = client.post(
         f"/organizations/{org.id}/edit",
         data={
             "slug": "changed",
             "name": "PPNI Kaltara",
-            "kind": "professional",
-            "province": "Kalimantan Utara",
+            # What would make it a health office supervising all of Papua: ignored.
+            "kind": "health_office",
+            "province": "Papua",
+            "regency": "Jayapura",
         },
     )
     assert response.status_code == 302
     db.session.refresh(org)
-    assert (org.slug, org.name, org.province) == ("ppni", "PPNI Kaltara", "Kalimantan Utara")
-    entry = db.session.execute(select(AuditEntry)).scalar_one()
-    assert entry.action == "organization.update" and entry.details["changes"]["name"] == [
-        "PPNI",
+    assert (org.slug, org.name, org.kind, org.province, org.regency) == (
+        "ppni",
         "PPNI Kaltara",
-    ]
+        "professional",
+        "Kalimantan Utara",
+        None,
+    )
+    entry = db.session.execute(select(AuditEntry)).scalar_one()
+    assert entry.action == "organization.update" and entry.details["changes"] == {"name": ["PPNI", "PPNI Kaltara"]}
+
+
+def test_the_service_refuses_an_org_admin_changing_kind_or_region(app_ctx):
+    from lms.accounts import services
+    from lms.core.errors import PermissionDenied
+
+    org = make_organization("ppni", name="PPNI")
+    admin = make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    with pytest.raises(PermissionDenied):
+        services.update_organization(admin, org, name="PPNI", kind="health_office")
+    with pytest.raises(PermissionDenied):
+        services.update_organization(admin, org, name="PPNI", province="Papua")
+    # Sending the values it already has changes nothing and is allowed.
+    services.update_organization(admin, org, name="PPNI", kind="professional", province="")
+
+
+def test_platform_admin_sets_kind_and_region_and_it_is_audited(client, auth, app_ctx):
+    org = make_organization("dinkes", name="Dinkes")
+    make_user("root@example.test", is_platform_admin=True)
+    auth.login("root@example.test")
+    assert 'name="kind"' in client.get(f"/organizations/{org.id}/edit").get_data(as_text=True)
+    response = client.post(
+        f"/organizations/{org.id}/edit",
+        data={"slug": "dinkes", "name": "Dinkes", "kind": "health_office", "province": "Papua"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert (org.kind, org.province) == ("health_office", "Papua")
+    entry = db.session.execute(select(AuditEntry)).scalar_one()
+    assert entry.details["changes"]["kind"] == ["professional", "health_office"]
 
 
 def test_audit_log_is_append_only(app_ctx):

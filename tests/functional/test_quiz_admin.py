@@ -15,6 +15,7 @@ from lms.quizzes import services
 from lms.quizzes.gift import read_gift
 from lms.quizzes.models import Question, Quiz, QuizKind
 from tests.factories import make_organization, make_user
+from tests.factories.courses import PNG
 from tests.factories.quizzes import make_course, make_quiz_setup, single_spec
 
 GOOD_GIFT = """$CATEGORY: PPI-DASAR/impor
@@ -111,7 +112,7 @@ def test_edit_and_delete_a_question(client, course_admin):
 
 def test_question_image_upload_is_checked_and_served(client, course_admin):
     organization, _admin, _version = course_admin
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = PNG
     data = {"text": "Lihat gambar.", "correct": "true", "image": (io.BytesIO(png), "gambar.png")}
     response = client.post(bank_url(organization, "/new/true_false"), data=data, content_type="multipart/form-data")
     assert response.status_code == 302

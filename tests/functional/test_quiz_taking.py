@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt, AttemptState, QuizLayout, ReviewShows, ReviewWhen
 from tests.conftest import api_token
 from tests.factories import make_user
+from tests.factories.courses import PNG
 from tests.factories.quizzes import make_quiz_setup, single_spec
 
 
@@ -228,7 +229,7 @@ def test_quiz_endpoints_are_in_the_openapi_document(client):
 def test_a_question_image_is_shown_to_the_learner_of_the_attempt_only(client, auth, app_ctx):
     from dataclasses import replace
 
-    png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
+    png = PNG
     key = services_store_image(png)
     setup = make_quiz_setup([replace(single_spec(), image=key)])
     auth.login(setup.learner.email)

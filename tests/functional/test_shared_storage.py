@@ -77,6 +77,7 @@ def test_evidence_uploaded_by_one_host_is_read_by_another(client, auth, app, app
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
             "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
             "WTF_CSRF_ENABLED": False,
+            "REQUIRE_2FA_FOR_ADMINS": app.config["REQUIRE_2FA_FOR_ADMINS"],
             "STORAGE": "database",
             "UPLOADS_DIR": str(tmp_path / "uploads"),
             "SIGNING_KEYS_DIR": str(tmp_path / "keys"),

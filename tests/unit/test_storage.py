@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from flask import Flask
+from PIL import Image
 
 from lms.core.errors import InvalidInput
 from lms.core.storage import (
@@ -20,9 +21,18 @@ from lms.core.storage import (
 from lms.core.uploads import ATTACHMENT_TYPES, IMAGE_TYPES, detect_type, display_name, format_size, validate_upload
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 20
+
+
+def image_file(image_format: str, size: tuple[int, int] = (2, 2)) -> bytes:
+    """A real image: stored images must have a readable header within the pixel limit."""
+    out = io.BytesIO()
+    Image.new("RGB", size, "white").save(out, format=image_format)
+    return out.getvalue()
+
+
+PNG = image_file("PNG")
+JPEG = image_file("JPEG")
+WEBP = image_file("WEBP")
 
 
 def office_file(main_part: str) -> bytes:

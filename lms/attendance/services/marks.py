@@ -88,10 +88,12 @@ def check_in(
     method = CHECKIN_METHODS.get(method_key)
     if method is None or not method.self_service:
         raise InvalidInput(_l("Unknown check-in method."))
+    # Outside the cohort nothing is recorded: a refused try is written to the session's log, which belongs to the
+    # organization running it, and anyone logged in could otherwise fill another organization's log.
+    enrolment = enrolment or active_enrolment(session, actor.id)
+    if enrolment is None or enrolment.user_id != actor.id or enrolment.cohort_id != session.cohort_id:
+        raise NotEnrolled()
     try:
-        enrolment = enrolment or active_enrolment(session, actor.id)
-        if enrolment is None or enrolment.user_id != actor.id or enrolment.cohort_id != session.cohort_id:
-            raise NotEnrolled()
         timely = session_status_at(session, now)
         verified = method.verify(session, payload, now)
         if method.checks_position and session.has_geofence:

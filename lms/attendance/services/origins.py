@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.attendance.checkin_rules import CheckinRefused
@@ -28,6 +30,10 @@ class Client:
         return hashlib.sha256(f"{self.device_id}|{self.user_agent}".encode()).hexdigest()[:16]
 
 
+REFUSALS_KEPT_PER_PERSON = 20
+REFUSAL_WINDOW = timedelta(minutes=10)
+
+
 def record_refusal(
     session: AttendanceSession,
     method: str,
@@ -37,7 +43,19 @@ def record_refusal(
     actor: User | None,
     client: Client,
     now: datetime,
-) -> RefusedCheckin:
+) -> RefusedCheckin | None:
+    """Keep a refused try for the facilitator; past REFUSALS_KEPT_PER_PERSON of one person's tries in a session
+    within REFUSAL_WINDOW, later ones are not kept (they add nothing, and must not grow the log without end)."""
+    if user_id is not None:
+        recent = db.session.execute(
+            select(func.count(RefusedCheckin.id)).where(
+                RefusedCheckin.session_id == session.id,
+                RefusedCheckin.user_id == user_id,
+                RefusedCheckin.at > now - REFUSAL_WINDOW,
+            )
+        ).scalar_one()
+        if recent >= REFUSALS_KEPT_PER_PERSON:
+            return None
     refusal = RefusedCheckin(
         session_id=session.id,
         user_id=user_id,

@@ -15,7 +15,7 @@ from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput
 from lms.core.storage import forget_on_rollback, get_storage
-from lms.core.uploads import IMAGE_TYPES, validate_upload
+from lms.core.uploads import IMAGE_TYPES, format_size, validate_upload
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
@@ -195,8 +195,23 @@ def import_question_file(
     default_category: str = DEFAULT_CATEGORY,
     quiz: Quiz | None = None,
 ) -> FileImport:
-    """Read a GIFT or Aiken file and import its questions into the course's bank (and `quiz`), all or nothing."""
+    """Read a GIFT or Aiken file and import its questions into the course's bank (and `quiz`), all or nothing.
+    A file over QUESTION_FILE_MAX_BYTES is refused unread, one of more than QUESTION_FILE_MAX_QUESTIONS questions
+    before anything is stored: a request must finish well inside the worker's timeout."""
+    max_bytes = int(current_app.config["QUESTION_FILE_MAX_BYTES"])
+    if len(text.encode("utf-8")) > max_bytes:
+        message = _l("The file is larger than %(limit)s: split it into smaller files.", limit=format_size(max_bytes))
+        return FileImport([], [str(message)], [])
     result = read_question_file(text, file_format)
+    max_questions = int(current_app.config["QUESTION_FILE_MAX_QUESTIONS"])
+    found = len(result.questions) + len(result.skipped)
+    if found > max_questions:
+        message = _l(
+            "The file holds %(found)d questions; at most %(limit)d are imported at once: split it into smaller files.",
+            found=found,
+            limit=max_questions,
+        )
+        return FileImport([], [str(message)], [])
     errors = [f"{error.line}: {error.message}" for error in result.errors]
     if not errors and not result.questions:
         errors = [str(_l("The file holds no question that can be imported."))]

@@ -6,8 +6,8 @@ walk the index instead of sorting every member (at 56,000 members: 125 ms -> 2 m
 answer it without reading every user, when the pg_trgm extension is available (it ships with PostgreSQL's contrib
 package; creating it needs the right to create extensions). SQLite gets only the plain index.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 23:15:00
 
 """
@@ -17,8 +17,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
