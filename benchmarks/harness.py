@@ -117,6 +117,23 @@ def gunicorn_server(
     startup_timeout: float = 30,
 ) -> Iterator[str]:
     """gunicorn serving `lms:create_app()` on a free local port; yields the base URL and stops it afterwards."""
+    with gunicorn_process(
+        url, instance, workers=workers, threads=threads, extra_env=extra_env, startup_timeout=startup_timeout
+    ) as (base_url, _process):
+        yield base_url
+
+
+@contextmanager
+def gunicorn_process(
+    url: str,
+    instance: Path,
+    *,
+    workers: int = 4,
+    threads: int = 1,
+    extra_env: dict[str, str] | None = None,
+    startup_timeout: float = 30,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like gunicorn_server, but yields (base URL, the gunicorn master process) for reading its workers' CPU."""
     port = free_port()
     env = _environment(url, instance) | (extra_env or {})
     command = [
@@ -141,7 +158,7 @@ def gunicorn_server(
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)
-        yield base_url
+        yield base_url, process
     finally:
         process.terminate()
         try:

@@ -37,6 +37,9 @@ class DefaultConfig:
     JOBS_QUEUE_NAME: str = "lentera"
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # On PostgreSQL, a report page's statements (the organization dashboard) are cancelled after this many
+    # milliseconds: a slow report must not hold a worker while verifications and quiz saves wait (0: no limit).
+    REPORT_STATEMENT_TIMEOUT_MS: int = 5000
 
     # Werkzeug's scrypt: a memory-hard slow hash. Tests lower the cost to stay fast.
     PASSWORD_HASH_METHOD: str = "scrypt"

@@ -73,6 +73,15 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Indexes only some databases get (0017: trigram indexes where PostgreSQL has pg_trgm): not in the models, so the
+# comparison of models and database must not ask to drop them.
+DATABASE_ONLY_INDEXES = {"ix_users_full_name_trgm", "ix_users_email_trgm"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -95,6 +104,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from lms import create_app
 from lms.core.database import dispose_engines
+from lms.courses.catalog_cache import catalog_cache
 from lms.extensions import db, limiter
 from tests.factories import PASSWORD
 
@@ -85,6 +86,7 @@ def _clean_state(request):
         with app.app_context():
             _empty_tables()
             limiter.reset()
+            catalog_cache().forget_all()  # the app lives for the whole run: no test sees another's catalog
 
 
 @pytest.fixture

@@ -57,7 +57,8 @@ ROLE_LABELS = {
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
-    # The supervision and member lists page by name: the index matches their ORDER BY (full_name, id).
+    # The supervision, member and dashboard lists page by name: the index matches their ORDER BY (full_name, id);
+    # on PostgreSQL trigram indexes serve the name search (migration 0019).
     __table_args__ = (Index("ix_users_full_name_id", "full_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

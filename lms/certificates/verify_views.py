@@ -23,6 +23,7 @@ from lms.certificates.verification import (
     verify_qr,
 )
 from lms.certificates.verify_forms import ManualVerifyForm
+from lms.certificates.verify_skeleton import skeleton_page
 from lms.core.i18n import local_datetime, select_timezone
 from lms.core.lru import LruCache
 from lms.extensions import limiter
@@ -39,10 +40,10 @@ verify_limit = limiter.limit(verify_rate_limit, scope=VERIFY_LIMIT_SCOPE)
 
 
 def _render_page(result, form=None, **context) -> str:
+    context.setdefault("fields", signed_fields(result))
     return render_template(
         "certificates/verify.html",
         result=result,
-        fields=signed_fields(result),
         Verdict=Verdict,
         form=form,
         keys_url=keys.KEYS_DOCUMENT_PATH,
@@ -98,10 +99,13 @@ def _page_key(result: VerificationResult) -> tuple:
     )
 
 
-def _page_with_marks(result: VerificationResult) -> str | None:
+def _page_with_marks(result: VerificationResult, fields: dict | None = None) -> str | None:
     """The page rendered with the placeholder moment, which is then marked; None when the placeholder is not found
-    exactly once in each form (the page would then be rendered for each visitor)."""
-    html = _render_page(replace(result, checked_at=_PLACEHOLDER_MOMENT), language_per_page=True)
+    exactly once in each form (the page would then be rendered for each visitor). `fields`: the signed fields to
+    show instead of the result's own (verify_skeleton's marks)."""
+    placeholder = replace(result, checked_at=_PLACEHOLDER_MOMENT)
+    overrides = {} if fields is None else {"fields": fields}
+    html = _render_page(placeholder, language_per_page=True, **overrides)
     local, iso = (str(escape(text)) for text in (local_datetime(_PLACEHOLDER_MOMENT), _PLACEHOLDER_MOMENT.isoformat()))
     if html.count(local) != 1 or html.count(iso) != 1:
         return None
@@ -112,7 +116,8 @@ def _page_without_session(result: VerificationResult) -> str:
     key = _page_key(result)
     marked = _pages.get(key)
     if marked is None:
-        marked = _page_with_marks(result)
+        # A certificate not seen before in this state: filled into its shape's skeleton, else rendered in full.
+        marked = skeleton_page(result, signed_fields(result), _page_with_marks) or _page_with_marks(result)
         if marked is None:
             return _render_page(result, language_per_page=True)
         _pages.put(key, marked)

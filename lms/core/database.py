@@ -3,13 +3,16 @@ public paths get an autocommit engine without a ping before each use."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, Row
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from lms.core.errors import TooSlow
 from lms.extensions import db
 
 
@@ -65,3 +68,21 @@ def dispose_engines() -> None:
     if engine is not None and engine is not db.engine:
         engine.dispose()
     db.engine.dispose()
+
+
+@contextmanager
+def time_limited(milliseconds: int) -> Iterator[None]:
+    """On PostgreSQL, every statement of the current transaction from here on is cancelled after `milliseconds`
+    (SET LOCAL: the transaction's end restores the server's setting), and a cancelled one raises TooSlow after the
+    transaction is rolled back. One statement more; nothing on SQLite, or with 0."""
+    if not milliseconds or db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    db.session.execute(text("SELECT set_config('statement_timeout', :limit, true)"), {"limit": str(milliseconds)})
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        db.session.rollback()
+        raise TooSlow() from None

@@ -58,6 +58,19 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooSlow(DomainError):
+    """A report's query ran past its time limit and was cancelled (lms.core.database.time_limited)."""
+
+    status_code = 503
+    code = "too_slow"
+
+    def default_message(self):
+        return _l(
+            "This report took too long and was stopped so that the site stays quick for everyone. "
+            "Narrow it with a filter, or try again later."
+        )
+
+
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -69,6 +82,7 @@ ERROR_CODES = {
     422: "invalid_input",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 ERROR_TITLES = {
@@ -80,6 +94,7 @@ ERROR_TITLES = {
     413: _l("File too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
+    503: _l("Try again later"),
 }
 
 ERROR_EXPLANATIONS = {
@@ -91,6 +106,7 @@ ERROR_EXPLANATIONS = {
     413: _l("The upload is larger than allowed."),
     429: _l("Too many attempts in a short time. Please wait a minute and try again."),
     500: _l("An unexpected error happened on our side. It has been logged; please try again later."),
+    503: _l("The site is busy. Please try again in a moment."),
 }
 
 

@@ -9,10 +9,14 @@ from lms.courses import admin_views, authoring_views, views  # noqa: E402,F401
 
 def connect() -> None:
     """Register what this feature adds to the lower floors' registries (explicitly, once per process)."""
+    from lms.courses.catalog_cache import forget_catalog
+    from lms.courses.events import version_published
     from lms.courses.requirements import register_requirement_provider
     from lms.courses.services.study import enrolment_and_lesson_requirements
 
     register_requirement_provider(enrolment_and_lesson_requirements, order=0)
+    version_published.connect(forget_catalog)
+    version_published.connect(forget_catalog, after_commit=True)
 
     from lms.core.home import register_home_panel
     from lms.courses.home_panels import enrolment_requests, next_steps

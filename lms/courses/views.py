@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.accounts.identity import profession_choices
@@ -18,6 +20,7 @@ from lms.core.service_calls import call_service
 from lms.core.storage import get_storage
 from lms.core.uploads import format_size
 from lms.courses import bp, services
+from lms.courses.catalog_cache import catalog_cache
 from lms.courses.curriculum import CourseKind
 from lms.courses.enrolment import is_unlocked
 from lms.courses.models import Cohort, EnrolmentStatus, LessonAttachment
@@ -31,17 +34,20 @@ def catalog():
     filters = {
         key: request.args.get(key, "").strip() for key in ("search", "profession", "organization", "kind", "mode")
     }
-    versions = services.catalog(**filters)
-    organizations = db.session.execute(select(Organization).order_by(Organization.name)).scalars().all()
-    return render_template(
-        "courses/catalog.html",
-        versions=versions,
-        filters=filters,
-        professions=profession_choices(),
-        organizations=organizations,
-        kinds=list(CourseKind),
-        skp_of=services.skp_of,
-    )
+
+    def render_body() -> str:
+        return render_template(
+            "courses/_catalog_body.html",
+            versions=services.catalog(**filters),
+            filters=filters,
+            professions=profession_choices(),
+            organizations=db.session.execute(select(Organization).order_by(Organization.name)).scalars().all(),
+            kinds=list(CourseKind),
+            skp_of=services.skp_of,
+        )
+
+    key = (str(get_locale()), *filters.values())
+    return render_template("courses/catalog.html", body=Markup(catalog_cache().body(key, render_body)))
 
 
 @bp.route("/courses/<code>")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import and_, case, false, func, or_, select, true
 
 from lms.accounts.models import (
@@ -20,6 +21,7 @@ from lms.accounts.models import (
     WorkerMembership,
 )
 from lms.accounts.permissions import require_organization_role
+from lms.core.database import time_limited
 from lms.core.errors import PermissionDenied
 from lms.courses.curriculum import Ranah
 from lms.courses.models import (
@@ -174,6 +176,18 @@ def standing_from_row(row, rules: SkpRules, today: date) -> MemberStanding:
     )
 
 
+def member_page_query(standings, matching, limit: int, offset: int):
+    """One page of members by name: ordered like the (full_name, id) index of users, so a page walks the index
+    instead of sorting every member (EXPLAIN-checked in the suite on PostgreSQL)."""
+    return (
+        select(standings)
+        .where(matching)
+        .order_by(standings.c.full_name, standings.c.user_id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
 def member_standings(
     actor: User, organization_id: int, filters: MemberFilters, today: date, page: int = 1, per_page: int = PER_PAGE
 ) -> MemberPage:
@@ -185,19 +199,16 @@ def member_standings(
     conditions = _conditions(standings, filters, today)
     matching = and_(*conditions) if conditions else true()
     counts, total = {s.value: 0 for s in SkpState}, 0
-    for state, count, matched in db.session.execute(
-        select(standings.c.state, func.count(), func.sum(case((matching, 1), else_=0))).group_by(standings.c.state)
-    ):
-        counts[state], total = count, total + int(matched or 0)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = db.session.execute(
-        select(standings)
-        .where(matching)
-        .order_by(standings.c.full_name, standings.c.user_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    # A national organization's page must not hold a worker for long: its two queries are cancelled past the
+    # report time limit (PostgreSQL; TooSlow tells the admin to narrow the filters).
+    with time_limited(current_app.config["REPORT_STATEMENT_TIMEOUT_MS"]):
+        for state, count, matched in db.session.execute(
+            select(standings.c.state, func.count(), func.sum(case((matching, 1), else_=0))).group_by(standings.c.state)
+        ):
+            counts[state], total = count, total + int(matched or 0)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        rows = db.session.execute(member_page_query(standings, matching, per_page, (page - 1) * per_page)).all()
     rules = skp_rules()
     return MemberPage([standing_from_row(row, rules, today) for row in rows], total, page, pages, counts)
 

@@ -259,7 +259,8 @@ def test_pages_of_fifty_and_a_fixed_number_of_queries(client, auth, app_ctx):
             dashboards.member_standings(admin, ppni.id, MemberFilters(), TODAY, page=1, per_page=5)
         with counted_queries() as large:
             dashboards.member_standings(admin, ppni.id, MemberFilters(state="short"), TODAY, page=1, per_page=120)
-    assert len(small) == len(large) == 3
+    # stale rows, counts, page (and on PostgreSQL the statement time limit set for the last two)
+    assert len(small) == len(large) == 3 + (db.engine.dialect.name == "postgresql")
     with counted_queries() as page_queries:
         client.get(url, query_string={"page": 2})
     with counted_queries() as filtered_queries:

@@ -25,7 +25,7 @@ from lms.courses.curriculum import (
     SubjectType,
     skp_for,
 )
-from lms.courses.events import version_drafted
+from lms.courses.events import version_drafted, version_published
 from lms.courses.models import Course, CourseStatus, CourseVersion, Lesson, Subject
 from lms.courses.services.stored_files import _attachments_by_lesson, _reattach
 from lms.extensions import db
@@ -150,6 +150,7 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
 def publish_version(actor: User | None, version: CourseVersion) -> CourseVersion:
     require_organization_role(actor, version.course.organization_id)
     version.publish()
+    db.session.flush()
     record_audit(
         actor,
         "course.publish",
@@ -158,6 +159,7 @@ def publish_version(actor: User | None, version: CourseVersion) -> CourseVersion
         code=version.course.code,
         number=version.number,
     )
+    version_published.send(course_id=version.course_id, version_id=version.id, code=version.course.code)
     return version
 
 

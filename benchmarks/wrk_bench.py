@@ -1,0 +1,244 @@
+"""Pages against /healthz in the same run with wrk, and the server CPU each request costs (workers + PostgreSQL).
+
+Run (after benchmarks/scale_data.py, which prints the instance folder and writes the tokens file):
+
+    .venv/bin/python benchmarks/wrk_bench.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_scale \
+        --instance /tmp/lentera-bench-scale-XXXX --tokens-file /tmp/lentera-bench-tokens.txt [--path /courses ...]
+
+Needs wrk (Debian: `apt-get install wrk`). Starts gunicorn (4 sync workers by default) on the database, with an
+`application_name` of its own in the database URL so that its PostgreSQL backends can be found in
+pg_stat_activity, and runs wrk (--latency) for each target after a warm-up of the same target:
+
+- `/healthz`, the floor every other figure is compared with;
+- `verify random`: GET /v/<token> with a token drawn at random, per request, from a sample of --sample tokens of the
+  file (at least 100,000 for the figure the issue asks for): nearly every scan is cold (status not cached, page not
+  rendered before in that worker);
+- `verify hot`: the same 20 tokens over and over (what the old benchmark measured: the caches at work);
+- each --path (a GET; logged in with --login EMAIL:PASSWORD, the session cookie made in-process; a path that does
+  not answer 200 stops the run, so a redirect to the login page is never measured as a cheap page).
+
+For each it prints requests/s, p50 and p99, the ratio of its throughput to /healthz's, and the server CPU per
+request: utime + stime from /proc of the gunicorn workers and of their PostgreSQL backends, read before and after the
+run, divided by the requests wrk counted. CPU per request is the figure that survives a busy machine; throughput and
+latency do not (the machine's load average is printed beside every row: re-measure those on a quiet machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from benchmarks.harness import HttpClient, gunicorn_process  # noqa: E402
+
+LUA_SCRIPT = Path(__file__).resolve().parent / "wrk_paths.lua"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+HOT_TOKENS = 20
+
+
+def process_cpu(pid: int) -> float | None:
+    """utime + stime of a process in seconds (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            data = stat.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_of(parent: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    data = stat.read()
+            except OSError:
+                continue
+            if int(data[data.rindex(")") + 2 :].split()[1]) == parent:
+                children.append(int(entry))
+    return children
+
+
+def load_average() -> str:
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
+class ServerCpu:
+    """CPU of gunicorn's workers and of the PostgreSQL backends whose application_name is `application_name`."""
+
+    def __init__(self, master_pid: int, admin_url: str, application_name: str):
+        self.master_pid, self.application_name = master_pid, application_name
+        self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def backends(self) -> list[int]:
+        with self.engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": self.application_name},
+                ).scalars()
+            )
+
+    def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        workers = {pid: process_cpu(pid) for pid in children_of(self.master_pid)}
+        backends = {pid: process_cpu(pid) for pid in self.backends()}
+        return (
+            {pid: cpu for pid, cpu in workers.items() if cpu is not None},
+            {pid: cpu for pid, cpu in backends.items() if cpu is not None},
+        )
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        """CPU spent between two snapshots (a process new in `after` counts from zero)."""
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    bad: int
+    errors: str
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(
+    base_url: str, paths_file: Path, seconds: int, connections: int, threads: int, cookie: str | None = None
+) -> WrkResult:
+    cookie_header = ["-H", f"Cookie: {cookie}"] if cookie else []
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
+               *cookie_header, "-s", str(LUA_SCRIPT), base_url, "--", str(paths_file)]  # fmt: skip
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return WrkResult(requests, rate, p50, p99, int(bad.group(1)) if bad else 0, errors.group(1) if errors else "")
+
+
+def check_verdicts(base_url: str, tokens: list[str]) -> None:
+    """Refuse to measure pages that say INVALID (a token the served key set does not accept costs less to answer)."""
+    client = HttpClient(base_url)
+    for token in tokens:
+        _status, body, _seconds = client.request("GET", f"/v/{token}", headers={"Accept": "text/html"})
+        if b'data-verdict="valid"' not in body:
+            raise SystemExit(f"/v/{token[:12]}... is not VALID on this server: wrong instance folder (signing keys)?")
+
+
+def session_cookie(database: str, instance: Path, email: str, password: str) -> str:
+    """A logged-in session cookie for `email`, made in-process by the login page (the server shares the instance's
+    secret key, so it accepts the cookie); for measuring pages behind a login."""
+    from benchmarks.harness import app_context
+
+    with app_context(database, instance, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False) as app:
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": password})
+        cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        if response.status_code != 302 or cookie is None:
+            raise SystemExit(f"could not log in as {email} (status {response.status_code})")
+        return f"{cookie.key}={cookie.value}"
+
+
+def paths_file(paths: list[str]) -> Path:
+    descriptor, name = tempfile.mkstemp(prefix="lentera-wrk-", suffix=".txt")
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.writelines(path + "\n" for path in paths)
+    return Path(name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--instance", required=True, help="the instance folder scale_data.py printed (signing key)")
+    parser.add_argument("--tokens-file", help="tokens, one a line (scale_data.py writes it); omit to skip verify")
+    parser.add_argument("--sample", type=int, default=100_000, help="random-scan tokens drawn from the file")
+    parser.add_argument("--path", action="append", default=[], help="another page to measure (anonymous GET)")
+    parser.add_argument("--login", metavar="EMAIL:PASSWORD", help="measure the --path pages logged in as this user")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warm-up", type=int, default=3, help="seconds of the same target before each run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+
+    targets: list[tuple[str, Path]] = [("/healthz", paths_file(["/healthz"]))]
+    if args.tokens_file:
+        tokens = [line.strip() for line in Path(args.tokens_file).read_text(encoding="ascii").splitlines() if line]
+        sample = random.Random(19).sample(tokens, min(args.sample, len(tokens)))
+        targets.append((f"verify random ({len(sample):,} tokens)", paths_file([f"/v/{t}" for t in sample])))
+        targets.append((f"verify hot ({HOT_TOKENS} tokens)", paths_file([f"/v/{t}" for t in sample[:HOT_TOKENS]])))
+    targets += [(path, paths_file([path])) for path in args.path]
+    headers = {}
+    if args.login:
+        email, password = args.login.split(":", 1)
+        headers = {path: session_cookie(args.database, Path(args.instance), email, password) for path in args.path}
+
+    application_name = f"lentera-bench-{secrets.token_hex(4)}"
+    separator = "&" if "?" in args.database else "?"
+    served_url = f"{args.database}{separator}application_name={application_name}"
+    admin_url = args.database.rsplit("/", 1)[0] + "/postgres"
+    environment = {"LMS_VERIFY_RATE_LIMIT": "100000000 per minute"}
+    rows = []
+    with gunicorn_process(served_url, Path(args.instance), workers=args.workers, extra_env=environment) as (
+        base_url,
+        process,
+    ):
+        cpu = ServerCpu(process.pid, admin_url, application_name)
+        if args.tokens_file:
+            check_verdicts(base_url, sample[:5])
+        for path in args.path:  # a redirect (to the login page) would be measured as a cheap success
+            sent = {"Accept": "text/html"} | ({"Cookie": headers[path]} if path in headers else {})
+            status, _body, _seconds = HttpClient(base_url).request("GET", path, headers=sent)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}, not 200")
+        for name, file in targets:
+            cookie = headers.get(name)
+            if args.warm_up:
+                run_wrk(base_url, file, args.warm_up, args.connections, args.wrk_threads, cookie)
+            workers_before, backends_before = cpu.snapshot()
+            result = run_wrk(base_url, file, args.seconds, args.connections, args.wrk_threads, cookie)
+            workers_after, backends_after = cpu.snapshot()
+            worker_ms = ServerCpu.spent(workers_before, workers_after) * 1000 / max(result.requests, 1)
+            backend_ms = ServerCpu.spent(backends_before, backends_after) * 1000 / max(result.requests, 1)
+            rows.append((name, result, worker_ms, backend_ms, f"{load_average()}  ({len(backends_after)} backends)"))
+
+    healthz_rate = rows[0][1].rate
+    print(f"gunicorn {args.workers} sync workers, wrk -t{args.wrk_threads} -c{args.connections} -d{args.seconds}s;"
+          f" CPU per request = (utime+stime of workers and their PostgreSQL backends) / requests")  # fmt: skip
+    header = f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>7}{'CPU ms/req':>12}"
+    print(header + f"{'(app':>7}{'+ PG)':>7}{'non-2xx':>9}  load (1, 5, 15 min)")
+    for name, result, worker_ms, backend_ms, load in rows:
+        print(f"{name:<32}{result.rate:>9.0f}{result.p50_ms:>9.1f}{result.p99_ms:>9.1f}"
+              f"{result.rate / healthz_rate:>7.2f}{worker_ms + backend_ms:>12.2f}{worker_ms:>7.2f}{backend_ms:>7.2f}"
+              f"{result.bad:>9}  {load}" + (f"  socket errors: {result.errors}" if result.errors else ""))  # fmt: skip
+    print("Throughput, latency and ratios depend on the machine's load: re-measure them on a quiet machine.")
+    return 0 if all(result.bad == 0 for _name, result, _w, _b, _l in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
