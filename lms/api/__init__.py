@@ -6,7 +6,9 @@ Each feature keeps its endpoints in its own `api.py` as a flask-smorest Blueprin
 from __future__ import annotations
 
 from functools import wraps
+from http import HTTPStatus
 
+from apispec import BasePlugin
 from flask import Flask
 from flask_login import current_user
 from flask_smorest import Api
@@ -21,12 +23,45 @@ BEARER = [{"bearerAuth": []}]
 
 
 class ApiErrorDetailSchema(Schema):
-    code = fields.String(metadata={"description": "stable machine code, e.g. too_many_requests"})
-    message = fields.String(metadata={"description": "in the caller's language"})
+    code = fields.String(required=True, metadata={"description": "stable machine code, e.g. too_many_requests"})
+    message = fields.String(required=True, metadata={"description": "in the caller's language"})
+    details = fields.Dict(
+        metadata={"description": "only for invalid_input from request validation: the messages per field"}
+    )
 
 
 class ApiErrorSchema(Schema):
-    error = fields.Nested(ApiErrorDetailSchema)
+    """Every error the API answers: `{"error": {"code", "message"}}`."""
+
+    error = fields.Nested(ApiErrorDetailSchema, required=True)
+
+
+def error_response(status: int) -> dict:
+    """`@blp.alt_response(404, **error_response(404))`: the shared component of that status, whose body is an
+    ApiError."""
+    return {"response": HTTPStatus(status).name}
+
+
+ADMIN_ERRORS = {status: error_response(status) for status in (400, 404, 409, 422)}
+
+
+class OperationContractsPlugin(BasePlugin):
+    """What every operation of the document states, written once: an `operationId` (the view's endpoint), and
+    for operations that need a token the 401 (no or bad token) and 403 (not allowed) answers."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        base = rule.endpoint.replace(".", "_")
+        for method, operation in operations.items():
+            if method not in {"get", "put", "post", "patch", "delete", "head", "options"}:
+                continue
+            operation.setdefault("operationId", base if len(operations) == 1 else f"{base}_{method}")
+            if operation.get("security"):
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("401", HTTPStatus.UNAUTHORIZED.name)
+                responses.setdefault("403", HTTPStatus.FORBIDDEN.name)
 
 
 TOO_MANY_REQUESTS = {
@@ -38,6 +73,8 @@ TOO_MANY_REQUESTS = {
 
 
 class LenteraApi(Api):
+    ERROR_SCHEMA = ApiErrorSchema
+
     def _register_error_handlers(self):
         # One error format for the whole app is installed by lms.core.errors; JSON under /api/.
         pass
@@ -48,6 +85,7 @@ class LenteraApi(Api):
 
 api = LenteraApi(
     spec_kwargs={
+        "extra_plugins": [OperationContractsPlugin()],
         "info": {
             "description": "Lentera JSON API. Authenticate with `POST /api/v1/auth/token`, then send "
             '`Authorization: Bearer <token>`. Errors: `{"error": {"code", "message"}}`.'
@@ -73,12 +111,22 @@ def register_api(app: Flask) -> None:
     from lms.attendance.api import blp as attendance_blp
     from lms.certificates.api import blp as certificates_blp
     from lms.certificates.verify_api import blp as verify_blp
+    from lms.courses.admin_api import blp as cohorts_admin_blp
     from lms.courses.api import blp as courses_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    blueprints = (accounts_blp, courses_blp, quizzes_blp, attendance_blp, certificates_blp, verify_blp, records_blp)
+    blueprints = (
+        accounts_blp,
+        courses_blp,
+        cohorts_admin_blp,
+        quizzes_blp,
+        attendance_blp,
+        certificates_blp,
+        verify_blp,
+        records_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
