@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.i18n import TimeZone  # noqa: F401  (re-exported: accounts and forms read it from here)
@@ -57,6 +57,8 @@ ROLE_LABELS = {
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
+    # The supervision and member lists page by name: the index matches their ORDER BY (full_name, id).
+    __table_args__ = (Index("ix_users_full_name_id", "full_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -77,6 +79,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    """Roles in organizations (admin, facilitator, supervisor). A worker's own membership of an organization, with
+    her membership number and consent, is a `WorkerMembership`."""
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -150,3 +154,169 @@ class ApiToken(TimestampMixin, db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class MembershipStatus(StrEnum):
+    """Where a worker's membership of an organization (or her place at a facility) stands.
+
+    Only CONFIRMED counts: until then the organization sees nothing of her record beyond her own doings in its
+    courses."""
+
+    REQUESTED = "requested"
+    """She asked to join; the organization has not decided."""
+    INVITED = "invited"
+    """The organization asked her (an invitation or an import); she has not accepted."""
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    """The organization declined her request, or she declined its invitation."""
+    LEFT = "left"
+
+    @property
+    def label(self):
+        return MEMBERSHIP_STATUS_LABELS[self]
+
+
+MEMBERSHIP_STATUS_LABELS = {
+    MembershipStatus.REQUESTED: _l("Requested"),
+    MembershipStatus.INVITED: _l("Invited"),
+    MembershipStatus.CONFIRMED: _l("Confirmed"),
+    MembershipStatus.DECLINED: _l("Declined"),
+    MembershipStatus.LEFT: _l("Left"),
+}
+
+
+class FacilityKind(StrEnum):
+    """Kinds of health facility (fasilitas pelayanan kesehatan); the values are the facility types of the coverage
+    rules (lms/data/coverage_rules.yaml)."""
+
+    PUSKESMAS = "puskesmas"
+    RUMAH_SAKIT = "rumah_sakit"
+    KLINIK = "klinik"
+    OTHER = "fasyankes_lain"
+
+    @property
+    def label(self):
+        return FACILITY_KIND_LABELS[self]
+
+
+FACILITY_KIND_LABELS = {
+    FacilityKind.PUSKESMAS: _l("Community health centre (Puskesmas)"),
+    FacilityKind.RUMAH_SAKIT: _l("Hospital"),
+    FacilityKind.KLINIK: _l("Clinic"),
+    FacilityKind.OTHER: _l("Other health facility"),
+}
+
+
+class Facility(TimestampMixin, db.Model):
+    """A health facility (fasyankes) where workers work: data, seeded from lms/data/facilities.yaml or added by the
+    platform admin. Its province and regency decide which health office supervises its staff."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (Index("ix_facilities_province_regency", "province", "regency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    """The facility's registry code (e.g. the Kemenkes code of a Puskesmas), or one given by the platform admin."""
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[FacilityKind] = mapped_column(String(30))
+    province: Mapped[str] = mapped_column(String(80))
+    regency: Mapped[str] = mapped_column(String(80))
+    """Kabupaten/kota."""
+
+    def __repr__(self) -> str:
+        return f"<Facility {self.code} {self.name}>"
+
+
+class WorkerMembership(TimestampMixin, db.Model):
+    """A worker's membership of an organization (e.g. PPNI) with her membership number (nomor KTA): requested by
+    her or invited by the organization, counted only once confirmed by the other side."""
+
+    __tablename__ = "worker_memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "organization_id", name="uq_worker_memberships_user_id_organization_id"),
+        Index("ix_worker_memberships_organization_id_status", "organization_id", "status"),
+        Index("ix_worker_memberships_organization_id_membership_number", "organization_id", "membership_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    membership_number: Mapped[str | None] = mapped_column(String(40))
+    """Nomor KTA (kartu tanda anggota) as the organization issued it."""
+    status: Mapped[MembershipStatus] = mapped_column(String(12))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """When she asked, or when the organization invited her."""
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """Who confirmed or declined (the organization's admin, or the worker for an invitation)."""
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    organization: Mapped[Organization] = relationship(lazy="joined")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == MembershipStatus.CONFIRMED
+
+
+class FacilityStaff(TimestampMixin, db.Model):
+    """A worker works at a facility: said by her (confirmed at once, with her consent that the area's health office
+    sees her SKP standing) or by an import (invited until she accepts)."""
+
+    __tablename__ = "facility_staff"
+    __table_args__ = (
+        UniqueConstraint("user_id", "facility_id", name="uq_facility_staff_user_id_facility_id"),
+        Index("ix_facility_staff_facility_id_status_user_id", "facility_id", "status", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
+    status: Mapped[MembershipStatus] = mapped_column(String(12))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+    facility: Mapped[Facility] = relationship(lazy="joined")
+
+
+class ConsentPurpose(StrEnum):
+    """What a worker agreed to."""
+
+    REGISTRATION = "registration"
+    """The platform keeps her account and record (at registration)."""
+    ORGANIZATION_RECORD = "organization_record"
+    """An organization she is a member of sees her SKP record."""
+    FACILITY_SUPERVISION = "facility_supervision"
+    """The health office over her facility's area sees her SKP standing and SIP renewal date."""
+
+    @property
+    def label(self):
+        return CONSENT_PURPOSE_LABELS[self]
+
+
+CONSENT_PURPOSE_LABELS = {
+    ConsentPurpose.REGISTRATION: _l("Registration"),
+    ConsentPurpose.ORGANIZATION_RECORD: _l("An organization sees your record"),
+    ConsentPurpose.FACILITY_SUPERVISION: _l("The health office of your facility's area sees your SKP standing"),
+}
+
+
+class ConsentRecord(db.Model):
+    """A consent as given: the words she was shown (in her language), when, and when she withdrew it. Never edited
+    except to set `withdrawn_at`."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[ConsentPurpose] = mapped_column(String(30))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id", ondelete="SET NULL"))
+    wording: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(5))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization | None] = relationship()
+    facility: Mapped[Facility | None] = relationship()
