@@ -1,17 +1,20 @@
-"""Finding people an organization admin may see: by name, e-mail, STR or full NIK, and its filtered member list."""
+"""Finding people an organization admin may see (by name, e-mail, STR or whole NIK), and its filtered member list."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 
 from lms.accounts.identity import NIK_PATTERN, normalize_nik
-from lms.accounts.models import Membership, Role, User
+from lms.accounts.models import Facility, FacilityStaff, Membership, MembershipStatus, Role, User, WorkerMembership
 from lms.accounts.permissions import organization_ids_for
 from lms.extensions import db
 
 PAGE_SIZE = 50
+
+SEEN_BY_ORGANIZATION = (MembershipStatus.REQUESTED, MembershipStatus.INVITED, MembershipStatus.CONFIRMED)
+"""A worker's membership the organization deals with: she asked, it invited (or imported) her, or she is a member."""
 
 
 def _like(text: str) -> str:
@@ -35,14 +38,23 @@ def person_matches(text: str) -> ColumnElement[bool]:
 
 
 def visible_people(actor: User) -> ColumnElement[bool]:
-    """People an organization admin may see: whoever holds a role in one of the organizations they administer.
-    A platform admin sees everyone. Higher floors widen this (e.g. people enrolled in the organization's cohorts)."""
+    """People an organization admin may see: its members (asked, invited or confirmed) and whoever holds a role in
+    one of the organizations they administer. A platform admin sees everyone. Higher floors widen this (e.g. people
+    enrolled in the organization's cohorts)."""
     if actor.is_platform_admin:
         return User.id.is_not(None)
     organization_ids = organization_ids_for(actor, (Role.ORG_ADMIN,))
     if not organization_ids:
         return false()
-    return User.id.in_(select(Membership.user_id).where(Membership.organization_id.in_(organization_ids)))
+    return or_(
+        User.id.in_(select(Membership.user_id).where(Membership.organization_id.in_(organization_ids))),
+        User.id.in_(
+            select(WorkerMembership.user_id).where(
+                WorkerMembership.organization_id.in_(organization_ids),
+                WorkerMembership.status.in_(SEEN_BY_ORGANIZATION),
+            )
+        ),
+    )
 
 
 def find_people(actor: User, text: str, *, also_visible: ColumnElement[bool] | None = None, limit: int = 20):
@@ -64,19 +76,21 @@ def find_people(actor: User, text: str, *, also_visible: ColumnElement[bool] | N
 
 @dataclass(frozen=True)
 class MemberFilter:
-    """Filters of an organization's member list: text (name, e-mail, STR, whole NIK), profession code, facility."""
+    """Filters of an organization's member list: text (name, e-mail, STR, whole NIK), profession code, facility
+    (part of its name), membership status (confirmed by default)."""
 
     text: str = ""
     profession: str = ""
     facility: str = ""
+    status: MembershipStatus = MembershipStatus.CONFIRMED
 
 
 def member_list_query(organization_id: int, filters: MemberFilter) -> Select:
-    """Members (role member) of the organization matching the filters, by name."""
+    """Members of the organization (of the filter's status) matching the filters, by name."""
     stmt = (
         select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == organization_id, Membership.role == Role.MEMBER)
+        .join(WorkerMembership, WorkerMembership.user_id == User.id)
+        .where(WorkerMembership.organization_id == organization_id, WorkerMembership.status == filters.status)
         .where(User.is_active_account.is_(True))
     )
     if filters.text.strip():
@@ -84,7 +98,17 @@ def member_list_query(organization_id: int, filters: MemberFilter) -> Select:
     if filters.profession:
         stmt = stmt.where(User.profession_code == filters.profession)
     if filters.facility.strip():
-        stmt = stmt.where(func.lower(User.facility).like(_like(filters.facility.strip()), escape="\\"))
+        pattern = _like(filters.facility.strip())
+        works_there = exists(
+            select(FacilityStaff.id)
+            .join(Facility, FacilityStaff.facility_id == Facility.id)
+            .where(
+                FacilityStaff.user_id == User.id,
+                FacilityStaff.status.in_(SEEN_BY_ORGANIZATION),
+                func.lower(Facility.name).like(pattern, escape="\\"),
+            )
+        )
+        stmt = stmt.where(or_(works_there, func.lower(User.facility).like(pattern, escape="\\")))
     return stmt.order_by(func.lower(User.full_name), User.id)
 
 
