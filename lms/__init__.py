@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         feature.connect()
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
+    from lms.accounts.member_import import models as member_import_models  # noqa: F401
     from lms.attendance import models as attendance_models  # noqa: F401
     from lms.certificates import models as certificates_models  # noqa: F401
     from lms.core import audit  # noqa: F401

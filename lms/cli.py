@@ -119,13 +119,15 @@ def create_admin_command(email: str, full_name: str, password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from lms.accounts.member_import.cli import members_group
     from lms.attendance.cli import attendance_group
     from lms.certificates.cli import certificates_group, keys_group
     from lms.courses.cli import courses_group
     from lms.quizzes.cli import questions_group
 
     app.cli.add_command(demo_command)
-    for group in (users_group, courses_group, questions_group, attendance_group, certificates_group, keys_group):
+    groups = (users_group, members_group, courses_group, questions_group, attendance_group, certificates_group)
+    for group in (*groups, keys_group):
         app.cli.add_command(group)
 
 
