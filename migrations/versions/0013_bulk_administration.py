@@ -25,6 +25,8 @@ def upgrade():
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('cancel_reason', sa.String(length=500), nullable=True))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('ix_users_nik', ['nik'], unique=False)
     op.create_table('member_imports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -49,8 +51,11 @@ def upgrade():
     sa.Column('import_id', sa.Integer(), nullable=False),
     sa.Column('row', sa.Integer(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('nik', sa.String(length=16), nullable=True),
     sa.Column('applied', sa.Boolean(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('invitation_due', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_member_import_rows_user_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['import_id'], ['member_imports.id'], name=op.f('fk_member_import_rows_import_id_member_imports'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_member_import_rows'))
@@ -64,6 +69,8 @@ def downgrade():
     with op.batch_alter_table('member_imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_member_imports_organization_id'))
     op.drop_table('member_imports')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index('ix_users_nik')
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.drop_column('cancel_reason')
         batch_op.drop_column('cancelled_at')

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import Organization
+from lms.accounts.models import Organization, User
 from lms.core.models import TimestampMixin, UTCDateTime
 from lms.extensions import db
 
@@ -75,6 +75,16 @@ class MemberImportRow(db.Model):
     row: Mapped[int]
     """The row number in the file (the header is row 1)."""
     data: Mapped[dict] = mapped_column(JSON)
+    email: Mapped[str] = mapped_column(String(254))
+    nik: Mapped[str | None] = mapped_column(String(16))
+    """E-mail and NIK again as columns: marking a chunk applied finds each row's account in one statement."""
     applied: Mapped[bool] = mapped_column(default=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     """The account the row was applied to (created or matched): who "enrol the imported people" enrols."""
+    invitation_due: Mapped[bool] = mapped_column(default=False)
+    """The row created its account and the set-password invitation is still to be sent (after the import)."""
+
+
+# Accounts are matched by NIK (the import, the admin's search): declared here so that the users table keeps its
+# definition in accounts/models.py.
+users_nik_index = Index("ix_users_nik", User.nik)

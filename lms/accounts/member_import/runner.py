@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from lms.accounts.member_import.models import MemberImport
-from lms.accounts.member_import.services import apply_next_chunk, send_invitations
+from lms.accounts.member_import.services import apply_next_chunk, send_next_invitations
 from lms.accounts.models import User
 from lms.accounts.services import invitation_token
 from lms.core.models import utcnow
@@ -30,18 +30,28 @@ def set_password_link(user: User) -> str:
 
 
 def run_import(import_id: int) -> MemberImport | None:
-    """Apply every remaining chunk, committing each, and invite the people it created once it is committed."""
-    while True:
-        result = apply_next_chunk(import_id, utcnow())
+    """Apply every remaining chunk, committing each; then invite the people it created."""
+    while not apply_next_chunk(import_id, utcnow()).finished:
         db.session.commit()
-        if result.new_user_ids:
-            member_import = db.session.get(MemberImport, import_id)
-            try:
-                send_invitations(result.new_user_ids, member_import.organization.name, set_password_link)
-            except OSError:  # the accounts exist; a reset link from the user admin page reaches them later
-                log.exception("invitations of member import %s could not all be sent", import_id)
-        if result.finished:
-            return db.session.get(MemberImport, import_id)
+    db.session.commit()
+    send_invitations(import_id)
+    return db.session.get(MemberImport, import_id)
+
+
+def send_invitations(import_id: int) -> int:
+    """Send the set-password invitations still due, a committed batch at a time (resumable like the import)."""
+    sent = 0
+    while True:
+        try:
+            batch = send_next_invitations(import_id, set_password_link)
+        except OSError:  # the accounts exist; "send a reset link" on the user admin page reaches them later
+            db.session.rollback()
+            log.exception("invitations of member import %s could not all be sent", import_id)
+            return sent
+        db.session.commit()
+        if not batch:
+            return sent
+        sent += batch
 
 
 def start_import(app: Flask, import_id: int) -> None:

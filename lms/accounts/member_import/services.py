@@ -125,7 +125,18 @@ def stage_import(
     for chunk in _chunks(checked.rows, 5000):
         db.session.execute(
             insert(MemberImportRow),
-            [{"import_id": member_import.id, "row": r.row, "data": r.as_dict(), "applied": False} for r in chunk],
+            [
+                {
+                    "import_id": member_import.id,
+                    "row": r.row,
+                    "data": r.as_dict(),
+                    "email": r.email,
+                    "nik": r.nik,
+                    "applied": False,
+                    "invitation_due": False,
+                }
+                for r in chunk
+            ],  # fmt: skip
         )
     return member_import
 
@@ -180,9 +191,16 @@ class ChunkResult:
 
 
 def apply_next_chunk(import_id: int, now: datetime) -> ChunkResult:
-    """Apply the next rows of a confirmed import (the caller commits, then invites `new_user_ids`). The rows are
-    marked applied in the same transaction as their effects, so a stopped import resumes where it stopped."""
-    member_import = db.session.get(MemberImport, import_id, with_for_update=True)
+    """Apply the next rows of a confirmed import (the caller commits). The rows are marked applied in the same
+    transaction as their effects, so a stopped import resumes where it stopped; the people it created are marked
+    for an invitation, sent afterwards by `send_next_invitations`."""
+    # Locked, so that two workers (a resumed import and its stalled first run) never apply the same chunk.
+    member_import = db.session.execute(
+        select(MemberImport)
+        .where(MemberImport.id == import_id)
+        .with_for_update(of=MemberImport)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if member_import is None or member_import.status != ImportStatus.RUNNING:
         return ChunkResult(finished=True)
     staged = list(
@@ -198,14 +216,24 @@ def apply_next_chunk(import_id: int, now: datetime) -> ChunkResult:
         member_import.finished_at = now
         record_audit(None, "member_import.done", member_import, member_import.organization_id, **member_import.counts)
         return ChunkResult(finished=True)
-    counts, user_ids, new_user_ids = _apply_rows(member_import, [data for _id, data in staged], now)
+    counts, _user_ids, new_user_ids = _apply_rows(member_import, [data for _id, data in staged], now)
+    # Each row's account found as _apply_rows found it (NIK first, then e-mail), in one statement for the chunk.
+    by_nik = select(User.id).where(User.nik == MemberImportRow.nik).limit(1).scalar_subquery()
+    by_email = select(User.id).where(User.email == MemberImportRow.email).scalar_subquery()
+    row_ids = [row_id for row_id, _data in staged]
     db.session.execute(
-        update(MemberImportRow),
-        [
-            {"id": row_id, "applied": True, "user_id": user_id}
-            for (row_id, _data), user_id in zip(staged, user_ids, strict=True)
-        ],
+        update(MemberImportRow)
+        .where(MemberImportRow.id.in_(row_ids))
+        .values(applied=True, user_id=func.coalesce(by_nik, by_email))
+        .execution_options(synchronize_session=False)
     )
+    if new_user_ids:
+        db.session.execute(
+            update(MemberImportRow)
+            .where(MemberImportRow.id.in_(row_ids), MemberImportRow.user_id.in_(new_user_ids))
+            .values(invitation_due=True)
+            .execution_options(synchronize_session=False)
+        )
     total = Counter(member_import.counts)
     total.update(counts)
     member_import.counts = dict(total)
@@ -378,13 +406,25 @@ def stalled(member_import: MemberImport, now: datetime, after_seconds: int = 60)
     return member_import.status == ImportStatus.RUNNING and silent
 
 
-def send_invitations(user_ids: list[int], organization_name: str, link_for: Callable[[User], str]) -> int:
-    """E-mail each new person a set-password link; returns how many were sent."""
+def send_next_invitations(import_id: int, link_for: Callable[[User], str], limit: int = LOOKUP_CHUNK) -> int:
+    """E-mail the next people the import created their set-password link, and note it (the caller commits);
+    returns how many were sent, 0 when none are left. Sending after the import keeps slow mail out of it."""
     from lms.core.mail import send_mail
 
-    sent = 0
-    for chunk in _chunks(user_ids, LOOKUP_CHUNK):
-        for user in db.session.execute(select(User).where(User.id.in_(chunk))).scalars():
+    due = list(
+        db.session.execute(
+            select(MemberImportRow.id, User)
+            .join(User, MemberImportRow.user_id == User.id)
+            .where(MemberImportRow.import_id == import_id, MemberImportRow.invitation_due.is_(True))
+            .order_by(MemberImportRow.row)
+            .limit(limit)
+        ).all()
+    )
+    if not due:
+        return 0
+    organization_name = db.session.get(MemberImport, import_id).organization.name
+    for _row_id, user in due:
+        if user.password_hash.startswith(INVITED_PASSWORD_PREFIX):  # not if she has set a password meanwhile
             send_mail(
                 user.email,
                 str(_l("Lentera: %(organization)s invites you", organization=organization_name)),
@@ -398,8 +438,12 @@ def send_invitations(user_ids: list[int], organization_name: str, link_for: Call
                     )
                 ),
             )
-            sent += 1
-    return sent
+    db.session.execute(
+        update(MemberImportRow)
+        .where(MemberImportRow.id.in_([row_id for row_id, _user in due]))
+        .values(invitation_due=False)
+    )
+    return len(due)
 
 
 def count_rows(import_id: int) -> int:
