@@ -82,12 +82,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts, attendance, certificates, courses, quizzes, records
+    from lms import accounts, attendance, certificates, courses, quizzes, records, search
     from lms.api import register_api
     from lms.core import views as core_views
 
     app.register_blueprint(core_views.bp)
-    for feature in (accounts, courses, quizzes, attendance, certificates, records):
+    for feature in (accounts, courses, quizzes, attendance, certificates, records, search):
         app.register_blueprint(feature.bp)
     # Registries and event listeners, lowest floor first: the order of the requirement list does not depend on
     # which module happened to be imported first.

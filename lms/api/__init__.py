@@ -115,6 +115,7 @@ def register_api(app: Flask) -> None:
     from lms.courses.api import blp as courses_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
+    from lms.search.api import blp as search_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
@@ -127,6 +128,7 @@ def register_api(app: Flask) -> None:
         certificates_blp,
         verify_blp,
         records_blp,
+        search_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
