@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.identity import profession_choices
+from lms.accounts.member_import.models import ImportStatus
+from lms.accounts.member_import.services import import_of, imported_user_ids, recent_imports
 from lms.accounts.models import Role
 from lms.accounts.people import MemberFilter, find_people, member_ids, member_page
 from lms.accounts.permissions import organization_role_required
@@ -136,6 +138,9 @@ def admin_enrol_people(organization_id: int, cohort_id: int):
         user_ids = list(form.user_id.data or [])
         if request.form.get("all_matching"):
             user_ids += member_ids(organization_id, filters)
+        import_id = request.form.get("import_id", type=int)
+        if import_id:
+            user_ids += imported_user_ids(import_of(current_user, organization_id, import_id))
         try:
             result = services.enrol_people(
                 current_user, cohort, user_ids=user_ids, emails=form.email_list(), now=utcnow()
@@ -178,6 +183,7 @@ def admin_enrol_people(organization_id: int, cohort_id: int):
         page=page,
         page_size=len(members),
         professions=profession_choices(),
+        imports=[i for i in recent_imports(organization_id) if i.status == ImportStatus.DONE],
         seats=services.seats_taken(cohort),
     ), (422 if form.is_submitted() else 200)
 

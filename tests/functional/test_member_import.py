@@ -211,3 +211,24 @@ def test_another_organizations_admin_cannot_see_or_confirm_an_import(world, clie
     assert client.get(f"/organizations/{world.ibi.id}/members/imports/{member_import.id}").status_code == 404
     db.session.refresh(member_import)
     assert member_import.status == ImportStatus.PREVIEWED
+
+
+def test_the_imported_people_are_enrolled_into_a_cohort_in_one_action(world, client, auth, runner, tmp_path):
+    from tests.factories.courses import make_open_cohort, make_published_course
+
+    path = tmp_path / "anggota.csv"
+    path.write_bytes(csv_bytes(*GOOD))
+    assert runner.invoke(args=["members", "import", str(path), "--organization", "ppni"]).exit_code == 0
+    cohort = make_open_cohort(world.admin, make_published_course("PPI-DASAR", organization="ppni"))
+    member_import = db.session.execute(select(MemberImport)).scalar_one()
+    auth.login(world.admin.email)
+    page = client.get(f"/organizations/{world.ppni.id}/cohorts/{cohort.id}/enrol").get_data(as_text=True)
+    assert 'data-testid="from-import"' in page
+    response = client.post(
+        f"/organizations/{world.ppni.id}/cohorts/{cohort.id}/enrol", data={"import_id": str(member_import.id)}
+    )
+    assert response.status_code == 302
+    from lms.courses.models import Enrolment
+
+    emails = db.session.execute(select(User.email).join(Enrolment, Enrolment.user_id == User.id)).scalars().all()
+    assert sorted(emails) == ["ayu@example.test", "rina@example.test", "siti@example.test"]
