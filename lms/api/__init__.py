@@ -108,6 +108,8 @@ def token_required(view):
 
 def register_api(app: Flask) -> None:
     from lms.accounts.api import blp as accounts_blp
+    from lms.accounts.user_admin_api import blp as users_blp
+    from lms.attendance.admin_api import blp as attendance_admin_blp
     from lms.attendance.api import blp as attendance_blp
     from lms.certificates.api import blp as certificates_blp
     from lms.certificates.verify_api import blp as verify_blp
@@ -125,6 +127,8 @@ def register_api(app: Flask) -> None:
         cohorts_admin_blp,
         quizzes_blp,
         attendance_blp,
+        attendance_admin_blp,
+        users_blp,
         certificates_blp,
         verify_blp,
         records_blp,
