@@ -9,11 +9,9 @@ from typing import Any
 
 from flask import Flask
 
+from lms.config import MissingSecretKey
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class MissingSecretKey(RuntimeError):
-    pass
 
 
 def _database_uri(app: Flask) -> str:

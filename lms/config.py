@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+class MissingSecretKey(RuntimeError):
+    """Start-up outside debug/testing without a secret key."""
+
+
 class DefaultConfig:
     # No default secret: create_app() refuses to start outside debug/testing without one.
     SECRET_KEY: str | None = None

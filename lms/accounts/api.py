@@ -13,7 +13,7 @@ from lms.accounts import services
 from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import has_organization_role, scope_to_organizations
-from lms.api import BEARER, TOO_MANY_REQUESTS, token_required
+from lms.core.api import BEARER, TOO_MANY_REQUESTS, token_required
 from lms.core.errors import DomainError, NotFound, json_error
 from lms.core.security import bearer_token, csrf_exempt, uses_bearer_token
 from lms.extensions import db, limiter

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
-from lms.accounts.models import ORGANIZATION_KIND_LABELS, ROLE_LABELS, Role, TimeZone
+from lms.accounts.models import OrganizationKind, Role, TimeZone
 from lms.core.forms import Form
+from lms.core.labels import choices_of
 
 TIMEZONE_CHOICES = [
     SelectChoice(TimeZone.WIB.value, _l("WIB (Western Indonesia, Asia/Jakarta)")),
@@ -64,14 +67,26 @@ class ProfileFields:
     timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default=TimeZone.WIB.value)
 
 
-class RegistrationForm(ProfileFields, Form):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        description=_l("At least 10 characters."),
+def _minimum_password_length(form, field) -> None:
+    """The password minimum of the settings (PASSWORD_MIN_LENGTH), read when the form is checked."""
+    Length(min=current_app.config["PASSWORD_MIN_LENGTH"], max=200)(form, field)
+
+
+def new_password_field(label) -> PasswordField:
+    """A field for choosing a password: the one place its rules and hint are written."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), _minimum_password_length],
+        description=LazyString(
+            lambda: gettext("At least %(n)d characters.", n=current_app.config["PASSWORD_MIN_LENGTH"])
+        ),
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class RegistrationForm(ProfileFields, Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
+    password = new_password_field(_l("Password"))
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
@@ -104,11 +119,7 @@ class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
@@ -123,11 +134,7 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
@@ -152,9 +159,7 @@ class OrganizationForm(Form):
         description=_l("Used in addresses and certificate numbers, e.g. ppni."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
-    kind = SelectField(
-        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in ORGANIZATION_KIND_LABELS.items()]
-    )
+    kind = SelectField(_l("Kind"), choices=choices_of(OrganizationKind))
     province = StringField(_l("Province"), validators=[Optional(), Length(max=80)])
     regency = StringField(_l("Regency / city"), validators=[Optional(), Length(max=80)])
     submit = SubmitField(_l("Save"))
@@ -164,7 +169,7 @@ class MemberForm(Form):
     email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), email_address])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=choices_of(Role),
         default=Role.FACILITATOR.value,
     )
     submit = SubmitField(_l("Add"))

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import Select, false
 
 from lms.accounts.models import Role, User
+from lms.core.errors import PermissionDenied
 from lms.extensions import login_manager
 
 
@@ -29,6 +30,15 @@ def has_organization_role(user: User, organization_id: int, roles: Iterable[Role
     if user.is_platform_admin:
         return True
     return organization_id in organization_ids_for(user, roles)
+
+
+def require_organization_role(
+    actor: User | None, organization_id: int, roles: Iterable[Role] = (Role.ORG_ADMIN,)
+) -> None:
+    """Refuse (PermissionDenied) unless `actor` holds one of `roles` in the organization; the one check every service
+    makes. `actor` None is a trusted operator: the command line, the demo, a background job."""
+    if actor is not None and not has_organization_role(actor, organization_id, roles):
+        raise PermissionDenied()
 
 
 def scope_to_organizations(stmt: Select, column, user: User, roles: Iterable[Role] = (Role.ORG_ADMIN,)) -> Select:

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
 from lms.accounts.models import ApiToken, Membership, Organization, OrganizationKind, Role, TimeZone, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lms.core.mail import send_mail
@@ -280,8 +280,7 @@ def update_organization(
     province: str | None,
     regency: str | None,
 ) -> Organization:
-    if not has_organization_role(actor, organization.id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization.id)
     changes = {}
     for field, value in {
         "name": name.strip(),
@@ -298,8 +297,7 @@ def update_organization(
 
 
 def add_member(actor: User, organization: Organization, *, email: str, role: str) -> Membership:
-    if not has_organization_role(actor, organization.id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization.id)
     user = find_user_by_email(email)
     if user is None:
         raise NotFound(_l("No account uses this e-mail. Ask the person to register first, then add them."))
@@ -323,8 +321,7 @@ def add_member(actor: User, organization: Organization, *, email: str, role: str
 
 def remove_membership(actor: User, membership: Membership) -> None:
     organization_id = membership.organization_id
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization_id)
     if membership.user_id == actor.id and membership.role == Role.ORG_ADMIN and not actor.is_platform_admin:
         raise InvalidInput(_l("You cannot remove your own admin role; ask another admin."))
     record_audit(

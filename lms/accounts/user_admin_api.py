@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from lms.accounts import user_admin
 from lms.accounts.models import User
-from lms.api import ADMIN_ERRORS, BEARER, token_required
+from lms.core.api import ADMIN_ERRORS, BEARER, token_required
 from lms.core.errors import NotFound, PermissionDenied
 from lms.extensions import db
 

@@ -23,6 +23,7 @@ from lms.accounts.models import Membership, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
+from lms.core.service_calls import call_service
 from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
 
@@ -49,8 +50,8 @@ def register():
         return redirect(url_for("core.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
-        try:
-            services.register_user(
+        outcome = call_service(
+            lambda: services.register_user(
                 email=form.email.data,
                 password=form.password.data,
                 full_name=form.full_name.data,
@@ -61,11 +62,8 @@ def register():
                 timezone=form.timezone.data,
                 login_url=url_for("accounts.login", _external=True),
             )
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            # The same answer whether or not the e-mail already had an account.
+        )
+        if outcome.ok:
             flash(_("Registration received. Log in with your e-mail and password."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
@@ -121,12 +119,8 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.new_password.data)
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: services.reset_password(token, form.new_password.data))
+        if outcome.ok:
             flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
@@ -150,8 +144,8 @@ def edit_profile():
     if request.method == "GET":
         form.nik.data = ""
     if form.validate_on_submit():
-        try:
-            services.update_profile(
+        outcome = call_service(
+            lambda: services.update_profile(
                 current_user,
                 full_name=form.full_name.data,
                 profession_code=form.profession_code.data,
@@ -160,11 +154,8 @@ def edit_profile():
                 facility=form.facility.data,
                 timezone=form.timezone.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
             flash(_("Profile saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/edit_profile.html", form=form)
@@ -175,12 +166,10 @@ def edit_profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.change_password(current_user, form.current_password.data, form.new_password.data)
+        )
+        if outcome.ok:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
@@ -230,19 +219,20 @@ def organizations():
 def new_organization():
     form = OrganizationForm()
     if form.validate_on_submit():
-        try:
-            organization = services.create_organization(
+        outcome = call_service(
+            lambda: services.create_organization(
                 current_user,
                 slug=form.slug.data,
                 name=form.name.data,
                 kind=form.kind.data,
                 province=form.province.data,
                 regency=form.regency.data,
-            )
-        except DomainError as error:
-            form.slug.errors.append(str(error.message))
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            field="slug",
+        )
+        if outcome.ok:
+            organization = outcome.result
             flash(_("Organization created."), "success")
             return redirect(url_for("accounts.organization", organization_id=organization.id))
     return render_template("accounts/organization_form.html", form=form, organization=None)
@@ -287,13 +277,13 @@ def add_member(organization_id: int):
     org = db.get_or_404(Organization, organization_id)
     form = MemberForm()
     if form.validate_on_submit():
-        try:
-            membership = services.add_member(current_user, org, email=form.email.data, role=form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error.message))
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.add_member(current_user, org, email=form.email.data, role=form.role.data),
+            form=form,
+            field="email",
+        )
+        if outcome.ok:
+            membership = outcome.result
             flash(
                 _(
                     "%(name)s added as %(role)s.",
@@ -320,12 +310,8 @@ def remove_member(organization_id: int, membership_id: int):
     membership = db.get_or_404(Membership, membership_id)
     if membership.organization_id != organization_id:
         abort(404)
-    try:
-        services.remove_membership(current_user, membership)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    outcome = call_service(lambda: services.remove_membership(current_user, membership))
+    if outcome.ok:
         flash(_("Role removed."), "success")
     return redirect(url_for("accounts.organization", organization_id=organization_id))
 

@@ -1,109 +1,10 @@
-"""The /api/v1 JSON API: the OpenAPI-documenting Api object, bearer-token login and JSON errors.
-
-Each feature keeps its endpoints in its own `api.py` as a flask-smorest Blueprint; `register_api()` mounts them.
-"""
+"""The /api/v1 JSON API: mounts every feature's endpoints (each feature keeps them in its own `api.py`)."""
 
 from __future__ import annotations
 
-from functools import wraps
-from http import HTTPStatus
-
-from apispec import BasePlugin
 from flask import Flask
-from flask_login import current_user
-from flask_smorest import Api
-from marshmallow import Schema, fields
 
-from lms.core.errors import handle_http_exception
-from lms.extensions import login_manager
-
-API_PREFIX = "/api/v1"
-BEARER = [{"bearerAuth": []}]
-"""OpenAPI security requirement for endpoints that need a logged-in caller."""
-
-
-class ApiErrorDetailSchema(Schema):
-    code = fields.String(required=True, metadata={"description": "stable machine code, e.g. too_many_requests"})
-    message = fields.String(required=True, metadata={"description": "in the caller's language"})
-    details = fields.Dict(
-        metadata={"description": "only for invalid_input from request validation: the messages per field"}
-    )
-
-
-class ApiErrorSchema(Schema):
-    """Every error the API answers: `{"error": {"code", "message"}}`."""
-
-    error = fields.Nested(ApiErrorDetailSchema, required=True)
-
-
-def error_response(status: int) -> dict:
-    """`@blp.alt_response(404, **error_response(404))`: the shared component of that status, whose body is an
-    ApiError."""
-    return {"response": HTTPStatus(status).name}
-
-
-ADMIN_ERRORS = {status: error_response(status) for status in (400, 404, 409, 422)}
-
-
-class OperationContractsPlugin(BasePlugin):
-    """What every operation of the document states, written once: an `operationId` (the view's endpoint), and
-    for operations that need a token the 401 (no or bad token) and 403 (not allowed) answers."""
-
-    def operation_helper(self, path=None, operations=None, **kwargs):
-        rule = kwargs.get("rule")
-        if rule is None or not operations:
-            return
-        base = rule.endpoint.replace(".", "_")
-        for method, operation in operations.items():
-            if method not in {"get", "put", "post", "patch", "delete", "head", "options"}:
-                continue
-            operation.setdefault("operationId", base if len(operations) == 1 else f"{base}_{method}")
-            if operation.get("security"):
-                responses = operation.setdefault("responses", {})
-                responses.setdefault("401", HTTPStatus.UNAUTHORIZED.name)
-                responses.setdefault("403", HTTPStatus.FORBIDDEN.name)
-
-
-TOO_MANY_REQUESTS = {
-    "schema": ApiErrorSchema,
-    "description": "Too many requests from this address in a short time (lms.core.rate_limits): wait and retry.",
-    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
-}
-"""`@blp.alt_response(429, **TOO_MANY_REQUESTS)` on every rate-limited endpoint."""
-
-
-class LenteraApi(Api):
-    ERROR_SCHEMA = ApiErrorSchema
-
-    def _register_error_handlers(self):
-        # One error format for the whole app is installed by lms.core.errors; JSON under /api/.
-        pass
-
-    def handle_http_exception(self, error):
-        return handle_http_exception(error)
-
-
-api = LenteraApi(
-    spec_kwargs={
-        "extra_plugins": [OperationContractsPlugin()],
-        "info": {
-            "description": "Lentera JSON API. Authenticate with `POST /api/v1/auth/token`, then send "
-            '`Authorization: Bearer <token>`. Errors: `{"error": {"code", "message"}}`.'
-        },
-    }
-)
-
-
-def token_required(view):
-    """An API endpoint for logged-in callers: a bearer token (or the browser's session with a CSRF header)."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return view(*args, **kwargs)
-
-    return wrapped
+from lms.core.api import API_PREFIX, api
 
 
 def register_api(app: Flask) -> None:
@@ -123,12 +24,12 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     blueprints = (
         accounts_blp,
+        users_blp,
         courses_blp,
         cohorts_admin_blp,
         quizzes_blp,
         attendance_blp,
         attendance_admin_blp,
-        users_blp,
         certificates_blp,
         verify_blp,
         records_blp,

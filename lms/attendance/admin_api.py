@@ -6,10 +6,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from lms.api import ADMIN_ERRORS, BEARER, token_required
 from lms.attendance import services
 from lms.attendance.api import SessionSchema
 from lms.attendance.models import AttendanceStatus
+from lms.core.api import ADMIN_ERRORS, BEARER, token_required
 from lms.core.models import utcnow
 from lms.extensions import db
 

@@ -6,11 +6,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from lms.api import BEARER, token_required
 from lms.attendance import services
 from lms.attendance.checkin_rules import ROTATION_SECONDS, CheckinRefused
 from lms.attendance.client import client_from_request
 from lms.attendance.models import AttendanceStatus
+from lms.core.api import BEARER, token_required
 from lms.core.models import utcnow
 from lms.courses.services import user_enrolments
 from lms.extensions import db

@@ -20,11 +20,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.models import User
-from lms.attendance.models import STATUS_LABELS, SessionMode
+from lms.attendance.models import AttendanceStatus, SessionMode
 from lms.core.forms import Form, ZonedForm
+from lms.core.labels import choices_of
 from lms.courses.forms import LOCAL_DATETIME_FORMATS
-
-SESSION_MODE_LABELS = {SessionMode.LURING: _l("In person (in a room)"), SessionMode.DARING: _l("Online (webinar)")}
 
 
 class SessionForm(ZonedForm):
@@ -37,7 +36,7 @@ class SessionForm(ZonedForm):
         description=_l("Jam pelajaran this session is worth in the attendance share."),
         render_kw={"inputmode": "numeric", "min": 0},
     )
-    mode = SelectField(_l("Mode"), choices=[SelectChoice(m.value, label) for m, label in SESSION_MODE_LABELS.items()])
+    mode = SelectField(_l("Mode"), choices=choices_of(SessionMode))
     place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=200)])
     latitude = DecimalField(
         _l("Latitude (optional)"),
@@ -97,11 +96,11 @@ def weights_form(data: dict[str, Decimal] | None = None, formdata=None) -> Weigh
     class _Weights(WeightsForm):
         pass
 
-    for status, label in STATUS_LABELS.items():
+    for status in AttendanceStatus:
         setattr(
             _Weights,
             status.value,
-            DecimalField(label, places=2, validators=[InputRequired(), NumberRange(min=0, max=1)]),
+            DecimalField(status.label, places=2, validators=[InputRequired(), NumberRange(min=0, max=1)]),
         )
     if formdata is None:
         return _Weights(data=data)

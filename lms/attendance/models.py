@@ -22,6 +22,14 @@ class SessionMode(StrEnum):
     DARING = "daring"
     """Online (webinar)."""
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            SessionMode.LURING: _l("In person (in a room)"),
+            SessionMode.DARING: _l("Online (webinar)"),
+        }[self]
+
 
 class AttendanceStatus(StrEnum):
     """The statuses Indonesian training records use: present, late, excused, sick, absent without notice."""

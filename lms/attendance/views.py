@@ -22,7 +22,6 @@ from lms.attendance.client import (
     new_device_id,
 )
 from lms.attendance.forms import (
-    SESSION_MODE_LABELS,
     CodeEntryForm,
     CodeForm,
     ConfirmQrForm,
@@ -32,18 +31,20 @@ from lms.attendance.forms import (
     SessionForm,
     weights_form,
 )
-from lms.attendance.models import STATUS_LABELS, AttendanceSession, AttendanceStatus
+from lms.attendance.models import AttendanceSession, AttendanceStatus, SessionMode
 from lms.attendance.qr import qr_svg
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.courses.models import Cohort
 from lms.extensions import db
 
 
 @bp.app_context_processor
 def attendance_globals() -> dict:
-    return {"attendance_status_labels": STATUS_LABELS, "session_mode_labels": SESSION_MODE_LABELS}
+    return {"attendance_status_labels": labels_of(AttendanceStatus), "session_mode_labels": labels_of(SessionMode)}
 
 
 def _zone() -> tuple[ZoneInfo, str]:
@@ -156,13 +157,9 @@ def session_report(session_id: int):
 @login_required
 def close_session(session_id: int):
     session = _runner_session(session_id)
-    try:
-        count = services.close_session(current_user, session, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    outcome = call_service(lambda: services.close_session(current_user, session, utcnow()))
+    if outcome.ok:
+        count = outcome.result
         flash(_("Session closed: the attendance of %(n)d participants is final.", n=count), "success")
     return redirect(url_for("attendance.session_report", session_id=session.id))
 
@@ -229,13 +226,9 @@ def roster(session_id: int):
                     statuses[int(key.removeprefix("status-"))] = AttendanceStatus(value)
                 except ValueError:
                     abort(400)
-        try:
-            changed = services.mark_roster(current_user, session, statuses, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: services.mark_roster(current_user, session, statuses, utcnow()))
+        if outcome.ok:
+            changed = outcome.result
             flash(_("Attendance saved: %(n)d marks changed.", n=changed), "success")
             return redirect(url_for("attendance.session_report", session_id=session.id))
     report = services.session_report(current_user, session)
@@ -272,15 +265,13 @@ def codes(session_id: int):
     session = _runner_session(session_id)
     form = CodeForm(data={"minutes": current_app.config["ATTENDANCE_CODE_MINUTES"]})
     if form.validate_on_submit():
-        try:
-            code = services.create_code(
+        outcome = call_service(
+            lambda: services.create_code(
                 current_user, session, utcnow(), minutes=form.minutes.data, label=form.label.data or ""
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
+            code = outcome.result
             flash(_("Code %(code)s is open now.", code=code.code), "success")
             return redirect(url_for("attendance.codes", session_id=session.id))
     return render_template(
@@ -335,15 +326,12 @@ def weights(organization_id: int):
     current = services.weights_for(organization.id)
     form = weights_form(current, request.form if request.method == "POST" else None)
     if form.validate_on_submit():
-        try:
-            services.set_weights(
+        outcome = call_service(
+            lambda: services.set_weights(
                 current_user, organization.id, {s.value: Decimal(form[s.value].data) for s in AttendanceStatus}
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
             flash(_("Attendance weights saved."), "success")
             return redirect(url_for("attendance.weights", organization_id=organization.id))
     return render_template("attendance/weights.html", organization=organization, form=form), (
@@ -443,7 +431,7 @@ def checkin(session_id: int):
     db.session.commit()
     if result.recorded:
         flash(
-            _("You are checked in: %(status)s.", status=STATUS_LABELS[AttendanceStatus(result.mark.status)]),
+            _("You are checked in: %(status)s.", status=AttendanceStatus(result.mark.status).label),
             "success",
         )
     else:

@@ -10,10 +10,10 @@ from marshmallow import Schema, fields, validate
 
 from lms.accounts.models import Role
 from lms.accounts.permissions import has_organization_role
-from lms.api import BEARER, token_required
 from lms.certificates import services
 from lms.certificates.models import Certificate
 from lms.certificates.views import pdf_filename
+from lms.core.api import BEARER, token_required
 from lms.core.errors import NotFound
 from lms.core.models import utcnow
 from lms.courses.models import Enrolment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -119,27 +120,45 @@ def certificates_revoke_command(number: str, reason: str) -> None:
 @certificates_group.command("verify", with_appcontext=False)
 @click.argument("source")
 @click.option(
+    "--at",
+    "moment",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    help="Check as of this moment (UTC unless it carries an offset); default now.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the verdict as JSON (verdict, reason, checked_at, not_checked) for scripts.",
+)
+@click.option(
     "--keys",
     "keys_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A saved /.well-known/lentera-keys.json; without it the instance's key store is used.",
 )
-def certificates_verify_command(source: str, keys_file: Path | None) -> None:
+def certificates_verify_command(source: str, moment, as_json: bool, keys_file: Path | None) -> None:
     """Check a certificate's signature offline: SOURCE is the QR text (URL or token), a PDF or an image (PNG/JPEG).
 
     Needs no database and no network, only the published keys; whether the issuer has since revoked the
-    certificate can only be answered online. Exit status 0: genuine signature; 1: not genuine.
+    certificate can only be answered online. Exit status 0: genuine signature; 1: not genuine; 2: expired.
     """
     from lms.certificates.offline import OfflineCheckError, check_offline, read_qr_text
 
     try:
         text = read_qr_text(source)
-        report = check_offline(text, _offline_key_document(keys_file))
+        now = None if moment is None else (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        report = check_offline(text, _offline_key_document(keys_file), now)
     except OfflineCheckError as error:
         raise click.ClickException(str(error)) from error
-    for line in report.lines():
-        click.echo(line)
-    raise SystemExit(0 if report.genuine else 1)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    raise SystemExit(report.exit_code)
 
 
 def _offline_key_document(keys_file: Path | None) -> dict:
@@ -154,12 +173,14 @@ def _offline_key_document(keys_file: Path | None) -> dict:
             raise OfflineCheckError(f"{keys_file} is not a readable key set: {error}") from error
     from flask.cli import ScriptInfo
 
-    from lms import MissingSecretKey
     from lms.certificates.keys import published_keyset_document
+    from lms.config import MissingSecretKey
 
     try:
         app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     except MissingSecretKey as error:
         raise OfflineCheckError(f"{error} Or give a saved key set with --keys.") from error
     with app.app_context():
-        return published_keyset_document()
+        document = published_keyset_document()
+    document["generated_at"] = datetime.now(UTC).isoformat()  # read from the store this moment
+    return document

@@ -13,8 +13,6 @@ from lms.core.forms import Form
 
 COLOUR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour is written as # and six hexadecimal digits, e.g. #0b6e4f."))
 
-LAYOUT_LABELS = {"klasik": _l("Classic"), "modern": _l("Modern")}
-
 
 class CertificateSettingsForm(Form):
     number_pattern = StringField(
@@ -35,9 +33,9 @@ class CertificateSettingsForm(Form):
     )
     submit = SubmitField(_l("Save settings"))
 
-    def __init__(self, *args, layouts: list[str], **kwargs):
+    def __init__(self, *args, layouts: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.layout.choices = [SelectChoice(name, LAYOUT_LABELS.get(name, name.title())) for name in layouts]
+        self.layout.choices = [SelectChoice(key, label) for key, label in layouts.items()]
 
 
 class LogoForm(Form):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import zxingcpp
+from flask_babel import lazy_gettext as _l
 from PIL import Image
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, landscape
@@ -508,6 +509,7 @@ class KlasikLayout(Layout):
     """Centred and formal: a double frame in the organization's colours, serif headings, QR bottom left."""
 
     key = "klasik"
+    label = _l("Classic")
     label = "Klasik"
     regular, bold = "Lentera-Serif", "Lentera-Serif-Bold"
 
@@ -606,6 +608,7 @@ class ModernLayout(Layout):
     """A coloured band on the left with the logo and the QR; left-aligned sans text with the figures in boxes."""
 
     key = "modern"
+    label = _l("Modern")
     label = "Modern"
     regular, bold = "Lentera-Sans", "Lentera-Sans-Bold"
     band = 80 * mm

@@ -40,6 +40,25 @@ CERTIFICATE_STATUS_LABELS = {
 }
 
 
+class CertificateState(StrEnum):
+    """What a certificate is at a moment: its status, or expired (a valid certificate past its expiry)."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            CertificateState.VALID: _l("Valid"),
+            CertificateState.REVOKED: _l("Revoked"),
+            CertificateState.SUSPENDED: _l("Suspended"),
+            CertificateState.EXPIRED: _l("Expired"),
+        }[self]
+
+
 def state_of(status: str, expires_at: datetime | None, now: datetime) -> str:
     """The state at `now`: "valid", "revoked", "suspended" or "expired" (a valid certificate past its expiry)."""
     if status != CertificateStatus.VALID:

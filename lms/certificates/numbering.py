@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,10 +116,27 @@ def format_verification_code(raw: str) -> str:
     return f"{raw[:half]}-{raw[half:]}"
 
 
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+"""Hyphens, en and em dashes, the minus sign and their full-width forms: what a phone keyboard or a copy from a PDF
+puts where the certificate shows "-"."""
+_AS_HYPHEN = {ord(dash): "-" for dash in DASHES}
+
+
+def _typed(text: str) -> str:
+    """Typed text in one form: NFKC (full-width letters and digits become ASCII ones), every dash a hyphen."""
+    return unicodedata.normalize("NFKC", text or "").translate(_AS_HYPHEN)
+
+
 def normalize_verification_code(text: str) -> str:
-    """What a person typed, as stored: capitals, hyphen in the middle; spaces and hyphens anywhere are ignored."""
-    raw = re.sub(r"[\s\-]", "", text or "").upper()
+    """What a person typed, as stored: capitals, hyphen in the middle; spaces and dashes anywhere are ignored."""
+    raw = re.sub(r"[\s\-]", "", _typed(text)).upper()
     return format_verification_code(raw) if raw else ""
+
+
+def number_key(text: str) -> str:
+    """A certificate number as compared, typed or printed: NFKC, dashes as hyphens, no white space, capitals.
+    `ppni/ppi–dasar/2026/ 000001` and `PPNI/PPI-DASAR/2026/000001` are the same number."""
+    return re.sub(r"\s", "", _typed(text)).upper()
 
 
 def add_months(moment: datetime, months: int) -> datetime:

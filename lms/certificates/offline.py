@@ -4,11 +4,13 @@ token against a published key set. No database and no network: the live status n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from lms.certificates.keys import KeysDocumentInvalid, keyset_from_document
-from lms.certificates.token import InvalidToken, VerifiedToken, verify_token
+from lms.certificates.token import InvalidToken, KeySet, VerifiedToken, check_moment, verify_token
 from lms.certificates.verification import parse_qr_text
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
@@ -81,24 +83,83 @@ def read_qr_text(source: str) -> str:
     return source
 
 
+class OfflineVerdict(StrEnum):
+    """What a check without the issuer can say: the signature and claims hold (status unknown), the certificate's
+    signed validity has ended, or it is not a genuine certificate. Revocation and suspension need the issuer."""
+
+    GENUINE = "genuine"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+EXIT_CODES = {OfflineVerdict.GENUINE: 0, OfflineVerdict.INVALID: 1, OfflineVerdict.EXPIRED: 2}
+
+
+def offline_verdict(
+    text: str, keyset: KeySet, now: datetime
+) -> tuple[OfflineVerdict, str | None, VerifiedToken | None]:
+    """(verdict, reason code, verified token) by the same rules as the server's `judge`, without the live status."""
+    try:
+        verified = verify_token(parse_qr_text(text), keyset)
+        expired = check_moment(verified, now)
+    except InvalidToken as error:
+        return OfflineVerdict.INVALID, error.reason, None
+    if expired:
+        return OfflineVerdict.EXPIRED, "expired", verified
+    return OfflineVerdict.GENUINE, None, verified
+
+
 @dataclass
 class OfflineReport:
-    genuine: bool
+    verdict: OfflineVerdict
+    checked_at: datetime
     verified: VerifiedToken | None = None
-    reason: str = ""
+    reason: str | None = None
     codes: dict[str, Any] = field(default_factory=dict)
+    keys_generated_at: str | None = None
+
+    @property
+    def genuine(self) -> bool:
+        return self.verdict is OfflineVerdict.GENUINE
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def as_json(self) -> dict[str, Any]:
+        claims = self.verified.claims if self.verified else None
+        return {
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "checked_at": self.checked_at.isoformat(),
+            "not_checked": ["revocation", "suspension", "keys withdrawn after the key set was fetched"],
+            "keys_generated_at": self.keys_generated_at,
+            "number": claims.number if claims else None,
+            "kid": self.verified.kid_hex if self.verified else None,
+        }
 
     def lines(self) -> list[str]:
-        if not self.genuine:
-            return [f"NOT VALID: the signature does not check out ({self.reason})."]
+        if self.verdict is OfflineVerdict.INVALID:
+            return [f"NOT VALID (TIDAK SAH): the token does not check out ({self.reason})."]
         claims = self.verified.claims
         professions = self.codes.get("profession", {})
         ranah = self.codes.get("ranah", {})
         key = self.verified.key
         key_note = " (retired; it signed this before retiring)" if key.retired_at else ""
+        if self.verdict is OfflineVerdict.EXPIRED:
+            head = [
+                f"EXPIRED (KEDALUWARSA): genuine signature, but its validity ended {claims.expires_at.isoformat()}."
+            ]
+        else:
+            head = ["GENUINE SIGNATURE: issued by the holder of the published key, within its validity."]
+        keys_note = (
+            f"key set generated {self.keys_generated_at}" if self.keys_generated_at else "key set of unknown age"
+        )
         return [
-            "GENUINE SIGNATURE: issued by the holder of the published key. The live status (revoked, suspended)",
-            "can only be checked online at the verify page.",
+            *head,
+            f"NOT CHECKED offline: revocation and suspension (only the issuer knows: check online); {keys_note}, so a",
+            "key withdrawn since then is not known here.",
+            f"  Checked at:    {self.checked_at.isoformat()}",
             f"  Number:        {claims.number}",
             f"  Holder:        {claims.holder_name}",
             f"  Profession:    {professions.get(str(claims.profession_code), claims.profession_code)}",
@@ -112,15 +173,14 @@ class OfflineReport:
         ]
 
 
-def check_offline(text: str, key_document: Any) -> OfflineReport:
-    """Check the QR text's signature against a published key set document (lentera-keys.json)."""
+def check_offline(text: str, key_document: Any, now: datetime | None = None) -> OfflineReport:
+    """Check the QR text against a published key set document (lentera-keys.json) at `now` (default: the clock)."""
+    now = now or datetime.now(UTC)
     try:
         keyset = keyset_from_document(key_document)
     except KeysDocumentInvalid as error:
         raise OfflineCheckError(str(error)) from error
     codes = key_document.get("codes", {}) if isinstance(key_document, dict) else {}
-    try:
-        verified = verify_token(parse_qr_text(text), keyset)
-    except InvalidToken as error:
-        return OfflineReport(genuine=False, reason=error.reason, codes=codes)
-    return OfflineReport(genuine=True, verified=verified, codes=codes)
+    generated = key_document.get("generated_at") if isinstance(key_document, dict) else None
+    verdict, reason, verified = offline_verdict(text, keyset, now)
+    return OfflineReport(verdict, now, verified, reason, codes, generated if isinstance(generated, str) else None)

@@ -22,12 +22,29 @@ rl_config.useA85 = 0
 _pdfium_lock = threading.Lock()
 
 
-def render_certificate_pdf(doc: CertificateDocument) -> bytes:
-    """The certificate as a one-page PDF in the layout the document names (the default one if it is unknown)."""
-    return draw_certificate(doc)[0]
+def render_certificate_pdf(doc: CertificateDocument, stamp: str | None = None) -> bytes:
+    """The certificate as a one-page PDF in the layout the document names (the default one if it is unknown);
+    `stamp` ("DICABUT", "DITANGGUHKAN") is drawn across the page when the certificate no longer stands."""
+    return draw_certificate(doc, stamp)[0]
 
 
-def draw_certificate(doc: CertificateDocument) -> tuple[bytes, DrawnCertificate]:
+def _draw_stamp(canvas: Canvas, text: str, font: str) -> None:
+    """A large red word across the page, see-through so that the certificate under it stays readable."""
+    canvas.saveState()
+    canvas.setFillColorRGB(0.75, 0.05, 0.05, alpha=0.45)
+    canvas.setStrokeColorRGB(0.75, 0.05, 0.05, alpha=0.7)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(28)
+    size = min(110, 1.5 * PAGE_WIDTH / max(len(text), 1))
+    canvas.setFont(font, size)
+    canvas.drawCentredString(0, -size / 3, text)
+    canvas.setLineWidth(6)
+    width = canvas.stringWidth(text, font, size) + 40
+    canvas.rect(-width / 2, -size * 0.6, width, size * 1.1, fill=0)
+    canvas.restoreState()
+
+
+def draw_certificate(doc: CertificateDocument, stamp: str | None = None) -> tuple[bytes, DrawnCertificate]:
     """The PDF and where its parts were drawn (the QR's position and module size, for tests and checks)."""
     register_fonts()
     out = io.BytesIO()
@@ -47,10 +64,12 @@ def draw_certificate(doc: CertificateDocument) -> tuple[bytes, DrawnCertificate]
     canvas.setAuthor(doc.organization_name)
     canvas.setCreator("Lentera")
     # The document's dates are the issue date (invariant mode would otherwise print 1 January 2000).
-    stamp = f"D:{doc.issued_on:%Y%m%d}000000Z"
-    canvas.setDateFormatter(lambda *_: stamp)
+    pdf_date = f"D:{doc.issued_on:%Y%m%d}000000Z"
+    canvas.setDateFormatter(lambda *_: pdf_date)
     layout = LAYOUTS.get(doc.layout) or LAYOUTS[DEFAULT_LAYOUT]
     drawn = layout().draw(canvas, doc)
+    if stamp:
+        _draw_stamp(canvas, stamp, layout.bold)
     canvas.showPage()
     canvas.save()
     return out.getvalue(), drawn

@@ -27,16 +27,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from lms.certificates import strict_cbor
 from lms.core.lru import LruCache
 from lms.courses.curriculum import Ranah
 
@@ -240,52 +241,68 @@ def encode_token(claims: CertificateClaims, key: SigningKey) -> str:
     return base64.b32encode(encode_cose(claims, key)).decode("ascii").rstrip("=")
 
 
+WHITESPACE = " \t\n\r\f\v"
+"""Spaces and line breaks a scan or a copy may add; removed anywhere in the text (and nothing else is)."""
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a verifier's clock may differ from the issuer's: an iat up to this far ahead is not "in the future"."""
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
+MAX_EPOCH_DAY = 2932896  # 9999-12-31
+MAX_DECIMAL_EXPONENT = 20
+CLAIM_LABELS = frozenset({CWT_CLAIM_IAT, CWT_CLAIM_EXP, CERTIFICATE_CLAIM})
+HEADER_LABELS = frozenset({COSE_HEADER_ALG, COSE_HEADER_KID})
+
+
 def decode_base32(text: str) -> bytes:
-    """Bytes of a Base32 token in either case, with or without padding; raises InvalidToken."""
+    """Bytes of a Base32 token in either case, with or without padding; raises InvalidToken.
+
+    Exactly one text per token (apart from case, padding and white space): a length no encoding produces, or unused
+    low bits that are not zero, are refused, so the same bytes can never be written two ways."""
     if not isinstance(text, str):
         raise InvalidToken("bad_base32", "not text")
-    cleaned = "".join(text.split()).upper().rstrip("=")
+    cleaned = text.translate({ord(space): None for space in WHITESPACE}).upper().rstrip("=")
     if not cleaned:
         raise InvalidToken("empty")
-    if len(cleaned) > MAX_TOKEN_CHARS:
-        raise InvalidToken("too_long")
     if not cleaned.isascii():
         raise InvalidToken("bad_base32", "not ASCII")
+    if len(cleaned) > MAX_TOKEN_CHARS:
+        raise InvalidToken("too_long")
     try:
-        return base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+        data = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
     except (binascii.Error, ValueError) as error:
         raise InvalidToken("bad_base32", str(error)) from None
+    if base64.b32encode(data).decode("ascii").rstrip("=") != cleaned:
+        raise InvalidToken("bad_base32", "not the canonical encoding")
+    return data
 
 
-def _loads(data: bytes, reason: str):
+def _loads(data: bytes):
     try:
-        return cbor2.loads(data)
-    except RecursionError:
-        raise InvalidToken(reason, "nested too deeply") from None
-    except Exception as error:  # cbor2 raises several types for hostile input; all of them mean "not our token"
-        raise InvalidToken(reason, type(error).__name__) from None
+        return strict_cbor.decode(data)
+    except strict_cbor.CborRefused as error:
+        raise InvalidToken(error.reason) from None
 
 
 def _parse_cose(data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
     """(protected, payload, signature, kid) of a COSE_Sign1 whose header says EdDSA; raises InvalidToken."""
-    message = _loads(data, "bad_cbor")
-    if not isinstance(message, cbor2.CBORTag) or message.tag != COSE_SIGN1_TAG:
+    message = _loads(data)
+    if not isinstance(message, strict_cbor.Tag) or message.tag != COSE_SIGN1_TAG:
         raise InvalidToken("not_cose_sign1", "missing tag 18")
     body = message.value
-    # cbor2 hands a tag's content back immutable (tuple, frozendict).
-    if not isinstance(body, list | tuple) or len(body) != 4:
+    if not isinstance(body, list) or len(body) != 4:
         raise InvalidToken("not_cose_sign1", "not a 4-element array")
     protected, unprotected, payload, signature = body
     if not (isinstance(protected, bytes) and isinstance(payload, bytes) and isinstance(signature, bytes)):
         raise InvalidToken("not_cose_sign1", "wrong element types")
-    if not isinstance(unprotected, Mapping):
+    if not isinstance(unprotected, dict):
         raise InvalidToken("not_cose_sign1", "unprotected header is not a map")
-    header = _loads(protected, "bad_header")
-    if not isinstance(header, Mapping):
-        raise InvalidToken("bad_header", "not a map")
-    if header.get(COSE_HEADER_ALG) != COSE_ALG_EDDSA or isinstance(header.get(COSE_HEADER_ALG), bool):
+    if unprotected:
+        raise InvalidToken("bad_header", "unprotected header is not empty")
+    header = _loads(protected)
+    if not isinstance(header, dict) or set(header) != HEADER_LABELS:
+        raise InvalidToken("bad_header", "labels")
+    if header[COSE_HEADER_ALG] != COSE_ALG_EDDSA or isinstance(header[COSE_HEADER_ALG], bool):
         raise InvalidToken("unsupported_alg")
-    kid = header.get(COSE_HEADER_KID)
+    kid = header[COSE_HEADER_KID]
     if not isinstance(kid, bytes) or len(kid) != KID_LENGTH:
         raise InvalidToken("bad_header", "kid")
     if len(signature) != SIGNATURE_LENGTH:
@@ -303,40 +320,47 @@ def _check_key(key: PublicKey | None) -> PublicKey:
     return key
 
 
-def _decode_decimal(value) -> Decimal:
-    # cbor2 turns tag 4 (decimal fraction) into a Decimal; any other encoding is refused.
-    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-        raise InvalidToken("bad_claims", "amount")
-    return value
-
-
-def _decode_date(value) -> date:
-    # cbor2 turns tag 100 into a date; a plain integer would be a different encoding and is refused.
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    raise InvalidToken("bad_claims", "completion date")
-
-
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _decode_decimal(value) -> Decimal:
+    """Tag 4 [exponent, mantissa]: a non-negative amount such as JPL 2.5 = 4([-1, 25])."""
+    if not (isinstance(value, strict_cbor.Tag) and value.tag == CBOR_TAG_DECIMAL_FRACTION):
+        raise InvalidToken("bad_claims", "amount")
+    parts = value.value
+    if not (isinstance(parts, list) and len(parts) == 2 and _is_int(parts[0]) and _is_int(parts[1])):
+        raise InvalidToken("bad_claims", "amount")
+    exponent, mantissa = parts
+    if mantissa < 0 or abs(exponent) > MAX_DECIMAL_EXPONENT:
+        raise InvalidToken("bad_claims", "amount")
+    return Decimal(mantissa).scaleb(exponent)
+
+
+def _decode_date(value) -> date:
+    """Tag 100: whole days since 1970-01-01 (RFC 8943)."""
+    if not (isinstance(value, strict_cbor.Tag) and value.tag == CBOR_TAG_DAYS_SINCE_EPOCH):
+        raise InvalidToken("bad_claims", "completion date")
+    if not _is_int(value.value) or not 0 <= value.value <= MAX_EPOCH_DAY:
+        raise InvalidToken("bad_claims", "completion date")
+    return EPOCH_DAY + timedelta(days=value.value)
+
+
 def _timestamp(value, name: str) -> datetime:
-    if not _is_int(value):
+    if not _is_int(value) or not 0 <= value <= MAX_TIMESTAMP:
         raise InvalidToken("bad_claims", name)
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise InvalidToken("bad_claims", name) from None
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _parse_claims(payload: bytes) -> CertificateClaims:
-    claim_set = _loads(payload, "bad_claims")
-    if not isinstance(claim_set, Mapping):
+    claim_set = _loads(payload)
+    if not isinstance(claim_set, dict):
         raise InvalidToken("bad_claims", "not a map")
-    fields = claim_set.get(CERTIFICATE_CLAIM)
+    if not set(claim_set) <= CLAIM_LABELS or CWT_CLAIM_IAT not in claim_set or CERTIFICATE_CLAIM not in claim_set:
+        raise InvalidToken("bad_claims", "claim labels")
+    fields = claim_set[CERTIFICATE_CLAIM]
     if not isinstance(fields, list) or not fields:
-        raise InvalidToken("bad_claims", "certificate claim missing")
+        raise InvalidToken("bad_claims", "certificate claim")
     if not _is_int(fields[0]) or fields[0] != FORMAT_VERSION:
         raise InvalidToken("unsupported_format")
     if len(fields) != 11:
@@ -348,31 +372,33 @@ def _parse_claims(payload: bytes) -> CertificateClaims:
         raise InvalidToken("bad_claims", "text field")
     if not all(_is_int(code) for code in (profession, course_version, ranah)):
         raise InvalidToken("bad_claims", "code field")
-    expires = claim_set.get(CWT_CLAIM_EXP)
-    try:
-        return CertificateClaims(
-            certificate_id=certificate_id,
-            number=number,
-            holder_name=holder,
-            profession_code=profession,
-            course_code=course,
-            course_version=course_version,
-            completed_on=_decode_date(completed),
-            jpl=_decode_decimal(jpl),
-            skp=_decode_decimal(skp),
-            ranah_code=ranah,
-            issued_at=_timestamp(claim_set.get(CWT_CLAIM_IAT), "iat"),
-            expires_at=None if expires is None else _timestamp(expires, "exp"),
-            format_version=version,
-        )
-    except (ValueError, InvalidOperation, TypeError) as error:
-        raise InvalidToken("bad_claims", str(error)) from None
+    issued_at = _timestamp(claim_set[CWT_CLAIM_IAT], "iat")
+    expires_at = _timestamp(claim_set[CWT_CLAIM_EXP], "exp") if CWT_CLAIM_EXP in claim_set else None
+    if expires_at is not None and expires_at <= issued_at:
+        raise InvalidToken("bad_claims", "exp not after iat")
+    return CertificateClaims(
+        certificate_id=certificate_id,
+        number=number,
+        holder_name=holder,
+        profession_code=profession,
+        course_code=course,
+        course_version=course_version,
+        completed_on=_decode_date(completed),
+        jpl=_decode_decimal(jpl),
+        skp=_decode_decimal(skp),
+        ranah_code=ranah,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        format_version=version,
+    )
 
 
 def verify_token(text: str, keyset: KeySet) -> VerifiedToken:
-    """Check a token's signature against the key set, then decode its claims; raises InvalidToken, nothing else.
+    """Check a token's structure and signature against the key set, then its claims and the signing key's life;
+    raises InvalidToken, nothing else. Whether it is in force at a moment: `check_moment`.
 
-    A retired key still verifies what it signed before it was retired; a withdrawn key verifies nothing.
+    A retired key still verifies what it signed before it was retired; a withdrawn key verifies nothing; no key
+    verifies what it "signed" before it existed or after it was retired (that would mean it leaked).
     """
     try:
         protected, payload, signature, kid = _parse_cose(decode_base32(text))
@@ -382,14 +408,24 @@ def verify_token(text: str, keyset: KeySet) -> VerifiedToken:
         except InvalidSignature:
             raise InvalidToken("bad_signature") from None
         claims = _parse_claims(payload)
-        # A retired key no longer signs: a token it "signed" afterwards means the key leaked.
-        if key.retired_at is not None and claims.issued_at > key.retired_at + timedelta(minutes=5):
+        if key.valid_from is not None and claims.issued_at < key.valid_from - CLOCK_SKEW:
+            raise InvalidToken("signed_before_key_valid")
+        if key.retired_at is not None and claims.issued_at > key.retired_at + CLOCK_SKEW:
             raise InvalidToken("signed_after_retirement")
         return VerifiedToken(claims=claims, key=key)
     except InvalidToken:
         raise
     except Exception as error:  # the promise is "InvalidToken or a result", whatever the bytes
         raise InvalidToken("malformed", type(error).__name__) from None
+
+
+def check_moment(verified: VerifiedToken, now: datetime) -> bool:
+    """The rules that depend on the moment of the check: raises InvalidToken("issued_in_future") for a token dated
+    later than `now` (beyond the clock skew); True when the signed expiry has passed (the verdict is then EXPIRED)."""
+    claims = verified.claims
+    if claims.issued_at > now + CLOCK_SKEW:
+        raise InvalidToken("issued_in_future")
+    return claims.expires_at is not None and now >= claims.expires_at
 
 
 class VerifiedTokens:

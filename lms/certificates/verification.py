@@ -13,15 +13,25 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.identity import professions
-from lms.certificates.token import RANAH_BY_CODE, InvalidToken, KeySet, VerifiedToken, VerifiedTokens
+from lms.certificates.token import (
+    RANAH_BY_CODE,
+    WHITESPACE,
+    InvalidToken,
+    KeySet,
+    VerifiedToken,
+    VerifiedTokens,
+    check_moment,
+)
 
 # Longer than any QR text we print; longer input is cut here and refused by the token decoder as too long.
 MAX_QR_TEXT = 4096
-_VERIFY_PATH = re.compile(r"(?:^|/)v/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE)
+# Mirrored in verify.js: only ASCII white space counts (Python's and JavaScript's Unicode sets differ).
+_VERIFY_PATH = re.compile(r"(?:^|/)v/([^/?# \t\n\r\f\v]+)/?(?:[?#][\s\S]*)?\Z", re.IGNORECASE)
 _verified_tokens = VerifiedTokens()
 """The tokens this process has seen verify: a certificate scanned again is not decoded and checked anew."""
 
@@ -72,6 +82,12 @@ INVALID_REASONS = {
 }
 INVALID_REASON_DEFAULT = _l("The code could not be read as a certificate of this platform.")
 
+
+def foreign_host_notice(host: str):
+    """The warning shown beside the verdict when a QR leads to another site."""
+    return _l("This QR code points to another site: %(host)s. Only this site's check counts.", host=host)
+
+
 StatusLookup = Callable[[bytes, datetime], "LiveStatus | None"]
 
 
@@ -96,6 +112,7 @@ class VerificationResult:
     invalid_reason: str | None = None  # a code of INVALID_REASONS / InvalidToken when the verdict is INVALID
     withdrawn_reason: str = ""  # the platform's reason when the signing key was withdrawn
     token_text: str = ""  # the token whose signature checked out (for the in-browser check)
+    foreign_host: str | None = None  # the scanned URL's host when it is not this deployment's
 
     @property
     def claims(self):
@@ -135,9 +152,32 @@ def parse_qr_text(text: Any) -> str:
     the bare token; surrounding whitespace ignored. Not a token-shaped text comes back as it is, to be refused."""
     if not isinstance(text, str):
         return ""
-    text = text[: MAX_QR_TEXT + 1].strip()
+    text = text[: MAX_QR_TEXT + 1].strip(WHITESPACE)
     match = _VERIFY_PATH.search(text)
     return match.group(1) if match else text
+
+
+def foreign_host(text: Any, public_url: str) -> str | None:
+    """The host a scanned URL points to when it is not this deployment's (PUBLIC_URL); None for a bare token or a
+    URL of this site. A copied certificate whose QR leads elsewhere is a warning sign whatever its signature says."""
+    if not isinstance(text, str):
+        return None
+    text = text[: MAX_QR_TEXT + 1].strip(WHITESPACE)
+    if "://" not in text:
+        return None
+    try:
+        scanned, ours = urlsplit(text), urlsplit(public_url)
+        scanned_host, our_host = scanned.hostname, ours.hostname
+        scanned_port, our_port = scanned.port, ours.port
+    except ValueError:
+        return text.split("://", 1)[1].split("/", 1)[0][:100] or None
+    if not scanned_host:
+        return None
+    default = {"http": 80, "https": 443}
+    same = scanned_host == our_host and (scanned_port or default.get(scanned.scheme.lower())) == (
+        our_port or default.get(ours.scheme.lower())
+    )
+    return None if same else scanned.netloc[:100]
 
 
 def judge(text: str, keyset: KeySet, lookup: StatusLookup, now: datetime | None = None) -> VerificationResult:
@@ -146,6 +186,7 @@ def judge(text: str, keyset: KeySet, lookup: StatusLookup, now: datetime | None 
     token_text = parse_qr_text(text)
     try:
         verified = _verified_tokens.verify(token_text, keyset)
+        check_moment(verified, now)
     except InvalidToken as error:
         withdrawn = error.detail if error.reason == "key_withdrawn" else ""
         return VerificationResult(
@@ -160,8 +201,7 @@ def judge_verified(verified: VerifiedToken, status: LiveStatus | None, now: date
     if status is None:
         return VerificationResult(Verdict.INVALID, checked_at=now, token=verified, invalid_reason="unknown_certificate")
     verdict = _STATE_VERDICTS.get(status.state, Verdict.INVALID)
-    expires_at = verified.claims.expires_at
-    if verdict is Verdict.VALID and expires_at is not None and now >= expires_at:
+    if verdict is Verdict.VALID and check_moment(verified, now):
         verdict = Verdict.EXPIRED
     return VerificationResult(verdict, checked_at=now, token=verified, status=status)
 
@@ -195,11 +235,15 @@ def signed_fields(result: VerificationResult) -> dict[str, Any] | None:
     }
 
 
-def verify_qr(text: str, now: datetime | None = None) -> VerificationResult:
-    """The verdict inside the app: the published key set and the certificates' live status."""
+def verify_qr(text: str, now: datetime | None = None, public_url: str | None = None) -> VerificationResult:
+    """The verdict inside the app: the published key set and the certificates' live status; with `public_url`, also
+    whether the scanned text is a URL on another host."""
     from lms.certificates import keys, services
 
-    return judge(text, keys.keyset(), services.live_status, now)
+    result = judge(text, keys.keyset(), services.live_status, now)
+    if public_url is not None:
+        result = replace(result, foreign_host=foreign_host(text, public_url))
+    return result
 
 
 def verify_by_number(number: str, code: str, now: datetime | None = None) -> VerificationResult:

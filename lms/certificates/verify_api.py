@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from lms.api import TOO_MANY_REQUESTS
-from lms.certificates.verification import MAX_QR_TEXT, VerificationResult, signed_fields, verify_qr
+from lms.certificates.verification import (
+    MAX_QR_TEXT,
+    VerificationResult,
+    foreign_host_notice,
+    signed_fields,
+    verify_qr,
+)
 from lms.certificates.verify_views import verify_limit
+from lms.core.api import TOO_MANY_REQUESTS
 from lms.core.errors import json_error
 from lms.core.security import csrf_exempt
 
@@ -54,6 +60,11 @@ class VerifyResponseSchema(Schema):
         metadata={"description": "the signed fields and the course title; null when invalid"},
     )
     key = fields.Nested(KeySchema, allow_none=True)
+    foreign_host = fields.String(
+        allow_none=True,
+        metadata={"description": "the host the scanned URL points to when it is not this deployment's; else null"},
+    )
+    notice = fields.String(allow_none=True, metadata={"description": "a warning to show beside the verdict"})
     checked_at = fields.DateTime()
 
 
@@ -85,6 +96,8 @@ def _answer(result: VerificationResult) -> dict:
         "key": {"kid": token.kid_hex, "alg": token.key.algorithm, "retired": token.key.retired_at is not None}
         if token
         else None,
+        "foreign_host": result.foreign_host,
+        "notice": str(foreign_host_notice(result.foreign_host)) if result.foreign_host else None,
         "checked_at": result.checked_at,
     }
 
@@ -101,4 +114,4 @@ def verify(data):
 
     No account needed; the signature is checked against the published keys before anything is looked up.
     """
-    return _answer(verify_qr(data["qr"]))
+    return _answer(verify_qr(data["qr"], public_url=current_app.config["PUBLIC_URL"]))

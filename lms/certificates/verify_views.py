@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,14 +14,20 @@ from flask_babel import force_locale, get_locale
 from markupsafe import escape
 
 from lms.certificates import bp, keys
-from lms.certificates.verification import Verdict, VerificationResult, signed_fields, verify_by_number, verify_qr
+from lms.certificates.verification import (
+    Verdict,
+    VerificationResult,
+    foreign_host_notice,
+    signed_fields,
+    verify_by_number,
+    verify_qr,
+)
 from lms.certificates.verify_forms import ManualVerifyForm
 from lms.core.i18n import local_datetime, select_timezone
 from lms.core.lru import LruCache
 from lms.extensions import limiter
 
 VERIFY_LIMIT_SCOPE = "certificate-verify"
-KEYS_MAX_AGE = 3600
 
 
 def verify_rate_limit() -> str:
@@ -38,6 +46,7 @@ def _render_page(result, form=None, **context) -> str:
         Verdict=Verdict,
         form=form,
         keys_url=keys.KEYS_DOCUMENT_PATH,
+        foreign_host_notice=foreign_host_notice,
         **context,
     )
 
@@ -156,6 +165,15 @@ def verify_form():
     return render_template("certificates/verify_form.html", form=form), (422 if form.errors else 200)
 
 
+@bp.get("/verify/scan")
+@verify_limit
+def verify_scanned():
+    """What the form's camera read (?qr=…): the same verdict as the QR's own page, and a warning when the QR leads
+    to another site than this one."""
+    result = verify_qr(request.args.get("qr", ""), public_url=current_app.config["PUBLIC_URL"])
+    return _render_result(result)
+
+
 @bp.get("/verify/offline")
 def verify_offline_shell():
     """The page the service worker shows for /v/<token> without signal; verify.js checks the signature from the
@@ -166,13 +184,19 @@ def verify_offline_shell():
 
 @bp.get(keys.KEYS_DOCUMENT_PATH)
 def published_keys():
-    """Every signing key ever used (current, retired, withdrawn) and the code lists, for anyone to verify offline."""
+    """Every signing key ever used (current, retired, withdrawn) and the code lists, for anyone to verify offline.
+
+    `no-cache` with an ETag: a browser may keep a copy but asks each time whether it still holds (a 304 costs a few
+    bytes), so a new or withdrawn key reaches every returning verifier on their next visit with signal."""
     document = keys.published_keyset_document()
+    etag = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:32]
     document["generated_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     response = jsonify(document)
-    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    return response.make_conditional(request)
 
 
 @bp.get("/sw.js")

@@ -7,33 +7,22 @@ import re
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.certificates import bp, services
 from lms.certificates.forms import CertificateSettingsForm, LogoForm, ReasonForm, ReinstateForm, SignatoryForm
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, CertificateState
 from lms.certificates.numbering import InvalidNumberPattern
+from lms.certificates.services.cohort_page import RowState
 from lms.core.errors import DomainError, InvalidInput
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.courses.models import Cohort
+from lms.courses.services import cohort_in
 from lms.extensions import db
-
-STATE_LABELS = {
-    "valid": _l("Valid"),
-    "revoked": _l("Revoked"),
-    "suspended": _l("Suspended"),
-    "expired": _l("Expired"),
-}
-
-ROW_STATE_LABELS = {
-    "issued": _l("Certificate issued"),
-    "awaiting_approval": _l("Awaiting approval"),
-    "eligible": _l("Eligible, not issued"),
-    "in_progress": _l("Requirements still open"),
-}
 
 STATUS_ACTIONS = {
     "revoke": (
@@ -81,7 +70,7 @@ def my_certificates():
         "certificates/my_certificates.html",
         certificates=services.certificates_of(current_user),
         now=utcnow(),
-        state_labels=STATE_LABELS,
+        state_labels=labels_of(CertificateState),
     )
 
 
@@ -95,7 +84,8 @@ def my_certificate(public_id: str):
         snapshot=certificate.snapshot,
         share_url=services.share_url(certificate),
         now=utcnow(),
-        state_labels=STATE_LABELS,
+        state_labels=labels_of(CertificateState),
+        stamp_word=services.status_stamp(certificate.status),
     )
 
 
@@ -241,13 +231,6 @@ def admin_remove_signatory(organization_id: int, index: int):
 # --- organization admin: a cohort's certificates -------------------------------------------------------------------
 
 
-def _cohort_in(organization_id: int, cohort_id: int) -> Cohort:
-    cohort = db.get_or_404(Cohort, cohort_id)
-    if cohort.organization_id != organization_id:
-        abort(404)
-    return cohort
-
-
 def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = None, status: int = 200):
     """The cohort's learners and certificates; `failed` = (public id, action, form) shows a refused form again."""
     rows = services.cohort_certificates(current_user, cohort)
@@ -257,9 +240,9 @@ def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = Non
             organization=cohort.version.course.organization,
             cohort=cohort,
             rows=rows,
-            counts={state: sum(1 for r in rows if r.state == state) for state in ROW_STATE_LABELS},
-            row_state_labels=ROW_STATE_LABELS,
-            state_labels=STATE_LABELS,
+            counts={state: sum(1 for r in rows if r.state == state) for state in RowState},
+            row_state_labels=labels_of(RowState),
+            state_labels=labels_of(CertificateState),
             reason_form=ReasonForm(formdata=None),
             reinstate_form=ReinstateForm(formdata=None),
             failed=failed,
@@ -278,13 +261,13 @@ def _back_to_cohort(cohort: Cohort):
 @bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/certificates")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_cohort_certificates(organization_id: int, cohort_id: int):
-    return _cohort_page(_cohort_in(organization_id, cohort_id))
+    return _cohort_page(cohort_in(organization_id, cohort_id))
 
 
 @bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/certificates/issue")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_issue_cohort(organization_id: int, cohort_id: int):
-    cohort = _cohort_in(organization_id, cohort_id)
+    cohort = cohort_in(organization_id, cohort_id)
     issued = services.issue_for_cohort(current_user, cohort, utcnow())
     db.session.commit()
     if issued:
@@ -297,15 +280,12 @@ def admin_issue_cohort(organization_id: int, cohort_id: int):
 @bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/certificate")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_issue_one(organization_id: int, cohort_id: int, enrolment_id: int):
-    cohort = _cohort_in(organization_id, cohort_id)
+    cohort = cohort_in(organization_id, cohort_id)
     enrolment = services.enrolment_in_cohort(cohort, enrolment_id)
-    try:
-        certificate = services.issue_certificate(current_user, enrolment, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return _cohort_page(cohort, status=error.status_code)
-    db.session.commit()
+    outcome = call_service(lambda: services.issue_certificate(current_user, enrolment, utcnow()))
+    if not outcome.ok:
+        return _cohort_page(cohort, status=outcome.status)
+    certificate = outcome.result
     flash(_("Certificate %(number)s issued to %(name)s.", number=certificate.number, name=enrolment.user.full_name),
           "success")  # fmt: skip
     return _back_to_cohort(cohort)
@@ -322,13 +302,12 @@ def admin_change_status(organization_id: int, public_id: str, action: str):
     form = form_class()
     if not form.validate():
         return _cohort_page(cohort, failed=(public_id, action, form), status=422)
-    try:
-        result = change(current_user, certificate, form.reason.data, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        form.reason.errors = [str(error.message)]
-        return _cohort_page(cohort, failed=(public_id, action, form), status=error.status_code)
-    db.session.commit()
+    outcome = call_service(
+        lambda: change(current_user, certificate, form.reason.data, utcnow()), form=form, field="reason"
+    )
+    if not outcome.ok:
+        return _cohort_page(cohort, failed=(public_id, action, form), status=outcome.status)
+    result = outcome.result
     flash(done_message(certificate, result), "success")
     return _back_to_cohort(cohort)
 
@@ -342,4 +321,4 @@ def admin_certificate_pdf(organization_id: int, public_id: str):
 
 @bp.app_template_global()
 def certificate_state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
+    return str(CertificateState(state).label)

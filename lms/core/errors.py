@@ -29,6 +29,14 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class InvalidField(InvalidInput):
+    """A value the form could not judge alone (e.g. a course code already taken), shown beside `field`."""
+
+    def __init__(self, field: str, message) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
@@ -116,16 +124,20 @@ def error_page(status: int, message=None):
 
 def handle_http_exception(error: HTTPException):
     status = error.code or 500
+    # A 429 tells when to come back, to a page and to the API alike (issue 12: the API's had no Retry-After).
+    retry = getattr(error, "retry_after", None) if status == 429 else None
     if wants_json():
         # flask-smorest puts request-validation errors in `error.data["messages"]`.
         field_errors = (getattr(error, "data", None) or {}).get("messages")
         if field_errors:
             return json_error(422, _l("Some fields are not valid."), "invalid_input", field_errors)
-        return json_error(status, ERROR_EXPLANATIONS.get(status) or error.description)
+        response = json_error(status, ERROR_EXPLANATIONS.get(status) or error.description)
+        if retry:
+            response.headers["Retry-After"] = str(retry)
+        return response
     response = error_page(status)
-    if status == 429:
-        retry = getattr(error, "retry_after", None)
-        return response[0], 429, ({"Retry-After": str(retry)} if retry else {})
+    if retry:
+        return response[0], 429, {"Retry-After": str(retry)}
     return response
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Organization, Role, User
 from lms.accounts.permissions import has_organization_role
-from lms.api import ADMIN_ERRORS, BEARER, token_required
+from lms.core.api import ADMIN_ERRORS, BEARER, token_required
 from lms.core.errors import NotFound
 from lms.core.models import utcnow
 from lms.courses import services

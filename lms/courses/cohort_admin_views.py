@@ -17,7 +17,7 @@ from lms.accounts.permissions import organization_role_required
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
 from lms.courses import bp, services
-from lms.courses.admin_views import _admin_zone, _cohort_in, _facilitators_of
+from lms.courses.admin_views import _admin_zone, _facilitators_of
 from lms.courses.forms import BulkDecisionForm, CancelCohortForm, CohortEditForm, EnrolPeopleForm
 from lms.courses.models import Cohort
 from lms.extensions import db
@@ -30,7 +30,7 @@ def _cohort_url(cohort: Cohort) -> str:
 @bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @organization_role_required(Role.ORG_ADMIN)
 def admin_edit_cohort(organization_id: int, cohort_id: int):
-    cohort = _cohort_in(organization_id, cohort_id)
+    cohort = services.cohort_in(organization_id, cohort_id)
     facilitators = _facilitators_of(organization_id)
     zone, zone_label = _admin_zone()
     form = CohortEditForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
@@ -83,7 +83,7 @@ def admin_edit_cohort(organization_id: int, cohort_id: int):
 @bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/close-enrolment")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_close_enrolment(organization_id: int, cohort_id: int):
-    cohort = _cohort_in(organization_id, cohort_id)
+    cohort = services.cohort_in(organization_id, cohort_id)
     try:
         closed = services.close_enrolment(current_user, cohort, utcnow())
     except DomainError as error:
@@ -98,7 +98,7 @@ def admin_close_enrolment(organization_id: int, cohort_id: int):
 @bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/cancel", methods=["GET", "POST"])
 @organization_role_required(Role.ORG_ADMIN)
 def admin_cancel_cohort(organization_id: int, cohort_id: int):
-    cohort = _cohort_in(organization_id, cohort_id)
+    cohort = services.cohort_in(organization_id, cohort_id)
     form = CancelCohortForm()
     if form.validate_on_submit():
         try:
@@ -131,7 +131,7 @@ def _member_filter() -> MemberFilter:
 @bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrol", methods=["GET", "POST"])
 @organization_role_required(Role.ORG_ADMIN)
 def admin_enrol_people(organization_id: int, cohort_id: int):
-    cohort = _cohort_in(organization_id, cohort_id)
+    cohort = services.cohort_in(organization_id, cohort_id)
     form = EnrolPeopleForm()
     filters = _member_filter()
     if form.validate_on_submit():
@@ -191,7 +191,7 @@ def admin_enrol_people(organization_id: int, cohort_id: int):
 @bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrolments/decide-selected")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_decide_selected(organization_id: int, cohort_id: int):
-    cohort = _cohort_in(organization_id, cohort_id)
+    cohort = services.cohort_in(organization_id, cohort_id)
     form = BulkDecisionForm()
     if not form.validate_on_submit():
         abort(400)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
 
 MINUTES_PER_JPL_TEORI = 45
 MINUTES_PER_JPL_PENUGASAN = 45
@@ -24,6 +26,16 @@ class CourseKind(StrEnum):
     WEBINAR = "webinar"
     WORKSHOP = "workshop"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            CourseKind.PELATIHAN: _l("Pelatihan (training)"),
+            CourseKind.SEMINAR: _l("Seminar"),
+            CourseKind.WEBINAR: _l("Webinar"),
+            CourseKind.WORKSHOP: _l("Workshop"),
+        }[self]
+
 
 class SubjectType(StrEnum):
     """Mata pelatihan dasar (basic), inti (core) or penunjang (supporting)."""
@@ -32,6 +44,15 @@ class SubjectType(StrEnum):
     INTI = "inti"
     PENUNJANG = "penunjang"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            SubjectType.DASAR: _l("Dasar (basic)"),
+            SubjectType.INTI: _l("Inti (core)"),
+            SubjectType.PENUNJANG: _l("Penunjang (supporting)"),
+        }[self]
+
 
 class Ranah(StrEnum):
     """The three SKP domains of KMK HK.01.07/MENKES/1561/2024."""
@@ -39,6 +60,15 @@ class Ranah(StrEnum):
     PEMBELAJARAN = "pembelajaran"
     PELAYANAN = "pelayanan"
     PENGABDIAN = "pengabdian"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            Ranah.PEMBELAJARAN: _l("Pembelajaran (learning)"),
+            Ranah.PELAYANAN: _l("Pelayanan (service)"),
+            Ranah.PENGABDIAN: _l("Pengabdian (community service)"),
+        }[self]
 
 
 @dataclass(frozen=True)
@@ -78,14 +108,14 @@ class CompetencySpec:
     name: str
 
 
-@dataclass(frozen=True)
-class CourseSpec:
-    code: str
+@dataclass(frozen=True, kw_only=True)
+class CourseDetails:
+    """Everything about a course version except its code, organization and curriculum: the one declaration of these
+    fields, shared by the course files (CourseSpec), the stored version and the authoring form."""
+
     title: str
     summary: str
     kind: CourseKind
-    organization: str
-    """Slug of the owning organization."""
     target_professions: tuple[str, ...]
     skp_ranah: Ranah
     skp_value: Decimal | None
@@ -95,16 +125,28 @@ class CourseSpec:
     attendance_threshold: int
     validity_months: int
     competencies: tuple[CompetencySpec, ...]
-    subjects: tuple[SubjectSpec, ...]
     sequential: bool = False
     """True: lessons must be studied in order; False: in any order."""
-    questions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    """Reserved for the quizzes feature: (role, file name) pairs such as ("pre_test", "pre-test.gift")."""
     # Certificate rules (see CourseVersion): what eligibility checks, and whether the organization approves.
     require_lessons: bool = True
     require_post_test: bool = True
     require_attendance: bool = True
     certificate_needs_approval: bool = False
+
+
+DETAIL_FIELDS = tuple(f.name for f in fields(CourseDetails))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CourseSpec(CourseDetails):
+    """A whole curriculum as the course files hold it: the details, plus code, organization and subjects."""
+
+    code: str
+    organization: str
+    """Slug of the owning organization."""
+    subjects: tuple[SubjectSpec, ...]
+    questions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """Reserved for the quizzes feature: (role, file name) pairs such as ("pre_test", "pre-test.gift")."""
 
     @property
     def certificate_rules(self) -> tuple[bool, bool, bool, bool]:

@@ -28,16 +28,11 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import User
 from lms.core.forms import Form, ZonedForm
+from lms.core.labels import choices_of
 from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
 from lms.courses.files import CODE_PATTERN, is_video_url, raw_html_in, splits_lesson
 from lms.courses.models import CohortMode, CourseVersion, Lesson, Subject
 from lms.courses.services import CourseDetails, SubjectDetails
-
-COHORT_MODE_LABELS = {
-    CohortMode.DARING: _l("Online"),
-    CohortMode.LURING: _l("In person"),
-    CohortMode.BLENDED: _l("Blended"),
-}
 
 # The browser's datetime-local input sends "2025-03-01T08:00"; the other formats accept hand-typed values.
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -51,7 +46,7 @@ class CohortForm(ZonedForm):
     )
     mode = SelectField(
         _l("Mode"),
-        choices=[SelectChoice(mode.value, label) for mode, label in COHORT_MODE_LABELS.items()],
+        choices=choices_of(CohortMode),
         default=CohortMode.DARING.value,
     )
     place = StringField(
@@ -111,23 +106,6 @@ class EnrolmentDecisionForm(Form):
 
 # --- authoring ---------------------------------------------------------------------------------------------------
 
-COURSE_KIND_LABELS = {
-    CourseKind.PELATIHAN: _l("Pelatihan (training)"),
-    CourseKind.SEMINAR: _l("Seminar"),
-    CourseKind.WEBINAR: _l("Webinar"),
-    CourseKind.WORKSHOP: _l("Workshop"),
-}
-RANAH_LABELS = {
-    Ranah.PEMBELAJARAN: _l("Pembelajaran (learning)"),
-    Ranah.PELAYANAN: _l("Pelayanan (service)"),
-    Ranah.PENGABDIAN: _l("Pengabdian (community service)"),
-}
-SUBJECT_TYPE_LABELS = {
-    SubjectType.DASAR: _l("Dasar (basic)"),
-    SubjectType.INTI: _l("Inti (core)"),
-    SubjectType.PENUNJANG: _l("Penunjang (supporting)"),
-}
-
 
 def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
@@ -163,16 +141,14 @@ class CourseForm(Form):
         description=_l("Two to four sentences for the catalog."),
         render_kw={"rows": 4},
     )
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in COURSE_KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices_of(CourseKind))
     target_professions = SelectMultipleField(
         _l("Target professions"),
         validators=[DataRequired()],
         description=_l("To choose more than one, hold Ctrl (⌘ on a Mac) while clicking."),
         render_kw={"size": 8},
     )
-    skp_ranah = SelectField(
-        _l("SKP ranah"), choices=[SelectChoice(r.value, label) for r, label in RANAH_LABELS.items()]
-    )
+    skp_ranah = SelectField(_l("SKP ranah"), choices=choices_of(Ranah))
     skp_value = DecimalField(
         _l("SKP (optional)"),
         places=2,
@@ -258,7 +234,7 @@ class CourseForm(Form):
 
 class SubjectForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), _no_raw_html])
-    type = SelectField(_l("Type"), choices=[SelectChoice(t.value, label) for t, label in SUBJECT_TYPE_LABELS.items()])
+    type = SelectField(_l("Type"), choices=choices_of(SubjectType))
     jpl_t = IntegerField(_l("JPL teori (T, 45 min)"), validators=[InputRequired(), NumberRange(min=0, max=200)])
     jpl_p = IntegerField(_l("JPL penugasan (P, 45 min)"), validators=[InputRequired(), NumberRange(min=0, max=200)])
     jpl_pl = IntegerField(

@@ -27,6 +27,15 @@ class CourseStatus(StrEnum):
     PUBLISHED = "published"
     ARCHIVED = "archived"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            CourseStatus.DRAFT: _l("Draft"),
+            CourseStatus.PUBLISHED: _l("Published"),
+            CourseStatus.ARCHIVED: _l("Archived"),
+        }[self]
+
 
 class VersionFrozen(Conflict):
     def default_message(self):
@@ -202,6 +211,15 @@ class CohortMode(StrEnum):
     """In person."""
     BLENDED = "blended"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            CohortMode.DARING: _l("Online"),
+            CohortMode.LURING: _l("In person"),
+            CohortMode.BLENDED: _l("Blended"),
+        }[self]
+
 
 class EnrolmentStatus(StrEnum):
     PENDING = "pending"
@@ -210,6 +228,17 @@ class EnrolmentStatus(StrEnum):
     WAITLISTED = "waitlisted"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            EnrolmentStatus.PENDING: _l("Waiting for approval"),
+            EnrolmentStatus.WAITLISTED: _l("On the waiting list"),
+            EnrolmentStatus.ACTIVE: _l("Active"),
+            EnrolmentStatus.DECLINED: _l("Declined"),
+            EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
+        }[self]
 
 
 cohort_facilitators = db.Table(

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import Organization
-from lms.core.errors import DomainError
+from lms.core.errors import Conflict
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.core.storage import get_storage
 from lms.core.uploads import format_size
 from lms.courses import bp, services
@@ -62,28 +63,17 @@ def course(code: str):
 @login_required
 def enrol(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
-    try:
-        enrolment = services.enrol(current_user, cohort, utcnow())
-    except DomainError as error:
-        flash(str(error), "error")
+    outcome = call_service(lambda: services.enrol(current_user, cohort, utcnow()))
+    if not outcome.ok:
         return redirect(url_for("courses.course", code=cohort.version.course.code))
-    db.session.commit()
+    enrolment = outcome.result
     flash(ENROLMENT_MESSAGES[EnrolmentStatus(enrolment.status)](), "success")
     return redirect(url_for("courses.enrolment", enrolment_id=enrolment.id))
 
 
-STATUS_LABELS = {
-    EnrolmentStatus.ACTIVE: lambda: _("Enrolled"),
-    EnrolmentStatus.PENDING: lambda: _("Waiting for approval"),
-    EnrolmentStatus.WAITLISTED: lambda: _("On the waiting list"),
-    EnrolmentStatus.DECLINED: lambda: _("Declined"),
-    EnrolmentStatus.WITHDRAWN: lambda: _("Left"),
-}
-
-
 @bp.app_template_global()
 def status_label(status: str) -> str:
-    return STATUS_LABELS[EnrolmentStatus(status)]()
+    return EnrolmentStatus(status).label
 
 
 ENROLMENT_MESSAGES = {
@@ -137,9 +127,7 @@ def withdraw(enrolment_id: int):
 def lesson(lesson_id: int):
     try:
         enrolment, lesson = services.study_lesson(current_user, lesson_id)
-    except DomainError as error:
-        if error.status_code != 409:
-            raise
+    except Conflict as error:  # e.g. a lesson still locked: back, with the reason
         flash(str(error), "error")
         return redirect(request.referrer or url_for("courses.my_courses"))
     db.session.commit()  # remembers where the learner left off

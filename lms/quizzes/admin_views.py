@@ -12,31 +12,22 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
-from lms.core.errors import DomainError
+from lms.core.labels import labels_of
+from lms.core.service_calls import call_service
 from lms.courses.models import Course, CourseVersion
-from lms.courses.services import course_by_code
+from lms.courses.services import course_in
 from lms.extensions import db
 from lms.quizzes import bp, services
 from lms.quizzes.forms import (
-    GRADING_METHOD_LABELS,
     QUESTION_FORMS,
-    QUIZ_KIND_LABELS,
-    REVIEW_SHOWS_LABELS,
     ImportForm,
     QuizForm,
 )
 from lms.quizzes.gift import write_gift
-from lms.quizzes.models import Question, Quiz, QuizKind
+from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, ReviewShows
 from lms.quizzes.types import QUESTION_TYPES
 
 # --- reads scoped to the organization in the URL (404 for anything belonging elsewhere) --------------------------
-
-
-def _course_in(organization_id: int, code: str) -> Course:
-    course = course_by_code(code)
-    if course is None or course.organization_id != organization_id:
-        abort(404)
-    return course
 
 
 def _question_in(course: Course, question_id: int) -> Question:
@@ -75,7 +66,7 @@ def _zone() -> tuple[ZoneInfo, str]:
 @organization_role_required(Role.ORG_ADMIN)
 def admin_bank(organization_id: int, code: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     category, tag = request.args.get("category", "").strip(), request.args.get("tag", "").strip()
     everything = services.bank_questions(course)
     questions = services.bank_questions(course, category=category, tag=tag) if (category or tag) else everything
@@ -114,18 +105,14 @@ def _spec_from(form, previous_image: str | None):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_new_question(organization_id: int, code: str, kind: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     form = _form_for(kind)
     if request.method == "GET":
         form.category.data = request.args.get("category", services.DEFAULT_CATEGORY)
     if form.validate_on_submit():
-        try:
-            question = services.add_question(current_user, course, _spec_from(form, None))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: services.add_question(current_user, course, _spec_from(form, None)))
+        if outcome.ok:
+            question = outcome.result
             flash(_("Question added to the bank."), "success")
             return redirect(
                 url_for(
@@ -157,20 +144,18 @@ def _question_page(organization, course, form, kind, question):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_edit_question(organization_id: int, code: str, question_id: int):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     question = _question_in(course, question_id)
     form = _form_for(question.kind)
     if request.method == "GET":
         form.load_common(question.spec, question.category, question.tags)
         form.load(question.spec)
     if form.validate_on_submit():
-        try:
-            saved = services.update_question(current_user, question, _spec_from(form, question.spec.image))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.update_question(current_user, question, _spec_from(form, question.spec.image))
+        )
+        if outcome.ok:
+            saved = outcome.result
             if saved.id != question.id:
                 flash(_("Saved as a new version of the question; attempts already made keep the old one."), "success")
             else:
@@ -186,7 +171,7 @@ def admin_edit_question(organization_id: int, code: str, question_id: int):
 @bp.post("/organizations/<int:organization_id>/courses/<code>/questions/<int:question_id>/delete")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_delete_question(organization_id: int, code: str, question_id: int):
-    course = _course_in(organization_id, code)
+    course = course_in(organization_id, code)
     question = _question_in(course, question_id)
     services.delete_question(current_user, question)
     db.session.commit()
@@ -199,7 +184,7 @@ def admin_delete_question(organization_id: int, code: str, question_id: int):
 def admin_question_image(organization_id: int, code: str, question_id: int):
     from lms.quizzes.views import _image_response
 
-    course = _course_in(organization_id, code)
+    course = course_in(organization_id, code)
     return _image_response(_question_in(course, question_id))
 
 
@@ -210,11 +195,11 @@ def admin_question_image(organization_id: int, code: str, question_id: int):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_import(organization_id: int, code: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     quizzes = [q for v in course.versions for q in services.quizzes_of(v)]
     form = ImportForm()
     form.quiz_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(q.id, f"{QUIZ_KIND_LABELS[QuizKind(q.kind)]}: {q.title} (v{q.version.number})") for q in quizzes
+        SelectChoice(q.id, f"{QuizKind(QuizKind(q.kind)).label}: {q.title} (v{q.version.number})") for q in quizzes
     ]
     errors, skipped, status = [], [], 200
     if form.validate_on_submit():
@@ -260,7 +245,7 @@ def admin_import(organization_id: int, code: str):
 @bp.route("/organizations/<int:organization_id>/courses/<code>/questions.gift")
 @organization_role_required(Role.ORG_ADMIN)
 def admin_export(organization_id: int, code: str):
-    course = _course_in(organization_id, code)
+    course = course_in(organization_id, code)
     text = write_gift(services.export_specs(course))
     return Response(
         text.encode("utf-8"),
@@ -276,7 +261,7 @@ def admin_export(organization_id: int, code: str):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_quizzes(organization_id: int, code: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     version = _version_of(course, request.args.get("version", type=int))
     quizzes = services.quizzes_of(version)
     return render_template(
@@ -285,10 +270,10 @@ def admin_quizzes(organization_id: int, code: str):
         course=course,
         version=version,
         quizzes=quizzes,
-        kinds=QUIZ_KIND_LABELS,
+        kinds=labels_of(QuizKind),
         has={QuizKind(q.kind) for q in quizzes},
-        grading_labels=GRADING_METHOD_LABELS,
-        review_labels=REVIEW_SHOWS_LABELS,
+        grading_labels=labels_of(GradingMethod),
+        review_labels=labels_of(ReviewShows),
     )
 
 
@@ -296,24 +281,20 @@ def admin_quizzes(organization_id: int, code: str):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_new_quiz(organization_id: int, code: str, kind: str):
     organization = db.get_or_404(Organization, organization_id)
-    course = _course_in(organization.id, code)
+    course = course_in(organization.id, code)
     if kind not in {k.value for k in QuizKind}:
         abort(404)
     version = _version_of(course, request.args.get("version", type=int))
     zone, label = _zone()
     form = QuizForm(zone=zone, zone_label=label, subjects=version.subjects)
     if request.method == "GET":
-        form.title.data = str(QUIZ_KIND_LABELS[QuizKind(kind)])
+        form.title.data = str(QuizKind(QuizKind(kind)).label)
         if kind == QuizKind.POST_TEST:
             form.attempts_allowed.data = 2
     if form.validate_on_submit():
-        try:
-            quiz = services.save_quiz(current_user, version, kind, **form.settings())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: services.save_quiz(current_user, version, kind, **form.settings()))
+        if outcome.ok:
+            quiz = outcome.result
             flash(_("Quiz saved. Now choose its questions."), "success")
             return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization.id, quiz_id=quiz.id))
     return _quiz_page(organization, course, version, form, kind, None)
@@ -329,7 +310,7 @@ def _quiz_page(organization, course, version, form, kind, quiz, status=None):
             version=version,
             form=form,
             kind=kind,
-            kind_label=QUIZ_KIND_LABELS[QuizKind(kind)],
+            kind_label=QuizKind(QuizKind(kind)).label,
             quiz=quiz,
             bank=bank,
             chosen={qq.question_id for qq in quiz.quiz_questions} if quiz else set(),
@@ -350,13 +331,10 @@ def admin_edit_quiz(organization_id: int, quiz_id: int):
     if request.method == "GET":
         form.load(quiz)
     if form.validate_on_submit():
-        try:
-            services.save_quiz(current_user, version, quiz.kind, quiz=quiz, **form.settings())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.save_quiz(current_user, version, quiz.kind, quiz=quiz, **form.settings())
+        )
+        if outcome.ok:
             flash(_("Quiz saved."), "success")
             return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization.id, quiz_id=quiz.id))
     return _quiz_page(organization, version.course, version, form, quiz.kind, quiz)
@@ -367,12 +345,7 @@ def admin_edit_quiz(organization_id: int, quiz_id: int):
 def admin_quiz_questions(organization_id: int, quiz_id: int):
     quiz = _quiz_in(organization_id, quiz_id)
     ids = [int(value) for value in request.form.getlist("question_id") if value.isdigit()]
-    try:
-        services.set_quiz_questions(current_user, quiz, ids)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    outcome = call_service(lambda: services.set_quiz_questions(current_user, quiz, ids))
+    if outcome.ok:
         flash(_("%(n)d questions in the quiz.", n=len(ids)), "success")
     return redirect(url_for("quizzes.admin_edit_quiz", organization_id=organization_id, quiz_id=quiz.id))

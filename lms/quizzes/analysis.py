@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from statistics import fmean, median
 
+from flask_babel import lazy_gettext as _l
+
 BIN_WIDTH = 10
 """Score distribution bins of 10 points: 0-9.99, 10-19.99, ..., 90-100 (the last one holds 100 too)."""
 
@@ -122,6 +124,22 @@ class ItemFlag(StrEnum):
     WEAK_DISCRIMINATION = "weak_discrimination"
     UNCHOSEN_OPTION = "unchosen_option"
     """A distractor nobody chose does no work."""
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            ItemFlag.TOO_HARD: _l("Too hard: p below 0.2, learners earned less than a fifth of the credit."),
+            ItemFlag.TOO_EASY: _l("Too easy: p above 0.9, nearly everybody earned the credit."),
+            ItemFlag.NEGATIVE_DISCRIMINATION: _l(
+                "Negative discrimination: weaker learners did better than stronger ones. "
+                "Check the answer key and wording."
+            ),
+            ItemFlag.WEAK_DISCRIMINATION: _l(
+                "Weak discrimination (D below 0.2): it barely separates strong from weak."
+            ),
+            ItemFlag.UNCHOSEN_OPTION: _l("Option %(option)s was chosen by nobody."),
+        }[self]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lms.api import BEARER, token_required
+from lms.core.api import BEARER, token_required
 from lms.core.models import utcnow
 from lms.extensions import db
 from lms.quizzes import services

@@ -24,42 +24,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form, ZonedForm
-from lms.quizzes.models import GradingMethod, QuestionSelection, QuizKind, QuizLayout, ReviewShows, ReviewWhen
+from lms.core.labels import choices_of
+from lms.quizzes.models import GradingMethod, QuestionSelection, QuizLayout, ReviewShows, ReviewWhen
 from lms.quizzes.spec import Choice, NumericAnswer, QuestionKind, QuestionSpec, TextFormat
 from lms.quizzes.types import QUESTION_TYPES
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 OPTION_ROWS = 6
 """Empty option rows offered on a new choice question (rows left empty are ignored)."""
-
-QUIZ_KIND_LABELS = {
-    QuizKind.PRE_TEST: _l("Pre-test"),
-    QuizKind.SUBJECT_QUIZ: _l("Subject quiz"),
-    QuizKind.POST_TEST: _l("Post-test"),
-}
-GRADING_METHOD_LABELS = {
-    GradingMethod.HIGHEST: _l("Highest attempt"),
-    GradingMethod.LAST: _l("Last attempt"),
-    GradingMethod.FIRST: _l("First attempt"),
-    GradingMethod.AVERAGE: _l("Average of attempts"),
-}
-REVIEW_SHOWS_LABELS = {
-    ReviewShows.SCORE: _l("The score only"),
-    ReviewShows.ANSWERS: _l("The score, their answers and the right answers"),
-    ReviewShows.FEEDBACK: _l("The score, answers, right answers and feedback"),
-}
-REVIEW_WHEN_LABELS = {
-    ReviewWhen.IMMEDIATELY: _l("Right after submitting"),
-    ReviewWhen.AFTER_CLOSE: _l("After the quiz closes (the score at once)"),
-}
-LAYOUT_LABELS = {
-    QuizLayout.ONE_PER_PAGE: _l("One question per page"),
-    QuizLayout.ALL_ON_ONE_PAGE: _l("All questions on one page"),
-}
-SELECTION_LABELS = {
-    QuestionSelection.FIXED: _l("The questions I choose, all of them"),
-    QuestionSelection.RANDOM: _l("A number of questions drawn at random from the bank"),
-}
 
 
 def _tags(text: str) -> tuple[str, ...]:
@@ -235,7 +207,7 @@ class QuizForm(ZonedForm):
     subject_id = SelectField(_l("Subject (for a subject quiz)"), coerce=int, validators=[Optional()])
     selection = RadioField(
         _l("Questions"),
-        choices=[SelectChoice(k.value, v) for k, v in SELECTION_LABELS.items()],
+        choices=choices_of(QuestionSelection),
         default=QuestionSelection.FIXED.value,
     )
     draw_count = IntegerField(
@@ -247,7 +219,7 @@ class QuizForm(ZonedForm):
     draw_tags = StringField(_l("Draw questions with tags (optional)"), description=_l("Separated by commas."))
     shuffle_questions = BooleanField(_l("Shuffle the questions for each learner"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the options of each question"), default=True)
-    layout = SelectField(_l("Pages"), choices=[SelectChoice(k.value, v) for k, v in LAYOUT_LABELS.items()])
+    layout = SelectField(_l("Pages"), choices=choices_of(QuizLayout))
     opens_at = DateTimeLocalField(_l("Opens (optional)"), validators=[Optional()], format=LOCAL_DATETIME_FORMATS)
     closes_at = DateTimeLocalField(_l("Closes (optional)"), validators=[Optional()], format=LOCAL_DATETIME_FORMATS)
     time_limit_minutes = IntegerField(
@@ -261,9 +233,7 @@ class QuizForm(ZonedForm):
         default=1,
         render_kw={"inputmode": "numeric"},
     )
-    grading_method = SelectField(
-        _l("Grade"), choices=[SelectChoice(k.value, v) for k, v in GRADING_METHOD_LABELS.items()]
-    )
+    grading_method = SelectField(_l("Grade"), choices=choices_of(GradingMethod))
     pass_mark = IntegerField(
         _l("Pass mark in % (empty: the course's)"),
         validators=[Optional(), NumberRange(min=0, max=100)],
@@ -271,9 +241,9 @@ class QuizForm(ZonedForm):
     )
     review_shows = SelectField(
         _l("After submitting the learner sees"),
-        choices=[SelectChoice(k.value, v) for k, v in REVIEW_SHOWS_LABELS.items()],
+        choices=choices_of(ReviewShows),
     )
-    review_when = SelectField(_l("When"), choices=[SelectChoice(k.value, v) for k, v in REVIEW_WHEN_LABELS.items()])
+    review_when = SelectField(_l("When"), choices=choices_of(ReviewWhen))
     submit = SubmitField(_l("Save quiz"))
 
     def __init__(self, *args, zone: tzinfo, zone_label: str, subjects: list, **kwargs):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,15 @@ class QuizKind(StrEnum):
     """A quiz at the end of one subject (mata pelatihan)."""
     POST_TEST = "post_test"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            QuizKind.PRE_TEST: _l("Pre-test"),
+            QuizKind.SUBJECT_QUIZ: _l("Subject quiz"),
+            QuizKind.POST_TEST: _l("Post-test"),
+        }[self]
+
 
 class QuestionSelection(StrEnum):
     FIXED = "fixed"
@@ -30,10 +40,26 @@ class QuestionSelection(StrEnum):
     RANDOM = "random"
     """`draw_count` questions drawn at each start from the bank's questions in the chosen categories/tags."""
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            QuestionSelection.FIXED: _l("The questions I choose, all of them"),
+            QuestionSelection.RANDOM: _l("A number of questions drawn at random from the bank"),
+        }[self]
+
 
 class QuizLayout(StrEnum):
     ONE_PER_PAGE = "one_per_page"
     ALL_ON_ONE_PAGE = "all_on_one_page"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            QuizLayout.ONE_PER_PAGE: _l("One question per page"),
+            QuizLayout.ALL_ON_ONE_PAGE: _l("All questions on one page"),
+        }[self]
 
 
 class GradingMethod(StrEnum):
@@ -43,6 +69,16 @@ class GradingMethod(StrEnum):
     LAST = "last"
     FIRST = "first"
     AVERAGE = "average"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            GradingMethod.HIGHEST: _l("Highest attempt"),
+            GradingMethod.LAST: _l("Last attempt"),
+            GradingMethod.FIRST: _l("First attempt"),
+            GradingMethod.AVERAGE: _l("Average of attempts"),
+        }[self]
 
 
 class ReviewShows(StrEnum):
@@ -55,11 +91,28 @@ class ReviewShows(StrEnum):
     FEEDBACK = "feedback"
     """All of the above plus per-answer and general feedback."""
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            ReviewShows.SCORE: _l("The score only"),
+            ReviewShows.ANSWERS: _l("The score, their answers and the right answers"),
+            ReviewShows.FEEDBACK: _l("The score, answers, right answers and feedback"),
+        }[self]
+
 
 class ReviewWhen(StrEnum):
     IMMEDIATELY = "immediately"
     AFTER_CLOSE = "after_close"
     """Only the score until the quiz closes (so that answers do not circulate while others still take it)."""
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            ReviewWhen.IMMEDIATELY: _l("Right after submitting"),
+            ReviewWhen.AFTER_CLOSE: _l("After the quiz closes (the score at once)"),
+        }[self]
 
 
 class AttemptState(StrEnum):

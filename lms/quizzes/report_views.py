@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from flask import abort, render_template
 from flask_babel import format_decimal, format_percent
-from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
+from lms.core.labels import labels_of
 from lms.extensions import db
 from lms.quizzes import bp, reports
 from lms.quizzes.analysis import (
@@ -24,22 +24,6 @@ from lms.quizzes.analysis import (
     score_summary,
 )
 from lms.quizzes.models import Quiz, QuizKind
-
-QUIZ_KIND_LABELS = {
-    QuizKind.PRE_TEST: _l("Pre-test"),
-    QuizKind.SUBJECT_QUIZ: _l("Subject quiz"),
-    QuizKind.POST_TEST: _l("Post-test"),
-}
-
-FLAG_LABELS = {
-    ItemFlag.TOO_HARD: _l("Too hard: p below 0.2, learners earned less than a fifth of the credit."),
-    ItemFlag.TOO_EASY: _l("Too easy: p above 0.9, nearly everybody earned the credit."),
-    ItemFlag.NEGATIVE_DISCRIMINATION: _l(
-        "Negative discrimination: weaker learners did better than stronger ones. Check the answer key and wording."
-    ),
-    ItemFlag.WEAK_DISCRIMINATION: _l("Weak discrimination (D below 0.2): it barely separates strong from weak."),
-    ItemFlag.UNCHOSEN_OPTION: _l("Option %(option)s was chosen by nobody."),
-}
 
 
 def option_letter(index: int) -> str:
@@ -74,7 +58,11 @@ def chart_bars(summary: ScoreSummary) -> list[Bar]:
 
 def _flag_texts(stats: ItemStats) -> list[str]:
     return [
-        str(FLAG_LABELS[f.flag] % {"option": option_letter(f.option)} if f.option is not None else FLAG_LABELS[f.flag])
+        str(
+            ItemFlag(f.flag).label % {"option": option_letter(f.option)}
+            if f.option is not None
+            else ItemFlag(f.flag).label
+        )
         for f in stats.findings
     ]
 
@@ -107,7 +95,7 @@ def shown_percent(share: float | None) -> str:
     return "—" if share is None else format_percent(share, format="0.#%")
 
 
-TEMPLATE_HELPERS = dict(num=shown_number, pct=shown_percent, raw=_number, kind_labels=QUIZ_KIND_LABELS)
+TEMPLATE_HELPERS = dict(num=shown_number, pct=shown_percent, raw=_number, kind_labels=labels_of(QuizKind))
 
 
 # --- pages -------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.core.storage import InvalidStorageKey, StoredFileMissing, get_storage
 from lms.core.uploads import IMAGE_TYPES, detect_type
 from lms.extensions import db
@@ -43,13 +44,10 @@ def _count(quiz) -> int:
 @login_required
 def start(quiz_id: int):
     quiz, _enrolment = services.quiz_for_learner(current_user, quiz_id)
-    try:
-        attempt, started = services.start_attempt(current_user, quiz, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    outcome = call_service(lambda: services.start_attempt(current_user, quiz, utcnow()))
+    if not outcome.ok:
         return redirect(url_for("quizzes.quiz", quiz_id=quiz_id))
-    db.session.commit()
+    attempt, started = outcome.result
     if not started:
         flash(_("Welcome back: your answers so far are kept."), "info")
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))

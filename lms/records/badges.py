@@ -8,11 +8,11 @@ The proof follows W3C "Data Integrity EdDSA Cryptosuites v1.0", eddsa-jcs-2022:
     hash data           = SHA-256(JCS(proof configuration)) || SHA-256(JCS(document without proof))
     proofValue          = "z" + base58btc(Ed25519 signature of the hash data)
 
-JCS is RFC 8785 (the `rfc8785` package). The verification method is a `did:key` made from the Ed25519 public key of
-the certificate signing key that signs now (lms.certificates.keys), so anyone can check a credential offline without
-resolving anything; that key is also listed, by its kid, in /.well-known/lentera-keys.json. The credential's issuer
-is the same did:key, named after the organization that issued the certificate, because verifiers of Open Badges bind
-the proof's key to the issuer's id.
+JCS is RFC 8785 (the `rfc8785` package). A badge's issuer is its organization's own did:web (lms.records.
+credential_status), whose DID document this deployment serves with the platform's signing keys; the proof's
+verification method is `<that did>#<kid>`, the kid also listed in /.well-known/lentera-keys.json. Each badge carries a
+`credentialStatus` entry of its organization's Bitstring Status List for revocation. The CLR, made by the
+platform for the worker, is issued by the did:key of the signing key.
 
 The holder is named by identifiers only: the name as printed on the certificate, and the e-mail address hashed with a
 salt (sha256). Never the NIK, which the law (UU PDP) keeps out of anything shared.
@@ -40,6 +40,7 @@ from lms.certificates import services as certificate_services
 from lms.certificates.keys import KEYS_DOCUMENT_PATH, current_signing_key
 from lms.certificates.layouts import format_date, format_decimal
 from lms.core.errors import Conflict, NotFound
+from lms.records import credential_status
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -337,20 +338,52 @@ def _facts(certificate) -> CertificateFacts:
 
 
 def _signed_badge(certificate, user, signing_key, now: datetime) -> dict[str, Any]:
+    """The badge, issued by the certificate's organization (its did:web) and carrying its status list entries."""
     public_url, keys_url, _ = _settings()
     holder = Holder(certificate.snapshot["holder_name"], user.email, certificate_salt(certificate.public_id))
+    slug = certificate.organization.slug
+    did = credential_status.organization_did(public_url, slug)
     credential = achievement_credential(
-        _facts(certificate),
-        holder,
-        issuer_did=did_key(signing_key.raw_public),
-        public_url=public_url,
-        keys_url=keys_url,
+        _facts(certificate), holder, issuer_did=did, public_url=public_url, keys_url=keys_url
     )
+    credential["credentialStatus"] = credential_status.status_entry(public_url, slug, certificate.id)
     return sign_document(
-        credential,
-        signing_key.private_key,
-        verification_method=verification_method(signing_key.raw_public),
-        created=now,
+        credential, signing_key.private_key, verification_method=f"{did}#{signing_key.kid.hex()}", created=now
+    )
+
+
+def multikey(public_key_raw: bytes) -> str:
+    """publicKeyMultibase of an Ed25519 key (Multikey): base58btc of the multicodec ed25519-pub key."""
+    return "z" + base58btc(ED25519_PUBLIC_MULTICODEC + public_key_raw)
+
+
+def organization_did_document(slug: str) -> dict[str, Any]:
+    """The DID document of an organization: the platform's signing keys that are not withdrawn."""
+    from lms.certificates.keys import key_store
+
+    public_url, _, _ = _settings()
+    usable = [entry.public for entry in key_store().entries() if entry.public.withdrawn_at is None]
+    did = credential_status.organization_did(public_url, slug)
+    return credential_status.did_document(did, [(key.kid_hex, multikey(key.public_key)) for key in usable])
+
+
+def organization_status_list(organization, purpose: str, now: datetime) -> dict[str, Any]:
+    """The organization's signed BitstringStatusListCredential for `purpose` (revocation or suspension), as of now."""
+    from lms.certificates.keys import key_store
+
+    if purpose not in credential_status.STATUS_PURPOSES:
+        raise NotFound(_l("There is no such status list."))
+    public_url, keys_url, _ = _settings()
+    withdrawn = {entry.public.kid_hex for entry in key_store().entries() if entry.public.withdrawn_at is not None}
+    rows = certificate_services.status_rows_of_organization(organization.id)
+    flagged = [row_id for row_id, status, kid in rows if credential_status.flagged(status, purpose, kid in withdrawn)]
+    did = credential_status.organization_did(public_url, organization.slug)
+    list_url = credential_status.status_list_url(public_url, organization.slug, purpose)
+    issuer = issuer_profile(did, organization.name, public_url, keys_url)
+    credential = credential_status.status_list_credential(list_url, issuer, purpose, flagged, _timestamp(now))
+    signing_key = current_signing_key()
+    return sign_document(
+        credential, signing_key.private_key, verification_method=f"{did}#{signing_key.kid.hex()}", created=now
     )
 
 

@@ -6,25 +6,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts.identity import profession_name, professions
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import bp, dashboards
-from lms.records.forms import RANAH_LABELS
 from lms.records.skp import SkpState
-
-STATE_LABELS = {
-    SkpState.SHORT.value: _l("Short"),
-    SkpState.ON_TRACK.value: _l("On track"),
-    SkpState.COMPLETE.value: _l("Complete"),
-}
 
 
 def _today() -> date:
@@ -63,8 +56,8 @@ def organization_dashboard(organization_id: int):
         filters=filters,
         filter_args=_filter_args(filters),
         professions=list(professions()),  # every profession: a query for those present would scan all members
-        state_labels=STATE_LABELS,
-        ranah_labels=RANAH_LABELS,
+        state_labels=labels_of(SkpState),
+        ranah_labels=labels_of(Ranah),
     )
 
 

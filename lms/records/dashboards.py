@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, false, func, or_, select, true
 
 from lms.accounts.models import Membership, Organization, OrganizationKind, Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.permissions import require_organization_role
 from lms.core.errors import PermissionDenied
 from lms.courses.curriculum import Ranah
 from lms.courses.models import (
@@ -100,11 +100,6 @@ def _a_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def _require_org_admin(actor: User, organization_id: int) -> None:
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
-
-
 def _members_of(organization_id: int):
     return User.id.in_(select(Membership.user_id).where(Membership.organization_id == organization_id))
 
@@ -169,7 +164,7 @@ def member_standings(
 ) -> MemberPage:
     """One page of the organization's members (anyone holding a role there) with their SKP state for their current
     cycle, by name. Three queries whatever the page size: stale rows, the counts, the page."""
-    _require_org_admin(actor, organization_id)
+    require_organization_role(actor, organization_id)
     refresh_stale(today)
     standings = standings_subquery(_members_of(organization_id), today)
     conditions = _conditions(standings, filters, today)
@@ -196,7 +191,7 @@ def member_standings_export(
     actor: User, organization_id: int, filters: MemberFilters, today: date
 ) -> list[MemberStanding]:
     """Every member matching the filters (for the CSV), by name."""
-    _require_org_admin(actor, organization_id)
+    require_organization_role(actor, organization_id)
     refresh_stale(today)
     standings = standings_subquery(_members_of(organization_id), today)
     rows = db.session.execute(
@@ -230,7 +225,7 @@ def course_figures(actor: User, organization_id: int, now: datetime) -> list[Cou
     """Per course of the organization: enrolments, completions and certificates by state, in one grouped query."""
     from lms.certificates.models import Certificate, CertificateStatus
 
-    _require_org_admin(actor, organization_id)
+    require_organization_role(actor, organization_id)
     lessons = (
         select(func.count(Lesson.id))
         .join(Subject, Lesson.subject_id == Subject.id)

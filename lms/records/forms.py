@@ -5,34 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form
+from lms.core.labels import choices_of
 from lms.courses.curriculum import Ranah
 from lms.records.models import ActivityKind
 from lms.records.skp import PracticeArea
-
-RANAH_LABELS = {
-    Ranah.PEMBELAJARAN: _l("Pembelajaran (learning)"),
-    Ranah.PELAYANAN: _l("Pelayanan (service)"),
-    Ranah.PENGABDIAN: _l("Pengabdian (community service)"),
-}
-
-AREA_LABELS = {
-    PracticeArea.NORMAL: _l("Regular area"),
-    PracticeArea.DTPK: _l("Remote, border or island area (DTPK)"),
-    PracticeArea.SPECIAL_ASSIGNMENT: _l("Special assignment"),
-}
-
-ACTIVITY_KIND_LABELS = {
-    ActivityKind.TRAINING: _l("Training outside Lentera"),
-    ActivityKind.SEMINAR: _l("Seminar, webinar or workshop"),
-    ActivityKind.SERVICE: _l("Clinical service"),
-    ActivityKind.COMMUNITY: _l("Community service or disaster response"),
-    ActivityKind.PUBLICATION: _l("Publication or scientific paper"),
-    ActivityKind.TEACHING: _l("Teaching or mentoring"),
-}
 
 
 class LicenceForm(Form):
@@ -44,17 +23,15 @@ class LicenceForm(Form):
     )
     area = SelectField(
         _l("Where you practise"),
-        choices=[SelectChoice(area.value, label) for area, label in AREA_LABELS.items()],
+        choices=choices_of(PracticeArea),
         default=PracticeArea.NORMAL.value,
         description=_l("Remote areas and special assignments need a smaller share of pembelajaran."),
     )
 
 
 class ActivityForm(Form):
-    kind = SelectField(
-        _l("Kind of activity"), choices=[SelectChoice(k.value, label) for k, label in ACTIVITY_KIND_LABELS.items()]
-    )
-    ranah = SelectField(_l("Ranah"), choices=[SelectChoice(r.value, label) for r, label in RANAH_LABELS.items()])
+    kind = SelectField(_l("Kind of activity"), choices=choices_of(ActivityKind))
+    ranah = SelectField(_l("Ranah"), choices=choices_of(Ranah))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     organizer = StringField(_l("Organizer"), validators=[DataRequired(), Length(max=200)])
     held_on = DateField(_l("Date"), validators=[InputRequired()])

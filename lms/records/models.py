@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,18 @@ class ActivityKind(StrEnum):
     """Pengabdian masyarakat: community service, disaster response, social work."""
     PUBLICATION = "publication"
     TEACHING = "teaching"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            ActivityKind.TRAINING: _l("Training outside Lentera"),
+            ActivityKind.SEMINAR: _l("Seminar, webinar or workshop"),
+            ActivityKind.SERVICE: _l("Clinical service"),
+            ActivityKind.COMMUNITY: _l("Community service or disaster response"),
+            ActivityKind.PUBLICATION: _l("Publication or scientific paper"),
+            ActivityKind.TEACHING: _l("Teaching or mentoring"),
+        }[self]
 
 
 class ActivityStatus(StrEnum):

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts.models import Organization, Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.permissions import has_organization_role, require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.core.storage import forget_on_rollback, get_storage
 from lms.core.uploads import display_name, validate_upload
 from lms.courses.curriculum import Ranah
@@ -221,8 +221,7 @@ def activities_of(user: User) -> list[ExternalActivity]:
 
 
 def activities_to_review(actor: User, organization_id: int) -> list[ExternalActivity]:
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization_id)
     return list(
         db.session.execute(
             select(ExternalActivity)
@@ -236,8 +235,7 @@ def review_activity(
     actor: User, activity: ExternalActivity, *, approve: bool, skp_granted=None, reason: str = "", now: datetime
 ) -> ExternalActivity:
     """The organization approves (with the SKP it grants, into the ledger) or rejects (with a reason)."""
-    if not has_organization_role(actor, activity.organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, activity.organization_id)
     if activity.status != ActivityStatus.PENDING:
         raise Conflict(_l("This activity has already been reviewed."))
     if approve:

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from flask_babel import lazy_gettext as _l
 
 from lms.courses.curriculum import Ranah
 
@@ -30,11 +31,29 @@ class PracticeArea(StrEnum):
     """Daerah tertinggal, perbatasan dan kepulauan (remote, border and island areas)."""
     SPECIAL_ASSIGNMENT = "special_assignment"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            PracticeArea.NORMAL: _l("Regular area"),
+            PracticeArea.DTPK: _l("Remote, border or island area (DTPK)"),
+            PracticeArea.SPECIAL_ASSIGNMENT: _l("Special assignment"),
+        }[self]
+
 
 class SkpState(StrEnum):
     SHORT = "short"
     ON_TRACK = "on_track"
     COMPLETE = "complete"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            SkpState.SHORT: _l("Short"),
+            SkpState.ON_TRACK: _l("On track"),
+            SkpState.COMPLETE: _l("Complete"),
+        }[self]
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, 
 from lms.accounts.identity import profession_name
 from lms.certificates.layouts import register_fonts
 from lms.core.i18n import local_datetime
-from lms.records.forms import AREA_LABELS, RANAH_LABELS
+from lms.courses.curriculum import Ranah
 from lms.records.models import EntrySource
 from lms.records.services import Record
-from lms.records.skp import SkpState
+from lms.records.skp import PracticeArea, SkpState
 
 REGULAR = "Lentera-Sans"
 BOLD = "Lentera-Sans-Bold"
@@ -92,7 +92,7 @@ def _identity(record: Record) -> list:
             _p(_("SIP cycle"), "cell_bold"),
             _p(
                 f"{format_date(cycle.starts_on, 'long')} – {format_date(cycle.ends_on, 'long')} · "
-                + (str(AREA_LABELS[licence.area]) if licence else _("no SIP date recorded"))
+                + (str(PracticeArea(licence.area).label) if licence else _("no SIP date recorded"))
             ),
         ],
     ]
@@ -121,7 +121,7 @@ def _standing(record: Record) -> list:
         state = _("Short: %(missing)s SKP still to earn by %(end)s.", missing=missing, end=end)
     rows = [[_("Ranah"), _("Minimum share"), _("Earned"), _("Minimum"), _("Still needed")]]
     rows += [
-        [_p(RANAH_LABELS[r.ranah]), f"{r.share_percent}%", _amount(r.earned), _amount(r.minimum), _amount(r.missing)]
+        [_p(Ranah(r.ranah).label), f"{r.share_percent}%", _amount(r.earned), _amount(r.minimum), _amount(r.missing)]
         for r in s.ranah
     ]
     rows.append([_p(_("Total"), "cell_bold"), "", _amount(s.earned), _amount(s.target), _amount(s.missing)])

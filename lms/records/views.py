@@ -15,20 +15,20 @@ from sqlalchemy import select
 from lms.accounts.models import Organization, OrganizationKind, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
-from lms.core.errors import DomainError
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
+from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import badges, bp, services, transcript
 from lms.records.forms import (
-    ACTIVITY_KIND_LABELS,
-    AREA_LABELS,
-    RANAH_LABELS,
     ActivityForm,
     LicenceForm,
     ReviewForm,
     ShareLinkForm,
 )
-from lms.records.models import ExternalActivity
+from lms.records.models import ActivityKind, ExternalActivity
+from lms.records.skp import PracticeArea
 
 
 def _today() -> date:
@@ -40,9 +40,9 @@ def _labels() -> dict:
     return {
         name: {key: str(label) for key, label in labels.items()}
         for name, labels in (
-            ("ranah_labels", RANAH_LABELS),
-            ("kind_labels", ACTIVITY_KIND_LABELS),
-            ("area_labels", AREA_LABELS),
+            ("ranah_labels", labels_of(Ranah)),
+            ("kind_labels", labels_of(ActivityKind)),
+            ("area_labels", labels_of(PracticeArea)),
         )
     }
 
@@ -94,19 +94,18 @@ def edit_licence():
     licence = services.licence_of(current_user)
     form = LicenceForm(obj=licence)
     if form.validate_on_submit():
-        try:
-            services.set_licence(
+        outcome = call_service(
+            lambda: services.set_licence(
                 current_user,
                 sip_number=form.sip_number.data or "",
                 starts_on=form.starts_on.data,
                 area=form.area.data,
                 today=_today(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.starts_on.errors.append(str(error.message))
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            field="starts_on",
+        )
+        if outcome.ok:
             flash(_("Your SIP is saved."), "success")
             return redirect(url_for("records.my_record"))
     return render_template("records/licence.html", form=form), 422 if form.is_submitted() else 200
@@ -132,8 +131,8 @@ def report_activity():
     if form.validate_on_submit():
         organization = next(o for o in organizations if o.id == form.organization_id.data)
         upload = form.evidence.data
-        try:
-            services.report_activity(
+        outcome = call_service(
+            lambda: services.report_activity(
                 current_user,
                 organization=organization,
                 kind=form.kind.data,
@@ -145,12 +144,11 @@ def report_activity():
                 evidence=upload.read(),
                 evidence_filename=upload.filename,
                 today=_today(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.evidence.errors.append(str(error.message))
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            field="evidence",
+        )
+        if outcome.ok:
             flash(_("Activity sent for review to %(name)s.", name=organization.name), "success")
             return redirect(url_for("records.my_record"))
     return render_template("records/activity_form.html", form=form), 422 if form.is_submitted() else 200
@@ -176,15 +174,15 @@ def share_links():
     form = ShareLinkForm()
     new_url = None
     if form.validate_on_submit():
-        try:
-            _link, secret = services.create_share_link(
+        outcome = call_service(
+            lambda: services.create_share_link(
                 current_user, days=form.days.data, label=form.label.data or "", now=utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.days.errors.append(str(error.message))
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            field="days",
+        )
+        if outcome.ok:
+            _link, secret = outcome.result
             new_url = url_for("records.shared_record", secret=secret, _external=True)
             flash(_("Share link made. Copy it now: it is shown only once."), "success")
     status = 422 if form.errors else 200
@@ -240,8 +238,8 @@ def review_activity(organization_id: int, activity_id: int):
     if not form.validate_on_submit():
         flash(_("Choose to approve or reject, with a reason of at most 500 characters."), "error")
         return _review_page(organization_id, (activity.id, form), 422)
-    try:
-        services.review_activity(
+    outcome = call_service(
+        lambda: services.review_activity(
             current_user,
             activity,
             approve=form.decision.data == "approve",
@@ -249,11 +247,9 @@ def review_activity(organization_id: int, activity_id: int):
             reason=form.reason.data or "",
             now=utcnow(),
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return _review_page(organization_id, (activity.id, form), error.status_code)
-    db.session.commit()
+    )
+    if not outcome.ok:
+        return _review_page(organization_id, (activity.id, form), outcome.status)
     flash(_("Review saved for %(name)s.", name=activity.user.full_name), "success")
     return redirect(url_for("records.review_activities", organization_id=organization_id))
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from lms.api import BEARER, token_required
+from lms.core.api import BEARER, token_required
 from lms.search import services
 
 blp = Blueprint("search_api", __name__, description="Search across what an admin may see")

@@ -194,3 +194,23 @@ def test_cannot_revoke_someone_elses_token(client, auth, app_ctx):
     assert client.post(f"/profile/tokens/{token.id}/revoke").status_code == 404
     db.session.refresh(token)
     assert token.revoked_at is None
+
+
+def test_the_password_minimum_comes_from_the_setting(app, client):
+    """The forms read PASSWORD_MIN_LENGTH (once hard-coded as 10 in three fields beside the setting)."""
+    app.config["PASSWORD_MIN_LENGTH"] = 14
+    try:
+        client.post("/language", data={"locale": "en"})
+        page = client.get("/register").get_data(as_text=True)
+        assert "At least 14 characters." in page
+        data = {"email": "panjang@example.test", "password": "twelve-chars", "confirm": "twelve-chars",
+                "full_name": "Sari Dewi", "profession_code": "perawat", "timezone": "Asia/Jakarta"}  # fmt: skip
+        response = client.post("/register", data=data)
+        assert response.status_code == 200 and b"panjang@example.test" in response.data  # shown again, refused
+        from lms.accounts.models import User
+        from lms.extensions import db
+
+        with app.app_context():
+            assert db.session.execute(db.select(User).where(User.email == "panjang@example.test")).first() is None
+    finally:
+        app.config["PASSWORD_MIN_LENGTH"] = 10

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pypdfium2
 import pytest
@@ -29,11 +30,16 @@ from tests.factories.certificates import (
     make_cohort,
     make_published_version,
 )
-from tests.unit.test_badges import public_key_of, schema_validator, verify_eddsa_jcs_2022
+from tests.unit.test_badges import did_web_resolver, schema_validator, verify_eddsa_jcs_2022
 
 NIK = "3201234567890001"
 MAX_TRANSCRIPT_BYTES = 250 * 1024
 EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def resolver(client):
+    """did:web resolution through this deployment (the test client stands for HTTPS to PUBLIC_URL's host)."""
+    return did_web_resolver(lambda url: client.get(urlsplit(url).path).get_json())
 
 
 def certificates_of(user) -> list[Certificate]:
@@ -73,9 +79,13 @@ def test_a_certificate_badge_validates_and_its_proof_verifies_with_the_published
     assert response.status_code == 200
     badge = response.get_json()
     assert list(schema_validator().iter_errors(badge)) == []
-    assert verify_eddsa_jcs_2022(badge)
-    # The proof's key is the certificates' signing key, the one published in the key set.
-    assert public_key_of(badge["proof"][0]["verificationMethod"]) == current_signing_key().raw_public
+    resolve = resolver(client)
+    assert verify_eddsa_jcs_2022(badge, resolve=resolve)
+    # The organization is the issuer (its own did:web, resolved from this deployment); the proof's key is the
+    # certificates' signing key, the one published in the key set.
+    assert badge["issuer"]["id"] == "did:web:localhost:organizations:ppni"
+    assert badge["proof"][0]["verificationMethod"].startswith("did:web:localhost:organizations:ppni#")
+    assert resolve(badge["proof"][0]["verificationMethod"]) == current_signing_key().raw_public
     keys = client.get("/.well-known/lentera-keys.json").get_json()["keys"]
     assert current_signing_key().kid.hex() in {k["kid"] for k in keys}
     assert badge["id"] == certificate_services.share_url(certificate)
@@ -87,9 +97,9 @@ def test_a_changed_badge_or_another_key_fails_the_independent_check(client, lear
     (certificate,) = certificates_of(learner)
     login(client, learner.email)
     badge = client.get(f"/my/record/badges/{certificate.public_id}.json").get_json()
-    assert verify_eddsa_jcs_2022(badge)
+    assert verify_eddsa_jcs_2022(badge, resolve=resolver(client))
     tampered = {**badge, "credentialSubject": {**badge["credentialSubject"], "creditsEarned": 99}}
-    assert not verify_eddsa_jcs_2022(tampered)
+    assert not verify_eddsa_jcs_2022(tampered, resolve=resolver(client))
     other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     assert not verify_eddsa_jcs_2022(badge, public_key=other)
 
@@ -107,7 +117,7 @@ def test_the_clr_holds_exactly_the_valid_certificates(client, world, learner):
     assert {c["id"] for c in inner} == {certificate_services.share_url(first), certificate_services.share_url(second)}
     for credential in inner:
         assert list(schema_validator().iter_errors(credential)) == []
-        assert verify_eddsa_jcs_2022(credential)
+        assert verify_eddsa_jcs_2022(credential, resolve=resolver(client))
     assert {a["humanCode"] for a in clr["credentialSubject"]["achievement"]} == {"PPI-DASAR", "BHD-NAKES"}
 
     certificate_services.revoke_certificate(world.admin, first, "Attendance was forged.", utcnow())

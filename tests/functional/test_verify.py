@@ -122,7 +122,8 @@ def test_unknown_key_is_invalid(client, certificate):
 
 def test_genuine_signature_on_an_unknown_id_is_invalid(client, certificate):
     # Signed with the platform's own key but for an id that was never issued.
-    token = encode_token(make_claims(certificate_id=b"\x07" * 12), keys.current_signing_key())
+    claims = make_claims(certificate_id=b"\x07" * 12, issued_at=datetime.now(UTC), expires_at=None)
+    token = encode_token(claims, keys.current_signing_key())
     body = api_verify(client, token).get_json()
     assert (body["verdict"], body["reason_code"]) == ("invalid", "unknown_certificate")
 
@@ -173,7 +174,13 @@ def test_published_key_set(client, certificate):
     response = client.get("/.well-known/lentera-keys.json")
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert "public" in response.headers["Cache-Control"] and "max-age" in response.headers["Cache-Control"]
+    # Revalidated on every use (issue 12: an hour-long cache hid a rotated key from returning browsers).
+    assert response.headers["Cache-Control"] == "no-cache"
+    etag = response.headers["ETag"]
+    assert client.get("/.well-known/lentera-keys.json", headers={"If-None-Match": etag}).status_code == 304
+    keys.rotate(actor=None)
+    db.session.commit()
+    assert client.get("/.well-known/lentera-keys.json", headers={"If-None-Match": etag}).status_code == 200
     document = response.get_json()
     assert document["issuer"] == {"name": "Lentera", "url": "http://localhost"}
     assert document["token"]["claim"] == -65537 and document["token"]["fields"][0] == "format_version"
@@ -271,6 +278,9 @@ def test_rate_limit_answers_429_page_and_json(app, client, certificate):
     assert page.status_code == 429 and "Retry-After" in page.headers
     assert "429" in page.get_data(as_text=True)
     assert api.status_code == 429 and api.get_json()["error"]["code"] == "too_many_requests"
+    # Issue 12: the API's 429 carries Retry-After exactly like the page's.
+    assert int(api.headers["Retry-After"]) >= 1
+    assert abs(int(api.headers["Retry-After"]) - int(page.headers["Retry-After"])) <= 1
     assert form.status_code == 429
     # The key set and the service worker stay reachable for offline use.
     assert client.get("/.well-known/lentera-keys.json").status_code == 200

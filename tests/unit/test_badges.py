@@ -9,6 +9,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import jsonschema
 import pytest
@@ -57,9 +58,27 @@ def public_key_of(verification_method: str) -> bytes:
     return decoded[2:]
 
 
-def verify_eddsa_jcs_2022(secured: dict, public_key: bytes | None = None) -> bool:
+def did_web_resolver(fetch):
+    """A did:web resolver (W3C CCG did:web: host, then path segments, then /did.json) over `fetch(url) -> dict`;
+    returns the raw Ed25519 key of a verification method listed for assertions."""
+
+    def resolve(method_id: str) -> bytes:
+        did = method_id.split("#", 1)[0]
+        host, *segments = [unquote(part) for part in did.split(":")[2:]]
+        document = fetch(f"https://{host}/{'/'.join(segments)}/did.json")
+        assert document["id"] == did and method_id in document["assertionMethod"]
+        (method,) = [method for method in document["verificationMethod"] if method["id"] == method_id]
+        assert method["type"] == "Multikey" and method["controller"] == did
+        decoded = _b58decode(method["publicKeyMultibase"].removeprefix("z"))
+        assert decoded[:2] == b"\xed\x01", "not an Ed25519 public key"
+        return decoded[2:]
+
+    return resolve
+
+
+def verify_eddsa_jcs_2022(secured: dict, public_key: bytes | None = None, resolve=None) -> bool:
     """True when the document's one proof is a valid eddsa-jcs-2022 signature by `public_key` (by default the key its
-    verificationMethod names)."""
+    verificationMethod names: a did:key, or a did:web through `resolve`)."""
     document = copy.deepcopy(secured)
     proofs = document.pop("proof", None)
     proof = proofs[0] if isinstance(proofs, list) else proofs
@@ -78,7 +97,13 @@ def verify_eddsa_jcs_2022(secured: dict, public_key: bytes | None = None) -> boo
     if not proof_value.startswith("z"):
         return False
     hash_data = hashlib.sha256(_jcs(options)).digest() + hashlib.sha256(_jcs(document)).digest()
-    key = public_key if public_key is not None else public_key_of(proof["verificationMethod"])
+    method = proof["verificationMethod"]
+    if public_key is not None:
+        key = public_key
+    elif method.startswith("did:web:"):
+        key = resolve(method)
+    else:
+        key = public_key_of(method)
     try:
         Ed25519PublicKey.from_public_bytes(key).verify(_b58decode(proof_value[1:]), hash_data)
     except (InvalidSignature, ValueError):

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from lms.accounts.models import Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.models import User
+from lms.accounts.permissions import require_organization_role
 from lms.attendance.models import (
     DEFAULT_STATUS_WEIGHTS,
     AttendanceMark,
@@ -24,7 +24,7 @@ from lms.attendance.services.access import can_run, can_run_cohort
 from lms.attendance.services.sessions import sessions_of
 from lms.attendance.share import attendance_share, share_percent
 from lms.core.audit import record_audit
-from lms.core.errors import InvalidInput, NotFound, PermissionDenied
+from lms.core.errors import InvalidInput, NotFound
 from lms.core.models import utcnow
 from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -103,8 +103,7 @@ def weights_for(organization_id: int) -> dict[str, Decimal]:
 
 def set_weights(actor: User, organization_id: int, weights: dict[str, Decimal]) -> None:
     """The organization admin's weights of each status in the attendance share (0 to 1)."""
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization_id)
     before = weights_for(organization_id)
     for status in AttendanceStatus:
         weight = Decimal(weights[status.value])

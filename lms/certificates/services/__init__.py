@@ -40,6 +40,7 @@ from lms.certificates.services.lookups import (
     certificates_of,
     find_by_number_and_code,
     live_status,
+    status_rows_of_organization,
 )
 from lms.certificates.services.number_sequence import reserve_numbers
 from lms.certificates.services.printing import (
@@ -47,6 +48,7 @@ from lms.certificates.services.printing import (
     certificate_preview_png,
     document_of,
     share_url,
+    status_stamp,
     verify_url,
 )
 from lms.certificates.services.settings import (
@@ -81,6 +83,7 @@ __all__ = [
     "certificate_in",
     "certificate_of",
     "certificate_pdf",
+    "status_stamp",
     "certificate_preview_png",
     "certificate_requirement",
     "certificates_of",
@@ -97,6 +100,7 @@ __all__ = [
     "layout_names",
     "live_certificate_of",
     "live_status",
+    "status_rows_of_organization",
     "missing_requirements",
     "reinstate_certificate",
     "reissue_certificate",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -12,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts.models import Organization, User
+from lms.accounts.permissions import require_organization_role
 from lms.certificates import numbering
 from lms.certificates.models import Certificate, CertificateSettings, CertificateStatus
 from lms.certificates.services.eligibility import missing_requirements
 from lms.certificates.services.number_sequence import _local_now
-from lms.certificates.services.organization_admin import _require_admin
 from lms.certificates.services.printing import _read_stored_image
 from lms.core.errors import NotFound
 from lms.courses.curriculum import Ranah
@@ -26,6 +27,25 @@ from lms.extensions import db
 
 if TYPE_CHECKING:
     from lms.certificates.document import CertificateDocument
+
+
+class RowState(StrEnum):
+    """Where a learner of the cohort stands with the certificate."""
+
+    ISSUED = "issued"
+    AWAITING_APPROVAL = "awaiting_approval"
+    ELIGIBLE = "eligible"
+    IN_PROGRESS = "in_progress"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            RowState.ISSUED: _l("Certificate issued"),
+            RowState.AWAITING_APPROVAL: _l("Awaiting approval"),
+            RowState.ELIGIBLE: _l("Eligible, not issued"),
+            RowState.IN_PROGRESS: _l("Requirements still open"),
+        }[self]
 
 
 @dataclass(frozen=True)
@@ -43,7 +63,7 @@ class CertificateRow:
 
 
 def cohort_certificates(actor: User | None, cohort: Cohort) -> list[CertificateRow]:
-    _require_admin(actor, cohort.organization_id)
+    require_organization_role(actor, cohort.organization_id)
     enrolments = list(
         db.session.execute(
             select(Enrolment)

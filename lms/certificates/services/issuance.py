@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.identity import professions
 from lms.accounts.models import User
+from lms.accounts.permissions import require_organization_role
 from lms.certificates import numbering
 from lms.certificates.events import certificates_issued
 from lms.certificates.models import Certificate, CertificateSettings, CertificateStatus
 from lms.certificates.services.eligibility import is_eligible, live_certificate_of, missing_requirements
 from lms.certificates.services.number_sequence import _local_now, reserve_numbers
-from lms.certificates.services.organization_admin import _require_admin
 from lms.certificates.services.settings import settings_for
 from lms.certificates.snapshot import build_snapshot
 from lms.core.audit import AuditEntry, record_audit
@@ -190,7 +190,7 @@ def issue_certificate(
     """
     from lms.certificates.keys import current_signing_key
 
-    _require_admin(actor, enrolment.cohort.organization_id)
+    require_organization_role(actor, enrolment.cohort.organization_id)
     _lock_enrolment(enrolment)
     if live_certificate_of(enrolment) is not None:
         raise AlreadyIssued()
@@ -224,7 +224,7 @@ def issue_many(actor: User | None, enrolments: Iterable[Enrolment], now: datetim
 
     enrolments = list(enrolments)
     for organization_id in {e.cohort.organization_id for e in enrolments}:
-        _require_admin(actor, organization_id)
+        require_organization_role(actor, organization_id)
     if not enrolments:
         return []
     ids = [e.id for e in enrolments]
@@ -287,7 +287,7 @@ def _audit_issued_in_bulk(actor: User | None, certificates: list[Certificate]) -
 
 def issue_for_cohort(actor: User | None, cohort: Cohort, now: datetime) -> list[Certificate]:
     """Bulk issuance for a cohort: every eligible active enrolment that has no certificate yet."""
-    _require_admin(actor, cohort.organization_id)
+    require_organization_role(actor, cohort.organization_id)
     enrolments = db.session.execute(
         select(Enrolment)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.ACTIVE)

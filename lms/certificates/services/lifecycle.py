@@ -7,10 +7,10 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import User
+from lms.accounts.permissions import require_organization_role
 from lms.certificates.events import certificate_status_changed
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services.issuance import issue_certificate
-from lms.certificates.services.organization_admin import _require_admin
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput
 from lms.extensions import db
@@ -42,7 +42,7 @@ def _change_status(
     action: str,
     refusal,
 ) -> Certificate:
-    _require_admin(actor, certificate.organization_id)
+    require_organization_role(actor, certificate.organization_id)
     if certificate.status not in allowed_from:
         raise InvalidStatusChange(refusal)
     previous = certificate.status
@@ -119,7 +119,7 @@ def reissue_certificate(actor: User | None, certificate: Certificate, reason: st
     reason = _clean_reason(reason)
     if certificate.status == CertificateStatus.REVOKED:
         raise InvalidStatusChange(_l("A revoked certificate cannot be re-issued."))
-    _require_admin(actor, certificate.organization_id)
+    require_organization_role(actor, certificate.organization_id)
     revoke_certificate(actor, certificate, reason, now)
     replacement = issue_certificate(actor, certificate.enrolment, now, replaces=certificate)
     record_audit(

@@ -9,7 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
@@ -59,13 +59,17 @@ def certificate_in(organization_id: int, public_id: str) -> Certificate:
 
 def find_by_number_and_code(number: str, code: str) -> Certificate | None:
     """The manual check: the printed number AND its verification code (never the number alone)."""
-    number, code = (number or "").strip(), numbering.normalize_verification_code(code)
-    if not number or not code or len(number) > 120:
-        return None
-    certificate = db.session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
-    if certificate is None or not hmac.compare_digest(certificate.verification_code, code):
-        return None
-    return certificate
+    key, code = numbering.number_key(number), numbering.normalize_verification_code(code)
+    if not key or not code or len(key) > 120 or not (key.isascii() and code.isascii()):
+        return None  # no printed number or code holds anything but ASCII: the same answer as a wrong code
+    candidates = db.session.execute(select(Certificate).where(Certificate.number == key)).scalars().all()
+    if not candidates:  # typed in another case or with spaces: compare in the number's own key form
+        typed_form = func.upper(func.replace(Certificate.number, " ", ""))
+        candidates = db.session.execute(select(Certificate).where(typed_form == key).limit(5)).scalars().all()
+    for certificate in candidates:
+        if hmac.compare_digest(certificate.verification_code.encode(), code.encode()):
+            return certificate
+    return None
 
 
 @cache
@@ -87,6 +91,14 @@ def _live_status_query() -> Select:
         .where(Certificate.public_id == bindparam("public_id"))
         .limit(1)
     )
+
+
+def status_rows_of_organization(organization_id: int) -> list[tuple[int, str, str]]:
+    """(id, stored status, signing key id) of every certificate the organization issued: its status lists."""
+    query = select(Certificate.id, Certificate.status, Certificate.signing_key_id).where(
+        Certificate.organization_id == organization_id
+    )
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def live_status(certificate_id: bytes, now: datetime) -> LiveStatus | None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.snapshot import document_from_snapshot
 from lms.core.storage import StoredFileMissing, get_storage
 
@@ -44,9 +44,23 @@ def document_of(certificate: Certificate) -> CertificateDocument:
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
+    """The PDF as the platform hands it out now: a revoked or suspended certificate carries DICABUT / DITANGGUHKAN
+    across the page (in Indonesian, the certificate's language), so no clean copy of it leaves the platform."""
     from lms.certificates.pdf import render_certificate_pdf
 
-    return render_certificate_pdf(document_of(certificate))
+    return render_certificate_pdf(document_of(certificate), stamp=status_stamp(certificate.status))
+
+
+def status_stamp(status: str) -> str | None:
+    """The word stamped across a certificate that no longer stands; None for a valid one."""
+    from flask_babel import force_locale
+
+    from lms.certificates.verification import Verdict
+
+    if status not in (CertificateStatus.REVOKED, CertificateStatus.SUSPENDED):
+        return None
+    with force_locale("id"):
+        return str(Verdict(str(status)).label)
 
 
 def certificate_preview_png(certificate: Certificate, width: int = 800) -> bytes:

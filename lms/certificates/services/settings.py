@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.models import Organization, User
+from lms.accounts.permissions import require_organization_role
 from lms.certificates import numbering
 from lms.certificates.images import LOGO_BOX, SIGNATURE_BOX, clean_image
 from lms.certificates.models import (
@@ -17,7 +18,6 @@ from lms.certificates.models import (
     DEFAULT_PRIMARY_COLOUR,
     CertificateSettings,
 )
-from lms.certificates.services.organization_admin import _require_admin
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput, NotFound
 from lms.core.storage import forget_on_rollback, get_storage
@@ -53,10 +53,11 @@ def _stored_settings(organization_id: int) -> CertificateSettings:
     return settings
 
 
-def layout_names() -> list[str]:
+def layout_names() -> dict[str, str]:
+    """Each printed layout's key and its name for users."""
     from lms.certificates.pdf import LAYOUTS
 
-    return list(LAYOUTS)
+    return {key: layout.label for key, layout in LAYOUTS.items()}
 
 
 def update_settings(
@@ -70,7 +71,7 @@ def update_settings(
     place: str | None = None,
 ) -> CertificateSettings:
     """Change how the organization's next certificates are numbered and look; issued ones keep their snapshot."""
-    _require_admin(actor, organization.id)
+    require_organization_role(actor, organization.id)
     pattern = numbering.validate_pattern(number_pattern)
     if layout not in layout_names():
         raise InvalidInput(_l("Choose one of the layouts offered."))
@@ -103,7 +104,7 @@ def _image_max_bytes() -> int:
 
 def set_logo(actor: User | None, organization: Organization, data: bytes) -> CertificateSettings:
     """Clean and store a new logo. The old file stays: certificates issued with it still print it."""
-    _require_admin(actor, organization.id)
+    require_organization_role(actor, organization.id)
     png = clean_image(data, max_width=LOGO_BOX[0], max_height=LOGO_BOX[1], max_bytes=_image_max_bytes())
     settings = _stored_settings(organization.id)
     settings.logo_key = get_storage().save(png, folder=STORAGE_FOLDER_LOGOS, suffix=".png")
@@ -114,7 +115,7 @@ def set_logo(actor: User | None, organization: Organization, data: bytes) -> Cer
 
 
 def remove_logo(actor: User | None, organization: Organization) -> CertificateSettings:
-    _require_admin(actor, organization.id)
+    require_organization_role(actor, organization.id)
     settings = _stored_settings(organization.id)
     settings.logo_key = None
     db.session.flush()
@@ -126,7 +127,7 @@ def add_signatory(
     actor: User | None, organization: Organization, *, name: str, title: str, signature: bytes | None = None
 ) -> CertificateSettings:
     """Add a person who signs the certificates (at most three), with an optional signature image."""
-    _require_admin(actor, organization.id)
+    require_organization_role(actor, organization.id)
     name, title = (name or "").strip(), (title or "").strip()
     if not name:
         raise InvalidInput(_l("Give the signatory's name as it is printed."))
@@ -150,7 +151,7 @@ def add_signatory(
 
 
 def remove_signatory(actor: User | None, organization: Organization, index: int) -> CertificateSettings:
-    _require_admin(actor, organization.id)
+    require_organization_role(actor, organization.id)
     settings = _stored_settings(organization.id)
     if not 0 <= index < len(settings.signatories):
         raise NotFound()

@@ -35,6 +35,7 @@ from lms.courses.services.study import (
     roster_rows,
     study_lesson,
 )
+from lms.courses.services.tenancy import cohort_in, course_in
 from lms.courses.services.versions import (
     ImportResult,
     course_by_code,
@@ -48,6 +49,8 @@ __all__ = [
     "BulkDecision",
     "BulkEnrolment",
     "CohortDetails",
+    "cohort_in",
+    "course_in",
     "CourseDetails",
     "DraftProblem",
     "ImportResult",

@@ -5,53 +5,28 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from lms.accounts.models import Organization, Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.models import Organization, User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidInput, PermissionDenied
-from lms.courses.curriculum import CompetencySpec, CourseKind, LessonSpec, Ranah, SubjectType
+from lms.core.errors import Conflict, InvalidField, InvalidInput
+from lms.courses.curriculum import CourseDetails, LessonSpec, SubjectType
 from lms.courses.events import version_drafted
 from lms.courses.models import Course, CourseVersion, Lesson, LessonAttachment, Subject
 from lms.courses.services.stored_files import _forget_unused_files
-from lms.courses.services.versions import _fill_version, course_by_code, publish_version, spec_from_version
+from lms.courses.services.versions import (
+    _fill_version,
+    course_by_code,
+    publish_version,
+    spec_from_version,
+    store_details,
+)
 from lms.extensions import db
 
 # Every change goes to the course's draft version; changing a course whose newest version is published first copies
 # it into a new draft, so cohorts and learners keep the version they studied.
-
-
-class InvalidField(InvalidInput):
-    """A value the form could not judge alone (e.g. a course code already taken), shown beside `field`."""
-
-    def __init__(self, field: str, message) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class CourseDetails:
-    """Everything about a course version except its code, organization and curriculum."""
-
-    title: str
-    summary: str
-    kind: CourseKind
-    target_professions: tuple[str, ...]
-    skp_ranah: Ranah
-    skp_value: Decimal | None
-    accreditation_number: str | None
-    pass_mark: int
-    attendance_threshold: int
-    validity_months: int
-    competencies: tuple[CompetencySpec, ...]
-    sequential: bool = False
-    require_lessons: bool = True
-    require_post_test: bool = True
-    require_attendance: bool = True
-    certificate_needs_approval: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,25 +48,6 @@ class DraftProblem:
     lesson: Lesson | None = None
 
 
-def _require_course_admin(actor: User, organization_id: int) -> None:
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
-
-
-def _apply_details(version: CourseVersion, details: CourseDetails) -> None:
-    for name, value in vars(details).items():
-        if name == "competencies":
-            value = [{"code": c.code, "name": c.name} for c in value]
-        elif name in ("kind", "skp_ranah"):
-            value = value.value
-        elif name == "target_professions":
-            value = list(value)
-        elif name == "skp_value" and value is not None:
-            # As the database stores it (two decimals), so that the fingerprint reads the same after a reload.
-            value = value.quantize(Decimal("0.01"))
-        setattr(version, name, value)
-
-
 def _refresh_fingerprint(version: CourseVersion) -> None:
     """Keep the stored fingerprint equal to the content, so that importing the same files later changes nothing."""
     db.session.flush()
@@ -102,7 +58,7 @@ def create_course(actor: User, organization: Organization, code: str, details: C
     """A new course whose first version is an empty draft (subjects and lessons are added next)."""
     from lms.courses.files import CODE_PATTERN
 
-    _require_course_admin(actor, organization.id)
+    require_organization_role(actor, organization.id)
     code = code.strip().upper()
     if not CODE_PATTERN.match(code):
         raise InvalidField("code", _l("Use capital letters, digits and hyphens, e.g. PPI-DASAR."))
@@ -110,7 +66,7 @@ def create_course(actor: User, organization: Organization, code: str, details: C
         raise InvalidField("code", _l("The course code %(code)s is already taken.", code=code))
     course = Course(code=code, organization=organization)
     version = CourseVersion(number=1, course=course, fingerprint="", questions=[])
-    _apply_details(version, details)
+    store_details(version, details)
     db.session.add(course)
     _refresh_fingerprint(version)
     record_audit(actor, "course.create", course, organization.id, code=code)
@@ -119,7 +75,7 @@ def create_course(actor: User, organization: Organization, code: str, details: C
 
 def draft_for_editing(actor: User, course: Course) -> CourseVersion:
     """The course's draft; when the newest version is published, a new draft copied from it."""
-    _require_course_admin(actor, course.organization_id)
+    require_organization_role(actor, course.organization_id)
     draft = course.draft_version
     if draft is not None:
         return draft
@@ -143,14 +99,14 @@ def draft_for_editing(actor: User, course: Course) -> CourseVersion:
 
 def update_course(actor: User, course: Course, details: CourseDetails) -> CourseVersion:
     version = draft_for_editing(actor, course)
-    _apply_details(version, details)
+    store_details(version, details)
     _refresh_fingerprint(version)
     record_audit(actor, "course.edit", version, course.organization_id, code=course.code, number=version.number)
     return version
 
 
 def _editable(actor: User, version: CourseVersion) -> None:
-    _require_course_admin(actor, version.course.organization_id)
+    require_organization_role(actor, version.course.organization_id)
     version.ensure_editable()
 
 
@@ -311,7 +267,7 @@ def _lesson_at(subject: Subject, path, line: int | None) -> Lesson | None:
 
 def publish_draft(actor: User, course: Course) -> CourseVersion:
     """Publish the course's draft once it is a valid curriculum."""
-    _require_course_admin(actor, course.organization_id)
+    require_organization_role(actor, course.organization_id)
     draft = course.draft_version
     if draft is None:
         raise Conflict(_l("%(code)s has no draft version to publish.", code=course.code))

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import InvalidInput, PermissionDenied
+from lms.core.errors import InvalidInput
 from lms.courses.models import Cohort, CohortMode, Course, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
 from lms.extensions import db
 
@@ -35,8 +35,7 @@ def create_cohort(
     facilitators: list[User] | None = None,
 ) -> Cohort:
     organization_id = version.course.organization_id
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization_id)
     if version.status != CourseStatus.PUBLISHED:
         raise InvalidCohort(_l("Cohorts run a published version: publish the course first."))
     check_cohort_fields(

@@ -7,10 +7,10 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from lms.accounts.models import Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.models import User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.core.models import utcnow
 from lms.courses.enrolment import enrolment_status_for
 from lms.courses.events import enrolment_decided
@@ -48,8 +48,7 @@ def enrol(user: User, cohort: Cohort, now: datetime) -> Enrolment:
 def decide_enrolment(actor: User, enrolment: Enrolment, *, approve: bool, reason: str = "") -> Enrolment:
     """An organization admin approves a pending or waitlisted request, or declines it with a reason."""
     organization_id = enrolment.cohort.organization_id
-    if not has_organization_role(actor, organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization_id)
     if enrolment.status not in (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED):
         raise Conflict(_l("This request has already been decided."))
     if approve:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from lms.accounts.models import Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.models import User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import NotFound, PermissionDenied
+from lms.core.errors import NotFound
 from lms.courses.enrolment import LessonLocked, Progress, is_unlocked, progress_of
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Lesson, LessonCompletion
 from lms.courses.requirements import (
@@ -111,8 +111,7 @@ def resume_lesson_id(enrolment: Enrolment) -> int | None:
 
 def roster_rows(actor: User, cohort: Cohort) -> list[list[str]]:
     """Active participants for enrolment on national platforms: the one export that carries the full NIK."""
-    if not has_organization_role(actor, cohort.organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, cohort.organization_id)
     from lms.accounts.identity import profession_name
 
     rows = [["nama_sesuai_str", "nik", "email", "profesi", "nomor_str", "fasyankes", "status"]]

@@ -9,13 +9,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from lms.accounts.models import Organization, Role, User
-from lms.accounts.permissions import has_organization_role
+from lms.accounts.models import Organization, User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, NotFound, PermissionDenied
+from lms.core.errors import Conflict, NotFound
 from lms.courses.curriculum import (
-    CERTIFICATE_RULE_FIELDS,
+    DETAIL_FIELDS,
     CompetencySpec,
+    CourseDetails,
     CourseKind,
     CourseSpec,
     LessonSpec,
@@ -43,21 +44,34 @@ def skp_of(version: CourseVersion) -> Decimal:
     return skp_for(version.core_jpl, version.skp_value, rate)
 
 
+def store_details(version: CourseVersion, details: CourseDetails) -> None:
+    """Write the details (a CourseDetails, or a whole CourseSpec) into the version's columns."""
+    for name in DETAIL_FIELDS:
+        value = getattr(details, name)
+        if name == "competencies":
+            value = [{"code": c.code, "name": c.name} for c in value]
+        elif name in ("kind", "skp_ranah"):
+            value = value.value
+        elif name == "target_professions":
+            value = list(value)
+        elif name == "skp_value" and value is not None:
+            # As the database stores it (two decimals), so that the fingerprint reads the same after a reload.
+            value = value.quantize(Decimal("0.01"))
+        setattr(version, name, value)
+
+
+def stored_details(version: CourseVersion) -> dict:
+    """The version's columns as CourseDetails values (the reverse of store_details)."""
+    values = {name: getattr(version, name) for name in DETAIL_FIELDS}
+    values["kind"] = CourseKind(version.kind)
+    values["skp_ranah"] = Ranah(version.skp_ranah)
+    values["target_professions"] = tuple(version.target_professions)
+    values["competencies"] = tuple(CompetencySpec(c["code"], c["name"]) for c in version.competencies)
+    return values
+
+
 def _fill_version(version: CourseVersion, spec: CourseSpec) -> None:
-    version.title = spec.title
-    version.summary = spec.summary
-    version.kind = spec.kind.value
-    version.target_professions = list(spec.target_professions)
-    version.skp_ranah = spec.skp_ranah.value
-    version.skp_value = spec.skp_value
-    version.accreditation_number = spec.accreditation_number
-    version.pass_mark = spec.pass_mark
-    version.attendance_threshold = spec.attendance_threshold
-    version.validity_months = spec.validity_months
-    version.competencies = [{"code": c.code, "name": c.name} for c in spec.competencies]
-    version.sequential = spec.sequential
-    for name in CERTIFICATE_RULE_FIELDS:
-        setattr(version, name, getattr(spec, name))
+    store_details(version, spec)
     version.questions = [list(pair) for pair in spec.questions]
     version.fingerprint = spec.fingerprint()
     version.subjects = [
@@ -99,8 +113,7 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
     ).scalar_one_or_none()
     if organization is None:
         raise NotFound(_l("No organization has the short name %(slug)s.", slug=spec.organization))
-    if actor is not None and not has_organization_role(actor, organization.id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, organization.id)
     course = course_by_code(spec.code)
     if course is None:
         course = Course(code=spec.code, organization=organization)
@@ -135,8 +148,7 @@ def import_course(spec: CourseSpec, *, actor: User | None = None, publish: bool 
 
 
 def publish_version(actor: User | None, version: CourseVersion) -> CourseVersion:
-    if actor is not None and not has_organization_role(actor, version.course.organization_id, (Role.ORG_ADMIN,)):
-        raise PermissionDenied()
+    require_organization_role(actor, version.course.organization_id)
     version.publish()
     record_audit(
         actor,
@@ -153,18 +165,8 @@ def spec_from_version(version: CourseVersion) -> CourseSpec:
     """The curriculum of a stored version, for export to files."""
     return CourseSpec(
         code=version.course.code,
-        title=version.title,
-        summary=version.summary,
-        kind=CourseKind(version.kind),
         organization=version.course.organization.slug,
-        target_professions=tuple(version.target_professions),
-        skp_ranah=Ranah(version.skp_ranah),
-        skp_value=version.skp_value,
-        accreditation_number=version.accreditation_number,
-        pass_mark=version.pass_mark,
-        attendance_threshold=version.attendance_threshold,
-        validity_months=version.validity_months,
-        competencies=tuple(CompetencySpec(c["code"], c["name"]) for c in version.competencies),
+        **stored_details(version),
         subjects=tuple(
             SubjectSpec(
                 slug=s.slug,
@@ -180,7 +182,5 @@ def spec_from_version(version: CourseVersion) -> CourseSpec:
             )
             for s in version.subjects
         ),
-        sequential=version.sequential,
         questions=tuple((pair[0], pair[1]) for pair in version.questions),
-        **{name: getattr(version, name) for name in CERTIFICATE_RULE_FIELDS},
     )

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from lms.accounts.models import User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput
 from lms.core.storage import forget_on_rollback, get_storage
@@ -19,7 +20,6 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
 from lms.quizzes.question_files import SkippedQuestion, read_question_file
-from lms.quizzes.services.permissions import _require_admin
 from lms.quizzes.services.quiz_settings import add_to_quiz
 from lms.quizzes.spec import QuestionSpec
 from lms.quizzes.types import QUESTION_TYPES
@@ -87,7 +87,7 @@ def _question_row(course: Course, spec: QuestionSpec, default_category: str) -> 
 
 
 def add_question(actor: User | None, course: Course, spec: QuestionSpec, *, default_category: str = "") -> Question:
-    _require_admin(actor, course.organization_id)
+    require_organization_role(actor, course.organization_id)
     errors = check_question(spec)
     if errors:
         raise InvalidInput(" ".join(errors))
@@ -107,7 +107,7 @@ def question_is_answered(question: Question) -> bool:
 def update_question(actor: User | None, question: Question, spec: QuestionSpec) -> Question:
     """Change a question. One that learners have answered is retired and replaced by a new row (in every quiz
     that lists it), so their attempts keep the question they were shown."""
-    _require_admin(actor, question.course.organization_id)
+    require_organization_role(actor, question.course.organization_id)
     errors = check_question(spec)
     if errors:
         raise InvalidInput(" ".join(errors))
@@ -129,7 +129,7 @@ def update_question(actor: User | None, question: Question, spec: QuestionSpec) 
 
 def delete_question(actor: User | None, question: Question) -> None:
     """Remove a question from the bank and from every quiz; one that learners answered is only retired."""
-    _require_admin(actor, question.course.organization_id)
+    require_organization_role(actor, question.course.organization_id)
     db.session.execute(QuizQuestion.__table__.delete().where(QuizQuestion.question_id == question.id))
     if question_is_answered(question):
         question.retired = True
@@ -159,7 +159,7 @@ def import_questions(
 ) -> list[Question]:
     """Add read questions to the course's bank (category from `$CATEGORY` or `default_category`); with `quiz`,
     also append them to that quiz's fixed list. Nothing is added when any question is unusable."""
-    _require_admin(actor, course.organization_id)
+    require_organization_role(actor, course.organization_id)
     problems = [
         f"{spec.line}: {message}" if spec.line else message for spec in specs for message in check_question(spec)
     ]

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts.models import User
+from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.courses.models import CourseVersion
@@ -24,7 +25,6 @@ from lms.quizzes.models import (
     ReviewShows,
     ReviewWhen,
 )
-from lms.quizzes.services.permissions import _require_admin
 
 QUIZ_SETTINGS = (
     "title", "subject_id", "selection", "draw_count", "draw_categories", "draw_tags", "shuffle_questions",
@@ -69,7 +69,7 @@ def save_quiz(
     actor: User | None, version: CourseVersion, kind: str, *, quiz: Quiz | None = None, **settings: Any
 ) -> Quiz:
     """Create a quiz on a course version or change its settings; one pre-test and one post-test per version."""
-    _require_admin(actor, version.course.organization_id)
+    require_organization_role(actor, version.course.organization_id)
     unknown = set(settings) - set(QUIZ_SETTINGS)
     if unknown:
         raise TypeError(f"unknown quiz settings: {sorted(unknown)}")
@@ -126,7 +126,7 @@ def quizzes_of(version: CourseVersion) -> list[Quiz]:
 
 def add_to_quiz(actor: User | None, quiz: Quiz, questions: Sequence[Question]) -> None:
     """Append questions to a quiz's fixed list (ones already in it are left where they are)."""
-    _require_admin(actor, quiz.version.course.organization_id)
+    require_organization_role(actor, quiz.version.course.organization_id)
     present = {qq.question_id for qq in quiz.quiz_questions}
     position = max((qq.position for qq in quiz.quiz_questions), default=0)
     for question in questions:
@@ -141,7 +141,7 @@ def add_to_quiz(actor: User | None, quiz: Quiz, questions: Sequence[Question]) -
 
 def set_quiz_questions(actor: User | None, quiz: Quiz, question_ids: Sequence[int]) -> None:
     """Replace a quiz's fixed list with these bank questions, in this order."""
-    _require_admin(actor, quiz.version.course.organization_id)
+    require_organization_role(actor, quiz.version.course.organization_id)
     wanted = list(dict.fromkeys(question_ids))
     found = {
         q.id: q

@@ -2,11 +2,13 @@
 // jsQR), answers each with a colour and a beep, and sends scans to the server. Scans are kept in localStorage
 // until the server has answered them, so scans made offline are sent when the connection returns; each scan has
 // its own id and the server records a learner once, so sending twice is harmless.
+// On the certificate check form (data-scanner="verify") the same camera loop opens the check of what it read.
 (function () {
   "use strict";
   var root = document.querySelector("[data-scanner]");
   if (!root || !navigator.mediaDevices || !window.fetch) { return; }
   root.hidden = false;
+  var verifyMode = root.dataset.scanner === "verify";
   var video = root.querySelector("video");
   var result = root.querySelector("[data-result]");
   var log = root.querySelector("[data-log]");
@@ -69,6 +71,10 @@
   }
 
   function found(text) {
+    if (verifyMode) {
+      window.location.assign(root.dataset.verifyUrl + "?qr=" + encodeURIComponent(text));
+      return;
+    }
     var now = Date.now();
     if (text === lastText && now - lastAt < 4000) { return; }  // the same card still in front of the camera
     lastText = text; lastAt = now;
@@ -114,15 +120,26 @@
     document.head.appendChild(script);
   }
 
+  function startCamera() {
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (stream) {
+        video.hidden = false;
+        video.srcObject = stream;
+        video.play();
+        withDecoder(frame);
+      })
+      .catch(function () { result.textContent = root.dataset.msgNocamera; });
+  }
+
+  if (verifyMode) {
+    /* The camera opens only when asked: most visitors of the form type a number. */
+    var button = root.querySelector("[data-scan-start]");
+    button.addEventListener("click", function () { button.hidden = true; startCamera(); });
+    return;
+  }
   save(load());
   window.addEventListener("online", send);
   window.setInterval(send, 10000);
-  navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-    .then(function (stream) {
-      video.srcObject = stream;
-      video.play();
-      withDecoder(frame);
-    })
-    .catch(function () { result.textContent = root.dataset.msgNocamera; });
+  startCamera();
   send();
 })();

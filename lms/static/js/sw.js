@@ -3,7 +3,7 @@
    verification paths are answered here; every other request goes to the network untouched. */
 "use strict";
 
-var CACHE = "lentera-verify-v1";
+var CACHE = "lentera-verify-v2";
 var SHELL = "/verify/offline";
 var KEYS = "/.well-known/lentera-keys.json";
 var KEPT = [SHELL, KEYS, "/static/js/verify.js", "/static/css/lentera.css"];
@@ -26,12 +26,22 @@ self.addEventListener("activate", function (event) {
   );
 });
 
-/* Network first, so that a verifier online always sees fresh keys and status; the copy is kept for later. */
+/* The response with the moment it came from the server, so that the offline page can say how old its key set is. */
+function stamped(response) {
+  return response.clone().blob().then(function (body) {
+    var headers = new Headers(response.headers);
+    headers.set("X-Lentera-Fetched-At", new Date().toISOString());
+    return new Response(body, { status: 200, statusText: "OK", headers: headers });
+  });
+}
+
+/* Network first, so that a verifier online always sees fresh keys and status; the last good copy is kept for later
+   (a 304 from revalidation reaches the page as the browser's own 200, so only whole good answers are kept). */
 function networkThenKeep(request, path) {
   return fetch(request).then(function (response) {
-    if (response.ok) {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { cache.put(path, copy); });
+    if (response.ok && response.status === 200) {
+      var kept = path === KEYS ? stamped(response) : Promise.resolve(response.clone());
+      kept.then(function (copy) { return caches.open(CACHE).then(function (cache) { return cache.put(path, copy); }); });
     }
     return response;
   }).catch(function () {
