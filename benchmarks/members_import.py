@@ -158,7 +158,9 @@ def main() -> int:
         statements: list[int] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
         chunks: list[int] = []
+        cpu_started = time.process_time()
         counts, phases = import_file(data, chunks, statements)
+        phases["CPU of this process (import and invitations)"] = time.process_time() - cpu_started
         seconds = phases["import"]
         print("first import: " + ", ".join(f"{name} {value:.1f} s" for name, value in phases.items()))
         print(f"counts: {counts}")

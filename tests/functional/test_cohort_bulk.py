@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from lms.accounts.models import MembershipStatus, Role, WorkerMembership
@@ -91,7 +92,7 @@ def test_enrolling_by_ids_and_emails_is_idempotent_and_reports_who_matched_nobod
 def test_too_few_seats_refuses_the_whole_list_and_writes_nothing(world):
     world.cohort.capacity = 2
     db.session.commit()
-    with pytest.raises(Conflict, match="2 free seats and 3 people"):
+    with force_locale("en"), pytest.raises(Conflict, match="2 free seats and 3 people"):
         services.enrol_people(world.admin, world.cohort, user_ids=[u.id for u in world.learners[:3]], now=utcnow())
     db.session.rollback()
     assert _statuses(world.cohort) == {}

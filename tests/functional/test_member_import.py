@@ -167,7 +167,7 @@ def test_browser_preview_confirm_twice_and_the_invitation_link_sets_a_password(w
     preview = _upload(client, world.ppni.id, csv_bytes(*GOOD))
     assert preview.status_code == 302
     page = client.get(preview.location).get_data(as_text=True)
-    assert "3 rows" in page and "Rina Marlina" in page
+    assert "3 rows" in page and "Rina Marlina" in page and "already have an account" not in page
     assert _counts()[:3] == before[:3]  # nothing written until confirmed
     member_import = db.session.execute(select(MemberImport)).scalar_one()
     confirm = f"/organizations/{world.ppni.id}/members/imports/{member_import.id}/confirm"

@@ -352,7 +352,13 @@ def _add_memberships(
 
 
 def _add_staff(rows: list[dict], user_ids: list[int], now: datetime, counts: Counter) -> None:
-    facilities = facilities_by_name()
+    names = sorted({row["facility"].lower() for row in rows if row["facility"]})
+    facilities: dict[str, list[int]] = defaultdict(list)
+    for chunk in _chunks(names, LOOKUP_CHUNK):
+        for facility_id, name in db.session.execute(
+            select(Facility.id, Facility.name).where(func.lower(Facility.name).in_(chunk)).order_by(Facility.id)
+        ):
+            facilities[name.lower()].append(facility_id)
     wanted = {}
     for row, user_id in zip(rows, user_ids, strict=True):
         if row["facility"]:
