@@ -141,7 +141,7 @@ def generate_worker(items: int) -> tuple[str, str]:
 def generate_organization(members: int) -> tuple[int, str]:
     """An organization of `members` members: 80% with a SIP of any age, 0 to 6 ledger entries each, a spread of
     professions and names. Returns (organization id, admin e-mail)."""
-    from lms.accounts.models import Membership, Organization, Role, User
+    from lms.accounts.models import Membership, Organization, Role, User, WorkerMembership
     from lms.accounts.services import hash_password
     from lms.extensions import db
     from lms.records.models import PracticeLicence, SkpEntry
@@ -163,9 +163,10 @@ def generate_organization(members: int) -> tuple[int, str]:
           "is_active_account": True, "created_at": now()} for n in range(members)],
     )  # fmt: skip
     insert_batches(
-        Membership.__table__,
-        [{"user_id": u, "organization_id": organization.id, "role": "member", "created_at": now()} for u in user_ids],
-    )
+        WorkerMembership.__table__,
+        [{"user_id": u, "organization_id": organization.id, "status": "confirmed", "requested_at": now(),
+          "created_at": now()} for u in user_ids],
+    )  # fmt: skip
     today = date.today()
     insert_batches(
         PracticeLicence.__table__,

@@ -69,7 +69,7 @@ class MemberSchema(Schema):
     user_id = fields.Integer(dump_only=True)
     full_name = fields.Function(lambda m: m.user.full_name, dump_only=True)
     email = fields.Email(required=True, load_only=True)
-    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role if r != Role.MEMBER]))
 
 
 def _login_rate_limit() -> str:
@@ -140,20 +140,22 @@ def get_organization(organization_id: int):
     return _organization_for_admin(organization_id)
 
 
-@blp.get("/organizations/<int:organization_id>/members")
+@blp.get("/organizations/<int:organization_id>/roles")
 @blp.doc(security=BEARER)
 @blp.response(200, MemberSchema(many=True))
 @token_required
-def list_members(organization_id: int):
+def list_roles(organization_id: int):
+    """People holding a role (admin, facilitator, supervisor) in the organization; its members are under
+    `/members`."""
     return services.organization_members(_organization_for_admin(organization_id))
 
 
-@blp.post("/organizations/<int:organization_id>/members")
+@blp.post("/organizations/<int:organization_id>/roles")
 @blp.doc(security=BEARER)
 @blp.response(201, MemberSchema)
 @token_required
 @blp.arguments(MemberSchema)
-def add_member(data, organization_id: int):
+def add_role(data, organization_id: int):
     """Give an existing user a role in the organization."""
     organization = _organization_for_admin(organization_id)
     try:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lms.accounts.models import Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.accounts.facilities import facility_by_code, join_facility, load_facilities
+from lms.accounts.memberships import confirm_request, request_membership
+from lms.accounts.models import (
+    Membership,
+    MembershipStatus,
+    Organization,
+    OrganizationKind,
+    Role,
+    TimeZone,
+    User,
+    WorkerMembership,
+)
 from lms.accounts.services import find_user_by_email, hash_password
 from lms.extensions import db
 
@@ -24,14 +35,14 @@ DEMO_ORGANIZATIONS = [
         "kind": OrganizationKind.HEALTH_OFFICE,
         "province": "Kalimantan Utara",
     },
-    {
-        "slug": "pkm-tanalili",
-        "name": "Puskesmas Tanalili",
-        "kind": OrganizationKind.HEALTH_FACILITY,
-        "province": "Kalimantan Utara",
-        "regency": "Kabupaten Bulungan",
-    },
 ]
+
+DEMO_FACILITY = "DEMO-PKM-TANALILI"
+# email → (organization slug, membership number): confirmed members, with their consent, staff of DEMO_FACILITY
+DEMO_WORKERS = {
+    "perawat@lentera.test": ("ppni", "PPNI-6501-0001234"),
+    "bidan@lentera.test": ("ibi", "IBI-6501-0005678"),
+}
 
 # email, name as on STR, profession, facility, time zone, platform admin, [(organization slug, role)], description
 DEMO_USERS = [
@@ -63,7 +74,7 @@ DEMO_USERS = [
         "Puskesmas Tanalili",
         TimeZone.WITA,
         False,
-        [("ppni", Role.MEMBER), ("pkm-tanalili", Role.MEMBER)],
+        [],
         "learner, nurse",
     ),
     (
@@ -73,7 +84,7 @@ DEMO_USERS = [
         "Puskesmas Tanalili",
         TimeZone.WITA,
         False,
-        [("ibi", Role.MEMBER), ("pkm-tanalili", Role.MEMBER)],
+        [],
         "learner, midwife",
     ),
     (
@@ -122,4 +133,27 @@ def load_demo_accounts() -> list[tuple[User, str]]:
                 db.session.add(Membership(user=user, organization=organizations[slug], role=role))
         created.append((user, description))
     db.session.flush()
+    _load_demo_workers(organizations)
     return created
+
+
+def _load_demo_workers(organizations: dict[str, Organization]) -> None:
+    """The demo nurse and midwife: confirmed members of PPNI / IBI and staff of Puskesmas Tanalili, with their
+    consents, so that the Dinkes supervisor sees them."""
+    load_facilities()
+    facility = facility_by_code(DEMO_FACILITY)
+    for email, (slug, number) in DEMO_WORKERS.items():
+        user = find_user_by_email(email)
+        join_facility(user, facility, locale="id")
+        organization = organizations[slug]
+        membership = db.session.execute(
+            select(WorkerMembership).where(
+                WorkerMembership.user_id == user.id, WorkerMembership.organization_id == organization.id
+            )
+        ).scalar_one_or_none()
+        if membership is None or membership.status != MembershipStatus.CONFIRMED:
+            if membership is None or membership.status != MembershipStatus.REQUESTED:
+                membership = request_membership(user, organization, membership_number=number, locale="id")
+            if membership.status == MembershipStatus.REQUESTED:
+                admin = find_user_by_email("admin@lentera.test")
+                confirm_request(admin, membership, membership_number=number)

@@ -85,6 +85,7 @@ def new_password_field(label) -> PasswordField:
 
 
 class RegistrationForm(ProfileFields, Form):
+    facility = None  # chosen from the facility list instead (membership_forms.RegistrationChoices)
     email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
     password = new_password_field(_l("Password"))
     confirm = PasswordField(
@@ -169,7 +170,8 @@ class MemberForm(Form):
     email = EmailField(_l("E-mail of the person"), validators=[DataRequired(), email_address])
     role = SelectField(
         _l("Role"),
-        choices=choices_of(Role),
+        # A worker's membership is by her consent (an invitation on the members page), never a role given here.
+        choices=choices_of(r for r in Role if r != Role.MEMBER),
         default=Role.FACILITATOR.value,
     )
     submit = SubmitField(_l("Add"))

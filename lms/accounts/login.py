@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from lms.accounts import services
 from lms.accounts.identity import profession_name
-from lms.accounts.models import OrganizationKind, Role, User
+from lms.accounts.models import ConsentPurpose, FacilityKind, OrganizationKind, Role, User
 from lms.core.errors import json_error, wants_json
 from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, login_manager
@@ -37,7 +37,13 @@ def unauthorized():
 
 
 def template_globals() -> dict:
-    return {"Role": Role, "OrganizationKind": OrganizationKind, "profession_name": profession_name}
+    return {
+        "Role": Role,
+        "OrganizationKind": OrganizationKind,
+        "FacilityKind": FacilityKind,
+        "ConsentPurpose": ConsentPurpose,
+        "profession_name": profession_name,
+    }
 
 
 def init_app(app: Flask) -> None:

@@ -239,7 +239,10 @@ class WorkerMembership(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    """None for an invitation sent to an e-mail that has no account yet (she gets it when she registers)."""
+    invited_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    """The address an invitation went to, as the admin typed it: all the organization sees until she accepts."""
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     membership_number: Mapped[str | None] = mapped_column(String(40))
     """Nomor KTA (kartu tanda anggota) as the organization issued it."""
@@ -251,7 +254,7 @@ class WorkerMembership(TimestampMixin, db.Model):
     """Who confirmed or declined (the organization's admin, or the worker for an invitation)."""
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     organization: Mapped[Organization] = relationship(lazy="joined")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from lms.accounts import bp, services
+from lms.accounts import bp, facilities, memberships, services
 from lms.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -16,9 +17,9 @@ from lms.accounts.forms import (
     MemberForm,
     OrganizationForm,
     ProfileForm,
-    RegistrationForm,
     ResetPasswordForm,
 )
+from lms.accounts.membership_forms import WorkerRegistrationForm, facility_choices, organization_choices
 from lms.accounts.models import Membership, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.core.audit import AuditEntry
@@ -48,22 +49,33 @@ def _login_rate_limit() -> str:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    form = RegistrationForm()
+    form = WorkerRegistrationForm()
+    form.facility_id.choices = facility_choices(facilities.all_facilities(), _("— none or not listed —"))
+    form.organization_id.choices = organization_choices(memberships.joinable_organizations(), _("— none —"))
     if form.validate_on_submit():
-        outcome = call_service(
-            lambda: services.register_user(
+
+        def register_and_file_choices():
+            user = services.register_user(
                 email=form.email.data,
                 password=form.password.data,
                 full_name=form.full_name.data,
                 profession_code=form.profession_code.data,
                 nik=form.nik.data,
                 str_number=form.str_number.data,
-                facility=form.facility.data,
                 timezone=form.timezone.data,
                 login_url=url_for("accounts.login", _external=True),
             )
-        )
-        if outcome.ok:
+            if user is not None:  # None: the e-mail had an account, and the answer must not tell
+                memberships.file_registration_choices(
+                    user,
+                    facility_id=int(form.facility_id.data) if form.facility_id.data else None,
+                    organization_id=int(form.organization_id.data) if form.organization_id.data else None,
+                    membership_number=form.membership_number.data,
+                    locale=str(get_locale() or "id"),
+                )
+            return user
+
+        if call_service(register_and_file_choices).ok:
             flash(_("Registration received. Log in with your e-mail and password."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)

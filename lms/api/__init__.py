@@ -9,6 +9,7 @@ from lms.core.api import API_PREFIX, api
 
 def register_api(app: Flask) -> None:
     from lms.accounts.api import blp as accounts_blp
+    from lms.accounts.membership_api import blp as memberships_blp
     from lms.accounts.user_admin_api import blp as users_blp
     from lms.attendance.admin_api import blp as attendance_admin_blp
     from lms.attendance.api import blp as attendance_blp
@@ -18,12 +19,14 @@ def register_api(app: Flask) -> None:
     from lms.courses.api import blp as courses_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
+    from lms.records.supervision_api import blp as supervision_blp
     from lms.search.api import blp as search_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     blueprints = (
         accounts_blp,
+        memberships_blp,
         users_blp,
         courses_blp,
         cohorts_admin_blp,
@@ -33,6 +36,7 @@ def register_api(app: Flask) -> None:
         certificates_blp,
         verify_blp,
         records_blp,
+        supervision_blp,
         search_blp,
     )
     for blueprint in blueprints:

@@ -307,6 +307,14 @@ def cohort_report(cohort_id: int):
     return render_template("attendance/cohort_report.html", cohort=cohort, sessions=sessions, records=records)
 
 
+@bp.route("/attendance/cohorts/<int:cohort_id>/progress")
+@login_required
+def cohort_progress(cohort_id: int):
+    """Who in the cohort is behind: lessons against the cohort's pace, quizzes and attendance still open."""
+    cohort, learners = services.cohort_progress(current_user, cohort_id, utcnow().date())
+    return render_template("attendance/cohort_progress.html", cohort=cohort, learners=learners)
+
+
 @bp.route("/attendance/cohorts/<int:cohort_id>/report.csv")
 @login_required
 def cohort_csv(cohort_id: int):

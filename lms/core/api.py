@@ -26,7 +26,7 @@ class ApiErrorDetailSchema(Schema):
     code = fields.String(required=True, metadata={"description": "stable machine code, e.g. too_many_requests"})
     message = fields.String(required=True, metadata={"description": "in the caller's language"})
     details = fields.Dict(
-        metadata={"description": "only for invalid_input from request validation: the messages per field"}
+        metadata={"description": "on 422 for invalid fields only: location (json, query) → field → messages"}
     )
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("records", __name__)
 
-from lms.records import dashboard_views, issuer_views, views  # noqa: E402,F401
+from lms.records import dashboard_views, issuer_views, supervision_views, views  # noqa: E402,F401
 
 
 def connect() -> None:

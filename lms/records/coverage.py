@@ -43,6 +43,14 @@ class CoverageRules:
                 return facility_type
         return self.types[self.default_type]
 
+    def type_of_facility(self, code: str, kind: str, name: str) -> FacilityType:
+        """A facility's type: by code in `facilities`, else its kind when the rules know it, else by name."""
+        if code in self.facilities:
+            return self.types[self.facilities[code]]
+        if kind in self.types and kind != self.default_type:
+            return self.types[kind]
+        return self.type_of(code, name)
+
     def competency_codes(self, types: Iterable[FacilityType]) -> list[str]:
         """The matrix's columns: every code the given types need, in the order the rules list them."""
         codes: dict[str, None] = {}

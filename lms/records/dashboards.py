@@ -9,7 +9,16 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, false, func, or_, select, true
 
-from lms.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from lms.accounts.models import (
+    Facility,
+    FacilityStaff,
+    MembershipStatus,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+    WorkerMembership,
+)
 from lms.accounts.permissions import require_organization_role
 from lms.core.errors import PermissionDenied
 from lms.courses.curriculum import Ranah
@@ -101,7 +110,13 @@ def _a_year_after(day: date) -> date:
 
 
 def _members_of(organization_id: int):
-    return User.id.in_(select(Membership.user_id).where(Membership.organization_id == organization_id))
+    """Confirmed members only: until she and the organization both agreed, her record is not its to read."""
+    return User.id.in_(
+        select(WorkerMembership.user_id).where(
+            WorkerMembership.organization_id == organization_id,
+            WorkerMembership.status == MembershipStatus.CONFIRMED,
+        )
+    )
 
 
 def _conditions(standings, filters: MemberFilters, today: date) -> list:
@@ -129,7 +144,7 @@ def _conditions(standings, filters: MemberFilters, today: date) -> list:
     return conditions
 
 
-def _member(row, rules: SkpRules, today: date) -> MemberStanding:
+def standing_from_row(row, rules: SkpRules, today: date) -> MemberStanding:
     """A member's figures from their stored totals, by the pure rules (the state comes from the query)."""
     cycle = Cycle(row.cycle_starts_on, row.cycle_ends_on) if row.cycle_starts_on else None
     cycle = cycle or cycle_containing(today, today, rules.cycle_years)
@@ -162,7 +177,7 @@ def _member(row, rules: SkpRules, today: date) -> MemberStanding:
 def member_standings(
     actor: User, organization_id: int, filters: MemberFilters, today: date, page: int = 1, per_page: int = PER_PAGE
 ) -> MemberPage:
-    """One page of the organization's members (anyone holding a role there) with their SKP state for their current
+    """One page of the organization's confirmed members with their SKP state for their current
     cycle, by name. Three queries whatever the page size: stale rows, the counts, the page."""
     require_organization_role(actor, organization_id)
     refresh_stale(today)
@@ -184,7 +199,7 @@ def member_standings(
         .offset((page - 1) * per_page)
     )
     rules = skp_rules()
-    return MemberPage([_member(row, rules, today) for row in rows], total, page, pages, counts)
+    return MemberPage([standing_from_row(row, rules, today) for row in rows], total, page, pages, counts)
 
 
 def member_standings_export(
@@ -200,7 +215,7 @@ def member_standings_export(
         .order_by(standings.c.full_name, standings.c.user_id)
     )
     rules = skp_rules()
-    return [_member(row, rules, today) for row in rows]
+    return [standing_from_row(row, rules, today) for row in rows]
 
 
 # --- organization: courses ------------------------------------------------------------------------------------------
@@ -300,34 +315,40 @@ def supervised_offices(actor: User) -> list[Organization]:
     ids = {m.organization_id for m in actor.memberships if Role(m.role) == Role.SUPERVISOR}
     if not ids:
         return []
-    return list(
-        db.session.execute(
-            select(Organization).where(Organization.id.in_(ids), Organization.kind == OrganizationKind.HEALTH_OFFICE)
-        ).scalars()
-    )
+    # Asked several times per request (permission, area, filters): read once per database session.
+    key = ("records.supervised_offices", actor.id, frozenset(ids))
+    if key not in db.session.info:
+        db.session.info[key] = list(
+            db.session.execute(
+                select(Organization).where(
+                    Organization.id.in_(ids), Organization.kind == OrganizationKind.HEALTH_OFFICE
+                )
+            ).scalars()
+        )
+    return db.session.info[key]
 
 
 def can_supervise(actor: User) -> bool:
     return actor.is_authenticated and (actor.is_platform_admin or bool(supervised_offices(actor)))
 
 
-def _jurisdiction(actor: User):
+def jurisdiction(actor: User):
     """Facilities a supervisor may see: a provincial office its province, a regency (kabupaten/kota) office only its
-    regency; an office without a province sees none. Platform admins see all."""
+    regency; an office without a province sees none. Platform admins see all. A WHERE clause on `Facility`."""
     if actor.is_platform_admin:
         return true()
     areas = []
     for office in supervised_offices(actor):
         if not office.province:
             continue
-        area = Organization.province == office.province
-        areas.append(and_(area, Organization.regency == office.regency) if office.regency else area)
+        area = Facility.province == office.province
+        areas.append(and_(area, Facility.regency == office.regency) if office.regency else area)
     return or_(*areas) if areas else false()
 
 
 @dataclass(frozen=True)
 class FacilityCoverage:
-    facility: Organization
+    facility: Facility
     type_label: str
     staff: int
     cells: list[Cell]
@@ -339,7 +360,7 @@ class FacilityCoverage:
 
 @dataclass(frozen=True)
 class ExpiringCompetency:
-    facility: Organization
+    facility: Facility
     full_name: str
     code: str
     name: str
@@ -361,27 +382,28 @@ def coverage(actor: User, today: date, *, province: str = "", regency: str = "")
     """Facilities in the supervisor's jurisdiction (optionally one province / regency) × the competencies their types
     need: staff holding each through a valid, unexpired certificate, and who lets one expire within 90 days.
 
-    Staff of a facility are the users holding a membership in its organization (kind health_facility): a link the
-    facility's admin grants, unlike the profile's free-text facility, which anyone can type."""
+    Staff of a facility are the workers who said they work there (confirmed facility staff, with their consent that
+    the area's health office sees this)."""
     from lms.certificates.models import Certificate, CertificateStatus
 
     if not can_supervise(actor):
         raise PermissionDenied()
     rules = coverage_rules()
-    in_scope = and_(Organization.kind == OrganizationKind.HEALTH_FACILITY, _jurisdiction(actor))
-    regions = db.session.execute(select(Organization.province, Organization.regency).where(in_scope).distinct()).all()
+    in_scope = jurisdiction(actor)
+    regions = db.session.execute(select(Facility.province, Facility.regency).where(in_scope).distinct()).all()
     chosen = [in_scope]
     if province:
-        chosen.append(Organization.province == province)
+        chosen.append(Facility.province == province)
     if regency:
-        chosen.append(Organization.regency == regency)
-    facilities = list(db.session.execute(select(Organization).where(*chosen).order_by(Organization.name)).scalars())
+        chosen.append(Facility.regency == regency)
+    facilities = list(db.session.execute(select(Facility).where(*chosen).order_by(Facility.name)).scalars())
     ids = [f.id for f in facilities]
+    confirmed = FacilityStaff.status == MembershipStatus.CONFIRMED
     staff = dict(
         db.session.execute(
-            select(Membership.organization_id, func.count(func.distinct(Membership.user_id)))
-            .where(Membership.organization_id.in_(ids))
-            .group_by(Membership.organization_id)
+            select(FacilityStaff.facility_id, func.count(func.distinct(FacilityStaff.user_id)))
+            .where(FacilityStaff.facility_id.in_(ids), confirmed)
+            .group_by(FacilityStaff.facility_id)
         ).all()
     )
     # A cheap cut on the stored expiry (a day's margin for time zones); the printed expiry date then decides, as on
@@ -389,16 +411,17 @@ def coverage(actor: User, today: date, *, province: str = "", regency: str = "")
     cut = datetime.combine(today - timedelta(days=1), time.min, tzinfo=UTC)
     rows = db.session.execute(
         select(
-            Membership.organization_id,
+            FacilityStaff.facility_id,
             Certificate.user_id,
             User.full_name,
             Certificate.snapshot["expires_on"].as_string(),
             Certificate.snapshot["competencies"],
         )
-        .join(Certificate, Certificate.user_id == Membership.user_id)
+        .join(Certificate, Certificate.user_id == FacilityStaff.user_id)
         .join(User, User.id == Certificate.user_id)
         .where(
-            Membership.organization_id.in_(ids),
+            FacilityStaff.facility_id.in_(ids),
+            confirmed,
             Certificate.status == CertificateStatus.VALID,
             or_(Certificate.expires_at.is_(None), Certificate.expires_at >= cut),
         )
@@ -414,7 +437,7 @@ def coverage(actor: User, today: date, *, province: str = "", regency: str = "")
                 )
             )
     held = current_holdings(holdings, today)
-    types = {f.id: rules.type_of(f.slug, f.name) for f in facilities}
+    types = {f.id: rules.type_of_facility(f.code, f.kind, f.name) for f in facilities}
     codes = rules.competency_codes(types.values())
     by_id = {f.id: f for f in facilities}
     return Coverage(

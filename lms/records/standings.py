@@ -219,12 +219,9 @@ def refresh_stale(today: date) -> int:
 # --- the state in SQL ---------------------------------------------------------------------------------------------
 
 
-def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
-    """One row per user matching `user_filter` (a WHERE clause on `User`): their stored cycle, SKP earned per ranah
-    (in cents) and `state` ("short" / "on_track" / "complete"), exactly as `skp_standing` says for `today`.
-
-    The rows must hold for `today`: call `refresh_stale(today)` first. A worker without a row (no SIP, no ledger)
-    is in the state of an empty ledger for their profession's target."""
+def empty_state_expression(today: date, rules: SkpRules | None = None):
+    """The state of a worker without a row (no SIP, no ledger) on `today`: an empty ledger for their profession's
+    target, as SQL (a constant unless some profession's empty state differs; then a CASE on User.profession_code)."""
     rules = rules or skp_rules()
     first = cycle_containing(today, today, rules.cycle_years)
     empty = {
@@ -235,7 +232,16 @@ def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
     exceptions = [
         (User.profession_code == code, state.value) for code, state in empty.items() if state != default_state
     ]
-    empty_state = case(*exceptions, else_=default_state) if exceptions else literal(default_state, String)
+    return case(*exceptions, else_=default_state) if exceptions else literal(default_state, String)
+
+
+def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
+    """One row per user matching `user_filter` (a WHERE clause on `User`): their stored cycle, SKP earned per ranah
+    (in cents) and `state` ("short" / "on_track" / "complete"), exactly as `skp_standing` says for `today`.
+
+    The rows must hold for `today`: call `refresh_stale(today)` first. A worker without a row (no SIP, no ledger)
+    is in the state of an empty ledger for their profession's target."""
+    empty_state = empty_state_expression(today, rules)
     t = SkpCycleTotal
     return (
         select(
@@ -244,6 +250,7 @@ def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
             User.email,
             User.profession_code,
             func.coalesce(t.state, empty_state).label("state"),
+            t.state.label("stored_state"),
             func.coalesce(t.has_licence, False).label("has_licence"),
             t.area,
             t.cycle_starts_on,

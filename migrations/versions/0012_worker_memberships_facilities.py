@@ -48,7 +48,8 @@ def upgrade():
 
     op.create_table('worker_memberships',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('invited_email', sa.String(length=254), nullable=True),
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('membership_number', sa.String(length=40), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
@@ -66,6 +67,7 @@ def upgrade():
     )
     with op.batch_alter_table('worker_memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_worker_memberships_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_worker_memberships_invited_email'), ['invited_email'], unique=False)
         batch_op.create_index('ix_worker_memberships_organization_id_status', ['organization_id', 'status'], unique=False)
         batch_op.create_index('ix_worker_memberships_organization_id_membership_number', ['organization_id', 'membership_number'], unique=False)
 
@@ -157,6 +159,7 @@ def downgrade():
     with op.batch_alter_table('worker_memberships', schema=None) as batch_op:
         batch_op.drop_index('ix_worker_memberships_organization_id_membership_number')
         batch_op.drop_index('ix_worker_memberships_organization_id_status')
+        batch_op.drop_index(batch_op.f('ix_worker_memberships_invited_email'))
         batch_op.drop_index(batch_op.f('ix_worker_memberships_user_id'))
     op.drop_table('worker_memberships')
     with op.batch_alter_table('facilities', schema=None) as batch_op:

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import itertools
 
-from lms.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from lms.accounts.models import (
+    Facility,
+    FacilityKind,
+    FacilityStaff,
+    Membership,
+    MembershipStatus,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+    WorkerMembership,
+)
 from lms.accounts.services import hash_password
+from lms.core.models import utcnow
 from lms.extensions import db
 
 PASSWORD = "rahasia-sekali-123"
@@ -84,3 +96,49 @@ def make_course_spec(code: str = "PPI-DASAR", organization: str = "ppni", **chan
         ),
     )  # fmt: skip
     return replace(spec, **changes)
+
+
+def confirm_member(user: User, organization: Organization, number: str | None = None) -> WorkerMembership:
+    """Make `user` a confirmed member of `organization` (as if she asked and the organization confirmed)."""
+    membership = WorkerMembership(
+        user_id=user.id,
+        organization_id=organization.id,
+        membership_number=number,
+        status=MembershipStatus.CONFIRMED,
+        requested_at=utcnow(),
+        decided_at=utcnow(),
+    )
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+def make_member(organization: Organization, number: str | None = None, **fields) -> User:
+    """A worker who is a confirmed member of `organization`."""
+    user = make_user(**fields)
+    confirm_member(user, organization, number)
+    return user
+
+
+def make_facility(
+    code: str | None = None,
+    *,
+    name: str | None = None,
+    kind: FacilityKind = FacilityKind.PUSKESMAS,
+    province: str = "Kalimantan Utara",
+    regency: str = "Kabupaten Bulungan",
+) -> Facility:
+    n = next(_counter)
+    facility = Facility(
+        code=code or f"F-{n}", name=name or f"Puskesmas {n}", kind=kind, province=province, regency=regency
+    )
+    db.session.add(facility)
+    db.session.commit()
+    return facility
+
+
+def add_staff(user: User, facility: Facility, status: MembershipStatus = MembershipStatus.CONFIRMED) -> FacilityStaff:
+    staff = FacilityStaff(user_id=user.id, facility_id=facility.id, status=status, decided_at=utcnow())
+    db.session.add(staff)
+    db.session.commit()
+    return staff

@@ -5,7 +5,17 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from lms.accounts.demo import DEMO_PASSWORD
-from lms.accounts.models import Membership, Organization, User
+from lms.accounts.facilities import shipped_facilities
+from lms.accounts.models import (
+    ConsentRecord,
+    Facility,
+    FacilityStaff,
+    Membership,
+    MembershipStatus,
+    Organization,
+    User,
+    WorkerMembership,
+)
 from lms.cli import main
 from lms.extensions import db
 
@@ -31,9 +41,15 @@ def test_demo_is_idempotent(runner, app_ctx):
         assert result.exit_code == 0, result.output
     assert "perawat@lentera.test" in result.output and DEMO_PASSWORD in result.output
     assert db.session.execute(select(func.count(User.id))).scalar_one() == 6
-    assert db.session.execute(select(func.count(Organization.id))).scalar_one() == 5
-    # The two demo learners also belong to their puskesmas.
-    assert db.session.execute(select(func.count(Membership.id))).scalar_one() == 7
+    assert db.session.execute(select(func.count(Organization.id))).scalar_one() == 4
+    assert db.session.execute(select(func.count(Membership.id))).scalar_one() == 3  # admin, facilitator, supervisor
+    # The two demo learners are confirmed members of PPNI / IBI and staff of Puskesmas Tanalili, with their consents.
+    members = db.session.execute(select(WorkerMembership.status, func.count()).group_by(WorkerMembership.status))
+    assert dict(members.all()) == {MembershipStatus.CONFIRMED: 2}
+    staff = db.session.execute(select(Facility.name).join(FacilityStaff).where(FacilityStaff.status == "confirmed"))
+    assert staff.scalars().all() == ["Puskesmas Tanalili", "Puskesmas Tanalili"]
+    assert db.session.execute(select(func.count(ConsentRecord.id))).scalar_one() == 4
+    assert db.session.execute(select(func.count(Facility.id))).scalar_one() == len(shipped_facilities())
 
 
 def test_demo_logins_work(runner, client, auth, app_ctx):
@@ -57,3 +73,17 @@ def test_create_admin(runner, app_ctx):
     )
     assert short.exit_code != 0
     assert db.session.execute(select(func.count(User.id))).scalar_one() == 1
+
+
+def test_demo_supervisor_sees_the_demo_nurse_and_midwife(runner, client, auth, app_ctx):
+    runner.invoke(args=["demo"])
+    assert auth.login("dinkes@lentera.test", DEMO_PASSWORD).status_code == 302
+    page = client.get("/supervision").get_data(as_text=True)
+    assert "Rina Marlina" in page and "Siti Aminah" in page and "Puskesmas Tanalili" in page
+    auth.logout()
+    auth.login("ppni@lentera.test", DEMO_PASSWORD)
+    members = client.get("/organizations").get_data(as_text=True)
+    assert "PPNI" in members
+    ppni = db.session.execute(select(Organization).where(Organization.slug == "ppni")).scalar_one()
+    listed = client.get(f"/organizations/{ppni.id}/memberships").get_data(as_text=True)
+    assert "Rina Marlina" in listed and "PPNI-6501-0001234" in listed and "Siti Aminah" not in listed

@@ -14,7 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, event, insert, select
 
-from lms.accounts.models import Membership, OrganizationKind, Role, User
+from lms.accounts.models import (
+    FacilityKind,
+    Membership,
+    MembershipStatus,
+    OrganizationKind,
+    Role,
+    User,
+    WorkerMembership,
+)
 from lms.certificates import services as certificate_services
 from lms.core.models import utcnow
 from lms.courses.curriculum import CompetencySpec, Ranah
@@ -22,7 +30,7 @@ from lms.extensions import db
 from lms.records import dashboards, services, standings
 from lms.records.dashboards import MemberFilters
 from lms.records.models import EntrySource, PracticeLicence, SkpCycleTotal, SkpEntry
-from tests.factories import make_organization, make_user
+from tests.factories import add_staff, confirm_member, make_facility, make_member, make_organization, make_user
 from tests.factories.certificates import enrol, finished_learner, make_cohort, make_published_version
 
 TODAY = date.today()
@@ -53,7 +61,7 @@ def years_ago(years: int, days: int = 0) -> date:
 
 
 def member(organization, **fields):
-    return make_user(role=Role.MEMBER, organization=organization, **fields)
+    return make_member(organization, **fields)
 
 
 def rows_of(html: str) -> dict[str, str]:
@@ -65,6 +73,7 @@ def members_world():
     """A small organization whose states are worked out by hand (nurse target 50: minimums 22.50 / 17.50 / 2.50)."""
     ppni = make_organization("ppni", name="PPNI")
     admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni, full_name="Zaenal Admin")
+    confirm_member(admin, ppni)  # the admin is a nurse and a member too
     people = {}
     # 30 + 18 + 3 = 51 >= 50 and every minimum met: complete, whatever the date.
     people["complete"] = member(ppni, full_name="Ayu Lengkap")
@@ -194,8 +203,17 @@ def bulk_members(organization, count: int, prefix: str = "Anggota") -> list[int]
     )
     ids = [row[0] for row in result]
     db.session.execute(
-        insert(Membership),
-        [{"user_id": i, "organization_id": organization.id, "role": Role.MEMBER, "created_at": utcnow()} for i in ids],
+        insert(WorkerMembership),
+        [
+            {
+                "user_id": i,
+                "organization_id": organization.id,
+                "status": MembershipStatus.CONFIRMED,
+                "requested_at": utcnow(),
+                "created_at": utcnow(),
+            }
+            for i in ids
+        ],  # fmt: skip
     )
     db.session.commit()
     return ids
@@ -218,6 +236,7 @@ def counted_queries():
 def test_pages_of_fifty_and_a_fixed_number_of_queries(client, auth, app_ctx):
     ppni = make_organization("ppni")
     admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni, full_name="ZZ Admin")
+    confirm_member(admin, ppni)
     ids = bulk_members(ppni, 119)
     for user_id in ids[:40]:  # some with a ledger, so the page reads cycle totals too
         services.post_entry(user_id, source=EntrySource.ACTIVITY, source_id=str(user_id), ranah=Ranah.PELAYANAN,
@@ -301,7 +320,7 @@ def test_sql_state_equals_the_record_for_any_ledger_and_day(app_ctx, licence, li
             assert shown.earned == standing.earned and shown.missing == standing.missing
     finally:
         db.session.rollback()
-        for model in (SkpEntry, PracticeLicence, SkpCycleTotal, Membership):
+        for model in (SkpEntry, PracticeLicence, SkpCycleTotal, WorkerMembership, Membership):
             db.session.execute(delete(model))
         db.session.execute(delete(User))
         db.session.commit()
@@ -368,18 +387,9 @@ def coverage_world():
         "dinkes-bulungan", OrganizationKind.HEALTH_OFFICE, province="Kalimantan Utara", regency="Kabupaten Bulungan"
     )
     other_office = make_organization("dinkes-kaltim", OrganizationKind.HEALTH_OFFICE, province="Kalimantan Timur")
-    pkm = make_organization(
-        "pkm-tanalili", OrganizationKind.HEALTH_FACILITY, name="Puskesmas Tanalili",
-        province="Kalimantan Utara", regency="Kabupaten Bulungan",
-    )  # fmt: skip
-    rs = make_organization(
-        "rsud-tarakan", OrganizationKind.HEALTH_FACILITY, name="RSUD Tarakan",
-        province="Kalimantan Utara", regency="Kota Tarakan",
-    )  # fmt: skip
-    far = make_organization(
-        "pkm-sempaja", OrganizationKind.HEALTH_FACILITY, name="Puskesmas Sempaja",
-        province="Kalimantan Timur", regency="Kota Samarinda",
-    )  # fmt: skip
+    pkm = make_facility("pkm-tanalili", name="Puskesmas Tanalili", regency="Kabupaten Bulungan")
+    rs = make_facility("rsud-tarakan", name="RSUD Tarakan", kind=FacilityKind.RUMAH_SAKIT, regency="Kota Tarakan")
+    far = make_facility("pkm-sempaja", name="Puskesmas Sempaja", province="Kalimantan Timur", regency="Kota Samarinda")
     supervisors = {
         "province": make_user("prov@dinkes.test", role=Role.SUPERVISOR, organization=office),
         "regency": make_user("kab@dinkes.test", role=Role.SUPERVISOR, organization=bulungan_office),
@@ -394,9 +404,11 @@ def coverage_world():
     staff = {}
     for name, facility in (("Rina", pkm), ("Siti", pkm), ("Tono", pkm), ("Umar", rs), ("Vina", far)):
         user, _ = finished_learner(cohort, f"{name.lower()}@x.test", full_name=name)
-        db.session.add(Membership(user_id=user.id, organization_id=facility.id, role=Role.MEMBER))
+        add_staff(user, facility)
         staff[name] = user
-    db.session.add(Membership(user_id=make_user("wati@x.test").id, organization_id=pkm.id, role=Role.MEMBER))
+    add_staff(make_user("wati@x.test"), pkm)
+    # Invited by an import, not yet accepted: not staff for the supervisor.
+    add_staff(make_user("xena@x.test"), pkm, MembershipStatus.INVITED)
     db.session.commit()
     # Siti's certificate expires in 30 days, Tono's has expired, Rina's was revoked and re-issued... kept simple:
     # Rina holds hers for years.

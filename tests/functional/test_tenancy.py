@@ -79,7 +79,7 @@ def test_api_scopes_organizations(client, two_orgs):
         assert response.status_code == 404, path
         assert response.get_json()["error"]["code"] == "not_found"
     response = client.post(
-        f"/api/v1/organizations/{ibi.id}/members",
+        f"/api/v1/organizations/{ibi.id}/roles",
         json={"email": "admin-ppni@example.test", "role": "org_admin"},
         headers=headers,
     )
@@ -92,20 +92,20 @@ def test_api_org_admin_adds_member_to_own_organization(client, two_orgs):
     make_user("fasil@example.test")
     headers = {"Authorization": "Bearer " + api_token(client, "admin-ppni@example.test")}
     response = client.post(
-        f"/api/v1/organizations/{ppni.id}/members",
+        f"/api/v1/organizations/{ppni.id}/roles",
         json={"email": "fasil@example.test", "role": "facilitator"},
         headers=headers,
     )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["role"] == "facilitator"
     again = client.post(
-        f"/api/v1/organizations/{ppni.id}/members",
+        f"/api/v1/organizations/{ppni.id}/roles",
         json={"email": "fasil@example.test", "role": "facilitator"},
         headers=headers,
     )
     assert again.status_code == 409
     bad = client.post(
-        f"/api/v1/organizations/{ppni.id}/members",
+        f"/api/v1/organizations/{ppni.id}/roles",
         json={"email": "not-an-email", "role": "king"},
         headers=headers,
     )

@@ -338,6 +338,7 @@ def _add_memberships(
                 "user_id": user_id,
                 "organization_id": organization_id,
                 "membership_number": number,
+                "invited_email": row["email"],
                 "status": MembershipStatus.INVITED.value,
                 "requested_at": now,
                 "invited_by_id": member_import.created_by_id,

@@ -27,6 +27,7 @@ from .marks import (
     sync_scans,
 )
 from .origins import Client, record_refusal
+from .progress import LearnerProgress, cohort_progress, expected_share, lessons_expected
 from .reports import (
     LearnerRecord,
     SessionReport,
@@ -52,6 +53,10 @@ from .sessions import (
 from .webinar_codes import active_codes, codes_of, create_code
 
 __all__ = [
+    "LearnerProgress",
+    "cohort_progress",
+    "expected_share",
+    "lessons_expected",
     "can_run_cohort",
     "can_run",
     "session_for_runner",

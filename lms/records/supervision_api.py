@@ -1,0 +1,106 @@
+"""API of regional supervision: `GET /supervision/workers` for a health office's supervisor."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from lms.core.api import BEARER, token_required
+from lms.core.api_errors import documented_errors
+from lms.core.models import utcnow
+from lms.courses.curriculum import Ranah
+from lms.records import supervision
+
+blp = Blueprint("supervision_api", __name__, description="Regional supervision (health office supervisors)")
+
+
+class WorkerArgsSchema(Schema):
+    short = fields.Boolean(load_default=False, metadata={"description": "1: only workers short of SKP"})
+    renewal_within_months = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=120),
+        metadata={"description": "only workers whose SIP renewal falls within this many months"},
+    )
+    facility = fields.String(load_default="", validate=validate.Length(max=40), metadata={"description": "code"})
+    regency = fields.String(load_default="", validate=validate.Length(max=80))
+    q = fields.String(load_default="", validate=validate.Length(max=120), metadata={"description": "name or e-mail"})
+    after = fields.String(
+        load_default=None, validate=validate.Length(max=400), metadata={"description": "next_cursor of the last page"}
+    )
+    limit = fields.Integer(load_default=supervision.PAGE_SIZE, validate=validate.Range(min=1, max=500))
+
+
+class RanahStandingSchema(Schema):
+    ranah = fields.String(validate=validate.OneOf([r.value for r in Ranah]))
+    earned = fields.Float()
+    minimum = fields.Float(metadata={"description": "what the worker should hold by today in this ranah"})
+    short = fields.Boolean()
+
+
+class SupervisedWorkerSchema(Schema):
+    user_id = fields.Integer()
+    full_name = fields.String()
+    profession_code = fields.String(allow_none=True)
+    facility_code = fields.String()
+    facility_name = fields.String()
+    regency = fields.String()
+    state = fields.String(validate=validate.OneOf(["short", "on_track", "complete"]))
+    skp_earned = fields.Float()
+    skp_target = fields.Float()
+    skp_missing = fields.Float()
+    ranah = fields.List(fields.Nested(RanahStandingSchema))
+    sip_renewal_on = fields.Date(allow_none=True, metadata={"description": "the day after the SIP cycle ends"})
+
+
+class WorkerPageSchema(Schema):
+    workers = fields.List(fields.Nested(SupervisedWorkerSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "pass as `after`; null on the last page"})
+
+
+def _worker(w: supervision.SupervisedWorker) -> dict:
+    m = w.standing
+    return {
+        "user_id": m.user_id,
+        "full_name": m.full_name,
+        "profession_code": m.profession_code,
+        "facility_code": w.facility_code,
+        "facility_name": w.facility_name,
+        "regency": w.regency,
+        "state": m.state,
+        "skp_earned": m.earned,
+        "skp_target": m.target,
+        "skp_missing": m.missing,
+        "ranah": [
+            {
+                "ranah": r.value,
+                "earned": m.earned_per_ranah[r.value],
+                "minimum": m.minimum_per_ranah[r.value],
+                "short": m.earned_per_ranah[r.value] < m.minimum_per_ranah[r.value],
+            }
+            for r in Ranah
+        ],
+        "sip_renewal_on": m.renewal_on,
+    }
+
+
+@blp.get("/supervision/workers")
+@blp.doc(security=BEARER, operationId="listSupervisedWorkers")
+@blp.arguments(WorkerArgsSchema, location="query")
+@blp.response(200, WorkerPageSchema)
+@documented_errors(blp, 401, 403, 422)
+@token_required
+def list_workers(args):
+    """Workers of the facilities in the caller's area (confirmed staff who agreed to it) with their SKP standing per
+    ranah and SIP renewal date, by name; a page at a time with `after` = the previous page's `next_cursor`."""
+    filters = supervision.SupervisionFilters(
+        short=args["short"],
+        renewal_within_months=args["renewal_within_months"],
+        facility=args["facility"],
+        regency=args["regency"],
+        name=args["q"],
+    )
+    page = supervision.supervised_workers(
+        current_user, filters, utcnow().date(), after=args["after"], limit=args["limit"]
+    )
+    return {"workers": [_worker(w) for w in page.workers], "next_cursor": page.next_cursor}
