@@ -30,7 +30,7 @@ class DefaultConfig:
     # How long an invited (imported) member's set-password link works, in seconds.
     INVITATION_MAX_AGE: int = 14 * 24 * 3600
     # Apply a confirmed member import in a thread of the web process (resumable from its progress page if the
-    # process stops); False applies it within the confirming request. Tests always apply it within the request.
+    # process stops); False applies it within the confirming request (as the functional tests do).
     MEMBER_IMPORT_IN_BACKGROUND: bool = True
 
     SESSION_COOKIE_HTTPONLY = True

@@ -49,6 +49,8 @@ def app(tmp_path_factory):
             "SIGNING_KEYS_DIR": str(instance / "keys"),
             # Uploads stay in the run's own folder, never in the checkout's instance/.
             "UPLOADS_DIR": str(instance / "uploads"),
+            # A confirmed member import runs within the request, so a test reads its result at once.
+            "MEMBER_IMPORT_IN_BACKGROUND": False,
         }
     )
     app.test_client_class = IsolatedClient

@@ -36,13 +36,29 @@ class ApiErrorSchema(Schema):
     error = fields.Nested(ApiErrorDetailSchema, required=True)
 
 
+ERROR_DESCRIPTIONS = {
+    400: "The request was not understood.",
+    401: "No valid token (or session): log in with POST /api/v1/auth/token.",
+    403: "The caller may not do this.",
+    404: "Not found, or not the caller's to see (another organization's ids are not confirmed).",
+    409: "Refused by the state of the object (e.g. cancelled, full, decided already); nothing changed.",
+    422: "Some fields are not valid; nothing changed.",
+}
+
+
 def error_response(status: int) -> dict:
-    """`@blp.alt_response(404, **error_response(404))`: the shared component of that status, whose body is an
-    ApiError."""
-    return {"response": HTTPStatus(status).name}
+    """`@blp.alt_response(404, **error_response(404))`: an error answer, its body an ApiError."""
+    return {"schema": ApiErrorSchema, "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase)}
 
 
 ADMIN_ERRORS = {status: error_response(status) for status in (400, 404, 409, 422)}
+
+
+def _inline_error(status: int) -> dict:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+    }
 
 
 class OperationContractsPlugin(BasePlugin):
@@ -60,8 +76,8 @@ class OperationContractsPlugin(BasePlugin):
             operation.setdefault("operationId", base if len(operations) == 1 else f"{base}_{method}")
             if operation.get("security"):
                 responses = operation.setdefault("responses", {})
-                responses.setdefault("401", HTTPStatus.UNAUTHORIZED.name)
-                responses.setdefault("403", HTTPStatus.FORBIDDEN.name)
+                responses.setdefault("401", _inline_error(401))
+                responses.setdefault("403", _inline_error(403))
 
 
 TOO_MANY_REQUESTS = {
