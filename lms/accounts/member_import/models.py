@@ -59,6 +59,10 @@ class MemberImport(TimestampMixin, db.Model):
     organization: Mapped[Organization] = relationship(lazy="joined")
 
     @property
+    def status_label(self):
+        return ImportStatus(self.status).label
+
+    @property
     def percent(self) -> int:
         return 100 if not self.total_rows else min(100, 100 * self.processed_rows // self.total_rows)
 
