@@ -78,6 +78,7 @@ def demo_command() -> None:
     from lms.certificates.demo import load_demo as load_demo_certificates
     from lms.courses.demo import load_demo_courses
     from lms.extensions import db
+    from lms.instruments.demo import load_demo as load_demo_instruments
     from lms.quizzes.demo import load_demo as load_demo_quizzes
     from lms.records.demo import load_demo as load_demo_records
 
@@ -85,7 +86,13 @@ def demo_command() -> None:
     courses = load_demo_courses()
     # In this order: certificates need the quizzes' and attendance's demo records of the same learner, and the
     # competency record shows the certificates.
-    loaders = (load_demo_quizzes, load_demo_attendance, load_demo_certificates, load_demo_records)
+    loaders = (
+        load_demo_quizzes,
+        load_demo_attendance,
+        load_demo_certificates,
+        load_demo_instruments,
+        load_demo_records,
+    )
     lines = [line for load in loaders for line in load()]
     db.session.commit()
     click.echo(f"Demo data ready on {_safe_url(current_app)}.")
@@ -123,11 +130,12 @@ def init_app(app: Flask) -> None:
     from lms.attendance.cli import attendance_group
     from lms.certificates.cli import certificates_group, keys_group
     from lms.courses.cli import courses_group
+    from lms.instruments.cli import instruments_group
     from lms.quizzes.cli import questions_group
 
     app.cli.add_command(demo_command)
     groups = (users_group, members_group, courses_group, questions_group, attendance_group, certificates_group)
-    for group in (*groups, keys_group):
+    for group in (*groups, keys_group, instruments_group):
         app.cli.add_command(group)
 
 

@@ -17,6 +17,7 @@ def register_api(app: Flask) -> None:
     from lms.certificates.verify_api import blp as verify_blp
     from lms.courses.admin_api import blp as cohorts_admin_blp
     from lms.courses.api import blp as courses_blp
+    from lms.instruments.api import blp as instruments_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
     from lms.records.supervision_api import blp as supervision_blp
@@ -35,6 +36,7 @@ def register_api(app: Flask) -> None:
         attendance_admin_blp,
         certificates_blp,
         verify_blp,
+        instruments_blp,
         records_blp,
         supervision_blp,
         search_blp,

@@ -44,7 +44,7 @@ def call_service(call: Callable[[], T], *, form=None, field: str | None = None) 
         db.session.rollback()
         target = getattr(error, "field", None) or field
         if form is not None and target is not None:
-            getattr(form, target).errors.append(error.message)
+            getattr(form, target).errors.append(str(error.message))  # a plain str: Jinja escapes it
         else:
             flash(str(error.message), "error")
         return ServiceCall(None, error)

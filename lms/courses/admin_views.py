@@ -16,13 +16,13 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.models import Membership, Organization, Role, User
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import spreadsheet_safe
-from lms.core.errors import DomainError
 from lms.core.labels import labels_of
 from lms.core.service_calls import call_service
 from lms.courses import bp, services
 from lms.courses.forms import (
     CohortForm,
     EnrolmentDecisionForm,
+    PublishForm,
 )
 from lms.courses.models import (
     Cohort,
@@ -113,21 +113,37 @@ def admin_courses(organization_id: int):
     )
 
 
-@bp.post("/organizations/<int:organization_id>/courses/<code>/publish")
+@bp.route("/organizations/<int:organization_id>/courses/<code>/publish", methods=["GET", "POST"])
 @organization_role_required(Role.ORG_ADMIN)
 def admin_publish(organization_id: int, code: str):
+    """The publish review (what changes against the published version) and its confirmation."""
+    organization = db.get_or_404(Organization, organization_id)
     course = services.course_in(organization_id, code)
-    try:
-        version = services.publish_draft(current_user, course)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        if course.draft_version is not None:
-            return redirect(url_for("courses.admin_course_editor", organization_id=organization_id, code=course.code))
+    if course.draft_version is None:
+        flash(_("%(code)s has no draft version to publish.", code=course.code), "error")
+        return redirect(url_for("courses.admin_courses", organization_id=organization_id))
+    form = PublishForm()
+    if form.is_submitted():
+        reviewed = form.reviewed.data if form.validate() else None
+        call = call_service(lambda: services.publish_draft(current_user, course, reviewed=reviewed))
+        if call.ok:
+            version = call.result
+            flash(_("Version %(number)d of %(code)s is published.", number=version.number, code=course.code), "success")
+            return redirect(url_for("courses.admin_courses", organization_id=organization_id))
+        status = call.status
     else:
-        db.session.commit()
-        flash(_("Version %(number)d of %(code)s is published.", number=version.number, code=course.code), "success")
-    return redirect(url_for("courses.admin_courses", organization_id=organization_id))
+        status = 200
+    review = services.review_publication(current_user, course)
+    if review.problems and status != 200:
+        # Refused for problems: they are shown beside their place in the editor.
+        return redirect(url_for("courses.admin_course_editor", organization_id=organization_id, code=course.code))
+    form.reviewed.data = review.token
+    return (
+        render_template(
+            "courses/admin/publish.html", organization=organization, course=course, review=review, form=form
+        ),
+        status,
+    )
 
 
 @bp.route("/organizations/<int:organization_id>/courses/<code>/cohorts/new", methods=["GET", "POST"])

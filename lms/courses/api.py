@@ -1,4 +1,4 @@
-"""API endpoints for the public course catalog."""
+"""API endpoints of courses: the public catalog, enrolment and study, and publishing a reviewed draft."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lms.core.api import BEARER, token_required
+from lms.core.api import BEARER, ApiErrorSchema, token_required
 from lms.core.errors import NotFound
 from lms.core.models import utcnow
 from lms.courses import services
@@ -160,3 +160,90 @@ def complete_lesson(lesson_id: int):
     enrolment, _lesson = services.complete_lesson(current_user, lesson_id)
     db.session.commit()
     return enrolment
+
+
+# Publishing (organization admins): the review of what changes, then the confirmation
+
+
+class ChangeSchema(Schema):
+    area = fields.String(metadata={"description": "course, certificate, competency, subject, lesson or item (a quiz)"})
+    kind = fields.String(metadata={"description": "added, removed, renamed or changed"})
+    name = fields.String(metadata={"description": "the subject, lesson, competency or quiz; empty for course settings"})
+    aspect = fields.Function(
+        lambda c: str(c.aspect.label if hasattr(c.aspect, "label") else c.aspect) if c.aspect else None,
+        allow_none=True,
+        metadata={"description": "what changed (kind changed), in the caller's language"},
+    )
+    before = fields.String()
+    after = fields.String()
+    within = fields.String(metadata={"description": "the subject of a lesson"})
+
+
+class PublishReviewSchema(Schema):
+    code = fields.Function(lambda r: r.draft.course.code)
+    draft_version = fields.Function(lambda r: r.draft.number)
+    published_version = fields.Function(
+        lambda r: r.published.number if r.published else None, metadata={"description": "null: first version"}
+    )
+    changes = fields.Function(lambda r: ChangeSchema(many=True).dump(r.diff.changes))
+    removals = fields.Function(
+        lambda r: len(r.diff.removals),
+        metadata={"description": "changes that leave out something the published version has (it keeps them)"},
+    )
+    problems = fields.Function(lambda r: [str(p.message) for p in r.problems])
+    reviewed = fields.String(
+        attribute="token", metadata={"description": "send back to POST .../publish to confirm exactly this review"}
+    )
+
+
+class PublishConfirmationSchema(Schema):
+    reviewed = fields.String(required=True, metadata={"description": "the `reviewed` token of the review confirmed"})
+
+
+class PublishedSchema(Schema):
+    code = fields.Function(lambda v: v.course.code)
+    version = fields.Integer(attribute="number")
+    status = fields.String()
+    published_at = fields.DateTime()
+
+
+def _course(code: str):
+    course = services.course_by_code(code)
+    if course is None:
+        raise NotFound()
+    return course
+
+
+@blp.get("/courses/<code>/publication")
+@blp.doc(security=BEARER)
+@blp.response(200, PublishReviewSchema)
+@blp.alt_response(401, schema=ApiErrorSchema, description="no valid token")
+@blp.alt_response(403, schema=ApiErrorSchema, description="not an admin of the course's organization")
+@blp.alt_response(404, schema=ApiErrorSchema, description="no such course")
+@blp.alt_response(409, schema=ApiErrorSchema, description="the course has no draft version")
+@token_required
+def review_publication(code: str):
+    """What publishing the course's draft changes against its published version, and what keeps it from being
+    published; confirm with `POST /courses/{code}/publish`."""
+    return services.review_publication(current_user, _course(code))
+
+
+@blp.post("/courses/<code>/publish")
+@blp.doc(security=BEARER)
+@blp.arguments(PublishConfirmationSchema)
+@blp.response(200, PublishedSchema)
+@blp.alt_response(401, schema=ApiErrorSchema, description="no valid token")
+@blp.alt_response(403, schema=ApiErrorSchema, description="not an admin of the course's organization")
+@blp.alt_response(404, schema=ApiErrorSchema, description="no such course")
+@blp.alt_response(
+    409, schema=ApiErrorSchema, description="no draft, or the draft changed after the review (review_outdated)"
+)
+@blp.alt_response(
+    422, schema=ApiErrorSchema, description="the draft has problems, or no review was confirmed (confirmation_required)"
+)
+@token_required
+def publish(confirmation, code: str):
+    """Publish the course's draft as reviewed: `reviewed` must be the token of its current review."""
+    version = services.publish_draft(current_user, _course(code), reviewed=confirmation["reviewed"])
+    db.session.commit()
+    return version

@@ -68,12 +68,22 @@ def import_command(paths: tuple[Path, ...], publish: bool) -> None:
 @click.argument("code")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 def export_command(code: str, directory: Path) -> None:
-    """Write the newest version of course CODE as files into DIRECTORY."""
+    """Write the newest version of course CODE as files into DIRECTORY, with the question files course.yaml names
+    (each from the version's quiz of that role, as `lms questions import` reads it back)."""
     from lms.courses.files import write_course
+    from lms.courses.named_files import write_question_files
     from lms.courses.services import course_by_code, spec_from_version
 
     course = course_by_code(code)
     if course is None or course.latest_version is None:
         raise click.ClickException(f"No course with code {code}.")
-    written = write_course(spec_from_version(course.latest_version), directory)
-    click.echo(f"Wrote {len(written)} files to {directory}")
+    version = course.latest_version
+    written = write_course(spec_from_version(version), directory)
+    questions = write_question_files(version, directory)
+    for missing in questions.missing:
+        click.echo(f"{directory}: not written: version {version.number} has no quiz for {missing}", err=True)
+    for unwritable in questions.unwritable:
+        click.echo(f"{directory}: not written: {unwritable}", err=True)
+    click.echo(f"Wrote {len(written) + len(questions.written)} files to {directory}")
+    if questions.unwritable:
+        raise SystemExit(1)

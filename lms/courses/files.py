@@ -265,6 +265,8 @@ class _CourseYaml:
     values: dict[str, Any]
     subject_files: list[tuple[str, int]]
     code_line: int | None
+    question_files: dict[str, int] = field(default_factory=dict)
+    """Named question file -> the course.yaml line that names it."""
 
 
 def _read_course_yaml(path: Path, report: _Report) -> _CourseYaml | None:
@@ -300,8 +302,8 @@ def _read_course_yaml(path: Path, report: _Report) -> _CourseYaml | None:
         "validity_months": lambda n: _whole(n, "validity_months", report, 1),
         "sequential": lambda n: _flag(n, "sequential", report),
         "competencies": lambda n: _competencies(n, report),
-        "questions": lambda n: _questions(n, report),
     }
+    question_files: dict[str, int] = {}
     code_line = None
     subject_files: list[tuple[str, int]] = []
     for name, (key_node, value_node) in fields.items():
@@ -312,11 +314,13 @@ def _read_course_yaml(path: Path, report: _Report) -> _CourseYaml | None:
             values.update(_certificate(value_node, report))
         elif name == "subjects":
             subject_files = _subject_files(value_node, path.parent, report)
+        elif name == "questions":
+            values[name] = _questions(value_node, report, question_files)
         else:
             values[name] = readers[name](value_node)
             if name == "code" and values[name] is not None:
                 code_line = report.line(key_node)
-    return _CourseYaml(values, subject_files, code_line)
+    return _CourseYaml(values, subject_files, code_line, question_files)
 
 
 def _organization(node: yaml.Node, report: _Report) -> str | None:
@@ -421,7 +425,8 @@ def _subject_files(node: yaml.Node, folder: Path, report: _Report) -> list[tuple
     return files
 
 
-def _questions(node: yaml.Node, report: _Report) -> tuple[tuple[str, str], ...] | None:
+def _questions(node: yaml.Node, report: _Report, lines: dict[str, int]) -> tuple[tuple[str, str], ...] | None:
+    """(role, file name) pairs; `lines` gets the line naming each file (its content is checked by _read)."""
     if not isinstance(node, yaml.MappingNode):
         report.at(node, f"questions must be a mapping such as 'pre_test: pre-test.gift', got {_show(_value(node))}")
         return None
@@ -441,6 +446,7 @@ def _questions(node: yaml.Node, report: _Report) -> tuple[tuple[str, str], ...] 
             ok = False
         else:
             seen[key] = report.line(key_node)
+            lines.setdefault(value, report.line(value_node))
             pairs.append((key, value))
     return tuple(pairs) if ok else None
 
@@ -619,8 +625,13 @@ def _refuse_html(line: str, line_number: int, report: _Report) -> None:
         report.add(line_number, f"raw HTML is not allowed in lessons (found '{found}')")
 
 
-def _read(folder: Path) -> tuple[CourseSpec | None, list[CourseFileError], tuple[str, int] | None]:
-    """The course, every error, and (code, line) of its code for the duplicate check across folders."""
+def _read(
+    folder: Path, *, question_files: bool = True
+) -> tuple[CourseSpec | None, list[CourseFileError], tuple[str, int] | None]:
+    """The course, every error, and (code, line) of its code for the duplicate check across folders.
+
+    With `question_files`, the question files course.yaml names are checked too (present, readable as questions).
+    """
     course_path = folder / COURSE_FILE
     report = _Report(course_path)
     if not folder.is_dir():
@@ -636,6 +647,8 @@ def _read(folder: Path) -> tuple[CourseSpec | None, list[CourseFileError], tuple
         subject, subject_errors = _read_subject(folder / name)
         errors.extend(subject_errors)
         subjects.append(subject)
+    for name, line in course.question_files.items() if course and question_files else []:
+        errors.extend(_question_file_errors(folder / name, course_path, line))
     code = course.values.get("code") if course else None
     code_at = (code, course.code_line) if code and course and course.code_line else None
     if errors or course is None:
@@ -645,16 +658,28 @@ def _read(folder: Path) -> tuple[CourseSpec | None, list[CourseFileError], tuple
     return CourseSpec(**values), [], code_at
 
 
-def read_course(folder: Path) -> CourseSpec:
+def _question_file_errors(path: Path, course_path: Path, line: int) -> list[CourseFileError]:
+    from lms.courses.named_files import question_file_problems
+
+    problems = question_file_problems(path)
+    # A missing file is reported where course.yaml names it; a problem inside a file, at its own line.
+    return [
+        CourseFileError(path, problem_line, message) if path.is_file() else CourseFileError(course_path, line, message)
+        for problem_line, message in problems
+    ]
+
+
+def read_course(folder: Path, *, question_files: bool = True) -> CourseSpec:
     """The curriculum in a course folder; raises CourseFilesInvalid listing every problem found."""
-    spec, errors, _code_at = _read(Path(folder))
+    spec, errors, _code_at = _read(Path(folder), question_files=question_files)
     if errors or spec is None:
         raise CourseFilesInvalid(errors)
     return spec
 
 
-def validate_courses(folders: list[Path]) -> list[CourseFileError]:
-    """Every problem in the given course folders, including a course code used by more than one of them."""
+def validate_courses(folders: list[Path], *, question_files: bool = True) -> list[CourseFileError]:
+    """Every problem in the given course folders, including a course code used by more than one of them (and, with
+    `question_files`, in the question files course.yaml names)."""
     errors: list[CourseFileError] = []
     codes: dict[str, Path] = {}
     seen: set[Path] = set()
@@ -662,7 +687,7 @@ def validate_courses(folders: list[Path]) -> list[CourseFileError]:
         if Path(folder).resolve() in seen:
             continue
         seen.add(Path(folder).resolve())
-        _spec, folder_errors, code_at = _read(Path(folder))
+        _spec, folder_errors, code_at = _read(Path(folder), question_files=question_files)
         errors.extend(folder_errors)
         if code_at is None:
             continue

@@ -331,6 +331,12 @@ class MoveForm(Form):
     step = StringField(validators=[AnyOf(["-1", "1"])])
 
 
+class PublishForm(Form):
+    """The confirmation of a publish review: the token of the draft the admin reviewed."""
+
+    reviewed = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
 # --- running a cohort: edit, cancel, enrol people, decide many requests ------------------------------------------
 
 

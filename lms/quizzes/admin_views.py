@@ -23,8 +23,9 @@ from lms.quizzes.forms import (
     ImportForm,
     QuizForm,
 )
-from lms.quizzes.gift import write_gift
+from lms.quizzes.gift_writer import write_gift
 from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, ReviewShows
+from lms.quizzes.question_files import UnreadableFile, decode_question_file
 from lms.quizzes.types import QUESTION_TYPES
 
 # --- reads scoped to the organization in the URL (404 for anything belonging elsewhere) --------------------------
@@ -204,14 +205,16 @@ def admin_import(organization_id: int, code: str):
     errors, skipped, status = [], [], 200
     if form.validate_on_submit():
         try:
-            text = form.file.data.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            errors = [_("The file is not UTF-8 text.")]
+            decoded = decode_question_file(form.file.data.read())
+        except UnreadableFile as error:
+            errors = [str(error.message)]
         else:
+            if decoded.notice:
+                flash(str(decoded.notice), "info")
             outcome = services.import_question_file(
                 current_user,
                 course,
-                text,
+                decoded.text,
                 form.format.data,
                 default_category=form.category.data.strip() or services.DEFAULT_CATEGORY,
                 quiz=next((q for q in quizzes if q.id == form.quiz_id.data), None),

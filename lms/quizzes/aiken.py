@@ -5,13 +5,14 @@
     B) 20-30 detik
     ANSWER: B
 
-Options are a capital letter, `.` or `)`, then a space, lettered A, B, C, ... in order; the question text may span
-several lines (Moodle's newer reader allows it); blank lines between questions are optional.
+Options are a capital letter, `.` or `)`, then (usually) a space, lettered A, B, C, ... in order; the question text
+may span several lines (Moodle's newer reader allows it); blank lines between questions are optional.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +21,8 @@ from flask_babel import lazy_gettext as _l
 from lms.quizzes.question_files import QuestionFileError, QuestionFileResult, question_reader
 from lms.quizzes.spec import Choice, QuestionKind, QuestionSpec, TextFormat
 
-OPTION = re.compile(r"([A-Z])[.)][ \t]+(.*)")
+OPTION = re.compile(r"([A-Z])[.)][ \t]*(\S.*)")
+"""An option line: `A. text`, `B) text`, and as Moodle also reads them `A)text`, `A.text` (no space)."""
 ANSWER = re.compile(r"ANSWER:\s*(.*)")
 WHITESPACE = " \t\n\r\0\x0b"
 
@@ -104,3 +106,25 @@ def _finish(draft: _Draft, answer: str, line: int, result: QuestionFileResult) -
         choices=tuple(Choice(text, Decimal(1 if i == index else 0)) for i, text in enumerate(draft.options)),
         line=draft.line,
     )
+
+
+def write_aiken(questions: Iterable[QuestionSpec]) -> str:
+    """Single-choice questions as Aiken that `read_aiken` reads back to the same text and options.
+
+    Aiken holds no title, category, feedback or weights: those are not written. A question Aiken cannot hold (another
+    kind, not exactly one right option, a text line that would read as an option or a blank line) raises ValueError.
+    """
+    blocks = []
+    for question in questions:
+        right = [i for i, choice in enumerate(question.choices) if choice.fraction == 1]
+        if question.kind != QuestionKind.SINGLE or len(right) != 1 or not 2 <= len(question.choices) <= 26:
+            raise ValueError(f"{question.title or question.text[:40]!r}: only single-choice questions fit in Aiken")
+        text_lines = question.text.split("\n")
+        options = [f"{chr(ord('A') + i)}. {choice.text}" for i, choice in enumerate(question.choices)]
+        for line in text_lines:
+            if not line.strip(WHITESPACE) or OPTION.fullmatch(line.strip(WHITESPACE)) or ANSWER.fullmatch(line):
+                raise ValueError(f"{question.text[:40]!r}: the line {line!r} cannot be written in Aiken")
+        if any("\n" in choice.text or not choice.text.strip(WHITESPACE) for choice in question.choices):
+            raise ValueError(f"{question.text[:40]!r}: an option of more than one line cannot be written in Aiken")
+        blocks.append("\n".join([*text_lines, *options, f"ANSWER: {chr(ord('A') + right[0])}"]))
+    return "\n\n".join(blocks) + "\n"

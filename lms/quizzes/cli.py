@@ -36,8 +36,16 @@ def import_command(file_format: str, file: Path, code: str, quiz_kind: str | Non
     """Import FILE into the course's question bank; every error as FILE:line: message, and nothing imported."""
     from lms.extensions import db
     from lms.quizzes import services
+    from lms.quizzes.question_files import UnreadableFile, decode_question_file
 
     course = _course(code)
+    try:
+        decoded = decode_question_file(file.read_bytes())
+    except UnreadableFile as error:
+        click.echo(f"{file}: {error.message}", err=True)
+        raise SystemExit(1) from None
+    if decoded.notice:
+        click.echo(f"{file}: {decoded.notice}", err=True)
     quiz = None
     if quiz_kind:
         version = course.published_version or course.latest_version
@@ -45,7 +53,7 @@ def import_command(file_format: str, file: Path, code: str, quiz_kind: str | Non
             None, version, quiz_kind, **services.default_quiz_settings(quiz_kind)
         )
     outcome = services.import_question_file(
-        None, course, file.read_text(encoding="utf-8-sig"), file_format, default_category=category, quiz=quiz
+        None, course, decoded.text, file_format, default_category=category, quiz=quiz
     )
     for skipped in outcome.skipped:
         click.echo(f"{file}:{skipped.line}: skipped: {skipped.reason}", err=True)
@@ -64,7 +72,7 @@ def import_command(file_format: str, file: Path, code: str, quiz_kind: str | Non
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(code: str, file: Path) -> None:
     """Write the course's question bank to FILE in GIFT."""
-    from lms.quizzes.gift import write_gift
+    from lms.quizzes.gift_writer import write_gift
     from lms.quizzes.services import export_specs
 
     specs = export_specs(_course(code))

@@ -13,8 +13,7 @@ from flask import current_app
 from lms.courses.files import read_course
 from lms.courses.services import course_by_code
 from lms.quizzes import services
-
-FORMATS = {".gift": "gift", ".txt": "aiken"}
+from lms.quizzes.services.course_files import FORMATS
 
 
 def load_demo() -> list[str]:

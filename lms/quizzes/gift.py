@@ -1,4 +1,4 @@
-"""Moodle's GIFT question format: read it (the types Lentera grades) and write it back (the GIFT export).
+"""Moodle's GIFT question format: reading it (the types Lentera grades); writing is in gift_writer.py.
 
 The reader follows Moodle's qformat_gift: questions are separated by blank lines; lines starting with `//` are
 comments; `$CATEGORY: path` sets the category of the questions after it; `::title::`; a `[markdown]`, `[html]`,
@@ -25,7 +25,7 @@ from lms.quizzes.question_files import (
     SkippedQuestion,
     question_reader,
 )
-from lms.quizzes.spec import Choice, NumericAnswer, QuestionKind, QuestionSpec, TextFormat
+from lms.quizzes.spec import IDNUMBER, Choice, NumericAnswer, QuestionKind, QuestionSpec, TextFormat
 
 WHITESPACE = " \t\n\r\0\x0b"
 """What Moodle's trim() removes (PHP's default set): a non-breaking space is text, not padding."""
@@ -37,6 +37,8 @@ WEIGHT = re.compile(r"%([^%\s]*)%")
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
 """A decimal number; the exponent is bounded so that no arithmetic on it can overflow."""
 HUNDRED = Decimal(100)
+ID_MARK = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
+TAG_MARK = re.compile(r"\[tag:((?:\\\]|[^\]<>\x00-\x1f\x7f])*)\]")
 OTHER_FEEDBACK = "other_feedback"
 """`extra` key of a numerical question's feedback for any other answer (GIFT `{#2:0 ~#feedback}`)."""
 
@@ -161,7 +163,7 @@ def read_gift(text: str) -> QuestionFileResult:
     """Every question of a GIFT file; bad questions become errors and unsupported types skips, never exceptions."""
     result = QuestionFileResult()
     category = ""
-    for block in _blocks(text):
+    for block, comments in _blocks(text):
         first_line, first = block[0]
         if first.startswith(CATEGORY_PREFIX):
             category = _Text.from_source([(first_line, first)])[len(CATEGORY_PREFIX) :].strip().text
@@ -171,7 +173,8 @@ def read_gift(text: str) -> QuestionFileResult:
                 continue
         line = block[0][0]
         try:
-            result.questions.append(_read_question(_Text.from_source(block).strip(), category, line))
+            question = _read_question(_Text.from_source(block).strip(), category, line)
+            result.questions.append(_with_comment_marks(question, comments))
         except _Invalid as invalid:
             result.errors.append(QuestionFileError(invalid.line, invalid.message))
         except _Skip as skip:
@@ -179,20 +182,44 @@ def read_gift(text: str) -> QuestionFileResult:
     return result
 
 
-def _blocks(text: str) -> Iterable[list[tuple[int, str]]]:
-    """Questions as lists of (line number, trimmed line), comment lines left out; blank lines separate them."""
+def _blocks(text: str) -> Iterable[tuple[list[tuple[int, str]], str]]:
+    """Questions as lists of (line number, trimmed line) and the text of their `//` comment lines; blank lines
+    separate them (a comment after a blank line belongs to the next question, as in Moodle)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     block: list[tuple[int, str]] = []
+    comments: list[str] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip(WHITESPACE)
         if not line:
             if block:
-                yield block
-            block = []
-        elif not line.startswith("//"):
+                yield block, "\n".join(comments)
+            block, comments = [], []
+        elif line.startswith("//"):
+            comments.append(line)
+        else:
             block.append((number, line))
     if block:
-        yield block
+        yield block, "\n".join(comments)
+
+
+def comment_marks(comment: str) -> tuple[str, tuple[str, ...]]:
+    """The idnumber and tags Moodle writes in a question's comment lines: `// [id:PPI-01] [tag:apd] [tag:ppi]`.
+
+    As Moodle reads them: the first `[id:...]` only, every `[tag:...]`, each trimmed, `\\]` standing for `]`; a mark
+    never spans two lines; a tag holds no `<` or `>`.
+    """
+    found = ID_MARK.search(comment)
+    idnumber = found.group(1).strip().replace("\\]", "]") if found else ""
+    tags = tuple(tag.strip().replace("\\]", "]") for tag in TAG_MARK.findall(comment))
+    return idnumber, tuple(tag for tag in tags if tag)
+
+
+def _with_comment_marks(question: QuestionSpec, comments: str) -> QuestionSpec:
+    idnumber, tags = comment_marks(comments)
+    if not idnumber and not tags:
+        return question
+    extra = {**question.extra, IDNUMBER: idnumber} if idnumber else question.extra
+    return replace(question, tags=tuple(dict.fromkeys((*question.tags, *tags))), extra=extra)
 
 
 def _read_question(source: _Text, category: str, line: int) -> QuestionSpec:
@@ -485,132 +512,3 @@ def _require_full_marks(fractions: Iterable[Decimal], line: int) -> None:
 
 def _percent(fraction: Decimal) -> str:
     return format((fraction * HUNDRED).normalize(), "f")
-
-
-# Writing
-
-
-SPECIAL = str.maketrans({"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:",
-                         "\n": "\\n", "\r": ""})  # fmt: skip
-
-
-def write_gift(questions: Iterable[QuestionSpec]) -> str:
-    """Questions as GIFT that `read_gift` (and Moodle) reads back to the same questions; the GIFT export.
-
-    Tags and images have no place in GIFT and are left out; a `$CATEGORY:` line is written whenever it changes.
-    """
-    parts: list[str] = []
-    category = ""
-    for question in questions:
-        if question.category != category:
-            category = question.category
-            # An empty `$CATEGORY:` goes back to the importer's default category.
-            parts.append(f"$CATEGORY: {category}\n" if category else "$CATEGORY:\n")
-        parts.append(_write_question(question))
-    return "\n".join(parts)
-
-
-def _write_question(question: QuestionSpec) -> str:
-    text_format = question.text_format
-    head = f"::{_escape(question.title)}::" if question.title or question.text.startswith("//") else ""
-    marker = f"[{text_format.value}]" if text_format != TextFormat.MOODLE or _has_format(question.text) else ""
-    answers = WRITERS[question.kind](question)
-    block = "{" + answers + _general_feedback(question, on_own_line=answers.endswith("\n")) + "}"
-    position = question.blank_position
-    if position is not None and 0 <= position < len(question.text) and question.text[position:].strip(WHITESPACE):
-        body = _escape(question.text[:position]) + block + _escape(question.text[position:])
-    else:
-        body = _escape(question.text) + " " + block
-    return f"{head}{marker}{body}\n"
-
-
-def _escape(text: str) -> str:
-    return text.translate(SPECIAL)
-
-
-def _has_format(text: str) -> bool:
-    return any(text.startswith(f"[{name}]") for name in TextFormat._value2member_map_)
-
-
-def _text(text: str, text_format: TextFormat) -> str:
-    """An answer or feedback text; a leading `[html]`-like word is protected by the question's own marker."""
-    return (f"[{text_format.value}]" if _has_format(text) else "") + _escape(text)
-
-
-def _feedback(feedback: str, text_format: TextFormat) -> str:
-    return f"#{_text(feedback, text_format)}" if feedback else ""
-
-
-def _general_feedback(question: QuestionSpec, *, on_own_line: bool) -> str:
-    if not question.general_feedback:
-        return ""
-    feedback = f"####{_text(question.general_feedback, question.text_format)}"
-    return f"\t{feedback}\n" if on_own_line else feedback
-
-
-def _weight_mark(fraction: Decimal) -> str:
-    return f"%{_percent(fraction)}%"
-
-
-def _write_choices(question: QuestionSpec) -> str:
-    lines = []
-    for choice in question.choices:
-        if question.kind == QuestionKind.SINGLE and choice.fraction == 1:
-            mark = "="
-        elif choice.fraction == 0 and not choice.text.startswith("%"):
-            mark = "~"
-        else:
-            mark = "~" + _weight_mark(choice.fraction)
-        fmt = question.text_format
-        lines.append(f"\n\t{mark}{_text(choice.text, fmt)}{_feedback(choice.feedback, fmt)}")
-    return "".join(lines) + "\n"
-
-
-def _write_short(question: QuestionSpec) -> str:
-    lines = []
-    for choice in question.choices:
-        weight = "" if choice.fraction == 1 and not choice.text.startswith("%") else _weight_mark(choice.fraction)
-        fmt = question.text_format
-        lines.append(f"\n\t={weight}{_text(choice.text, fmt)}{_feedback(choice.feedback, fmt)}")
-    return "".join(lines) + "\n"
-
-
-def _write_true_false(question: QuestionSpec) -> str:
-    right, wrong = (
-        (question.feedback_true, question.feedback_false)
-        if question.correct
-        else (question.feedback_false, question.feedback_true)
-    )
-    fmt = question.text_format
-    out = "TRUE" if question.correct else "FALSE"
-    if wrong or right:
-        out += "#" + _text(wrong, fmt)
-    if right:
-        out += "#" + _text(right, fmt)
-    return out
-
-
-def _write_numerical(question: QuestionSpec) -> str:
-    fmt = question.text_format
-    lines = [
-        f"\n\t={_weight_mark(answer.fraction)}{_number_text(answer.value)}:{_number_text(answer.tolerance)}"
-        f"{_feedback(answer.feedback, fmt)}"
-        for answer in question.numeric
-    ]
-    other = question.extra.get(OTHER_FEEDBACK, "")
-    if other:
-        lines.append(f"\n\t~#{_text(other, fmt)}")
-    return "#" + "".join(lines) + "\n"
-
-
-def _number_text(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
-
-
-WRITERS = {
-    QuestionKind.SINGLE: _write_choices,
-    QuestionKind.MULTIPLE: _write_choices,
-    QuestionKind.SHORT: _write_short,
-    QuestionKind.TRUE_FALSE: _write_true_false,
-    QuestionKind.NUMERICAL: _write_numerical,
-}

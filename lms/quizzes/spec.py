@@ -10,6 +10,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+IDNUMBER = "idnumber"
+"""`extra` key of the question's ID number (Moodle's idnumber, GIFT `// [id:...]`): kept through edits and exported."""
+
 
 class QuestionKind(StrEnum):
     """The supported question types; each has one class in the quizzes' question-type registry."""

@@ -222,6 +222,19 @@ def comparable_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
+_WILDCARDS = re.compile(r"(?<!\\)\*+")
+
+
+def matches_accepted(typed: str, accepted: str) -> bool:
+    """Moodle's short-answer rule: `*` in an accepted answer stands for any run of characters (`cuci*tangan`,
+    `*` alone for any answer), `\\*` for a literal asterisk; otherwise compared as `comparable_text`."""
+    bits = _WILDCARDS.split(comparable_text(accepted))
+    if len(bits) == 1:
+        return comparable_text(typed) == bits[0].replace("\\*", "*")
+    pattern = ".*".join(re.escape(bit.replace("\\*", "*")) for bit in bits)
+    return re.fullmatch(pattern, comparable_text(typed), re.DOTALL) is not None
+
+
 class BestMatchType(QuestionType):
     """A type whose answer earns the credit of the best accepted answer it matches (`_match`), with its feedback."""
 
@@ -257,9 +270,8 @@ class ShortAnswer(BestMatchType):
     def _match(self, spec, response):
         if response is None:
             return None
-        wanted = comparable_text(response)
-        matches = [c for c in spec.choices if comparable_text(c.text) == wanted]
-        return max(matches, key=lambda c: c.fraction, default=None)
+        # The first accepted answer that matches decides, as in Moodle (a catch-all `*` comes last).
+        return next((c for c in spec.choices if matches_accepted(response, c.text)), None)
 
     def right_answers(self, spec):
         return [c.text for c in spec.choices if c.fraction >= ONE] or [c.text for c in spec.choices if c.fraction > 0]

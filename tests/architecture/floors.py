@@ -32,8 +32,6 @@ LONG_MODULES: dict[str, str] = {
     "and every `file:line` message, so that what the writer emits the reader accepts",
     "lms/certificates/layouts.py": "the two printed layouts drawn with ReportLab, coordinate by coordinate; split "
     "by layout they would repeat the shared frame, QR and signature drawing",
-    "lms/quizzes/gift.py": "Moodle's GIFT grammar as one recursive-descent parser; its tokenizer and its question "
-    "forms depend on each other",
 }
 
 

@@ -88,8 +88,10 @@ def test_admin_creates_edits_and_publishes_a_course(page: Page, live_server: str
     page.get_by_role("button", name=t("Save"), exact=True).click()
     expect(page.get_by_test_id("lesson-1-1")).to_contain_text("Pengantar Konseling HIV")
 
-    # 5. Publish, then the course is in the public catalog.
-    page.get_by_test_id("publish").get_by_role("button").click()
+    # 5. Review and confirm publishing, then the course is in the public catalog.
+    page.get_by_test_id("publish").get_by_role("link").click()
+    expect(page.get_by_test_id("publish-changes")).to_have_count(0)  # the first version: nothing to compare
+    page.get_by_test_id("confirm-publish").get_by_role("button").click()
     expect(page.locator(".flash-success")).to_be_visible()
     with app.app_context():
         course = db.session.execute(select(Course).where(Course.code == "HIV-DASAR")).scalar_one()
@@ -99,6 +101,23 @@ def test_admin_creates_edits_and_publishes_a_course(page: Page, live_server: str
     page.get_by_role("link", name="Konseling dan Tes HIV Dasar", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Konseling dan Tes HIV Dasar")
     expect(page.locator("main")).to_contain_text("Pengantar Konseling HIV")
+
+    # 6. Revise the published course: the review shows the change against version 1 before version 2 is published.
+    page.goto(f"/organizations/{organization_id}/courses/HIV-DASAR/edit")
+    page.get_by_role("button", name=t("Start a new draft version"), exact=True).click()
+    page.get_by_test_id("lesson-1-1").get_by_role("link", name="Pengantar Konseling HIV").click()
+    page.get_by_label(t("Title")).fill("Pengantar Program HIV")
+    page.get_by_role("button", name=t("Save"), exact=True).click()
+    page.get_by_test_id("publish").get_by_role("link").click()
+    renamed = page.get_by_test_id("publish-changes").get_by_test_id("change-renamed")
+    expect(renamed).to_contain_text("Pengantar Konseling HIV")
+    expect(renamed).to_contain_text("Pengantar Program HIV")
+    page.get_by_test_id("confirm-publish").get_by_role("button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    with app.app_context():
+        course = db.session.execute(select(Course).where(Course.code == "HIV-DASAR")).scalar_one()
+        assert [(v.number, v.status) for v in course.versions] == [(1, "published"), (2, "published")]
+        assert course.versions[0].lessons[0].title == "Pengantar Konseling HIV"
 
 
 def test_lesson_preview_works_without_javascript(browser: Browser, live_server: str, app: Flask):

@@ -22,6 +22,7 @@ from tests.factories.courses import (
     make_enrolment,
     make_open_cohort,
     make_published_course,
+    publish_through_review,
     subject_form_data,
 )
 
@@ -401,7 +402,7 @@ def test_a_valid_draft_is_published_and_listed_in_the_catalog(client, auth, worl
     _draft_with_lesson(client, world)
     editor = client.get(f"{_base(world)}/HIV-DASAR/edit").get_data(as_text=True)
     assert 'data-testid="draft-valid"' in editor
-    response = client.post(f"{_base(world)}/HIV-DASAR/publish")
+    response = publish_through_review(client, f"{_base(world)}/HIV-DASAR")
     assert response.status_code == 302
     assert _course().latest_version.status == CourseStatus.PUBLISHED
     assert "HIV-DASAR" in client.get("/courses").get_data(as_text=True)
@@ -441,7 +442,7 @@ def test_attachments_are_validated_stored_and_downloaded_by_enrolled_learners(cl
     admin_download = client.get(f"{_base(world)}/HIV-DASAR/attachments/{attachment.id}")
     assert admin_download.status_code == 200 and admin_download.data == PDF
 
-    client.post(f"{_base(world)}/HIV-DASAR/publish")
+    publish_through_review(client, f"{_base(world)}/HIV-DASAR")
     cohort = make_open_cohort(world.admin, _course().latest_version)
     auth.logout()
 
@@ -496,7 +497,7 @@ def test_a_new_draft_shares_files_and_removing_the_last_reference_deletes_the_fi
     auth.login(world.admin.email)
     course, subject, lesson = _draft_with_lesson(client, world)
     _upload(client, world, lesson, PNG, name="poster.png")
-    client.post(f"{_base(world)}/HIV-DASAR/publish")
+    publish_through_review(client, f"{_base(world)}/HIV-DASAR")
     client.post(f"{_base(world)}/HIV-DASAR/draft")
     rows = db.session.execute(select(LessonAttachment).order_by(LessonAttachment.id)).scalars().all()
     assert len(rows) == 2 and rows[0].storage_key == rows[1].storage_key

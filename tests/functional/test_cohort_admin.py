@@ -14,6 +14,7 @@ from lms.courses import services
 from lms.courses.models import Cohort, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from tests.factories import make_course_spec, make_organization, make_user
+from tests.factories.courses import publish_through_review
 
 ROSTER_HEADER = ["nama_sesuai_str", "nik", "email", "profesi", "nomor_str", "fasyankes", "status"]
 
@@ -102,7 +103,7 @@ def test_admin_publishes_a_draft_through_the_page(client, auth, world):
     text = page.get_data(as_text=True)
     assert "PPI-DASAR" in text and "Publish draft" in text and "New cohort" not in text
 
-    response = client.post(f"/organizations/{world.ppni.id}/courses/ppi-dasar/publish")
+    response = publish_through_review(client, f"/organizations/{world.ppni.id}/courses/ppi-dasar")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/organizations/{world.ppni.id}/courses")
     db.session.expire_all()

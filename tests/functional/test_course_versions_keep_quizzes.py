@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.models import Quiz, QuizKind
 from tests.factories import make_course_spec, make_user
-from tests.factories.courses import course_form_data
+from tests.factories.courses import course_form_data, publish_through_review
 from tests.factories.quizzes import enrol, make_cohort, make_quiz_setup, single_spec
 
 
@@ -72,7 +72,7 @@ def test_a_cohort_on_the_republished_version_still_needs_its_post_test(client, a
     auth.login(setup.admin.email)
     base = f"/organizations/{setup.organization.id}/courses/PPI-DASAR"
     client.post(f"{base}/details", data=course_form_data(code=None, title="PPI Dasar edisi 2"))
-    assert client.post(f"{base}/publish").status_code == 302
+    assert publish_through_review(client, base).status_code == 302
     db.session.expire_all()
     version = course_services.course_by_code("PPI-DASAR").latest_version
     assert (version.number, version.status) == (2, CourseStatus.PUBLISHED)

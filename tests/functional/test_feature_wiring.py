@@ -35,6 +35,8 @@ def test_each_provider_and_listener_is_registered_once(app, app_ctx):
         "enrolment_and_lesson_requirements",
         "quiz_requirements",
         "attendance_requirements",
+        "checklist_requirements",
+        "evaluation_requirements",
         "certificate_requirement",
     ]
     assert [listener.__name__ for listener in requirements._LISTENERS] == ["issue_when_eligible"]

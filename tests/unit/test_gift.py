@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lms.quizzes.gift import OTHER_FEEDBACK, read_gift, write_gift
+from lms.quizzes.gift import OTHER_FEEDBACK, read_gift
+from lms.quizzes.gift_writer import write_gift
 from lms.quizzes.question_files import QuestionFileError, read_question_file
 from lms.quizzes.spec import Choice, NumericAnswer, QuestionKind, QuestionSpec, TextFormat
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lms.quizzes.gift import read_gift, write_gift
+from lms.quizzes.gift import read_gift
+from lms.quizzes.gift_writer import write_gift
 from lms.quizzes.spec import QuestionKind
 
 COURSES_DIR = Path(__file__).resolve().parents[2] / "courses"

@@ -15,7 +15,6 @@ from lms.courses.services.authoring import (
     draft_problems,
     move_lesson,
     move_subject,
-    publish_draft,
     update_course,
     update_lesson,
     update_subject,
@@ -25,6 +24,15 @@ from lms.courses.services.catalog import catalog, published_course
 from lms.courses.services.cohort_admin import CohortDetails, cancel_cohort, close_enrolment, update_cohort
 from lms.courses.services.cohorts import InvalidCohort, create_cohort, seats_taken, seats_taken_in, upcoming_cohorts
 from lms.courses.services.enrolments import decide_enrolment, enrol, enrolment_of, user_enrolments, withdraw
+from lms.courses.services.publishing import (
+    ConfirmationRequired,
+    PublishReview,
+    ReviewOutdated,
+    publish_draft,
+    register_outline_provider,
+    review_publication,
+    version_outline,
+)
 from lms.courses.services.study import (
     complete_lesson,
     enrolment_and_lesson_requirements,
@@ -86,6 +94,12 @@ __all__ = [
     "move_subject",
     "progress",
     "publish_draft",
+    "ConfirmationRequired",
+    "PublishReview",
+    "ReviewOutdated",
+    "register_outline_provider",
+    "review_publication",
+    "version_outline",
     "publish_version",
     "published_course",
     "resume_lesson_id",

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from lms.accounts.models import Organization, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidField, InvalidInput
+from lms.core.errors import InvalidField, InvalidInput
 from lms.courses.curriculum import CourseDetails, LessonSpec, SubjectType
 from lms.courses.events import version_drafted
 from lms.courses.models import Course, CourseVersion, Lesson, LessonAttachment, Subject
@@ -19,7 +19,6 @@ from lms.courses.services.stored_files import _forget_unused_files
 from lms.courses.services.versions import (
     _fill_version,
     course_by_code,
-    publish_version,
     spec_from_version,
     store_details,
 )
@@ -245,12 +244,13 @@ def draft_problems(version: CourseVersion) -> list[DraftProblem]:
         except ValueError as error:
             return [DraftProblem(str(error))]
         problems = []
-        for error in validate_courses([Path(folder)]):
+        # Question files are the quizzes' content, checked when they are imported; a draft names them only.
+        for error in validate_courses([Path(folder)], question_files=False):
             subject = subjects_by_file.get(error.path.name)
             lesson = _lesson_at(subject, error.path, error.line) if subject else None
             problems.append(DraftProblem(error.message, subject, lesson))
         if not problems:
-            read_course(Path(folder))  # raises if the validator and reader ever disagree
+            read_course(Path(folder), question_files=False)  # raises if the validator and reader ever disagree
     return problems
 
 
@@ -263,14 +263,3 @@ def _lesson_at(subject: Subject, path, line: int | None) -> Lesson | None:
     starts = [i + 1 for i, row in enumerate(text) if len(fences) == 2 and i > fences[1] and row.startswith("# ")]
     index = sum(1 for start in starts if start <= line) - 1
     return subject.lessons[index] if 0 <= index < len(subject.lessons) else None
-
-
-def publish_draft(actor: User, course: Course) -> CourseVersion:
-    """Publish the course's draft once it is a valid curriculum."""
-    require_organization_role(actor, course.organization_id)
-    draft = course.draft_version
-    if draft is None:
-        raise Conflict(_l("%(code)s has no draft version to publish.", code=course.code))
-    if draft_problems(draft):
-        raise InvalidInput(_l("The draft has problems; fix them before publishing."))
-    return publish_version(actor, draft)

@@ -120,19 +120,24 @@ def quiz_status(user: User, quiz: Quiz, now: datetime) -> QuizStatus:
     )
 
 
+def random_candidates(quiz: Quiz) -> list[Question]:
+    """The bank questions a random-selection quiz draws from (its categories, or below them, and its tags)."""
+    candidates = bank_questions(quiz.version.course)
+    if quiz.draw_categories:
+        candidates = [
+            q
+            for q in candidates
+            if any(q.category == c or q.category.startswith(c + "/") for c in quiz.draw_categories)
+        ]
+    if quiz.draw_tags:
+        candidates = [q for q in candidates if set(q.tags) & set(quiz.draw_tags)]
+    return candidates
+
+
 def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
     """(question id, option count) of the questions a new attempt gets, in the quiz's order."""
     if quiz.selection == QuestionSelection.RANDOM:
-        candidates = bank_questions(quiz.version.course)
-        if quiz.draw_categories:
-            candidates = [
-                q
-                for q in candidates
-                if any(q.category == c or q.category.startswith(c + "/") for c in quiz.draw_categories)
-            ]
-        if quiz.draw_tags:
-            candidates = [q for q in candidates if set(q.tags) & set(quiz.draw_tags)]
-        by_id = {q.id: q for q in candidates}
+        by_id = {q.id: q for q in random_candidates(quiz)}
         chosen = [by_id[i] for i in draw_questions(list(by_id), quiz.draw_count or 0, rng)]
     else:
         # The three columns needed, not whole questions: every learner's start runs this.

@@ -21,7 +21,7 @@ from lms.extensions import db
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
 from lms.quizzes.question_files import SkippedQuestion, read_question_file
 from lms.quizzes.services.quiz_settings import add_to_quiz
-from lms.quizzes.spec import QuestionSpec
+from lms.quizzes.spec import IDNUMBER, QuestionSpec
 from lms.quizzes.types import QUESTION_TYPES
 
 DEFAULT_CATEGORY = "default"
@@ -111,6 +111,9 @@ def update_question(actor: User | None, question: Question, spec: QuestionSpec) 
     errors = check_question(spec)
     if errors:
         raise InvalidInput(" ".join(errors))
+    idnumber = question.spec.extra.get(IDNUMBER)
+    if idnumber and IDNUMBER not in spec.extra:  # the browser's form does not show it; an edit keeps it
+        spec = replace(spec, extra={**spec.extra, IDNUMBER: idnumber})
     if not question_is_answered(question):
         for name, value in _question_fields(spec, question.category).items():
             setattr(question, name, value)
