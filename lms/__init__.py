@@ -53,17 +53,30 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
+    _check_settings(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _init_extensions(app)
     _register_blueprints(app)
     return app
 
 
+def _check_settings(app: Flask) -> None:
+    """Refuse to start on a setting that cannot work (lms.core.settings.SettingError names it), not at first use."""
+    from lms.certificates.key_database import keys_in_database
+    from lms.core.proxies import parse_trusted_proxies
+    from lms.core.storage import storage_name
+
+    storage_name(app)
+    keys_in_database(app)
+    parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
+
+
 def _init_extensions(app: Flask) -> None:
     from lms import cli
-    from lms.core import database, errors, i18n, security
+    from lms.core import database, errors, i18n, proxies, security
     from lms.extensions import db, limiter, login_manager, migrate
 
+    proxies.init_app(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -95,8 +108,9 @@ def _register_blueprints(app: Flask) -> None:
     # Keep models imported so that migrations and create_all see every table.
     from lms.accounts.member_import import models as member_import_models  # noqa: F401
     from lms.attendance import models as attendance_models  # noqa: F401
+    from lms.certificates import key_database  # noqa: F401
     from lms.certificates import models as certificates_models  # noqa: F401
-    from lms.core import audit  # noqa: F401
+    from lms.core import audit, stored_files  # noqa: F401
     from lms.instruments import models as instruments_models  # noqa: F401
     from lms.quizzes import models as quizzes_models  # noqa: F401
     from lms.records import models as records_models  # noqa: F401

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 
@@ -55,9 +55,15 @@ def init_command() -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         click.echo(f"Database is at the newest revision: {_safe_url(app)}")
-        from lms.certificates.keys import create_first_key
+        from lms.certificates.key_database import keys_in_database
+        from lms.certificates.keys import create_first_key, import_file_keys
         from lms.extensions import db
 
+        if keys_in_database(app):
+            # A deployment moving to several hosts: the keys it signed with so far go into the database.
+            imported = import_file_keys()
+            if imported:
+                click.echo(f"Imported {len(imported)} signing keys from the key folder into the database")
         created = create_first_key()
         db.session.commit()
         if created is not None:
@@ -125,6 +131,64 @@ def create_admin_command(email: str, full_name: str, password: str) -> None:
     click.echo(("Created platform admin " if created else "Made platform admin: ") + user.email)
 
 
+storage_group = click.Group("storage", help="Uploaded and generated files.")
+
+
+@storage_group.command("copy")
+@click.argument("source", type=click.Choice(["local", "database"]))
+@click.argument("target", type=click.Choice(["local", "database"]))
+def storage_copy_command(source: str, target: str) -> None:
+    """Copy every stored file from one backend to another (e.g. `local database` before setting LMS_STORAGE)."""
+    from lms.core.storage import STORAGE_BACKENDS
+    from lms.extensions import db
+
+    def backend(name: str):
+        found = STORAGE_BACKENDS[name]
+        return (found if isinstance(found, type) else found()).from_app(current_app)
+
+    source_storage, target_storage = backend(source), backend(target)
+    copied = 0
+    for key in list(source_storage.keys()):
+        if not target_storage.exists(key):
+            target_storage.put(key, source_storage.read(key))
+            copied += 1
+    db.session.commit()
+    click.echo(f"Copied {copied} files from {source} to {target}.")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Back up the database, the stored files and the signing keys into FOLDER (new or empty)."""
+    from lms.certificates.key_database import keys_in_database
+    from lms.core.backup import BackupProblem, backup
+
+    try:
+        manifest = backup(current_app, folder, keys_in_database=keys_in_database(current_app))
+    except BackupProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"Backed up {manifest['dialect']} database, files ({manifest['storage']}) and signing keys "
+               f"({manifest['signing_keys']}) into {folder}")  # fmt: skip
+    if manifest["signing_keys"] == "database":
+        click.echo("The signing keys are encrypted: keep LMS_KEY_ENCRYPTION_KEY safe apart from the backup.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore_command(folder: Path) -> None:
+    """Restore a backup made by `lms backup` into this deployment, which must be empty (a new database)."""
+    from lms.certificates.key_database import keys_in_database
+    from lms.core.backup import BackupProblem, restore
+
+    try:
+        manifest = restore(current_app, folder, keys_in_database=keys_in_database(current_app))
+    except BackupProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"Restored the backup of {manifest['made_at']} into {_safe_url(current_app)}")
+
+
 def init_app(app: Flask) -> None:
     from lms.accounts.member_import.cli import members_group
     from lms.attendance.cli import attendance_group
@@ -134,8 +198,10 @@ def init_app(app: Flask) -> None:
     from lms.quizzes.cli import questions_group
 
     app.cli.add_command(demo_command)
-    groups = (users_group, members_group, courses_group, questions_group, attendance_group, certificates_group)
-    for group in (*groups, keys_group, instruments_group):
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    groups = (users_group, members_group, storage_group, courses_group, questions_group, attendance_group)
+    for group in (*groups, certificates_group, keys_group, instruments_group):
         app.cli.add_command(group)
 
 

@@ -19,6 +19,13 @@ class DefaultConfig:
     # current private key itself as base64 of the raw 32 bytes (LMS_SIGNING_KEY), which then signs.
     SIGNING_KEYS_DIR: str = ""
     SIGNING_KEY: str = ""
+    # Where the keys live: "files" (the folder above; one host) or "database" (every host; lms.certificates.
+    # key_database), private halves encrypted with KEY_ENCRYPTION_KEY (base64 of 32 bytes, from the environment).
+    # Empty: the database when KEY_ENCRYPTION_KEY is given, the folder otherwise.
+    SIGNING_KEYS: str = ""
+    KEY_ENCRYPTION_KEY: str = ""
+    # How long a host verifies with the keys it read (a withdrawal elsewhere reaches its verify page this late).
+    SIGNING_KEYS_CACHE_SECONDS: float = 5
     REDIS_URL: str = ""
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -46,6 +53,10 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+
+    # Addresses or networks of the proxies in front of the app ("10.0.0.2, 10.0.1.0/24"), whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed (lms.core.proxies); empty: no proxy, the connection's address is the client.
+    TRUSTED_PROXIES = ""
 
     # Request budgets per client address (lms.core.rate_limits): "N per second|minute|hour|day".
     RATELIMIT_ENABLED = True
@@ -89,9 +100,9 @@ class DefaultConfig:
     # Default window of a new webinar code, in minutes.
     ATTENDANCE_CODE_MINUTES = 10
 
-    # Uploaded and generated files (lms.core.storage): a backend of STORAGE_BACKENDS; the local one keeps files
-    # under UPLOADS_DIR (empty means <instance>/uploads).
-    STORAGE_BACKEND = "local"
+    # Uploaded and generated files (lms.core.storage): "local" keeps them under UPLOADS_DIR (empty means
+    # <instance>/uploads), "database" as rows every host shares; empty: database on PostgreSQL, local on SQLite.
+    STORAGE = ""
     UPLOADS_DIR = ""
     # Largest lesson attachment accepted, in bytes (keep it below MAX_CONTENT_LENGTH).
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""`lms certificates issue|revoke|verify` and `lms keys list|rotate|withdraw`."""
+"""`lms certificates issue|revoke|verify` and `lms keys list|rotate|withdraw|import|new-kek`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 certificates_group = AppGroup("certificates", help="Issue, revoke and verify certificates.")
-keys_group = AppGroup("keys", help="Certificate signing keys: list, rotate, withdraw.")
+keys_group = AppGroup("keys", help="Certificate signing keys: list, rotate, withdraw, import into the database.")
 
 
 @keys_group.command("list")
@@ -51,6 +51,30 @@ def keys_rotate_command() -> None:
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
     click.echo(f"New signing key {entry.id}; earlier keys are retired and still verify what they signed.")
+
+
+@keys_group.command("import")
+@click.option("--from", "folder", type=click.Path(file_okay=False, path_type=Path), help="Default: the key folder.")
+def keys_import_command(folder: Path | None) -> None:
+    """Copy the keys of a key folder (`instance/keys`) into the database (LMS_SIGNING_KEYS=database)."""
+    from lms.certificates.keys import import_file_keys
+    from lms.core.errors import DomainError
+    from lms.extensions import db
+
+    try:
+        added = import_file_keys(folder)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Imported {len(added)} signing keys into the database." if added else "Nothing to import.")
+
+
+@keys_group.command("new-kek", with_appcontext=False)
+def keys_new_kek_command() -> None:
+    """Print a new random key-encryption key for LMS_KEY_ENCRYPTION_KEY (keep it out of the database and backups)."""
+    from lms.certificates.key_database import new_key_encryption_key
+
+    click.echo(new_key_encryption_key())
 
 
 @keys_group.command("withdraw")

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.identity import professions
@@ -256,11 +256,22 @@ class KeyStore:
             stream.write(base64.b64encode(key.raw_private).decode("ascii") + "\n")
         path.chmod(0o600)
 
+    def _delete_private(self, kid_hex: str) -> None:
+        (self.folder / f"{kid_hex}.key").unlink(missing_ok=True)
+
+    def private_key(self, key: StoredKey) -> SigningKey | None:
+        """The private half of `key` when this store holds it (copying keys into the database), None otherwise."""
+        if key.source != "file" or not key.can_sign:
+            return None
+        return self._load_private(key)
+
     def record_environment_key(self, now: datetime | None = None) -> StoredKey | None:
         """Add the environment key to the keyring (retiring the key it replaces); None when there is nothing to add."""
         if self.environment_key is None:
             return None
         now = now or datetime.now(UTC)
+        if any(key.public.kid == self.environment_key.kid for key in self._read()):
+            return None  # recorded already (looked up before locking: this runs at every signing)
         with self._changing():
             keys = self._read()
             if any(key.public.kid == self.environment_key.kid for key in keys):
@@ -279,9 +290,16 @@ class KeyStore:
     def retire_departed_environment_keys(self, now: datetime | None = None) -> None:
         """An environment key no longer given no longer signs: mark it retired (what it signed stays valid)."""
         current_kid = self.environment_key.kid if self.environment_key is not None else None
+
+        def departed_keys(keys: list[StoredKey]) -> list[StoredKey]:
+            return [k for k in keys if k.source == "environment" and k.can_sign and k.public.kid != current_kid]
+
+        # Look before locking: this runs at every signing, and the lock of the database store is held to the commit.
+        if not departed_keys(self._read()):
+            return
         with self._changing():
             keys = self._read()
-            departed = [k for k in keys if k.source == "environment" and k.can_sign and k.public.kid != current_kid]
+            departed = departed_keys(keys)
             if departed:
                 now = now or datetime.now(UTC)
                 self._write([self._retired(k, now) if k in departed else k for k in keys])
@@ -293,7 +311,16 @@ class KeyStore:
         with self._changing():
             if any(key.can_sign and key.source == "file" for key in self._read()):
                 return None
+            self._refuse_to_fork()
             return self._add_new_key(now or datetime.now(UTC))
+
+    def _refuse_to_fork(self) -> None:
+        """A host keeping keys in files must not start a key of its own while the shared database holds the keys
+        (a host of a cluster started without LMS_KEY_ENCRYPTION_KEY would otherwise sign with a key nobody knows)."""
+        from lms.certificates.key_database import database_holds_keys
+
+        if has_app_context() and database_holds_keys():
+            raise KeyProblem(_l("The signing keys are kept in the database: set LMS_KEY_ENCRYPTION_KEY on this host."))
 
     def rotate(self, now: datetime | None = None) -> StoredKey:
         """Make a new key the signing key; the previous one is retired (it still verifies what it signed)."""
@@ -302,6 +329,7 @@ class KeyStore:
                 _l("The signing key is given by LMS_SIGNING_KEY: rotate it by giving a new key in the environment.")
             )
         with self._changing():
+            self._refuse_to_fork()
             return self._add_new_key(now or datetime.now(UTC))
 
     def _add_new_key(self, now: datetime) -> StoredKey:
@@ -335,15 +363,20 @@ class KeyStore:
                     keys[index] = withdrawn = replace(key, public=public)
             self._write(keys)
             # The private half of a withdrawn key must not be able to sign anything again.
-            (self.folder / f"{target.id}.key").unlink(missing_ok=True)
+            self._delete_private(target.id)
         if target.can_sign and target.source == "file":
             self.rotate(now)
         return withdrawn
 
 
 def key_store(app=None) -> KeyStore:
-    """The key store of the app (`SIGNING_KEYS_DIR`, or `<instance>/keys`; `SIGNING_KEY` from LMS_SIGNING_KEY)."""
+    """The key store of the app: the database (`SIGNING_KEYS` = "database", lms.certificates.key_database) or the
+    folder `SIGNING_KEYS_DIR` (default `<instance>/keys`); `SIGNING_KEY` from LMS_SIGNING_KEY in both."""
     app = app or current_app
+    from lms.certificates.key_database import DatabaseKeyStore, keys_in_database
+
+    if keys_in_database(app):
+        return DatabaseKeyStore.from_app(app)
     folder = app.config.get("SIGNING_KEYS_DIR") or os.path.join(app.instance_path, "keys")
     return KeyStore(folder, app.config.get("SIGNING_KEY") or "")
 
@@ -454,6 +487,21 @@ def keyset_from_document(document: Any) -> KeySet:
         )
     except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as error:
         raise KeysDocumentInvalid(f"not a Lentera key set: {error}") from error
+
+
+def import_file_keys(folder=None, actor=None) -> list[StoredKey]:
+    """Copy the keys of a key folder (default `SIGNING_KEYS_DIR` or `<instance>/keys`) into the database key store,
+    audited; [] when the keys are not kept in the database or there is nothing new. The caller commits."""
+    from lms.certificates.key_database import DatabaseKeyStore
+
+    store = key_store()
+    if not isinstance(store, DatabaseKeyStore):
+        raise KeyProblem(_l("The signing keys are kept in files: set LMS_SIGNING_KEYS=database to import them."))
+    folder = folder or current_app.config.get("SIGNING_KEYS_DIR") or os.path.join(current_app.instance_path, "keys")
+    added = store.import_from(KeyStore(folder))
+    for entry in added:
+        _audit(actor, "signing_key.import", entry, source=entry.source)
+    return added
 
 
 def create_first_key(actor=None) -> StoredKey | None:

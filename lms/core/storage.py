@@ -4,9 +4,14 @@ Files are addressed by opaque keys such as `attachments/3f2a….pdf`: a folder, 
 user gave a file is never used on disk (it lives in the database, for display only), and a key is checked before it
 touches the file system, so `../` or an absolute path can never reach outside the storage root.
 
-Configuration: `STORAGE_BACKEND` names an entry of `STORAGE_BACKENDS` ("local" by default); the local backend keeps
-files under `UPLOADS_DIR` (empty means `<instance>/uploads`). Another backend (S3, …) is a class with the same methods
-and a `from_app(app)` constructor, registered in `STORAGE_BACKENDS`.
+Configuration: `STORAGE` (`LMS_STORAGE`) names an entry of `STORAGE_BACKENDS`: "local" keeps files under
+`UPLOADS_DIR` (empty means `<instance>/uploads`) on this host's disk; "database" keeps them as rows of the database
+every host shares (lms.core.stored_files). Empty means "database" on PostgreSQL (a deployment of several hosts) and
+"local" on SQLite (one host). Another backend (S3, …) is a class with the same methods, a `from_app(app)`
+constructor and a `transactional` flag, registered in `STORAGE_BACKENDS`.
+
+A *transactional* backend writes through the request's database session: a file saved in a transaction that rolls
+back is gone with it, and a deletion happens with the commit of the row that referred to the file.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +28,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from lms.core.settings import SettingError
 from lms.extensions import db
 
 _FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}(?:/[a-z0-9][a-z0-9_-]{0,39}){0,3}$")
@@ -38,6 +45,8 @@ class StoredFileMissing(LookupError):
 
 
 class Storage(Protocol):
+    transactional: bool
+
     def save(self, data: bytes, *, folder: str, suffix: str) -> str: ...
 
     def read(self, key: str) -> bytes: ...
@@ -45,6 +54,10 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def keys(self) -> Iterator[str]: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
 
 
 def normalize_suffix(suffix: str) -> str:
@@ -79,6 +92,8 @@ def check_key(key: str) -> tuple[str, str]:
 class LocalStorage:
     """Files in a folder of the local file system, written atomically (a reader never sees half a file)."""
 
+    transactional = False
+
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).resolve()
 
@@ -96,6 +111,11 @@ class LocalStorage:
 
     def save(self, data: bytes, *, folder: str, suffix: str) -> str:
         key = new_key(folder, suffix)
+        self.put(key, data)
+        return key
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store `data` under a key handed out elsewhere (copying files between backends, restoring a backup)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -107,7 +127,6 @@ class LocalStorage:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return key
 
     def read(self, key: str) -> bytes:
         try:
@@ -121,8 +140,39 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def keys(self) -> Iterator[str]:
+        """Every stored key (backups, copying between backends); half-written temporary files are left out."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                key = path.relative_to(self.root).as_posix()
+                try:
+                    check_key(key)
+                except InvalidStorageKey:
+                    continue
+                yield key
 
-STORAGE_BACKENDS: dict[str, type] = {"local": LocalStorage}
+
+def _database_storage() -> type:
+    from lms.core.stored_files import DatabaseStorage
+
+    return DatabaseStorage
+
+
+STORAGE_BACKENDS: dict[str, type | Callable[[], type]] = {"local": LocalStorage, "database": _database_storage}
+
+
+def storage_name(app: Flask) -> str:
+    """The backend the settings choose: `STORAGE`, or by default "database" on PostgreSQL and "local" otherwise.
+    SettingError (naming LMS_STORAGE) when the name is not a known backend."""
+    name = str(app.config.get("STORAGE") or "").strip().lower()
+    if not name:
+        uri = str(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
+        name = "database" if uri.startswith("postgresql") else "local"
+    if name not in STORAGE_BACKENDS:
+        raise SettingError("STORAGE", f"unknown storage {name!r}; choose one of: {', '.join(STORAGE_BACKENDS)}")
+    return name
 
 
 def get_storage(app: Flask | None = None) -> Storage:
@@ -130,11 +180,9 @@ def get_storage(app: Flask | None = None) -> Storage:
     app = app or current_app._get_current_object()
     storage = app.extensions.get("lms_storage")
     if storage is None:
-        name = app.config.get("STORAGE_BACKEND") or "local"
-        try:
-            backend = STORAGE_BACKENDS[name]
-        except KeyError:
-            raise RuntimeError(f"Unknown STORAGE_BACKEND {name!r}; known: {', '.join(STORAGE_BACKENDS)}") from None
+        backend = STORAGE_BACKENDS[storage_name(app)]
+        if not isinstance(backend, type):
+            backend = backend()  # imported on first use: the database backend needs the models
         storage = app.extensions["lms_storage"] = backend.from_app(app)
     return storage
 
@@ -149,11 +197,17 @@ _AFTER_ROLLBACK = "lms_storage_delete_after_rollback"
 
 def delete_after_commit(key: str) -> None:
     """Delete the stored file once the current transaction commits (kept if it rolls back)."""
+    storage = get_storage()
+    if storage.transactional:
+        storage.delete(key)  # in the same transaction: undone by a rollback
+        return
     db.session.info.setdefault(_AFTER_COMMIT, set()).add(key)
 
 
 def forget_on_rollback(key: str) -> None:
     """Delete a just-saved file if the current transaction rolls back (its row never existed)."""
+    if get_storage().transactional:
+        return  # the file's row goes with the rollback
     db.session.info.setdefault(_AFTER_ROLLBACK, set()).add(key)
 
 

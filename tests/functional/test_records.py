@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +13,7 @@ from sqlalchemy import delete, func, select
 from lms.accounts.models import Role
 from lms.core.audit import AuditEntry
 from lms.core.models import utcnow
+from lms.core.storage import get_storage
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import services
@@ -142,8 +142,7 @@ def test_bad_evidence_or_claim_is_refused_and_nothing_is_saved(client, auth, app
     ppni = make_organization("ppni")
     nurse = make_user()
     auth.login(nurse.email)
-    uploads = Path(app.config["UPLOADS_DIR"])
-    before = sorted(uploads.rglob("*"))
+    before = sorted(get_storage().keys())
     cases = [
         {"evidence": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "bukti.pdf")},
         {"evidence": (io.BytesIO(b""), "kosong.pdf")},
@@ -157,7 +156,7 @@ def test_bad_evidence_or_claim_is_refused_and_nothing_is_saved(client, auth, app
         assert response.status_code == 422, changes
         assert b'class="error"' in response.data
     assert db.session.scalar(select(func.count()).select_from(ExternalActivity)) == 0
-    assert sorted(uploads.rglob("*")) == before
+    assert sorted(get_storage().keys()) == before
 
 
 def test_another_organization_cannot_review_or_read_evidence(client, auth, app_ctx):
@@ -260,7 +259,6 @@ def test_evidence_of_a_report_rolled_back_is_not_left_in_storage(app_ctx, app):
         nurse, organization=ppni, kind="seminar", ranah="pembelajaran", title="Webinar", organizer="RSUD",
         held_on=date.today(), skp_claimed="1", evidence=PDF, evidence_filename="bukti.pdf", today=date.today(),
     )  # fmt: skip
-    stored = Path(app.config["UPLOADS_DIR"]) / activity.evidence_key
-    assert stored.exists()
+    assert get_storage().exists(activity.evidence_key)
     db.session.rollback()
-    assert not stored.exists()
+    assert not get_storage().exists(activity.evidence_key)

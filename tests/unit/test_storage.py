@@ -111,7 +111,7 @@ def test_get_storage_follows_configuration(tmp_path):
             return cls()
 
     other = Flask(__name__, instance_path=str(tmp_path / "other"))
-    other.config["STORAGE_BACKEND"] = "memory"
+    other.config["STORAGE"] = "memory"
     STORAGE_BACKENDS["memory"] = MemoryStorage
     try:
         assert isinstance(get_storage(other), MemoryStorage)
@@ -119,8 +119,8 @@ def test_get_storage_follows_configuration(tmp_path):
         del STORAGE_BACKENDS["memory"]
 
     unknown = Flask(__name__, instance_path=str(tmp_path / "unknown"))
-    unknown.config["STORAGE_BACKEND"] = "nowhere"
-    with pytest.raises(RuntimeError, match="nowhere"):
+    unknown.config["STORAGE"] = "nowhere"
+    with pytest.raises(RuntimeError, match="^LMS_STORAGE: unknown storage 'nowhere'"):
         get_storage(unknown)
 
 
