@@ -90,19 +90,22 @@ def _init_extensions(app: Flask) -> None:
     from lms.accounts import login
 
     login.init_app(app)
+    from lms import jobs
+
+    jobs.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts, attendance, certificates, courses, instruments, quizzes, records, search
+    from lms import accounts, attendance, certificates, courses, instruments, notifications, quizzes, records, search
     from lms.api import register_api
     from lms.core import views as core_views
 
     app.register_blueprint(core_views.bp)
-    for feature in (accounts, courses, quizzes, attendance, certificates, instruments, records, search):
+    for feature in (accounts, courses, quizzes, attendance, certificates, instruments, records, notifications, search):
         app.register_blueprint(feature.bp)
     # Registries and event listeners, lowest floor first: the order of the requirement list does not depend on
     # which module happened to be imported first.
-    for feature in (courses, quizzes, attendance, certificates, instruments, records):
+    for feature in (courses, quizzes, attendance, certificates, instruments, records, notifications):
         feature.connect()
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
@@ -112,5 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.certificates import models as certificates_models  # noqa: F401
     from lms.core import audit, stored_files  # noqa: F401
     from lms.instruments import models as instruments_models  # noqa: F401
+    from lms.jobs import models as jobs_models  # noqa: F401
+    from lms.notifications import models as notifications_models  # noqa: F401
     from lms.quizzes import models as quizzes_models  # noqa: F401
     from lms.records import models as records_models  # noqa: F401

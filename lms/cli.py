@@ -211,6 +211,11 @@ def _add_offline_commands() -> None:
     from lms.certificates.cli import certificates_group
 
     main.add_command(certificates_group)
+    # `lms worker --help` works without a broker, and `lms run` brings its consumer thread.
+    from lms.jobs.cli import run_with_jobs_command, worker_command
+
+    main.add_command(worker_command)
+    main.add_command(run_with_jobs_command, "run")
 
 
 _add_offline_commands()

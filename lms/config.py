@@ -26,7 +26,15 @@ class DefaultConfig:
     KEY_ENCRYPTION_KEY: str = ""
     # How long a host verifies with the keys it read (a withdrawal elsewhere reaches its verify page this late).
     SIGNING_KEYS_CACHE_SECONDS: float = 5
+    # Redis: rate-limit counters and the job queue (lms.jobs), shared by every worker and host.
     REDIS_URL: str = ""
+    # Job queue: without REDIS_URL a SQLite file (empty means <instance>/jobs.sqlite). JOBS_IMMEDIATE runs every job
+    # at once in the caller (None: only under TESTING). `lms run` starts a consumer thread when JOBS_CONSUMER_IN_RUN
+    # (None: when there is no REDIS_URL); otherwise run `lms worker`.
+    JOBS_SQLITE_PATH: str = ""
+    JOBS_IMMEDIATE: bool | None = None
+    JOBS_CONSUMER_IN_RUN: bool | None = None
+    JOBS_QUEUE_NAME: str = "lentera"
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
@@ -64,13 +72,18 @@ class DefaultConfig:
     # Public certificate verification (/v/<token>, the manual form, POST /api/v1/verify), per client address.
     VERIFY_RATE_LIMIT = "60 per minute"
 
-    # SMTP for outgoing mail; with no MAIL_SERVER messages are written to the log (development).
+    # SMTP for outgoing mail; with no MAIL_SERVER messages are kept in the outbox table (/admin/outbox).
     MAIL_SERVER: str = ""
     MAIL_PORT: int = 587
     MAIL_USE_TLS: bool = True
     MAIL_USERNAME: str = ""
     MAIL_PASSWORD: str = ""
     MAIL_SENDER: str = "Lentera <no-reply@lentera.test>"
+    # Seconds to wait for the SMTP server; a refusal or timeout fails the mail job, which is retried this many
+    # seconds later (at most MAIL_RETRIES times), never the request that caused the notification.
+    MAIL_TIMEOUT: float = 15
+    MAIL_RETRY_DELAY: int = 120
+    MAIL_RETRIES: int = 8
 
     API_TITLE = "Lentera API"
     API_VERSION = "v1"

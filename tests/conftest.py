@@ -49,6 +49,8 @@ def app(tmp_path_factory):
             "SIGNING_KEYS_DIR": str(instance / "keys"),
             # Uploads stay in the run's own folder, never in the checkout's instance/.
             "UPLOADS_DIR": str(instance / "uploads"),
+            # Jobs run at once in the caller (TESTING); a test that starts a consumer gets this queue file.
+            "JOBS_SQLITE_PATH": str(instance / "jobs.sqlite"),
             # Empty: the default (database on PostgreSQL, the folder on SQLite); LMS_TEST_STORAGE picks another.
             "STORAGE": os.environ.get("LMS_TEST_STORAGE", ""),
             # A confirmed member import runs within the request, so a test reads its result at once.

@@ -117,6 +117,7 @@ def forgot_password():
         services.send_password_reset(
             form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
         )
+        db.session.commit()  # the outbox keeps the message when no SMTP server is configured
         flash(_("If this e-mail has an account, a reset link is on its way. It works for one hour."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)

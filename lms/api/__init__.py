@@ -18,6 +18,8 @@ def register_api(app: Flask) -> None:
     from lms.courses.admin_api import blp as cohorts_admin_blp
     from lms.courses.api import blp as courses_blp
     from lms.instruments.api import blp as instruments_blp
+    from lms.jobs.api import blp as jobs_blp
+    from lms.notifications.api import blp as notifications_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
     from lms.records.supervision_api import blp as supervision_blp
@@ -40,6 +42,8 @@ def register_api(app: Flask) -> None:
         records_blp,
         supervision_blp,
         search_blp,
+        jobs_blp,
+        notifications_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)

@@ -13,3 +13,4 @@ def connect() -> None:
     from lms.courses.requirements import register_requirement_provider
 
     register_requirement_provider(attendance_requirements, order=30)
+    from lms.attendance import jobs  # noqa: F401  (registers this feature's jobs with the queue)

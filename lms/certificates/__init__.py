@@ -15,3 +15,4 @@ def connect() -> None:
 
     register_requirement_provider(certificate_requirement, order=90)
     register_progress_listener(issue_when_eligible)
+    from lms.certificates import jobs  # noqa: F401  (registers this feature's jobs with the queue)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +13,7 @@ from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.certificates import bp, services
 from lms.certificates.forms import CertificateSettingsForm, LogoForm, ReasonForm, ReinstateForm, SignatoryForm
+from lms.certificates.jobs import ISSUE_COHORT_JOB, issue_cohort_certificates
 from lms.certificates.models import Certificate, CertificateState
 from lms.certificates.numbering import InvalidNumberPattern
 from lms.certificates.services.cohort_page import RowState
@@ -23,6 +24,7 @@ from lms.core.service_calls import call_service
 from lms.courses.models import Cohort
 from lms.courses.services import cohort_in
 from lms.extensions import db
+from lms.jobs import runs
 
 STATUS_ACTIONS = {
     "revoke": (
@@ -231,6 +233,14 @@ def admin_remove_signatory(organization_id: int, index: int):
 # --- organization admin: a cohort's certificates -------------------------------------------------------------------
 
 
+def _issue_run(cohort: Cohort):
+    """The cohort's issuing job to show: the one just started (?job=), or one still running."""
+    run = runs.latest_run(f"cohort:{cohort.id}", ISSUE_COHORT_JOB)
+    if run is None or (run.is_over and request.args.get("job") != str(run.id)):
+        return None
+    return run
+
+
 def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = None, status: int = 200):
     """The cohort's learners and certificates; `failed` = (public id, action, form) shows a refused form again."""
     rows = services.cohort_certificates(current_user, cohort)
@@ -247,6 +257,7 @@ def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = Non
             reinstate_form=ReinstateForm(formdata=None),
             failed=failed,
             now=utcnow(),
+            job_run=_issue_run(cohort),
         ),
         status,
     )
@@ -268,13 +279,18 @@ def admin_cohort_certificates(organization_id: int, cohort_id: int):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_issue_cohort(organization_id: int, cohort_id: int):
     cohort = cohort_in(organization_id, cohort_id)
-    issued = services.issue_for_cohort(current_user, cohort, utcnow())
+    run = runs.open_run(ISSUE_COHORT_JOB, f"cohort:{cohort.id}", current_user.id)
     db.session.commit()
-    if issued:
-        flash(_("%(n)d certificates issued.", n=len(issued)), "success")
-    else:
-        flash(_("Nobody eligible is waiting for a certificate."), "info")
-    return _back_to_cohort(cohort)
+    # A job with a progress bar: a cohort of thousands takes longer than a request should.
+    issue_cohort_certificates(run.id, cohort.id, current_user.id)
+    return redirect(
+        url_for(
+            "certificates.admin_cohort_certificates",
+            organization_id=cohort.organization_id,
+            cohort_id=cohort.id,
+            job=run.id,
+        )
+    )
 
 
 @bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/certificate")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from lms.core.urls import whatsapp_link
+
 bp = Blueprint("core", __name__)
+bp.add_app_template_filter(whatsapp_link, "whatsapp")
 
 
 @bp.route("/")

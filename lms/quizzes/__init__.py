@@ -23,3 +23,4 @@ def connect() -> None:
     register_question_file_handler(QUESTION_FILES)
     register_outline_provider(quiz_outline)
     version_drafted.connect(carry_quizzes_over)
+    from lms.quizzes import jobs  # noqa: F401  (registers this feature's jobs with the queue)

@@ -14,3 +14,4 @@ def connect() -> None:
 
     certificates_issued.connect(credit_issued_certificates)
     certificate_status_changed.connect(reverse_credit_of_revoked)
+    from lms.records import jobs  # noqa: F401  (registers this feature's jobs with the queue)

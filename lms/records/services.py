@@ -21,6 +21,7 @@ from lms.core.storage import forget_on_rollback, get_storage
 from lms.core.uploads import display_name, validate_upload
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
+from lms.records.events import activity_reviewed
 from lms.records.models import (
     ActivityKind,
     ActivityStatus,
@@ -268,6 +269,14 @@ def review_activity(
         user_id=activity.user_id,
         skp=str(activity.skp_granted) if approve else None,
         reason=activity.review_reason,
+    )
+    activity_reviewed.send(
+        activity_id=activity.id,
+        user_id=activity.user_id,
+        approved=approve,
+        title=activity.title,
+        skp_granted=str(activity.skp_granted) if approve else "",
+        reason=activity.review_reason or "",
     )
     return activity
 

@@ -6,13 +6,20 @@ from sqlalchemy import select
 
 from lms.certificates.events import certificate_status_changed, certificates_issued
 from lms.courses import requirements
-from lms.courses.events import version_drafted
+from lms.courses.events import enrolment_decided, version_drafted
 from lms.courses.models import Enrolment
 from lms.courses.requirements import requirements_for
 from lms.extensions import db
+from lms.notifications.listeners import (
+    on_activity_reviewed,
+    on_certificate_status_changed,
+    on_certificates_issued,
+    on_enrolment_decided,
+)
 from lms.quizzes import services
 from lms.quizzes.models import QuizKind
 from lms.quizzes.services.carry_over import carry_quizzes_over
+from lms.records.events import activity_reviewed
 from lms.records.services import credit_issued_certificates, reverse_credit_of_revoked
 from tests.factories.quizzes import make_quiz_setup, single_spec
 
@@ -41,5 +48,8 @@ def test_each_provider_and_listener_is_registered_once(app, app_ctx):
     ]
     assert [listener.__name__ for listener in requirements._LISTENERS] == ["issue_when_eligible"]
     assert version_drafted.listeners == [carry_quizzes_over]
-    assert certificates_issued.listeners == [credit_issued_certificates]
-    assert certificate_status_changed.listeners == [reverse_credit_of_revoked]
+    # Lowest floor first: records credits the ledger, then notifications tell the holder.
+    assert certificates_issued.listeners == [credit_issued_certificates, on_certificates_issued]
+    assert certificate_status_changed.listeners == [reverse_credit_of_revoked, on_certificate_status_changed]
+    assert enrolment_decided.listeners == [on_enrolment_decided]
+    assert activity_reviewed.listeners == [on_activity_reviewed]

@@ -10,8 +10,8 @@ Data: every health-facility organization becomes a facility (code = its slug), a
 role in an organization becomes *invited* (to that organization, or to work at that facility): those roles were
 granted without the worker's consent, so she now accepts them or not; the role rows stay (they grant nothing).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 22:20:00
 
 """
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

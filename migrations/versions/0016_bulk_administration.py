@@ -5,8 +5,8 @@ the learners are told mark it, and enrolment refuses while it is set. `member_im
 (its id makes "confirm" idempotent) and `member_import_rows` its checked rows, applied chunk by chunk: the index
 (import_id, applied, row) finds the next chunk of an interrupted import; rows go with their import (CASCADE).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03 22:15:00
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,27 @@
+"""Notifications: the in-app list with its bell, e-mail in each person's language, reminders; listens to what the
+features below announce (it is the top floor with reports: no feature imports it)."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)
+
+from lms.notifications import views  # noqa: E402,F401
+
+
+def connect() -> None:
+    """Listen, in the sender's transaction, to certificates, enrolments and reviewed activities; register the jobs."""
+    from lms.certificates.events import certificate_status_changed, certificates_issued
+    from lms.courses.events import enrolment_decided
+    from lms.notifications import jobs  # noqa: F401  (registers the mail and reminder jobs)
+    from lms.notifications.listeners import (
+        on_activity_reviewed,
+        on_certificate_status_changed,
+        on_certificates_issued,
+        on_enrolment_decided,
+    )
+    from lms.records.events import activity_reviewed
+
+    certificates_issued.connect(on_certificates_issued)
+    certificate_status_changed.connect(on_certificate_status_changed)
+    enrolment_decided.connect(on_enrolment_decided)
+    activity_reviewed.connect(on_activity_reviewed)

@@ -1,0 +1,50 @@
+"""The notifications feature's jobs: send the e-mail of notifications (retried), and the reminders (periodic)."""
+
+from __future__ import annotations
+
+from lms.jobs import crontab, huey, job, periodic_job
+
+
+@job(retries=8, retry_delay=120)
+def send_notification_mails(notification_ids: list[int]) -> int:
+    """E-mail each pending notification whose person wants e-mail of its kind (her choice now), committing after
+    each one: when the mail server refuses, the job fails and its retry sends only those still pending. The others
+    are marked skipped (in-app only). Returns how many went out."""
+    from sqlalchemy import select
+
+    from lms.core.models import utcnow
+    from lms.extensions import db
+    from lms.notifications.mailing import mail_notification
+    from lms.notifications.models import MailState, Notification
+    from lms.notifications.services import email_choices_of
+
+    todo = list(
+        db.session.execute(
+            select(Notification)
+            .where(Notification.id.in_(notification_ids), Notification.mail_state == MailState.PENDING)
+            .order_by(Notification.id)
+        ).scalars()
+    )
+    wanted = email_choices_of([(n.user_id, n.kind) for n in todo])
+    sent = 0
+    for notification in todo:
+        if not wanted[notification.user_id, notification.kind]:
+            notification.mail_state = MailState.SKIPPED
+            continue
+        mail_notification(notification)
+        notification.mail_state, notification.emailed_at = MailState.SENT, utcnow()
+        db.session.commit()
+        sent += 1
+    db.session.commit()
+    return sent
+
+
+@periodic_job(crontab(minute="7"))
+def send_reminders_job() -> dict:
+    """Hourly: session reminders for tomorrow, SIP renewal and certificate expiry reminders. Each goes out once
+    (reminder markers); one run at a time across all workers."""
+    from lms.core.models import utcnow
+    from lms.notifications.reminders import send_due_reminders
+
+    with huey.lock_task("notifications.reminders"):
+        return send_due_reminders(utcnow())

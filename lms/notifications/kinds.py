@@ -1,0 +1,171 @@
+"""The kinds of notification (a registry): what each says, in the reader's language, from its plain-value params.
+
+A kind's words are rendered when read (the bell, the API) or mailed, under the reader's language and time zone,
+never stored: the same notification reads in Indonesian for her and in English for the API client she set to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from lms.core.i18n import TimeZone
+from lms.courses.curriculum import Ranah
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: her language and time zone, for numbers and dates."""
+
+    locale: str
+    timezone: str
+
+    def date(self, iso: str) -> str:
+        return format_date(date.fromisoformat(iso), "long", locale=self.locale)
+
+    def datetime(self, iso: str) -> str:
+        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(self.timezone))
+        return f"{format_datetime(moment, 'medium', tzinfo=ZoneInfo(self.timezone), locale=self.locale)} " + (
+            TimeZone(self.timezone).label if self.timezone in {z.value for z in TimeZone} else self.timezone
+        )
+
+    def number(self, value: str) -> str:
+        return format_decimal(value, locale=self.locale)
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    key: str
+    label: object
+    """What the preferences page calls it."""
+    email_by_default: bool = True
+
+    def title(self, params: dict, reader: Reader) -> str:
+        raise NotImplementedError
+
+    def body(self, params: dict, reader: Reader) -> str:
+        raise NotImplementedError
+
+    def share_text(self, params: dict, reader: Reader) -> str | None:
+        """Text to prefill a WhatsApp share (wa.me), when sharing makes sense."""
+        return None
+
+
+class CertificateIssued(NotificationKind):
+    def title(self, params, reader):
+        return _("Your certificate %(number)s is ready", number=params["number"])
+
+    def body(self, params, reader):
+        return _(
+            "Your certificate for %(course)s was issued. Download it, share its verify link, and find the SKP in "
+            "your competency record.",
+            course=params["course"],
+        )
+
+    def share_text(self, params, reader):
+        return _(
+            "My certificate %(number)s for %(course)s can be checked here: %(url)s",
+            number=params["number"],
+            course=params["course"],
+            url=params.get("verify_url", ""),
+        )
+
+
+class CertificateStatusChanged(NotificationKind):
+    def title(self, params, reader):
+        return {
+            "revoked": _("Your certificate %(number)s was revoked", number=params["number"]),
+            "suspended": _("Your certificate %(number)s was suspended", number=params["number"]),
+        }.get(params["status"], _("Your certificate %(number)s is valid again", number=params["number"]))
+
+    def body(self, params, reader):
+        reason = params.get("reason") or _("no reason given")
+        return _("Certificate for %(course)s. Reason: %(reason)s", course=params["course"], reason=reason)
+
+
+class EnrolmentDecided(NotificationKind):
+    def title(self, params, reader):
+        if params["approved"]:
+            return _("Your enrolment in %(cohort)s was approved", cohort=params["cohort"])
+        return _("Your enrolment in %(cohort)s was declined", cohort=params["cohort"])
+
+    def body(self, params, reader):
+        if params["approved"]:
+            return _("You can start studying %(course)s now.", course=params["course"])
+        return _("Reason: %(reason)s", reason=params.get("reason") or _("no reason given"))
+
+
+class ActivityReviewed(NotificationKind):
+    def title(self, params, reader):
+        if params["approved"]:
+            return _('Your activity "%(title)s" was approved', title=params["title"])
+        return _('Your activity "%(title)s" was rejected', title=params["title"])
+
+    def body(self, params, reader):
+        if params["approved"]:
+            return _("%(skp)s SKP were added to your record.", skp=reader.number(params["skp"]))
+        return _("Reason: %(reason)s", reason=params.get("reason") or _("no reason given"))
+
+
+class SessionReminder(NotificationKind):
+    def title(self, params, reader):
+        return _("Tomorrow: %(title)s", title=params["title"])
+
+    def body(self, params, reader):
+        when = reader.datetime(params["starts_at"])
+        if params.get("mode") == "daring":
+            return _("Online session %(when)s. Join at: %(place)s", when=when, place=params.get("place") or "-")
+        return _("Session %(when)s at %(place)s.", when=when, place=params.get("place") or "-")
+
+
+class RenewalDue(NotificationKind):
+    def title(self, params, reader):
+        return _("Your SIP period ends in %(days)d days", days=params["days_left"])
+
+    def body(self, params, reader):
+        short = "; ".join(
+            _("%(ranah)s: %(skp)s SKP short", ranah=Ranah(ranah).label, skp=reader.number(missing))
+            for ranah, missing in params["missing_by_ranah"].items()
+        )
+        return _(
+            "Your SIP period ends on %(date)s and your SKP is still short: %(missing)s SKP in all (%(short)s).",
+            date=reader.date(params["ends_on"]),
+            missing=reader.number(params["missing"]),
+            short=short or "-",
+        )
+
+
+class CompetencyExpiring(NotificationKind):
+    def title(self, params, reader):
+        return _(
+            "Your certificate %(number)s expires in %(days)d days", number=params["number"], days=params["days_left"]
+        )
+
+    def body(self, params, reader):
+        return _(
+            "The competencies of %(course)s (%(competencies)s) lapse on %(date)s unless you take the course again.",
+            course=params["course"],
+            competencies=", ".join(params.get("competencies") or []) or "-",
+            date=reader.date(params["expires_on"]),
+        )
+
+
+KINDS: dict[str, NotificationKind] = {
+    kind.key: kind
+    for kind in (
+        CertificateIssued("certificate_issued", _l("A certificate of mine is issued")),
+        CertificateStatusChanged("certificate_status", _l("A certificate of mine is revoked, suspended or reinstated")),
+        EnrolmentDecided("enrolment_decided", _l("My enrolment request is approved or declined")),
+        ActivityReviewed("activity_reviewed", _l("A self-reported activity of mine is reviewed")),
+        SessionReminder("session_reminder", _l("Reminder the day before a session")),
+        RenewalDue("renewal_due", _l("My SIP renewal is near and my SKP is short (180, 90 and 30 days before)")),
+        CompetencyExpiring("competency_expiring", _l("A certificate of mine expires soon (90 and 30 days before)")),
+    )
+}
+"""Every kind by key, in the order the preferences page lists them."""

@@ -1,0 +1,96 @@
+"""What the notifications feature does when other features announce something: write the notifications in the
+same transaction (the e-mail follows after the commit, through a job)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from lms.extensions import db
+from lms.notifications.links import site_path
+from lms.notifications.services import Message, notify
+
+
+def on_certificates_issued(certificate_ids: list[int]) -> None:
+    from sqlalchemy import select
+
+    from lms.certificates.models import Certificate
+
+    public_url = current_app.config["PUBLIC_URL"].rstrip("/")
+    # One query for a bulk issue (the certificates are usually in the session already).
+    certificates = db.session.execute(
+        select(Certificate.user_id, Certificate.public_id, Certificate.number, Certificate.token, Certificate.snapshot)
+        .where(Certificate.id.in_(certificate_ids))
+        .order_by(Certificate.id)
+    ).all()
+    notify(
+        [
+            Message(
+                c.user_id,
+                "certificate_issued",
+                {
+                    "number": c.number,
+                    "course": c.snapshot["course_title"],
+                    "verify_url": f"{public_url}/v/{c.token}",
+                },
+                site_path("certificates.my_certificate", public_id=c.public_id),
+            )
+            for c in certificates
+        ]
+    )
+
+
+def on_certificate_status_changed(
+    certificate_id: int, previous: str, status: str, reason: str | None, changed_at: datetime, **_
+) -> None:
+    from lms.certificates.models import Certificate
+
+    certificate = db.session.get(Certificate, certificate_id)
+    notify(
+        [
+            Message(
+                certificate.user_id,
+                "certificate_status",
+                {
+                    "number": certificate.number,
+                    "course": certificate.snapshot["course_title"],
+                    "status": status,
+                    "previous": previous,
+                    "reason": reason or "",
+                },
+                site_path("certificates.my_certificate", public_id=certificate.public_id),
+            )
+        ]
+    )
+
+
+def on_enrolment_decided(enrolment_id: int, user_id: int, cohort_id: int, approved: bool, reason: str, **_) -> None:
+    from lms.courses.models import Cohort
+
+    cohort = db.session.get(Cohort, cohort_id)
+    notify(
+        [
+            Message(
+                user_id,
+                "enrolment_decided",
+                {"cohort": cohort.name, "course": cohort.version.title, "approved": approved, "reason": reason},
+                site_path("courses.enrolment", enrolment_id=enrolment_id),
+            )
+        ]
+    )
+
+
+def on_activity_reviewed(
+    activity_id: int, user_id: int, approved: bool, title: str, skp_granted: str, reason: str, **_
+) -> None:
+    notify(
+        [
+            Message(
+                user_id,
+                "activity_reviewed",
+                {"title": title, "approved": approved, "skp": skp_granted, "reason": reason},
+                site_path("records.my_record"),
+            )
+        ]
+    )

@@ -1,0 +1,106 @@
+"""Pages of the notifications feature: the in-app list (the bell), e-mail choices per kind, unsubscribe links that
+work without logging in, and the platform admin's outbox of mail not sent (no SMTP server configured)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.accounts.permissions import platform_admin_required
+from lms.core.errors import DomainError
+from lms.core.mail import OutboxMessage
+from lms.core.security import csrf_exempt
+from lms.core.urls import whatsapp_link
+from lms.extensions import db
+from lms.notifications import bp, services
+from lms.notifications.forms import preferences_form
+from lms.notifications.kinds import KINDS
+
+
+@bp.app_context_processor
+def _bell():
+    """The unread count for the bell in the header: one indexed count per page, for logged-in people only."""
+    if current_user and current_user.is_authenticated:
+        return {"notifications_unread": services.unread_count(current_user.id)}
+    return {}
+
+
+@bp.route("/notifications")
+@login_required
+def inbox():
+    before = request.args.get("before", type=int)
+    notifications = services.notifications_of(current_user, before_id=before)
+    reader = services.reader_of(current_user)
+    items = []
+    for n in notifications:
+        kind = KINDS[n.kind]
+        share = kind.share_text(n.params, reader)
+        items.append(
+            {
+                "notification": n,
+                "title": kind.title(n.params, reader),
+                "body": kind.body(n.params, reader),
+                "whatsapp": whatsapp_link(share) if share else None,
+            }
+        )
+    return render_template(
+        "notifications/inbox.html", items=items, oldest=notifications[-1].id if notifications else None
+    )
+
+
+@bp.route("/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    notification = services.open_notification(current_user, notification_id)
+    db.session.commit()
+    return redirect(notification.link or url_for("notifications.inbox"))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_all_read():
+    services.mark_read(current_user)
+    db.session.commit()
+    flash(_("All notifications are marked read."), "success")
+    return redirect(url_for("notifications.inbox"))
+
+
+@bp.route("/me/notifications/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = preferences_form(services.preferences_of(current_user))
+    if form.validate_on_submit():
+        services.set_preferences(current_user, [key for key in KINDS if form[key].data])
+        db.session.commit()
+        flash(_("Your notification choices are saved."), "success")
+        return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/preferences.html", form=form, kinds=KINDS)
+
+
+@bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf_exempt  # the signed token is the authority (RFC 8058 one-click from the mail program sends no CSRF token)
+def unsubscribe(token: str):
+    try:
+        user, kind = services.read_unsubscribe_token(token)
+    except DomainError:
+        abort(404)
+    if request.method == "POST":
+        services.unsubscribe(token)
+        db.session.commit()
+        return render_template("notifications/unsubscribe.html", kind=kind, user=user, done=True)
+    return render_template("notifications/unsubscribe.html", kind=kind, user=user, done=False, token=token)
+
+
+@bp.route("/admin/outbox")
+@platform_admin_required
+def admin_outbox():
+    messages = list(db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)).scalars())
+    return render_template("notifications/outbox.html", messages=messages)
+
+
+@bp.route("/admin/outbox/<int:message_id>")
+@platform_admin_required
+def admin_outbox_message(message_id: int):
+    return render_template("notifications/outbox_message.html", message=db.get_or_404(OutboxMessage, message_id))
