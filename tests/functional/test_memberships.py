@@ -229,8 +229,10 @@ def test_an_invitation_answers_the_same_for_known_and_unknown_emails_and_counts_
     invited = client.get(f"/organizations/{ppni.id}/memberships?status=invited").get_data(as_text=True)
     assert "known@example.test" in invited and "ghost@example.test" in invited
     assert "Kartika Dikenal" not in invited
-    assert "to=known@example.test" in caplog.text
-    assert "to=ghost@example.test" in caplog.text
+    from lms.core.mail import OutboxMessage  # main keeps unsent mail in the outbox table now, not in the log
+
+    recipients = set(db.session.execute(select(OutboxMessage.recipient)).scalars())
+    assert {"known@example.test", "ghost@example.test"} <= recipients
     assert str(known.id) not in dashboard_ids(client, ppni)
     auth.logout()
 
