@@ -100,12 +100,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import accounts, attendance, certificates, courses, instruments, notifications, quizzes, records
+    from lms import accounts, attendance, certificates, courses, instruments, notifications, quizzes, records, search
     from lms.api import register_api
     from lms.core import views as core_views
 
     app.register_blueprint(core_views.bp)
-    for feature in (accounts, courses, quizzes, attendance, certificates, instruments, records, notifications):
+    for feature in (accounts, courses, quizzes, attendance, certificates, instruments, records, notifications, search):
         app.register_blueprint(feature.bp)
     # Registries and event listeners, lowest floor first: the order of the requirement list does not depend on
     # which module happened to be imported first.
@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         feature.connect()
     register_api(app)
     # Keep models imported so that migrations and create_all see every table.
+    from lms.accounts.member_import import models as member_import_models  # noqa: F401
     from lms.attendance import models as attendance_models  # noqa: F401
     from lms.certificates import key_database  # noqa: F401
     from lms.certificates import models as certificates_models  # noqa: F401

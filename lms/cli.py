@@ -197,6 +197,7 @@ def restore_command(folder: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from lms.accounts.member_import.cli import members_group
     from lms.attendance.cli import attendance_group
     from lms.certificates.cli import certificates_group, keys_group
     from lms.courses.cli import courses_group
@@ -206,8 +207,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    groups = (users_group, storage_group, courses_group, questions_group, attendance_group, certificates_group)
-    for group in (*groups, keys_group, instruments_group):
+    groups = (users_group, members_group, storage_group, courses_group, questions_group, attendance_group)
+    for group in (*groups, certificates_group, keys_group, instruments_group):
         app.cli.add_command(group)
 
 

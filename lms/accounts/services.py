@@ -170,8 +170,13 @@ def log_out_everywhere(user: User) -> None:
     record_audit(user, "account.sessions_ended", user)
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lms-password-reset")
+def _reset_serializer(salt: str = "lms-password-reset") -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+INVITATION_SALT = "lms-invitation"
+"""An invitation (an imported member's set-password link) is a reset token that lives longer
+(INVITATION_MAX_AGE): the same page sets the password, and it too stops working once a password is set."""
 
 
 def _password_fingerprint(user: User) -> str:
@@ -202,11 +207,22 @@ def send_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
     )
 
 
+def invitation_token(user: User) -> str:
+    return _reset_serializer(INVITATION_SALT).dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
 def user_for_reset_token(token: str) -> User:
+    """The user of a reset link (one hour) or of an invitation's set-password link (INVITATION_MAX_AGE)."""
+    config = current_app.config
     try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except (SignatureExpired, BadSignature) as error:
+        data = _reset_serializer().loads(token, max_age=config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired as error:
         raise InvalidResetLink() from error
+    except BadSignature:
+        try:
+            data = _reset_serializer(INVITATION_SALT).loads(token, max_age=config["INVITATION_MAX_AGE"])
+        except (SignatureExpired, BadSignature) as error:
+            raise InvalidResetLink() from error
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or data.get("p") != _password_fingerprint(user):
         raise InvalidResetLink()

@@ -138,3 +138,9 @@ class RosterForm(Form):
     """CSRF only: the statuses come as `status-<user id>` fields, one per participant."""
 
     submit = SubmitField(_l("Save attendance"))
+
+
+class MarkAllPresentForm(Form):
+    """CSRF only: everyone not marked yet becomes present."""
+
+    submit = SubmitField(_l("Mark everyone not yet marked as present"))

@@ -25,6 +25,7 @@ from lms.attendance.forms import (
     CodeEntryForm,
     CodeForm,
     ConfirmQrForm,
+    MarkAllPresentForm,
     RosterForm,
     ScanTextForm,
     SessionForm,
@@ -233,8 +234,30 @@ def roster(session_id: int):
             return redirect(url_for("attendance.session_report", session_id=session.id))
     report = services.session_report(current_user, session)
     return render_template(
-        "attendance/roster.html", session=session, report=report, form=form, statuses=list(AttendanceStatus)
+        "attendance/roster.html",
+        session=session,
+        report=report,
+        form=form,
+        all_present_form=MarkAllPresentForm(formdata=None),
+        statuses=list(AttendanceStatus),
     ), (422 if form.is_submitted() else 200)
+
+
+@bp.post("/attendance/sessions/<int:session_id>/mark-all-present")
+@login_required
+def mark_all_present(session_id: int):
+    session = _runner_session(session_id)
+    if not MarkAllPresentForm().validate_on_submit():
+        abort(400)
+    try:
+        count = services.mark_all_present(current_user, session, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)d participants marked present.", n=count), "success")
+    return redirect(url_for("attendance.roster", session_id=session.id))
 
 
 @bp.route("/attendance/sessions/<int:session_id>/codes", methods=["GET", "POST"])

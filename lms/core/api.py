@@ -7,7 +7,9 @@ floor) mounts them.
 from __future__ import annotations
 
 from functools import wraps
+from http import HTTPStatus
 
+from apispec import BasePlugin
 from flask_login import current_user
 from flask_smorest import Api
 from marshmallow import Schema, fields
@@ -21,15 +23,61 @@ BEARER = [{"bearerAuth": []}]
 
 
 class ApiErrorDetailSchema(Schema):
-    code = fields.String(metadata={"description": "stable machine code, e.g. too_many_requests"})
-    message = fields.String(metadata={"description": "in the caller's language"})
+    code = fields.String(required=True, metadata={"description": "stable machine code, e.g. too_many_requests"})
+    message = fields.String(required=True, metadata={"description": "in the caller's language"})
     details = fields.Dict(
         metadata={"description": "on 422 for invalid fields only: location (json, query) → field → messages"}
     )
 
 
 class ApiErrorSchema(Schema):
-    error = fields.Nested(ApiErrorDetailSchema)
+    """Every error the API answers: `{"error": {"code", "message"}}`."""
+
+    error = fields.Nested(ApiErrorDetailSchema, required=True)
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The request was not understood.",
+    401: "No valid token (or session): log in with POST /api/v1/auth/token.",
+    403: "The caller may not do this.",
+    404: "Not found, or not the caller's to see (another organization's ids are not confirmed).",
+    409: "Refused by the state of the object (e.g. cancelled, full, decided already); nothing changed.",
+    422: "Some fields are not valid; nothing changed.",
+}
+
+
+def error_response(status: int) -> dict:
+    """`@blp.alt_response(404, **error_response(404))`: an error answer, its body an ApiError."""
+    return {"schema": ApiErrorSchema, "description": ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase)}
+
+
+ADMIN_ERRORS = {status: error_response(status) for status in (400, 404, 409, 422)}
+
+
+def _inline_error(status: int) -> dict:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+    }
+
+
+class OperationContractsPlugin(BasePlugin):
+    """What every operation of the document states, written once: an `operationId` (the view's endpoint), and
+    for operations that need a token the 401 (no or bad token) and 403 (not allowed) answers."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        base = rule.endpoint.replace(".", "_")
+        for method, operation in operations.items():
+            if method not in {"get", "put", "post", "patch", "delete", "head", "options"}:
+                continue
+            operation.setdefault("operationId", base if len(operations) == 1 else f"{base}_{method}")
+            if operation.get("security"):
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("401", _inline_error(401))
+                responses.setdefault("403", _inline_error(403))
 
 
 TOO_MANY_REQUESTS = {
@@ -41,6 +89,8 @@ TOO_MANY_REQUESTS = {
 
 
 class LenteraApi(Api):
+    ERROR_SCHEMA = ApiErrorSchema
+
     def _register_error_handlers(self):
         # One error format for the whole app is installed by lms.core.errors; JSON under /api/.
         pass
@@ -51,6 +101,7 @@ class LenteraApi(Api):
 
 api = LenteraApi(
     spec_kwargs={
+        "extra_plugins": [OperationContractsPlugin()],
         "info": {
             "description": "Lentera JSON API. Authenticate with `POST /api/v1/auth/token`, then send "
             '`Authorization: Bearer <token>`. Errors: `{"error": {"code", "message"}}`.'

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("courses", __name__)
 
-from lms.courses import admin_views, authoring_views, views  # noqa: E402,F401
+from lms.courses import admin_views, authoring_views, cohort_admin_views, views  # noqa: E402,F401
 
 
 def connect() -> None:

@@ -1,4 +1,5 @@
-"""What the courses feature announces: new and published course versions, and decided enrolments."""
+"""What the courses feature announces: new and published course versions, enrolment decisions, bulk enrolment,
+cohort changes."""
 
 from lms.core.events import DomainEvent
 
@@ -17,4 +18,19 @@ enrolment_decided = DomainEvent(
     "enrolment.decided",
     "An organization approved or declined an enrolment request. Payload: enrolment_id, user_id, cohort_id (int), "
     "approved (bool), reason (str).",
+)
+people_enrolled = DomainEvent(
+    "cohort.people_enrolled",
+    "An organization admin enrolled people into a cohort (by hand, from the member list, an import or the API). "
+    "Payload: cohort_id (int), user_ids (list of int: only those newly enrolled), by_user_id (int).",
+)
+cohort_cancelled = DomainEvent(
+    "cohort.cancelled",
+    "An organization cancelled a cohort; everyone who was enrolled, waiting or asking is to be told. Payload: "
+    "cohort_id (int), user_ids (list of int), reason (str).",
+)
+cohort_changed = DomainEvent(
+    "cohort.changed",
+    "An organization changed a cohort's dates, place or mode; its participants may want to know. Payload: "
+    "cohort_id (int), user_ids (list of int: active participants), changes (dict of field: [before, after] as text).",
 )

@@ -1,5 +1,5 @@
 """Forms for the organization admin's course pages: authoring a course, its subjects and lessons, attaching files,
-opening a cohort, deciding an enrolment request."""
+opening, editing and cancelling a cohort, deciding enrolment requests, enrolling people."""
 
 from __future__ import annotations
 
@@ -333,3 +333,50 @@ class PublishForm(Form):
     """The confirmation of a publish review: the token of the draft the admin reviewed."""
 
     reviewed = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+# --- running a cohort: edit, cancel, enrol people, decide many requests ------------------------------------------
+
+
+class CohortEditForm(CohortForm):
+    submit = SubmitField(_l("Save changes"))
+
+
+class CancelCohortForm(Form):
+    reason = TextAreaField(
+        _l("Reason for cancelling"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("Everyone enrolled, waiting or asking is told this reason."),
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Cancel the cohort"))
+
+
+class EnrolPeopleForm(Form):
+    """People chosen by ticking them in a search result or a member list (`user_id`), or typed as e-mails."""
+
+    user_id = SelectMultipleField(coerce=int, validate_choice=False, validators=[Optional()])
+    emails = TextAreaField(
+        _l("E-mail addresses (optional)"),
+        validators=[Optional(), Length(max=100_000)],
+        description=_l("One per line, or separated by commas. People must already have an account."),
+        render_kw={"rows": 4},
+    )
+    submit = SubmitField(_l("Enrol the chosen people"))
+
+    def email_list(self) -> list[str]:
+        text = (self.emails.data or "").replace(",", "\n").replace(";", "\n")
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class BulkDecisionForm(Form):
+    """Approve or decline every ticked request (`enrolment_id`) at once."""
+
+    enrolment_id = SelectMultipleField(coerce=int, validate_choice=False)
+    decision = HiddenField(validators=[AnyOf(["approve", "decline"])])
+    reason = TextAreaField(
+        _l("Reason for declining"),
+        validators=[Length(max=500)],
+        description=_l("The learners see this reason."),
+        render_kw={"rows": 2},
+    )

@@ -17,6 +17,11 @@ from lms.courses.curriculum import SubjectType, jpl_minutes
 from lms.extensions import db
 
 
+class CohortCancelled(Conflict):
+    def default_message(self):
+        return _l("This cohort is cancelled.")
+
+
 class CourseStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -260,6 +265,9 @@ class Cohort(TimestampMixin, db.Model):
     capacity: Mapped[int | None]
     """None: no limit."""
     needs_approval: Mapped[bool] = mapped_column(default=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    """What the learners are told when the cohort is cancelled."""
 
     version: Mapped[CourseVersion] = relationship(lazy="joined")
     facilitators: Mapped[list[User]] = relationship(secondary=cohort_facilitators)
@@ -268,6 +276,15 @@ class Cohort(TimestampMixin, db.Model):
     @property
     def organization_id(self) -> int:
         return self.version.course.organization_id
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def ensure_running(self) -> None:
+        """Refuse changes to a cancelled cohort: it stays as it was, for the record."""
+        if self.is_cancelled:
+            raise CohortCancelled()
 
 
 class Enrolment(TimestampMixin, db.Model):

@@ -84,6 +84,8 @@ def my_record():
 SIGNED_JSON = {
     "content": {"application/json": {"schema": {"type": "object"}}},
 }
+ERROR_JSON = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}}
+"""The body of an error answer, as every error of the API: {"error": {"code", "message"}}."""
 
 
 @blp.get("/me/record/clr")
@@ -95,7 +97,7 @@ SIGNED_JSON = {
             "certificate valid now; every credential carries a Data Integrity proof (eddsa-jcs-2022, did:key)",
             **SIGNED_JSON,
         },
-        "404": {"description": "No valid certificate to export yet"},
+        "404": {"description": "No valid certificate to export yet", **ERROR_JSON},
     },
 )
 @token_required
@@ -113,8 +115,8 @@ def my_record_clr():
             "did:key); it validates against 1EdTech's JSON Schema",
             **SIGNED_JSON,
         },
-        "404": {"description": "Not one of the caller's certificates"},
-        "409": {"description": "The certificate is revoked, suspended or expired"},
+        "404": {"description": "Not one of the caller's certificates", **ERROR_JSON},
+        "409": {"description": "The certificate is revoked, suspended or expired", **ERROR_JSON},
     },
 )
 @token_required

@@ -21,7 +21,7 @@ FLOORS: list[set[str]] = [
     {"quizzes", "attendance"},
     {"certificates", "instruments"},
     {"records"},
-    {"notifications", "reports"},
+    {"notifications", "reports", "search"},
     {"api", "cli", "__init__"},
 ]
 

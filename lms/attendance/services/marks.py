@@ -269,6 +269,18 @@ def mark_roster(
     return changed
 
 
+def mark_all_present(actor: User, session: AttendanceSession, now: datetime) -> int:
+    """Every active participant not marked yet becomes present (hadir); marks already set stay as they are.
+    Returns how many were marked; each mark is audited like a hand mark."""
+    if not can_run(actor, session):
+        raise PermissionDenied()
+    marked = set(
+        db.session.execute(select(AttendanceMark.user_id).where(AttendanceMark.session_id == session.id)).scalars()
+    )
+    unmarked = {e.user_id: AttendanceStatus.HADIR for e in participants(session) if e.user_id not in marked}
+    return mark_roster(actor, session, unmarked, now)
+
+
 @dataclass(frozen=True)
 class ScanOutcome:
     scan_id: str | None

@@ -19,7 +19,9 @@ from lms.courses.services.authoring import (
     update_lesson,
     update_subject,
 )
+from lms.courses.services.bulk_enrolment import BulkDecision, BulkEnrolment, decide_enrolments, enrol_people
 from lms.courses.services.catalog import catalog, published_course
+from lms.courses.services.cohort_admin import CohortDetails, cancel_cohort, close_enrolment, update_cohort
 from lms.courses.services.cohorts import InvalidCohort, create_cohort, seats_taken, seats_taken_in, upcoming_cohorts
 from lms.courses.services.enrolments import decide_enrolment, enrol, enrolment_of, user_enrolments, withdraw
 from lms.courses.services.publishing import (
@@ -52,6 +54,9 @@ from lms.courses.services.versions import (
 )
 
 __all__ = [
+    "BulkDecision",
+    "BulkEnrolment",
+    "CohortDetails",
     "cohort_in",
     "course_in",
     "CourseDetails",
@@ -64,18 +69,22 @@ __all__ = [
     "add_lesson",
     "add_subject",
     "attachment_for",
+    "cancel_cohort",
     "catalog",
+    "close_enrolment",
     "complete_lesson",
     "course_by_code",
     "create_cohort",
     "create_course",
     "decide_enrolment",
+    "decide_enrolments",
     "delete_attachment",
     "delete_lesson",
     "delete_subject",
     "draft_for_editing",
     "draft_problems",
     "enrol",
+    "enrol_people",
     "enrolment_and_lesson_requirements",
     "enrolment_of",
     "import_course",
@@ -101,6 +110,7 @@ __all__ = [
     "spec_from_version",
     "study_lesson",
     "upcoming_cohorts",
+    "update_cohort",
     "update_course",
     "update_lesson",
     "update_subject",

@@ -38,19 +38,17 @@ def create_cohort(
     require_organization_role(actor, organization_id)
     if version.status != CourseStatus.PUBLISHED:
         raise InvalidCohort(_l("Cohorts run a published version: publish the course first."))
-    if ends_on < starts_on:
-        raise InvalidCohort(_l("The cohort cannot end before it starts."))
-    if enrol_opens_at and enrol_closes_at and enrol_closes_at < enrol_opens_at:
-        raise InvalidCohort(_l("Enrolment cannot close before it opens."))
-    if capacity is not None and capacity < 1:
-        raise InvalidCohort(_l("Capacity must be at least 1, or empty for no limit."))
-    if not name.strip():
-        raise InvalidCohort(_l("Give the cohort a name."))
-    if mode not in {m.value for m in CohortMode}:
-        raise InvalidCohort(_l("Choose online, in person or blended."))
-    for facilitator in facilitators or []:
-        if Role.FACILITATOR not in facilitator.roles_in(organization_id):
-            raise InvalidCohort(_l("%(name)s is not a facilitator of this organization.", name=facilitator.full_name))
+    check_cohort_fields(
+        organization_id,
+        name=name,
+        mode=mode,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        enrol_opens_at=enrol_opens_at,
+        enrol_closes_at=enrol_closes_at,
+        capacity=capacity,
+        facilitators=facilitators or [],
+    )
     cohort = Cohort(
         version=version,
         name=name.strip(),
@@ -70,12 +68,40 @@ def create_cohort(
     return cohort
 
 
+def check_cohort_fields(
+    organization_id: int,
+    *,
+    name: str,
+    mode: str,
+    starts_on: date,
+    ends_on: date,
+    enrol_opens_at: datetime | None,
+    enrol_closes_at: datetime | None,
+    capacity: int | None,
+    facilitators: list[User],
+) -> None:
+    """The rules a cohort's details follow, when it is opened and whenever it is edited."""
+    if ends_on < starts_on:
+        raise InvalidCohort(_l("The cohort cannot end before it starts."))
+    if enrol_opens_at and enrol_closes_at and enrol_closes_at < enrol_opens_at:
+        raise InvalidCohort(_l("Enrolment cannot close before it opens."))
+    if capacity is not None and capacity < 1:
+        raise InvalidCohort(_l("Capacity must be at least 1, or empty for no limit."))
+    if not name.strip():
+        raise InvalidCohort(_l("Give the cohort a name."))
+    if mode not in {m.value for m in CohortMode}:
+        raise InvalidCohort(_l("Choose online, in person or blended."))
+    for facilitator in facilitators:
+        if Role.FACILITATOR not in facilitator.roles_in(organization_id):
+            raise InvalidCohort(_l("%(name)s is not a facilitator of this organization.", name=facilitator.full_name))
+
+
 def upcoming_cohorts(course: Course, today: date) -> list[Cohort]:
     return list(
         db.session.execute(
             select(Cohort)
             .join(CourseVersion)
-            .where(CourseVersion.course_id == course.id, Cohort.ends_on >= today)
+            .where(CourseVersion.course_id == course.id, Cohort.ends_on >= today, Cohort.cancelled_at.is_(None))
             .order_by(Cohort.starts_on)
         ).scalars()
     )

@@ -21,6 +21,7 @@ from lms.extensions import db
 
 def enrol(user: User, cohort: Cohort, now: datetime) -> Enrolment:
     """Self-enrol or ask to be enrolled; asking again returns the same enrolment (one per learner and cohort)."""
+    cohort.ensure_running()
     enrolment = db.session.execute(
         select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
     ).scalar_one_or_none()

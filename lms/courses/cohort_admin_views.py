@@ -1,0 +1,214 @@
+"""Organization-admin pages that run a cohort: edit it, close enrolment, cancel it, enrol people (searched, from
+the filtered member list, or typed as e-mails), decide every selected request at once."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.identity import profession_choices
+from lms.accounts.member_import.models import ImportStatus
+from lms.accounts.member_import.services import import_of, imported_user_ids, recent_imports
+from lms.accounts.models import Role
+from lms.accounts.people import MemberFilter, find_people, member_ids, member_page
+from lms.accounts.permissions import organization_role_required
+from lms.core.errors import DomainError
+from lms.core.models import utcnow
+from lms.courses import bp, services
+from lms.courses.admin_views import _admin_zone, _facilitators_of
+from lms.courses.forms import BulkDecisionForm, CancelCohortForm, CohortEditForm, EnrolPeopleForm
+from lms.courses.models import Cohort
+from lms.extensions import db
+
+
+def _cohort_url(cohort: Cohort) -> str:
+    return url_for("courses.admin_cohort", organization_id=cohort.organization_id, cohort_id=cohort.id)
+
+
+@bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_edit_cohort(organization_id: int, cohort_id: int):
+    cohort = services.cohort_in(organization_id, cohort_id)
+    facilitators = _facilitators_of(organization_id)
+    zone, zone_label = _admin_zone()
+    form = CohortEditForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
+    if not form.is_submitted():
+        form.process(
+            data={
+                "name": cohort.name,
+                "mode": cohort.mode,
+                "place": cohort.place,
+                "starts_on": cohort.starts_on,
+                "ends_on": cohort.ends_on,
+                "enrol_opens_at": form.local(cohort.enrol_opens_at),
+                "enrol_closes_at": form.local(cohort.enrol_closes_at),
+                "capacity": cohort.capacity,
+                "needs_approval": cohort.needs_approval,
+                "facilitators": [user.id for user in cohort.facilitators],
+            }
+        )
+    elif form.validate():
+        details = services.CohortDetails(
+            name=form.name.data,
+            mode=form.mode.data,
+            place=form.place.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            enrol_opens_at=form.utc(form.enrol_opens_at.data),
+            enrol_closes_at=form.utc(form.enrol_closes_at.data),
+            capacity=form.capacity.data,
+            needs_approval=form.needs_approval.data,
+            facilitators=[user for user in facilitators if user.id in (form.facilitators.data or [])],
+        )
+        try:
+            changes = services.update_cohort(current_user, cohort, details)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Cohort saved.") if changes else _("Nothing was changed."), "success")
+            return redirect(_cohort_url(cohort))
+    return render_template(
+        "courses/admin/cohort_edit.html",
+        organization=cohort.version.course.organization,
+        cohort=cohort,
+        course=cohort.version.course,
+        form=form,
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/close-enrolment")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_close_enrolment(organization_id: int, cohort_id: int):
+    cohort = services.cohort_in(organization_id, cohort_id)
+    try:
+        closed = services.close_enrolment(current_user, cohort, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Enrolment is closed.") if closed else _("Enrolment was already closed."), "success")
+    return redirect(_cohort_url(cohort))
+
+
+@bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/cancel", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_cancel_cohort(organization_id: int, cohort_id: int):
+    cohort = services.cohort_in(organization_id, cohort_id)
+    form = CancelCohortForm()
+    if form.validate_on_submit():
+        try:
+            told = services.cancel_cohort(current_user, cohort, reason=form.reason.data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The cohort is cancelled; %(n)d people will be told.", n=len(told)), "success")
+            return redirect(_cohort_url(cohort))
+    return render_template(
+        "courses/admin/cohort_cancel.html",
+        organization=cohort.version.course.organization,
+        cohort=cohort,
+        course=cohort.version.course,
+        form=form,
+        seats=services.seats_taken(cohort),
+    ), (422 if form.is_submitted() else 200)
+
+
+def _member_filter() -> MemberFilter:
+    return MemberFilter(
+        text=request.values.get("member_text", "").strip()[:100],
+        profession=request.values.get("profession", "").strip()[:60],
+        facility=request.values.get("facility", "").strip()[:160],
+    )
+
+
+@bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrol", methods=["GET", "POST"])
+@organization_role_required(Role.ORG_ADMIN)
+def admin_enrol_people(organization_id: int, cohort_id: int):
+    cohort = services.cohort_in(organization_id, cohort_id)
+    form = EnrolPeopleForm()
+    filters = _member_filter()
+    if form.validate_on_submit():
+        user_ids = list(form.user_id.data or [])
+        if request.form.get("all_matching"):
+            user_ids += member_ids(organization_id, filters)
+        import_id = request.form.get("import_id", type=int)
+        if import_id:
+            user_ids += imported_user_ids(import_of(current_user, organization_id, import_id))
+        try:
+            result = services.enrol_people(
+                current_user, cohort, user_ids=user_ids, emails=form.email_list(), now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(enrolled)d people enrolled; %(already)d were enrolled already.",
+                    enrolled=len(result.enrolled),
+                    already=len(result.already),
+                ),
+                "success",
+            )
+            if result.unknown_emails or result.unknown_user_ids:
+                unknown = result.unknown_emails + [str(i) for i in result.unknown_user_ids]
+                flash(_("No active account for: %(list)s", list=", ".join(unknown[:50])), "error")
+            if not result.unknown_emails:
+                return redirect(_cohort_url(cohort))
+    elif form.is_submitted():
+        flash(_("The list of e-mail addresses is too long."), "error")
+    query = request.args.get("q", "").strip()[:100]
+    page = request.args.get("page", 1, type=int) or 1
+    members, total = member_page(organization_id, filters, page)
+    return render_template(
+        "courses/admin/cohort_enrol.html",
+        organization=cohort.version.course.organization,
+        cohort=cohort,
+        course=cohort.version.course,
+        form=form,
+        query=query,
+        found=find_people(current_user, query) if query else [],
+        filters=filters,
+        members=members,
+        total=total,
+        total_text=format_number(total),
+        page=page,
+        page_size=len(members),
+        professions=profession_choices(),
+        imports=[i for i in recent_imports(organization_id) if i.status == ImportStatus.DONE],
+        seats=services.seats_taken(cohort),
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrolments/decide-selected")
+@organization_role_required(Role.ORG_ADMIN)
+def admin_decide_selected(organization_id: int, cohort_id: int):
+    cohort = services.cohort_in(organization_id, cohort_id)
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    approve = form.decision.data == "approve"
+    try:
+        outcome = services.decide_enrolments(
+            current_user, cohort, form.enrolment_id.data or [], approve=approve, reason=form.reason.data or ""
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(_cohort_url(cohort))
+    db.session.commit()
+    if approve:
+        flash(_("%(n)d requests approved.", n=outcome.decided), "success")
+    else:
+        flash(_("%(n)d requests declined.", n=outcome.decided), "success")
+    if outcome.still_waiting:
+        flash(_("The cohort is full: %(n)d requests stay waiting.", n=outcome.still_waiting), "error")
+    return redirect(_cohort_url(cohort))
