@@ -35,9 +35,10 @@ def test_register_with_consent_confirmed_by_the_organization_seen_by_the_health_
     form.locator("[name=membership_number]").fill("KTA-77")
     # Without the consent tick nothing is filed.
     form.locator("[type=submit]").click()
-    expect(page.locator("main form .error")).to_be_visible()
+    expect(page.locator("main form #sharing_consent-error")).to_be_visible()
     page.locator("main form [name=password]").fill("kata-sandi-panjang-1")
     page.locator("main form [name=confirm]").fill("kata-sandi-panjang-1")
+    page.locator("main form [name=consent]").check()  # the platform's registration consent (issue 18)
     page.locator("main form [name=sharing_consent]").check()
     page.locator("main form [type=submit]").click()
     expect(page).to_have_url(f"{live_server}/login")
