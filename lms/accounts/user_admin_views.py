@@ -12,8 +12,8 @@ from lms.accounts import bp, services, user_admin
 from lms.accounts.forms import MemberForm
 from lms.accounts.models import Membership, Organization, User
 from lms.accounts.permissions import platform_admin_required
-from lms.core.errors import DomainError
 from lms.core.forms import Form
+from lms.core.service_calls import call_service
 from lms.extensions import db
 
 
@@ -59,9 +59,8 @@ def _done(user: User, message: str | None):
     return redirect(url_for("accounts.admin_user", user_id=user.id))
 
 
-def _refused(user: User, error: DomainError):
-    db.session.rollback()
-    flash(str(error.message), "error")
+def _back_to(user: User):
+    """After a refusal (call_service has rolled back and flashed why): the user's page again."""
     return redirect(url_for("accounts.admin_user", user_id=user.id))
 
 
@@ -71,11 +70,10 @@ def admin_set_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
-        changed = user_admin.set_active(current_user, user, action == "reactivate")
-    except DomainError as error:
-        return _refused(user, error)
-    db.session.commit()
+    outcome = call_service(lambda: user_admin.set_active(current_user, user, action == "reactivate"))
+    if not outcome.ok:
+        return _back_to(user)
+    changed = outcome.result
     if not changed:
         return _done(user, None)
     return _done(user, _("%(name)s can log in again.", name=user.full_name) if action == "reactivate"
@@ -88,13 +86,13 @@ def admin_send_reset_link(user_id: int):
     user = db.get_or_404(User, user_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
-        user_admin.send_reset_link(
+    outcome = call_service(
+        lambda: user_admin.send_reset_link(
             current_user, user, lambda token: url_for("accounts.reset_password", token=token, _external=True)
         )
-    except DomainError as error:
-        return _refused(user, error)
-    db.session.commit()
+    )
+    if not outcome.ok:
+        return _back_to(user)
     return _done(user, _("A reset link was sent to %(email)s.", email=user.email))
 
 
@@ -104,11 +102,9 @@ def admin_set_platform_admin(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
-        user_admin.set_platform_admin(current_user, user, action == "grant")
-    except DomainError as error:
-        return _refused(user, error)
-    db.session.commit()
+    outcome = call_service(lambda: user_admin.set_platform_admin(current_user, user, action == "grant"))
+    if not outcome.ok:
+        return _back_to(user)
     return _done(user, _("Saved."))
 
 
@@ -121,11 +117,11 @@ def admin_add_role(user_id: int):
     if organization is None or not form.validate_on_submit():
         flash(_("Choose an organization and a role."), "error")
         return _user_page(user, form, 422)
-    try:
-        services.add_member(current_user, organization, email=user.email, role=form.role.data)
-    except DomainError as error:
-        return _refused(user, error)
-    db.session.commit()
+    outcome = call_service(
+        lambda: services.add_member(current_user, organization, email=user.email, role=form.role.data)
+    )
+    if not outcome.ok:
+        return _back_to(user)
     return _done(user, _("Role added."))
 
 
@@ -136,9 +132,7 @@ def admin_remove_role(user_id: int, membership_id: int):
     membership = db.get_or_404(Membership, membership_id)
     if membership.user_id != user.id or not Form().validate_on_submit():
         abort(404)
-    try:
-        services.remove_membership(current_user, membership)
-    except DomainError as error:
-        return _refused(user, error)
-    db.session.commit()
+    outcome = call_service(lambda: services.remove_membership(current_user, membership))
+    if not outcome.ok:
+        return _back_to(user)
     return _done(user, _("Role removed."))

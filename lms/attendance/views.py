@@ -249,13 +249,9 @@ def mark_all_present(session_id: int):
     session = _runner_session(session_id)
     if not MarkAllPresentForm().validate_on_submit():
         abort(400)
-    try:
-        count = services.mark_all_present(current_user, session, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    outcome = call_service(lambda: services.mark_all_present(current_user, session, utcnow()))
+    if outcome.ok:
+        count = outcome.result
         flash(_("%(n)d participants marked present.", n=count), "success")
     return redirect(url_for("attendance.roster", session_id=session.id))
 

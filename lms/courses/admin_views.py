@@ -159,22 +159,7 @@ def admin_new_cohort(organization_id: int, code: str):
     zone, zone_label = _admin_zone()
     form = CohortForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
     if form.validate_on_submit():
-        outcome = call_service(
-            lambda: services.create_cohort(
-                current_user,
-                version,
-                name=form.name.data,
-                mode=form.mode.data,
-                place=form.place.data,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                enrol_opens_at=form.utc(form.enrol_opens_at.data),
-                enrol_closes_at=form.utc(form.enrol_closes_at.data),
-                capacity=form.capacity.data,
-                needs_approval=form.needs_approval.data,
-                facilitators=[user for user in facilitators if user.id in (form.facilitators.data or [])],
-            )
-        )
+        outcome = call_service(lambda: services.create_cohort(current_user, version, **form.cohort_values()))
         if outcome.ok:
             cohort = outcome.result
             flash(_("Cohort %(name)s created.", name=cohort.name), "success")

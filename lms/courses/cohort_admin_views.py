@@ -14,13 +14,12 @@ from lms.accounts.member_import.services import import_of, imported_user_ids, re
 from lms.accounts.models import Role
 from lms.accounts.people import MemberFilter, find_people, member_ids, member_page
 from lms.accounts.permissions import organization_role_required
-from lms.core.errors import DomainError
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.courses import bp, services
 from lms.courses.admin_views import _admin_zone, _facilitators_of
 from lms.courses.forms import BulkDecisionForm, CancelCohortForm, CohortEditForm, EnrolPeopleForm
 from lms.courses.models import Cohort
-from lms.extensions import db
 
 
 def _cohort_url(cohort: Cohort) -> str:
@@ -50,25 +49,10 @@ def admin_edit_cohort(organization_id: int, cohort_id: int):
             }
         )
     elif form.validate():
-        details = services.CohortDetails(
-            name=form.name.data,
-            mode=form.mode.data,
-            place=form.place.data,
-            starts_on=form.starts_on.data,
-            ends_on=form.ends_on.data,
-            enrol_opens_at=form.utc(form.enrol_opens_at.data),
-            enrol_closes_at=form.utc(form.enrol_closes_at.data),
-            capacity=form.capacity.data,
-            needs_approval=form.needs_approval.data,
-            facilitators=[user for user in facilitators if user.id in (form.facilitators.data or [])],
-        )
-        try:
-            changes = services.update_cohort(current_user, cohort, details)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        details = services.CohortDetails(**form.cohort_values())
+        outcome = call_service(lambda: services.update_cohort(current_user, cohort, details))
+        if outcome.ok:
+            changes = outcome.result
             flash(_("Cohort saved.") if changes else _("Nothing was changed."), "success")
             return redirect(_cohort_url(cohort))
     return render_template(
@@ -84,13 +68,9 @@ def admin_edit_cohort(organization_id: int, cohort_id: int):
 @organization_role_required(Role.ORG_ADMIN)
 def admin_close_enrolment(organization_id: int, cohort_id: int):
     cohort = services.cohort_in(organization_id, cohort_id)
-    try:
-        closed = services.close_enrolment(current_user, cohort, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    outcome = call_service(lambda: services.close_enrolment(current_user, cohort, utcnow()))
+    if outcome.ok:
+        closed = outcome.result
         flash(_("Enrolment is closed.") if closed else _("Enrolment was already closed."), "success")
     return redirect(_cohort_url(cohort))
 
@@ -101,13 +81,11 @@ def admin_cancel_cohort(organization_id: int, cohort_id: int):
     cohort = services.cohort_in(organization_id, cohort_id)
     form = CancelCohortForm()
     if form.validate_on_submit():
-        try:
-            told = services.cancel_cohort(current_user, cohort, reason=form.reason.data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.cancel_cohort(current_user, cohort, reason=form.reason.data, now=utcnow())
+        )
+        if outcome.ok:
+            told = outcome.result
             flash(_("The cohort is cancelled; %(n)d people will be told.", n=len(told)), "success")
             return redirect(_cohort_url(cohort))
     return render_template(
@@ -141,15 +119,13 @@ def admin_enrol_people(organization_id: int, cohort_id: int):
         import_id = request.form.get("import_id", type=int)
         if import_id:
             user_ids += imported_user_ids(import_of(current_user, organization_id, import_id))
-        try:
-            result = services.enrol_people(
+        outcome = call_service(
+            lambda: services.enrol_people(
                 current_user, cohort, user_ids=user_ids, emails=form.email_list(), now=utcnow()
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok:
+            result = outcome.result
             flash(
                 _(
                     "%(enrolled)d people enrolled; %(already)d were enrolled already.",
@@ -196,15 +172,14 @@ def admin_decide_selected(organization_id: int, cohort_id: int):
     if not form.validate_on_submit():
         abort(400)
     approve = form.decision.data == "approve"
-    try:
-        outcome = services.decide_enrolments(
+    outcome = call_service(
+        lambda: services.decide_enrolments(
             current_user, cohort, form.enrolment_id.data or [], approve=approve, reason=form.reason.data or ""
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    )
+    if not outcome.ok:
         return redirect(_cohort_url(cohort))
-    db.session.commit()
+    outcome = outcome.result
     if approve:
         flash(_("%(n)d requests approved.", n=outcome.decided), "success")
     else:

@@ -85,6 +85,23 @@ class CohortForm(ZonedForm):
             self.facilitators.description = _l(
                 "Nobody holds the facilitator role here yet; add people on the organization page."
             )
+        self._facilitators = facilitators
+
+    def cohort_values(self) -> dict:
+        """What the admin typed, as the cohort services take it (times in UTC, the chosen facilitators)."""
+        chosen = set(self.facilitators.data or [])
+        return {
+            "name": self.name.data,
+            "mode": self.mode.data,
+            "place": self.place.data,
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "enrol_opens_at": self.utc(self.enrol_opens_at.data),
+            "enrol_closes_at": self.utc(self.enrol_closes_at.data),
+            "capacity": self.capacity.data,
+            "needs_approval": self.needs_approval.data,
+            "facilitators": [user for user in self._facilitators if user.id in chosen],
+        }
 
 
 def _facilitator_label(user: User) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Consent, DataRequest
 from lms.accounts.permissions import platform_admin_required
-from lms.core.errors import DomainError
+from lms.core.service_calls import call_service
 from lms.extensions import db
 from lms.records import bp, personal_data
 from lms.records.forms import AnswerRequestForm, CorrectionRequestForm, EraseAccountForm
@@ -68,12 +68,11 @@ def request_correction():
     form = CorrectionRequestForm()
     if not form.validate_on_submit():
         return _page(correction_form=form, status=422)
-    try:
-        personal_data.request_correction(current_user, form.message.data)
-    except DomainError as error:
-        form.message.errors.append(str(error.message))
+    outcome = call_service(
+        lambda: personal_data.request_correction(current_user, form.message.data), form=form, field="message"
+    )
+    if not outcome.ok:
         return _page(correction_form=form, status=422)
-    db.session.commit()
     flash(_("Your correction request has been sent."), "success")
     return redirect(url_for("records.my_data"))
 
@@ -84,13 +83,11 @@ def erase_account():
     form = EraseAccountForm()
     if not form.validate_on_submit():
         return _page(erase_form=form, status=422)
-    try:
-        personal_data.erase_account(current_user, form.password.data)
-    except DomainError as error:
-        db.session.rollback()
-        form.password.errors.append(str(error.message))
+    outcome = call_service(
+        lambda: personal_data.erase_account(current_user, form.password.data), form=form, field="password"
+    )
+    if not outcome.ok:
         return _page(erase_form=form, status=422)
-    db.session.commit()
     logout_user()
     flash(_("Your account has been deleted."), "success")
     return redirect(url_for("core.home"))
@@ -111,12 +108,8 @@ def answer_data_request(request_id: int):
     data_request = db.get_or_404(DataRequest, request_id)
     form = AnswerRequestForm()
     if form.validate_on_submit():
-        try:
-            personal_data.answer_request(current_user, data_request, form.answer.data)
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: personal_data.answer_request(current_user, data_request, form.answer.data))
+        if outcome.ok:
             flash(_("The request is marked as answered."), "success")
     else:
         flash(_("Write what was done, for the person to read."), "error")
