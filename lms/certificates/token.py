@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -402,6 +403,12 @@ def _parse_claims(payload: bytes) -> CertificateClaims:
     )
 
 
+@lru_cache(maxsize=64)
+def _ed25519_key(public_key: bytes) -> Ed25519PublicKey:
+    """The key object for raw public key bytes, made once: every scan of a certificate signed by it needs one."""
+    return Ed25519PublicKey.from_public_bytes(public_key)
+
+
 def verify_token(text: str, keyset: KeySet) -> VerifiedToken:
     """Check a token's structure and signature against the key set, then its claims and the signing key's life;
     raises InvalidToken, nothing else. Whether it is in force at a moment: `check_moment`.
@@ -413,7 +420,7 @@ def verify_token(text: str, keyset: KeySet) -> VerifiedToken:
         protected, payload, signature, kid = _parse_cose(decode_base32(text))
         key = _check_key(keyset.get(kid))
         try:
-            Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, sig_structure(protected, payload))
+            _ed25519_key(key.public_key).verify(signature, sig_structure(protected, payload))
         except InvalidSignature:
             raise InvalidToken("bad_signature") from None
         claims = _parse_claims(payload)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale, get_timezone
 from flask_login import current_user
 
 from lms.core.numbers import format_local_decimal
@@ -45,11 +48,57 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
+ZONE_LABELS = {zone.value: zone.label for zone in TimeZone}
+NAMED_FORMATS = ("short", "medium", "long", "full")
+
+
+@cache
+def _datetime_format(locale: Locale, format: str):
+    """What Babel's format_datetime looks up and parses on every call, done once per language and format: the
+    combining pattern ("{1} {0}") with the date and time patterns, or one parsed pattern for a custom format."""
+    if format in NAMED_FORMATS:
+        return (
+            get_datetime_format(format, locale).replace("'", ""),
+            get_date_format(format, locale),
+            get_time_format(format, locale),
+        )
+    return parse_pattern(format)
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def format_local_datetime(value: datetime, format: str, locale: Locale | str, zone_name: str) -> str:
+    """Babel's format_datetime(value, format, tzinfo=zone, locale=locale) followed by the zone's short name
+    (WIB/WITA/WIT), without looking up and parsing the patterns again on every call (the same text: a test compares
+    the two). Pages, e-mails and the verify page's many dates all go through here."""
+    if isinstance(locale, str):
+        locale = _locale(locale)
+    moment = value.astimezone(_zone(zone_name))
+    patterns = _datetime_format(locale, format)
+    if isinstance(patterns, tuple):
+        combined, date_pattern, time_pattern = patterns
+        text = combined.replace("{0}", time_pattern.apply(moment, locale)).replace(
+            "{1}", date_pattern.apply(moment.date(), locale)
+        )
+    else:
+        text = patterns.apply(moment, locale)
+    return f"{text} {ZONE_LABELS.get(zone_name, zone_name)}"
+
+
 def local_datetime(value: datetime | None, format: str = "medium") -> str:
     """A UTC datetime shown in the viewer's zone, with the zone's short name (WIB/WITA/WIT)."""
     if value is None:
         return ""
-    return f"{format_datetime(value, format)} {TimeZone(select_timezone()).label}"
+    zone = get_timezone()  # flask_babel keeps the request's zone (a pytz zone) once chosen
+    return format_local_datetime(value, format, get_locale(), getattr(zone, "zone", None) or str(zone))
 
 
 def local_today(now: datetime | None = None) -> date:

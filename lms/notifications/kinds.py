@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms.core.i18n import TimeZone
+from lms.core.i18n import format_local_datetime
 from lms.courses.curriculum import Ranah
 
 
@@ -30,10 +29,7 @@ class Reader:
         return format_date(date.fromisoformat(iso), "long", locale=self.locale)
 
     def datetime(self, iso: str) -> str:
-        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(self.timezone))
-        return f"{format_datetime(moment, 'medium', tzinfo=ZoneInfo(self.timezone), locale=self.locale)} " + (
-            TimeZone(self.timezone).label if self.timezone in {z.value for z in TimeZone} else self.timezone
-        )
+        return format_local_datetime(datetime.fromisoformat(iso), "medium", self.locale, self.timezone)
 
     def number(self, value: str) -> str:
         return format_decimal(value, locale=self.locale)

@@ -34,3 +34,31 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_read_runs_again(app
     # The pooled connection is dead now; the read still answers, on a new connection.
     again = read_one(text("SELECT pg_backend_pid()"), {})[0]
     assert again != pid
+
+
+def test_rows_come_back_as_the_orm_types_them_and_nothing_is_left_open(app_ctx):
+    """On PostgreSQL the statement goes straight to the driver: the declared result types must still apply
+    (UTCDateTime gives an aware UTC datetime whatever the server's zone), and no transaction stays open."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import String, bindparam, select
+    from sqlalchemy.exc import StatementError
+
+    from lms.core.models import UTCDateTime
+
+    moment = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)
+    statement = select(
+        bindparam("moment", type_=UTCDateTime()).label("moment"),
+        bindparam("label", type_=String()).label("label"),
+    )
+    # the type's own check on what is sent still applies
+    with pytest.raises((ValueError, StatementError), match="naive"):
+        read_one(statement, {"moment": moment.replace(tzinfo=None), "label": "naive"})
+    for label in ("first", "second"):  # the second run uses the statement worked out by the first
+        row = read_one(statement, {"moment": moment, "label": label})
+        assert row[0] == moment and row[0].tzinfo is not None and row[0].utcoffset().total_seconds() == 0
+        assert row[1] == label
+    if db.engine.dialect.name == "postgresql":
+        reader = read_one(text("SELECT pg_backend_pid()"), {})[0]
+        state = db.session.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": reader})
+        assert state.scalar() == "idle"  # not "idle in transaction": the read left nothing open
