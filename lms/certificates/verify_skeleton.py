@@ -17,11 +17,12 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask_babel import format_date, get_locale
+from babel.dates import format_date
+from flask_babel import get_locale
 from markupsafe import escape
 
 from lms.certificates.verification import Verdict, VerificationResult
-from lms.core.i18n import local_datetime, select_timezone
+from lms.core.i18n import current_zone_name, format_local_datetime
 from lms.core.lru import LruCache
 
 SKELETON_CACHE_SIZE = 64
@@ -49,7 +50,7 @@ def _shape(result: VerificationResult, fields: dict[str, Any] | None) -> tuple |
         return None  # (without a profession name the page shows its code: rare, and not marked)
     return (
         str(get_locale()),
-        select_timezone(),
+        current_zone_name(),
         result.verdict,
         result.token.kid_hex,
         *(bool(fields[name]) for name in ("course_title", "organization", "ranah")),
@@ -58,9 +59,15 @@ def _shape(result: VerificationResult, fields: dict[str, Any] | None) -> tuple |
 
 
 def _dates(completed_on: date, issued_at: datetime, expires_at: datetime | None) -> dict[str, str]:
-    texts = {"completed_on": format_date(completed_on, "long"), "issued_at": local_datetime(issued_at)}
+    """The page's three dates as the template's `format_date` and `localdatetime` filters write them (the
+    language and zone looked up once, not per date)."""
+    locale, zone = get_locale(), current_zone_name()
+    texts = {
+        "completed_on": format_date(completed_on, "long", locale=locale),
+        "issued_at": format_local_datetime(issued_at, "medium", locale, zone),
+    }
     if expires_at is not None:
-        texts["expires_at"] = local_datetime(expires_at)
+        texts["expires_at"] = format_local_datetime(expires_at, "medium", locale, zone)
     return {name: str(escape(text)) for name, text in texts.items()}
 
 

@@ -24,7 +24,7 @@ from lms.certificates.verification import (
 )
 from lms.certificates.verify_forms import ManualVerifyForm
 from lms.certificates.verify_skeleton import skeleton_page
-from lms.core.i18n import local_datetime, select_timezone
+from lms.core.i18n import current_zone_name, local_datetime
 from lms.core.lru import LruCache
 from lms.extensions import limiter
 
@@ -131,7 +131,7 @@ _moment_texts: dict[tuple, str] = {}
 def _moment_text(moment: datetime) -> str:
     """The moment of the check as the page shows it (to the second, in the visitor's language and zone), escaped.
     Formatted once per second and language: every scan in that second shows the same text."""
-    key = (str(get_locale()), select_timezone(), moment.replace(microsecond=0))
+    key = (str(get_locale()), current_zone_name(), moment.replace(microsecond=0))
     text = _moment_texts.get(key)
     if text is None:
         text = str(escape(local_datetime(moment)))

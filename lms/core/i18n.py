@@ -93,12 +93,17 @@ def format_local_datetime(value: datetime, format: str, locale: Locale | str, zo
     return f"{text} {ZONE_LABELS.get(zone_name, zone_name)}"
 
 
+def current_zone_name() -> str:
+    """The viewer's zone name ("Asia/Makassar"), chosen once per request (flask_babel keeps it: a pytz zone)."""
+    zone = get_timezone()
+    return getattr(zone, "zone", None) or str(zone)
+
+
 def local_datetime(value: datetime | None, format: str = "medium") -> str:
     """A UTC datetime shown in the viewer's zone, with the zone's short name (WIB/WITA/WIT)."""
     if value is None:
         return ""
-    zone = get_timezone()  # flask_babel keeps the request's zone (a pytz zone) once chosen
-    return format_local_datetime(value, format, get_locale(), getattr(zone, "zone", None) or str(zone))
+    return format_local_datetime(value, format, get_locale(), current_zone_name())
 
 
 def local_today(now: datetime | None = None) -> date:
