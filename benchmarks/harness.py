@@ -114,7 +114,7 @@ def gunicorn_server(
     workers: int = 4,
     threads: int = 1,
     extra_env: dict[str, str] | None = None,
-    startup_timeout: float = 30,
+    startup_timeout: float = 120,
 ) -> Iterator[str]:
     """gunicorn serving `lms:create_app()` on a free local port; yields the base URL and stops it afterwards."""
     with gunicorn_process(
@@ -131,7 +131,7 @@ def gunicorn_process(
     workers: int = 4,
     threads: int = 1,
     extra_env: dict[str, str] | None = None,
-    startup_timeout: float = 30,
+    startup_timeout: float = 120,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Like gunicorn_server, but yields (base URL, the gunicorn master process) for reading its workers' CPU."""
     port = free_port()
