@@ -492,8 +492,17 @@ def _read_subject(path: Path) -> tuple[SubjectSpec | None, list[CourseFileError]
     lessons = _read_lessons(lines, close + 1, report)
     if report.errors or header is None or lessons is None:
         return None, report.sorted()
-    title, subject_type, jpl, objectives = header
-    subject = SubjectSpec(path.stem, title, subject_type, *jpl, objectives=objectives, lessons=lessons)
+    title, subject_type, (jpl_t, jpl_p, jpl_pl), objectives = header
+    subject = SubjectSpec(
+        slug=path.stem,
+        title=title,
+        type=subject_type,
+        jpl_t=jpl_t,
+        jpl_p=jpl_p,
+        jpl_pl=jpl_pl,
+        objectives=objectives,
+        lessons=lessons,
+    )
     return subject, []
 
 
