@@ -733,14 +733,6 @@ def test_a_subject_spec_is_its_details_plus_slug_and_lessons_given_by_keyword():
     assert [f.name for f in fields(SubjectSpec)] == [*details, "slug", "lessons"]
     with pytest.raises(TypeError):
         SubjectSpec("s", "S", SubjectType.INTI, 1, 0, 0, (), ())
-    spec = SubjectSpec(
-        slug="s",
-        title="S",
-        type=SubjectType.INTI,
-        jpl_t=1,
-        jpl_p=1,
-        jpl_pl=1,
-        objectives=(),
-        lessons=(),
-    )
-    assert isinstance(spec, SubjectDetails) and (spec.jpl, spec.minutes) == (3, 150)
+    details = SubjectDetails(title="S", type=SubjectType.INTI, jpl_t=1, jpl_p=1, jpl_pl=1, objectives=())
+    spec = SubjectSpec(slug="s", lessons=(), **vars(details))
+    assert isinstance(spec, SubjectDetails) and (spec.jpl, spec.minutes) == (3, 150) == (details.jpl, details.minutes)
