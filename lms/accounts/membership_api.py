@@ -3,6 +3,8 @@ own memberships and workplace; the facility list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -12,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from lms.accounts import facilities, memberships
-from lms.accounts.models import Facility, MembershipStatus, Organization, Role
+from lms.accounts.models import Facility, MembershipStatus, Organization, Role, WorkerMembership
 from lms.accounts.permissions import has_organization_role
 from lms.core.api import BEARER, token_required
 from lms.core.api_errors import documented_errors
@@ -118,6 +120,17 @@ class StaffPlaceSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUS_VALUES))
 
 
+def _endpoint(operation_id: str, schema, *errors: int, status: int = 200) -> Callable:
+    """The bearer check and the documentation every endpoint here carries: its operation id, what it answers
+    (`schema`, with `status`) and the errors it may answer with."""
+
+    def decorator(view: Callable) -> Callable:
+        view = documented_errors(blp, *errors)(token_required(view))
+        return blp.doc(security=BEARER, operationId=operation_id)(blp.response(status, schema)(view))
+
+    return decorator
+
+
 def _organization_for_admin(organization_id: int) -> Organization:
     # Same answer for "absent" and "not yours": another organization's ids are not confirmed.
     organization = db.session.get(Organization, organization_id)
@@ -127,8 +140,10 @@ def _organization_for_admin(organization_id: int) -> Organization:
 
 
 def _page(organization_id: int, status: MembershipStatus, args: dict) -> dict:
+    """One page of the organization's memberships of `status` (organization admins)."""
+    organization = _organization_for_admin(organization_id)
     rows, total = memberships.member_rows(
-        current_user, organization_id, status, page=args["page"], per_page=args["per_page"], search=args["q"]
+        current_user, organization.id, status, page=args["page"], per_page=args["per_page"], search=args["q"]
     )
     return {"members": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
@@ -141,32 +156,28 @@ def _locale() -> str:
 
 
 @blp.get("/organizations/<int:organization_id>/members")
-@blp.doc(security=BEARER, operationId="listOrganizationMembers")
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, MemberPageSchema)
-@documented_errors(blp, 401, 404, 422)
-@token_required
+@_endpoint("listOrganizationMembers", MemberPageSchema, 401, 404, 422)
 def list_members(args, organization_id: int):
     """Confirmed members with their membership number (nomor KTA) and facility, by name, a page at a time."""
-    organization = _organization_for_admin(organization_id)
-    return _page(organization.id, MembershipStatus.CONFIRMED, args)
+    return _page(organization_id, MembershipStatus.CONFIRMED, args)
 
 
 @blp.get("/organizations/<int:organization_id>/membership-requests")
-@blp.doc(security=BEARER, operationId="listMembershipRequests")
 @blp.arguments(RequestListArgsSchema, location="query")
-@blp.response(200, MemberPageSchema)
-@documented_errors(blp, 401, 404, 422)
-@token_required
+@_endpoint("listMembershipRequests", MemberPageSchema, 401, 404, 422)
 def list_requests(args, organization_id: int):
     """Open requests to join (`status=requested`, the default) or invitations not yet answered (`status=invited`:
     only the address is shown)."""
-    organization = _organization_for_admin(organization_id)
-    return _page(organization.id, MembershipStatus(args["status"]), args)
+    return _page(organization_id, MembershipStatus(args["status"]), args)
 
 
-def _decided_row(organization_id: int, membership_id: int) -> dict:
+def _decide(organization_id: int, membership_id: int, decision: Callable[[WorkerMembership], object]) -> dict:
+    """Run `decision` (confirm or decline) on a request to join the organization, commit, and answer its row."""
+    _organization_for_admin(organization_id)
     membership = memberships.membership_in(current_user, organization_id, membership_id)
+    decision(membership)
+    db.session.commit()
     user = membership.user
     return {
         "membership_id": membership.id,
@@ -183,41 +194,32 @@ def _decided_row(organization_id: int, membership_id: int) -> dict:
 
 
 @blp.post("/organizations/<int:organization_id>/membership-requests/<int:membership_id>/confirm")
-@blp.doc(security=BEARER, operationId="confirmMembershipRequest")
 @blp.arguments(ConfirmSchema)
-@blp.response(200, MemberRowSchema)
-@documented_errors(blp, 401, 404, 409, 422)
-@token_required
+@_endpoint("confirmMembershipRequest", MemberRowSchema, 401, 404, 409, 422)
 def confirm_request(data, organization_id: int, membership_id: int):
     """Confirm a request to join, optionally correcting the membership number (409 once decided, or when another
     member holds the number)."""
-    _organization_for_admin(organization_id)
-    membership = memberships.membership_in(current_user, organization_id, membership_id)
-    memberships.confirm_request(current_user, membership, membership_number=data["membership_number"])
-    db.session.commit()
-    return _decided_row(organization_id, membership_id)
+    return _decide(
+        organization_id,
+        membership_id,
+        lambda membership: memberships.confirm_request(
+            current_user, membership, membership_number=data["membership_number"]
+        ),
+    )
 
 
 @blp.post("/organizations/<int:organization_id>/membership-requests/<int:membership_id>/decline")
-@blp.doc(security=BEARER, operationId="declineMembershipRequest")
-@blp.response(200, MemberRowSchema)
-@documented_errors(blp, 401, 404, 409)
-@token_required
+@_endpoint("declineMembershipRequest", MemberRowSchema, 401, 404, 409)
 def decline_request(organization_id: int, membership_id: int):
     """Decline a request to join (409 once decided)."""
-    _organization_for_admin(organization_id)
-    membership = memberships.membership_in(current_user, organization_id, membership_id)
-    memberships.decline_request(current_user, membership)
-    db.session.commit()
-    return _decided_row(organization_id, membership_id)
+    return _decide(
+        organization_id, membership_id, lambda membership: memberships.decline_request(current_user, membership)
+    )
 
 
 @blp.post("/organizations/<int:organization_id>/invitations")
-@blp.doc(security=BEARER, operationId="inviteMember")
 @blp.arguments(InvitationSchema)
-@blp.response(202, InvitationSentSchema)
-@documented_errors(blp, 401, 404, 422)
-@token_required
+@_endpoint("inviteMember", InvitationSentSchema, 401, 404, 422, status=202)
 def invite(data, organization_id: int):
     """Invite the owner of an e-mail address to be a member; she becomes one when she accepts. The answer is the
     same whether or not the address has an account."""
@@ -237,21 +239,15 @@ def invite(data, organization_id: int):
 
 
 @blp.get("/me/memberships")
-@blp.doc(security=BEARER, operationId="listMyMemberships")
-@blp.response(200, MyMembershipSchema(many=True))
-@documented_errors(blp, 401)
-@token_required
+@_endpoint("listMyMemberships", MyMembershipSchema(many=True), 401)
 def my_memberships():
     """The caller's memberships, open requests and invitations."""
     return memberships.memberships_of(current_user)
 
 
 @blp.post("/me/memberships")
-@blp.doc(security=BEARER, operationId="requestMembership")
 @blp.arguments(MembershipRequestSchema)
-@blp.response(201, MyMembershipSchema)
-@documented_errors(blp, 401, 404, 409, 422)
-@token_required
+@_endpoint("requestMembership", MyMembershipSchema, 401, 404, 409, 422, status=201)
 def request_membership(data):
     """Ask to join a professional organization with one's membership number, agreeing that it sees one's record
     once it confirms (an open invitation from it is accepted instead)."""
@@ -272,59 +268,41 @@ def _my_action(change, membership_id: int, **kwargs):
 
 
 @blp.post("/me/memberships/<int:membership_id>/accept")
-@blp.doc(security=BEARER, operationId="acceptMembershipInvitation")
-@blp.response(200, MyMembershipSchema)
-@documented_errors(blp, 401, 404, 409)
-@token_required
+@_endpoint("acceptMembershipInvitation", MyMembershipSchema, 401, 404, 409)
 def accept_invitation(membership_id: int):
     """Accept an organization's invitation (and the sharing it means)."""
     return _my_action(memberships.accept_invitation, membership_id, locale=_locale())
 
 
 @blp.post("/me/memberships/<int:membership_id>/decline")
-@blp.doc(security=BEARER, operationId="declineMembershipInvitation")
-@blp.response(200, MyMembershipSchema)
-@documented_errors(blp, 401, 404, 409)
-@token_required
+@_endpoint("declineMembershipInvitation", MyMembershipSchema, 401, 404, 409)
 def decline_invitation(membership_id: int):
     return _my_action(memberships.decline_invitation, membership_id)
 
 
 @blp.post("/me/memberships/<int:membership_id>/leave")
-@blp.doc(security=BEARER, operationId="leaveOrganization")
-@blp.response(200, MyMembershipSchema)
-@documented_errors(blp, 401, 404, 409)
-@token_required
+@_endpoint("leaveOrganization", MyMembershipSchema, 401, 404, 409)
 def leave(membership_id: int):
     """Leave an organization (or withdraw a request): it stops seeing the caller's record at once."""
     return _my_action(memberships.leave_organization, membership_id)
 
 
 @blp.get("/facilities")
-@blp.doc(security=BEARER, operationId="listFacilities")
-@blp.response(200, FacilitySchema(many=True))
-@documented_errors(blp, 401)
-@token_required
+@_endpoint("listFacilities", FacilitySchema(many=True), 401)
 def list_facilities():
     """Every health facility, by province, regency and name."""
     return facilities.all_facilities()
 
 
 @blp.get("/me/facilities")
-@blp.doc(security=BEARER, operationId="listMyFacilities")
-@blp.response(200, StaffPlaceSchema(many=True))
-@documented_errors(blp, 401)
-@token_required
+@_endpoint("listMyFacilities", StaffPlaceSchema(many=True), 401)
 def my_facilities():
     return facilities.staff_places(current_user)
 
 
 @blp.post("/me/facilities")
-@blp.doc(security=BEARER, operationId="joinFacility")
 @blp.arguments(JoinFacilitySchema)
-@blp.response(201, StaffPlaceSchema)
-@documented_errors(blp, 401, 422)
-@token_required
+@_endpoint("joinFacility", StaffPlaceSchema, 401, 422, status=201)
 def join_facility(data):
     """Say where one works, agreeing that the health office over its area sees one's SKP standing."""
     facility = db.session.execute(select(Facility).where(Facility.code == data["facility_code"])).scalar_one_or_none()
@@ -336,10 +314,7 @@ def join_facility(data):
 
 
 @blp.post("/me/facilities/<int:staff_id>/leave")
-@blp.doc(security=BEARER, operationId="leaveFacility")
-@blp.response(200, StaffPlaceSchema)
-@documented_errors(blp, 401, 404)
-@token_required
+@_endpoint("leaveFacility", StaffPlaceSchema, 401, 404)
 def leave_facility(staff_id: int):
     staff = facilities.leave_facility(current_user, staff_id)
     db.session.commit()

@@ -4,6 +4,7 @@ and the rule that sends an admin who must use it to enrol before anything else."
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -13,8 +14,9 @@ from markupsafe import Markup
 from lms.accounts import bp, throttle, two_factor
 from lms.accounts.forms import TwoFactorCodeForm
 from lms.accounts.models import User
-from lms.core.errors import DomainError, json_error, wants_json
+from lms.core.errors import json_error, wants_json
 from lms.core.security import uses_bearer_token
+from lms.core.service_calls import ServiceCall, call_service
 from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
 
@@ -87,13 +89,9 @@ def two_factor_settings():
     secret = session.get(PENDING_SECRET) or two_factor.new_secret()
     session[PENDING_SECRET] = secret
     if form.validate_on_submit():
-        try:
-            codes = two_factor.enable(user, secret, form.code.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.code.errors.append(str(error.message))
-        else:
-            db.session.commit()
+        outcome = call_service(lambda: two_factor.enable(user, secret, form.code.data), form=form, field="code")
+        if outcome.ok:
+            codes = outcome.result
             session.pop(PENDING_SECRET, None)
             login_user(user)  # enabling ended every session; this device keeps a new one
             flash(_("Two-factor authentication is on."), "success")
@@ -111,16 +109,11 @@ def two_factor_settings():
 @bp.post("/profile/two-factor/disable")
 @login_required
 def disable_two_factor():
-    form = TwoFactorCodeForm(prefix="disable")
-    try:
-        if not form.validate_on_submit():
-            raise two_factor.WrongCode()
-        two_factor.disable(current_user, form.code.data, required=required_for(current_user))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    outcome = _with_code(
+        TwoFactorCodeForm(prefix="disable"),
+        lambda code: two_factor.disable(current_user, code, required=required_for(current_user)),
+    )
+    if outcome.ok:
         flash(_("Two-factor authentication is off."), "success")
     return redirect(url_for("accounts.two_factor_settings"))
 
@@ -128,17 +121,23 @@ def disable_two_factor():
 @bp.post("/profile/two-factor/recovery-codes")
 @login_required
 def replace_recovery_codes():
-    form = TwoFactorCodeForm(prefix="replace")
-    try:
+    outcome = _with_code(
+        TwoFactorCodeForm(prefix="replace"), lambda code: two_factor.regenerate_recovery_codes(current_user, code)
+    )
+    if not outcome.ok:
+        return redirect(url_for("accounts.two_factor_settings"))
+    return _settings_page(current_user, outcome.result)
+
+
+def _with_code(form: TwoFactorCodeForm, change: Callable[[str], object]) -> ServiceCall:
+    """Run `change` with the code the form carries; a form sent without a code is refused as a wrong code."""
+
+    def checked():
         if not form.validate_on_submit():
             raise two_factor.WrongCode()
-        codes = two_factor.regenerate_recovery_codes(current_user, form.code.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("accounts.two_factor_settings"))
-    db.session.commit()
-    return _settings_page(current_user, codes)
+        return change(form.code.data)
+
+    return call_service(checked)
 
 
 def _settings_page(user: User, new_codes: list[str] | None):

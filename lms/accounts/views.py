@@ -25,7 +25,6 @@ from lms.accounts.models import Membership, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.accounts.two_factor_views import start_second_step
 from lms.core.audit import AuditEntry
-from lms.core.errors import DomainError
 from lms.core.service_calls import call_service
 from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
@@ -137,10 +136,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    try:
-        services.user_for_reset_token(token)
-    except DomainError as error:
-        flash(str(error.message), "error")
+    if not call_service(lambda: services.user_for_reset_token(token)).ok:
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -312,13 +308,7 @@ def edit_organization(organization_id: int):
             delattr(form, field)
     if form.validate_on_submit():
         governed = {field: getattr(form, field).data for field in services.PLATFORM_GOVERNED_FIELDS} if governs else {}
-        try:
-            services.update_organization(current_user, org, name=form.name.data, **governed)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if call_service(lambda: services.update_organization(current_user, org, name=form.name.data, **governed)).ok:
             flash(_("Organization saved."), "success")
             return redirect(url_for("accounts.organization", organization_id=org.id))
     return render_template("accounts/organization_form.html", form=form, organization=org, governs=governs)

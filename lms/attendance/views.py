@@ -34,7 +34,6 @@ from lms.attendance.forms import (
 from lms.attendance.models import AttendanceSession, AttendanceStatus, SessionMode
 from lms.attendance.qr import qr_svg
 from lms.core.csv_export import csv_download
-from lms.core.errors import DomainError
 from lms.core.i18n import local_datetime
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
@@ -112,16 +111,15 @@ def _session_form_page(cohort: Cohort, session: AttendanceSession | None):
             radius_m=form.radius_m.data,
             facilitators=[u for u in cohort.facilitators if u.id in chosen],
         )
-        try:
-            if session is None:
-                session = services.create_session(current_user, cohort, fields)
-            else:
-                services.update_session(current_user, session, fields)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: (
+                services.create_session(current_user, cohort, fields)
+                if session is None
+                else services.update_session(current_user, session, fields)
+            )
+        )
+        if outcome.ok:
+            session = outcome.result
             flash(_("Session %(title)s saved.", title=session.title), "success")
             return redirect(url_for("attendance.session_report", session_id=session.id))
     status = 422 if form.is_submitted() else 200

@@ -18,7 +18,7 @@ from lms.certificates.jobs import ISSUE_COHORT_JOB, issue_cohort_certificates
 from lms.certificates.models import Certificate, CertificateState
 from lms.certificates.numbering import InvalidNumberPattern
 from lms.certificates.services.cohort_page import RowState
-from lms.core.errors import DomainError, InvalidInput
+from lms.core.errors import InvalidInput
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
@@ -157,8 +157,8 @@ def admin_settings(organization_id: int):
     if not form.is_submitted():
         return _settings_page(organization)
     if form.validate():
-        try:
-            services.update_settings(
+        outcome = call_service(
+            lambda: services.update_settings(
                 current_user,
                 organization,
                 number_pattern=form.number_pattern.data,
@@ -166,15 +166,11 @@ def admin_settings(organization_id: int):
                 primary_colour=form.primary_colour.data,
                 accent_colour=form.accent_colour.data,
                 place=form.place.data,
-            )
-        except InvalidNumberPattern as error:
-            db.session.rollback()
-            form.number_pattern.errors = [str(error.message)]
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            fields={InvalidNumberPattern: "number_pattern"},
+        )
+        if outcome.ok:
             flash(_("Certificate settings saved. Certificates issued before keep their look."), "success")
             return _back_to_settings(organization.id)
     return _settings_page(organization, settings_form=form, status=422)

@@ -3,6 +3,9 @@ decisions on many requests. A province's own systems sync through them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
@@ -19,6 +22,8 @@ from lms.courses.models import Cohort, CohortMode, Course, CourseVersion, Enrolm
 from lms.extensions import db
 
 blp = Blueprint("cohorts_admin_api", __name__, description="Organization admins: cohorts and enrolments")
+
+T = TypeVar("T")
 
 MAX_PEOPLE = 5000
 """People per bulk call: a province syncs a large list in several calls."""
@@ -121,11 +126,31 @@ def _admin_cohort(cohort_id: int) -> Cohort:
     return cohort
 
 
+def _change_cohort(cohort_id: int, change: Callable[[Cohort], T]) -> tuple[Cohort, T]:
+    """Run `change` (a service call) on the caller's cohort and commit: the cohort and what the service returned."""
+    cohort = _admin_cohort(cohort_id)
+    result = change(cohort)
+    db.session.commit()
+    return cohort, result
+
+
+def _cohort_endpoint(schema, *, conflicts: bool = True) -> Callable:
+    """The documentation and the bearer check every cohort endpoint shares: `schema` answers; 404 for a cohort
+    that is absent or another organization's; 409 when the service refuses (`conflicts`)."""
+
+    def decorator(view: Callable) -> Callable:
+        view = token_required(view)
+        if conflicts:
+            view = blp.alt_response(409, **ADMIN_ERRORS[409])(view)
+        view = blp.alt_response(404, **ADMIN_ERRORS[404])(view)
+        view = blp.response(200, schema)(view)
+        return blp.doc(security=BEARER)(view)
+
+    return decorator
+
+
 @blp.get("/organizations/<int:organization_id>/cohorts")
-@blp.doc(security=BEARER)
-@blp.response(200, CohortSchema(many=True))
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@token_required
+@_cohort_endpoint(CohortSchema(many=True), conflicts=False)
 def list_cohorts(organization_id: int):
     """The organization's cohorts, newest first (organization admins)."""
     if db.session.get(Organization, organization_id) is None or not has_organization_role(
@@ -142,21 +167,14 @@ def list_cohorts(organization_id: int):
 
 
 @blp.get("/cohorts/<int:cohort_id>")
-@blp.doc(security=BEARER)
-@blp.response(200, CohortSchema)
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@token_required
+@_cohort_endpoint(CohortSchema, conflicts=False)
 def get_cohort(cohort_id: int):
     return _admin_cohort(cohort_id)
 
 
 @blp.patch("/cohorts/<int:cohort_id>")
-@blp.doc(security=BEARER)
 @blp.arguments(CohortUpdateSchema)
-@blp.response(200, CohortSchema)
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@blp.alt_response(409, **ADMIN_ERRORS[409])
-@token_required
+@_cohort_endpoint(CohortSchema)
 def update_cohort(changes: dict, cohort_id: int):
     """Change a cohort's details (participants are told when dates, place or mode change)."""
     cohort = _admin_cohort(cohort_id)
@@ -178,40 +196,27 @@ def update_cohort(changes: dict, cohort_id: int):
 
 
 @blp.post("/cohorts/<int:cohort_id>/close-enrolment")
-@blp.doc(security=BEARER)
-@blp.response(200, CloseResultSchema)
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@blp.alt_response(409, **ADMIN_ERRORS[409])
-@token_required
+@_cohort_endpoint(CloseResultSchema)
 def close_enrolment(cohort_id: int):
     """Stop taking enrolment requests from now on (idempotent)."""
-    cohort = _admin_cohort(cohort_id)
-    closed = services.close_enrolment(current_user, cohort, utcnow())
-    db.session.commit()
+    cohort, closed = _change_cohort(cohort_id, lambda cohort: services.close_enrolment(current_user, cohort, utcnow()))
     return {"closed": closed, "cohort": cohort}
 
 
 @blp.post("/cohorts/<int:cohort_id>/cancel")
-@blp.doc(security=BEARER)
 @blp.arguments(CancelSchema)
-@blp.response(200, CohortSchema)
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@blp.alt_response(409, **ADMIN_ERRORS[409])
-@token_required
+@_cohort_endpoint(CohortSchema)
 def cancel_cohort(data: dict, cohort_id: int):
     """Cancel the cohort; everyone enrolled, waiting or asking is told the reason. Cancelling twice: 409."""
-    cohort = _admin_cohort(cohort_id)
-    services.cancel_cohort(current_user, cohort, reason=data["reason"], now=utcnow())
-    db.session.commit()
+    cohort, _told = _change_cohort(
+        cohort_id, lambda cohort: services.cancel_cohort(current_user, cohort, reason=data["reason"], now=utcnow())
+    )
     return cohort
 
 
 @blp.get("/cohorts/<int:cohort_id>/enrolments")
-@blp.doc(security=BEARER)
 @blp.arguments(EnrolmentListQuerySchema, location="query")
-@blp.response(200, AdminEnrolmentSchema(many=True))
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@token_required
+@_cohort_endpoint(AdminEnrolmentSchema(many=True), conflicts=False)
 def list_enrolments(query: dict, cohort_id: int):
     """Everyone who enrolled or asked to, optionally of one status."""
     cohort = _admin_cohort(cohort_id)
@@ -222,34 +227,31 @@ def list_enrolments(query: dict, cohort_id: int):
 
 
 @blp.post("/cohorts/<int:cohort_id>/enrolments")
-@blp.doc(security=BEARER)
 @blp.arguments(BulkEnrolmentRequestSchema)
-@blp.response(200, BulkEnrolmentResultSchema)
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@blp.alt_response(409, **ADMIN_ERRORS[409])
-@token_required
+@_cohort_endpoint(BulkEnrolmentResultSchema)
 def enrol_people(data: dict, cohort_id: int):
     """Enrol people by user id or e-mail as active participants. Idempotent: sending the same list again enrols
     nobody twice (they come back under `already`). 409 with nothing written when the seats left are too few."""
-    cohort = _admin_cohort(cohort_id)
-    result = services.enrol_people(current_user, cohort, user_ids=data["user_ids"], emails=data["emails"], now=utcnow())
-    db.session.commit()
+    _cohort, result = _change_cohort(
+        cohort_id,
+        lambda cohort: services.enrol_people(
+            current_user, cohort, user_ids=data["user_ids"], emails=data["emails"], now=utcnow()
+        ),
+    )
     return result
 
 
 @blp.post("/cohorts/<int:cohort_id>/enrolments/decisions")
-@blp.doc(security=BEARER)
 @blp.arguments(DecisionRequestSchema)
-@blp.response(200, DecisionResultSchema)
-@blp.alt_response(404, **ADMIN_ERRORS[404])
-@blp.alt_response(409, **ADMIN_ERRORS[409])
-@token_required
+@_cohort_endpoint(DecisionResultSchema)
 def decide(data: dict, cohort_id: int):
     """Approve or decline many requests at once (a reason is required to decline); approvals stop when the
     cohort is full and the rest stay waiting."""
-    cohort = _admin_cohort(cohort_id)
-    outcome = services.decide_enrolments(
-        current_user, cohort, data["enrolment_ids"], approve=data["decision"] == "approve", reason=data["reason"]
+    approve = data["decision"] == "approve"
+    _cohort, outcome = _change_cohort(
+        cohort_id,
+        lambda cohort: services.decide_enrolments(
+            current_user, cohort, data["enrolment_ids"], approve=approve, reason=data["reason"]
+        ),
     )
-    db.session.commit()
     return outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, url_for
@@ -45,6 +46,8 @@ COHORT_PAGE_GROUPS = (
 """The order of the groups on the cohort page: requests that need a decision first."""
 
 DECIDABLE = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
+
+F = TypeVar("F")
 
 
 # --- reads scoped to the organization in the URL (404 for anything belonging elsewhere) --------------------------
@@ -89,6 +92,23 @@ def _facilitators_of(organization_id: int) -> list[User]:
 def _admin_zone() -> tuple[ZoneInfo, str]:
     """The admin's zone and its short name (WIB/WITA/WIT), in which the enrolment window is typed."""
     return ZoneInfo(str(current_user.timezone)), current_user.timezone_label
+
+
+def _cohort_form(form_class: type[F], organization_id: int) -> F:
+    """A cohort form (new or edit) offering the organization's facilitators, its enrolment window typed in the
+    admin's zone."""
+    zone, zone_label = _admin_zone()
+    return form_class(zone=zone, zone_label=zone_label, facilitators=_facilitators_of(organization_id))
+
+
+def _cohort_context(cohort: Cohort) -> dict:
+    """What every page about one cohort names: its organization, the cohort and its course."""
+    return {"organization": cohort.version.course.organization, "cohort": cohort, "course": cohort.version.course}
+
+
+def _form_page(template: str, form, **context) -> tuple[str, int]:
+    """A page with a form: 422 when it shows what was sent again, with the reasons."""
+    return render_template(template, form=form, **context), (422 if form.is_submitted() else 200)
 
 
 # --- pages -----------------------------------------------------------------------------------------------------
@@ -155,26 +175,14 @@ def admin_new_cohort(organization_id: int, code: str):
     version = course.published_version or course.latest_version
     if version is None:
         abort(404)
-    facilitators = _facilitators_of(organization.id)
-    zone, zone_label = _admin_zone()
-    form = CohortForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
+    form = _cohort_form(CohortForm, organization.id)
     if form.validate_on_submit():
         outcome = call_service(lambda: services.create_cohort(current_user, version, **form.cohort_values()))
         if outcome.ok:
             cohort = outcome.result
             flash(_("Cohort %(name)s created.", name=cohort.name), "success")
             return redirect(url_for("courses.admin_cohort", organization_id=organization.id, cohort_id=cohort.id))
-    status = 422 if form.is_submitted() else 200
-    return (
-        render_template(
-            "courses/admin/cohort_form.html",
-            organization=organization,
-            course=course,
-            version=version,
-            form=form,
-        ),
-        status,
-    )
+    return _form_page("courses/admin/cohort_form.html", form, organization=organization, course=course, version=version)
 
 
 @bp.route("/organizations/<int:organization_id>/cohorts/<int:cohort_id>")
@@ -247,9 +255,7 @@ def _cohort_page(
     return (
         render_template(
             "courses/admin/cohort.html",
-            organization=cohort.version.course.organization,
-            cohort=cohort,
-            course=cohort.version.course,
+            **_cohort_context(cohort),
             seats=services.seats_taken(cohort),
             groups=[(status_, EnrolmentStatus(status_).label, enrolments) for status_, enrolments in groups.items()],
             decidable=DECIDABLE,

@@ -3,7 +3,7 @@ the filtered member list, or typed as e-mails), decide every selected request at
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +17,7 @@ from lms.accounts.permissions import organization_role_required
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.courses import bp, services
-from lms.courses.admin_views import _admin_zone, _facilitators_of
+from lms.courses.admin_views import _cohort_context, _cohort_form, _form_page
 from lms.courses.forms import BulkDecisionForm, CancelCohortForm, CohortEditForm, EnrolPeopleForm
 from lms.courses.models import Cohort
 
@@ -30,9 +30,7 @@ def _cohort_url(cohort: Cohort) -> str:
 @organization_role_required(Role.ORG_ADMIN)
 def admin_edit_cohort(organization_id: int, cohort_id: int):
     cohort = services.cohort_in(organization_id, cohort_id)
-    facilitators = _facilitators_of(organization_id)
-    zone, zone_label = _admin_zone()
-    form = CohortEditForm(zone=zone, zone_label=zone_label, facilitators=facilitators)
+    form = _cohort_form(CohortEditForm, organization_id)
     if not form.is_submitted():
         form.process(
             data={
@@ -55,13 +53,7 @@ def admin_edit_cohort(organization_id: int, cohort_id: int):
             changes = outcome.result
             flash(_("Cohort saved.") if changes else _("Nothing was changed."), "success")
             return redirect(_cohort_url(cohort))
-    return render_template(
-        "courses/admin/cohort_edit.html",
-        organization=cohort.version.course.organization,
-        cohort=cohort,
-        course=cohort.version.course,
-        form=form,
-    ), (422 if form.is_submitted() else 200)
+    return _form_page("courses/admin/cohort_edit.html", form, **_cohort_context(cohort))
 
 
 @bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/close-enrolment")
@@ -88,14 +80,9 @@ def admin_cancel_cohort(organization_id: int, cohort_id: int):
             told = outcome.result
             flash(_("The cohort is cancelled; %(n)d people will be told.", n=len(told)), "success")
             return redirect(_cohort_url(cohort))
-    return render_template(
-        "courses/admin/cohort_cancel.html",
-        organization=cohort.version.course.organization,
-        cohort=cohort,
-        course=cohort.version.course,
-        form=form,
-        seats=services.seats_taken(cohort),
-    ), (422 if form.is_submitted() else 200)
+    return _form_page(
+        "courses/admin/cohort_cancel.html", form, **_cohort_context(cohort), seats=services.seats_taken(cohort)
+    )
 
 
 def _member_filter() -> MemberFilter:
@@ -144,12 +131,10 @@ def admin_enrol_people(organization_id: int, cohort_id: int):
     query = request.args.get("q", "").strip()[:100]
     page = request.args.get("page", 1, type=int) or 1
     members, total = member_page(organization_id, filters, page)
-    return render_template(
+    return _form_page(
         "courses/admin/cohort_enrol.html",
-        organization=cohort.version.course.organization,
-        cohort=cohort,
-        course=cohort.version.course,
-        form=form,
+        form,
+        **_cohort_context(cohort),
         query=query,
         found=find_people(current_user, query) if query else [],
         filters=filters,
@@ -161,7 +146,7 @@ def admin_enrol_people(organization_id: int, cohort_id: int):
         professions=profession_choices(),
         imports=[i for i in recent_imports(organization_id) if i.status == ImportStatus.DONE],
         seats=services.seats_taken(cohort),
-    ), (422 if form.is_submitted() else 200)
+    )
 
 
 @bp.post("/organizations/<int:organization_id>/cohorts/<int:cohort_id>/enrolments/decide-selected")

@@ -81,17 +81,17 @@ class LessonSpec:
     video_url: str | None = None
 
 
-@dataclass(frozen=True)
-class SubjectSpec:
-    slug: str
-    """File name without `.md`, e.g. `02-kewaspadaan-standar`; keeps the subject's identity across versions."""
+@dataclass(frozen=True, kw_only=True)
+class SubjectDetails:
+    """Everything about a subject except its slug and lessons: the one declaration of these fields, shared by the
+    course files (SubjectSpec) and the authoring form."""
+
     title: str
     type: SubjectType
     jpl_t: int
     jpl_p: int
     jpl_pl: int
     objectives: tuple[str, ...]
-    lessons: tuple[LessonSpec, ...]
 
     @property
     def jpl(self) -> int:
@@ -100,6 +100,15 @@ class SubjectSpec:
     @property
     def minutes(self) -> int:
         return jpl_minutes(self.jpl_t, self.jpl_p, self.jpl_pl)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubjectSpec(SubjectDetails):
+    """A subject as the course files hold it: the details, plus its slug and lessons."""
+
+    slug: str
+    """File name without `.md`, e.g. `02-kewaspadaan-standar`; keeps the subject's identity across versions."""
+    lessons: tuple[LessonSpec, ...]
 
 
 @dataclass(frozen=True)

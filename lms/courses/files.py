@@ -24,6 +24,7 @@ from lms.courses.curriculum import (
     CourseSpec,
     LessonSpec,
     Ranah,
+    SubjectDetails,
     SubjectSpec,
     SubjectType,
 )
@@ -488,16 +489,14 @@ def _read_subject(path: Path) -> tuple[SubjectSpec | None, list[CourseFileError]
     if close is None:
         report.add(1, "front matter not closed: no second '---' line after the subject's YAML fields")
         return None, report.errors
-    header = _read_front_matter("\n".join(lines[1:close]), path, report)
+    details = _read_front_matter("\n".join(lines[1:close]), path, report)
     lessons = _read_lessons(lines, close + 1, report)
-    if report.errors or header is None or lessons is None:
+    if report.errors or details is None or lessons is None:
         return None, report.sorted()
-    title, subject_type, jpl, objectives = header
-    subject = SubjectSpec(path.stem, title, subject_type, *jpl, objectives=objectives, lessons=lessons)
-    return subject, []
+    return SubjectSpec(slug=path.stem, lessons=lessons, **vars(details)), []
 
 
-def _read_front_matter(text: str, path: Path, report: _Report) -> tuple | None:
+def _read_front_matter(text: str, path: Path, report: _Report) -> SubjectDetails | None:
     front = _Report(path, offset=1)
     root = _compose(text, front)
     if root is None:
@@ -513,7 +512,10 @@ def _read_front_matter(text: str, path: Path, report: _Report) -> tuple | None:
         jpl = _jpl(fields["jpl"][1], front) if "jpl" in fields else None
         objectives = _objectives(fields["objectives"][1], front) if "objectives" in fields else None
         if not front.errors:
-            header = (title, subject_type, jpl, objectives)
+            jpl_t, jpl_p, jpl_pl = jpl
+            header = SubjectDetails(
+                title=title, type=subject_type, jpl_t=jpl_t, jpl_p=jpl_p, jpl_pl=jpl_pl, objectives=objectives
+            )
     report.errors.extend(front.errors)
     return header
 

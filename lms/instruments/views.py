@@ -14,7 +14,6 @@ from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_ids_for
 from lms.attendance.services import runnable_cohorts
 from lms.core.csv_export import csv_download
-from lms.core.errors import DomainError
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.courses.models import Course
@@ -283,23 +282,20 @@ def facilitator_aggregates():
 def supervisor(token: str):
     """The supervisor's form: no account, the signed link is the only key."""
     now = utcnow()
-    try:
-        invitation = services.invitation_from_token(token, now)
-    except DomainError as error:
-        return render_template("instruments/supervisor_refused.html", message=error.message), error.status_code
+    opened = call_service(lambda: services.invitation_from_token(token, now), quiet=True)
+    if not opened.ok:
+        return render_template("instruments/supervisor_refused.html", message=opened.error.message), opened.status
+    invitation = opened.result
     instrument = services.supervisor_instrument(invitation)
     if request.method == "POST":
-        try:
-            services.supervisor_submit(token, answers_from_form(instrument.items), now)
-        except services.LinkUsed as error:
-            db.session.rollback()
-            return render_template("instruments/supervisor_refused.html", message=error.message), 409
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        outcome = call_service(
+            lambda: services.supervisor_submit(token, answers_from_form(instrument.items), now),
+            quiet=(services.LinkUsed,),
+        )
+        if outcome.ok:
             return render_template("instruments/supervisor_done.html")
+        if isinstance(outcome.error, services.LinkUsed):
+            return render_template("instruments/supervisor_refused.html", message=outcome.error.message), 409
     page = render_template(
         "instruments/supervisor.html",
         invitation=invitation,

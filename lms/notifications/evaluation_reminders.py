@@ -21,7 +21,7 @@ def evaluation_open_notices(now: datetime) -> int:
     Candidates are active enrolments of cohorts that have ended or have a session that has ended."""
     from lms.attendance.models import AttendanceSession
     from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
-    from lms.instruments.services.evaluations import asked_of
+    from lms.instruments.services.evaluations import asked_of_many
 
     ended_session = (
         select(AttendanceSession.id)
@@ -36,10 +36,11 @@ def evaluation_open_notices(now: datetime) -> int:
     total = 0
     for rows in batches(statement, (Enrolment.id,), ("id",)):
         enrolments = db.session.execute(select(Enrolment).where(Enrolment.id.in_([row.id for row in rows]))).scalars()
+        asked_by_enrolment = asked_of_many(list(enrolments), now)
         reminders = [
             Reminder(
                 Message(
-                    enrolment.user_id,
+                    asked.enrolment.user_id,
                     KIND,
                     {"title": asked.title, "purpose": asked.purpose.value},
                     site_path("instruments.evaluation", key=str(asked.key)),
@@ -47,8 +48,8 @@ def evaluation_open_notices(now: datetime) -> int:
                 f"evaluation:{asked.key}",
                 "open",
             )
-            for enrolment in enrolments
-            for asked in asked_of(enrolment, now)
+            for asked_of_one in asked_by_enrolment.values()
+            for asked in asked_of_one
             if not asked.answered
         ]
         total += deliver(KIND, reminders)

@@ -64,7 +64,7 @@ def notify(messages: Sequence[Message]) -> list[int]:
     ]
     # Core INSERT on the table (not the ORM's bulk path): a request adds one plain round trip.
     table = Notification.__table__
-    ids = list(db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    ids = list(db.session.scalars(insert(table).returning(table.c.id), rows))
     db.session.info.setdefault(PENDING_MAIL_KEY, []).extend(ids)
     return ids
 

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.permissions import platform_admin_required
-from lms.core.errors import DomainError
 from lms.core.mail import OutboxMessage
 from lms.core.security import csrf_exempt
+from lms.core.service_calls import call_service
 from lms.core.urls import whatsapp_link
 from lms.extensions import db
 from lms.notifications import bp, services
@@ -82,10 +82,10 @@ def preferences():
 @bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf_exempt  # the signed token is the authority (RFC 8058 one-click from the mail program sends no CSRF token)
 def unsubscribe(token: str):
-    try:
-        user, kind = services.read_unsubscribe_token(token)
-    except DomainError:
+    outcome = call_service(lambda: services.read_unsubscribe_token(token), quiet=True)
+    if not outcome.ok:
         abort(404)
+    user, kind = outcome.result
     if request.method == "POST":
         services.unsubscribe(token)
         db.session.commit()

@@ -10,7 +10,6 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.core.errors import DomainError
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.core.storage import InvalidStorageKey, StoredFileMissing, get_storage
@@ -120,17 +119,13 @@ def save_page(attempt_id: int):
             raw[question.question_id] = request.form.getlist(key)
         elif key in request.form:
             raw[question.question_id] = request.form[key]
-    try:
-        errors = services.save_answers(current_user, attempt.id, raw, now)
-    except DeadlinePassed as error:
-        db.session.commit()  # the attempt was graded with what had been saved before the deadline
-        flash(str(error), "error")
+    # A deadline that passed is kept: the attempt was graded with what had been saved before it.
+    outcome = call_service(lambda: services.save_answers(current_user, attempt.id, raw, now), keep=(DeadlinePassed,))
+    if isinstance(outcome.error, DeadlinePassed):
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if not outcome.ok:
         return redirect(url_for("quizzes.quiz", quiz_id=attempt.quiz_id))
-    db.session.commit()
+    errors = outcome.result
     if errors:
         db.session.refresh(attempt)
         return _attempt_page(attempt, now, page, errors=errors, status=422)

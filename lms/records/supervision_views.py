@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 
 from lms.accounts.identity import profession_name
 from lms.core.csv_export import csv_download
-from lms.core.errors import DomainError
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.courses.curriculum import Ranah
 from lms.records import bp, dashboards, supervision
 from lms.records.charts import bar_chart
@@ -56,11 +56,13 @@ def supervision_page():
     _require_supervisor()
     filters, today = filters_from(request.args), _today()
     error, after = None, request.args.get("after") or None
-    try:
-        page = supervision.supervised_workers(current_user, filters, today, after=after)
-    except DomainError as failure:
-        error = str(failure.message)
-        page = supervision.WorkerPage([], None)
+    outcome = call_service(
+        lambda: supervision.supervised_workers(current_user, filters, today, after=after), quiet=True
+    )
+    if outcome.ok:
+        page = outcome.result
+    else:
+        error, page = str(outcome.error.message), supervision.WorkerPage([], None)
     return render_template(
         "records/dashboard/supervision.html",
         page=page,
@@ -82,10 +84,12 @@ def supervision_chart():
     """Per regency: workers, those short of SKP and SIP renewals due within 3/6/12 months, as an SVG the page
     embeds as an image: the counts read the whole area, so the worker list does not wait for them."""
     _require_supervisor()
-    try:
-        summary = supervision.area_summary(current_user, filters_from(request.args), _today())
-    except DomainError as failure:
-        abort(422, description=str(failure.message))
+    outcome = call_service(
+        lambda: supervision.area_summary(current_user, filters_from(request.args), _today()), quiet=True
+    )
+    if not outcome.ok:
+        abort(422, description=str(outcome.error.message))
+    summary = outcome.result
     chart = bar_chart([(s.regency, s.workers, s.short) for s in summary])
     svg = render_template(
         "records/dashboard/supervision_chart.svg", chart=chart, summary=summary, windows=supervision.RENEWAL_WINDOWS
@@ -97,10 +101,12 @@ def supervision_chart():
 @login_required
 def supervision_csv():
     _require_supervisor()
-    try:
-        workers = supervision.all_supervised_workers(current_user, filters_from(request.args), _today())
-    except DomainError as failure:
-        abort(422, description=str(failure.message))
+    outcome = call_service(
+        lambda: supervision.all_supervised_workers(current_user, filters_from(request.args), _today()), quiet=True
+    )
+    if not outcome.ok:
+        abort(422, description=str(outcome.error.message))
+    workers = outcome.result
     header = ["nama", "email", "profesi", "fasyankes", "kode_fasyankes", "kabupaten_kota", "status_skp", "skp",
               "target_skp"]  # fmt: skip
     header += [f"skp_{r.value}" for r in Ranah] + [f"minimum_{r.value}" for r in Ranah]

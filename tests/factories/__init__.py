@@ -86,12 +86,15 @@ def make_course_spec(code: str = "PPI-DASAR", organization: str = "ppni", **chan
         competencies=(CompetencySpec("KOMP-1", "Kompetensi satu"),),
         subjects=(
             SubjectSpec(
-                "01-kebijakan", "Kebijakan", SubjectType.DASAR, 2, 0, 0, ("Menjelaskan kebijakan",),
-                (LessonSpec("Pengantar", 20, "Isi **pengantar**."),),
+                slug="01-kebijakan", title="Kebijakan", type=SubjectType.DASAR, jpl_t=2, jpl_p=0, jpl_pl=0,
+                objectives=("Menjelaskan kebijakan",), lessons=(LessonSpec("Pengantar", 20, "Isi **pengantar**."),),
             ),
             SubjectSpec(
-                "02-inti", "Materi Inti", SubjectType.INTI, 3, 2, 1, ("Melakukan prosedur",),
-                (LessonSpec("Langkah satu", 30, "Isi langkah satu."), LessonSpec("Langkah dua", 25, "Isi dua.")),
+                slug="02-inti", title="Materi Inti", type=SubjectType.INTI, jpl_t=3, jpl_p=2, jpl_pl=1,
+                objectives=("Melakukan prosedur",),
+                lessons=(
+                    LessonSpec("Langkah satu", 30, "Isi langkah satu."), LessonSpec("Langkah dua", 25, "Isi dua."),
+                ),
             ),
         ),
     )  # fmt: skip

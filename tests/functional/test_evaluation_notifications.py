@@ -80,3 +80,48 @@ def test_each_open_evaluation_is_announced_once_with_its_link(app_ctx, client, a
 def _fill(asked) -> dict:
     """Answers to every required item: the top of a scale, yes, a word for a text."""
     return {item.id: "Baik" if item.kind == "text" else item.scale or 1 for item in asked.instrument.items}
+
+
+def _statements_of_scan(now) -> list[str]:
+    """The statements of the scan's batch up to its commit (the mail job queued after the commit is not the scan's)."""
+    from sqlalchemy import event
+
+    from lms.notifications.evaluation_reminders import evaluation_open_notices
+
+    statements: list[str] = []
+    committing: list[bool] = []
+
+    def count(_connection, _cursor, statement, *_args):
+        if not committing:
+            statements.append(statement)
+
+    def before_commit(_session):
+        committing.append(True)
+
+    db.session.expire_all()
+    session = db.session()
+    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(session, "before_commit", before_commit)
+    try:
+        sent = evaluation_open_notices(now)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(session, "before_commit", before_commit)
+    assert sent > 0 and committing
+    return statements
+
+
+def test_the_scan_runs_the_same_statements_for_two_learners_as_for_fourteen(app_ctx):
+    """The candidates of a batch are read together (sessions, marks, answers, settings), not one learner at a time."""
+    make_attended_training(learners=2)
+    now = utcnow()
+    small = _statements_of_scan(now)
+    for n in range(3):
+        make_attended_training(learners=4, slug=f"org-{n}", code=f"KURSUS-{n}")
+    large = _statements_of_scan(now)
+    assert len(large) == len(small), "\n".join(large)
+    assert len(_evaluation_notices_of_kind()) == 2 * (2 + 3 * 4)  # the facilitator and the organizer, each learner
+
+
+def _evaluation_notices_of_kind() -> list[Notification]:
+    return list(db.session.execute(select(Notification).where(Notification.kind == "evaluation_open")).scalars())

@@ -137,6 +137,22 @@ def test_api_refuses_answers_after_the_deadline(client, app_ctx, monkeypatch):
     assert responses[setup.questions[1].id] is None
 
 
+def test_a_page_saved_after_the_deadline_keeps_the_grading_and_shows_the_result(client, auth, app_ctx, monkeypatch):
+    setup = make_quiz_setup([single_spec(1), single_spec(2)], time_limit_minutes=10)
+    auth.login(setup.learner.email)
+    attempt_id = attempt_id_from(client.post(f"/quizzes/{setup.quiz.id}/attempts"))
+    first, second = setup.questions
+    client.post(f"/attempts/{attempt_id}/answers", data={f"shown-{first.id}": "1", f"q-{first.id}": "1"})
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    monkeypatch.setattr("lms.quizzes.views.utcnow", lambda: later)
+    late = client.post(f"/attempts/{attempt_id}/answers", data={f"shown-{second.id}": "1", f"q-{second.id}": "1"})
+    assert late.status_code == 302 and late.headers["Location"].endswith(f"/attempts/{attempt_id}/result")
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.state == AttemptState.GRADED and attempt.close_reason == "expired" and attempt.score == 50
+    assert 'class="flash flash-error"' in client.get(late.headers["Location"]).text
+
+
 def test_learners_reach_only_their_own_attempts(client, app_ctx):
     setup = make_quiz_setup([single_spec()])
     owner = {"Authorization": f"Bearer {api_token(client, setup.learner.email)}"}

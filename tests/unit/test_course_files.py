@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from lms.courses.curriculum import (
     CourseSpec,
     LessonSpec,
     Ranah,
+    SubjectDetails,
     SubjectSpec,
     SubjectType,
     skp_for,
@@ -678,7 +679,10 @@ def test_writer_refuses_a_body_that_would_split_the_lesson(tmp_path):
     [((2, 1, 1), 195), ((0, 0, 0), 0), ((1, 0, 0), 45), ((0, 1, 0), 45), ((0, 0, 1), 60), ((11, 7, 3), 990)],
 )
 def test_subject_minutes_from_jpl(jpl, minutes):
-    subject = SubjectSpec("s", "S", SubjectType.INTI, *jpl, objectives=("o",), lessons=())
+    jpl_t, jpl_p, jpl_pl = jpl
+    subject = SubjectSpec(
+        slug="s", title="S", type=SubjectType.INTI, jpl_t=jpl_t, jpl_p=jpl_p, jpl_pl=jpl_pl, objectives=(), lessons=()
+    )
     assert subject.minutes == minutes
     assert subject.jpl == sum(jpl)
 
@@ -720,3 +724,15 @@ def test_a_file_is_not_a_course_folder(tmp_path):
 def test_the_same_folder_twice_is_not_a_duplicate_code(tmp_path):
     folder = make_course(tmp_path)
     assert validate_courses([folder, tmp_path / "." / "demo"]) == []
+
+
+def test_a_subject_spec_is_its_details_plus_slug_and_lessons_given_by_keyword():
+    """The subject's fields are declared once (SubjectDetails), as CourseSpec builds on CourseDetails."""
+    details = ["title", "type", "jpl_t", "jpl_p", "jpl_pl", "objectives"]
+    assert [f.name for f in fields(SubjectDetails)] == details
+    assert [f.name for f in fields(SubjectSpec)] == [*details, "slug", "lessons"]
+    with pytest.raises(TypeError):
+        SubjectSpec("s", "S", SubjectType.INTI, 1, 0, 0, (), ())
+    details = SubjectDetails(title="S", type=SubjectType.INTI, jpl_t=1, jpl_p=1, jpl_pl=1, objectives=())
+    spec = SubjectSpec(slug="s", lessons=(), **vars(details))
+    assert isinstance(spec, SubjectDetails) and (spec.jpl, spec.minutes) == (3, 150) == (details.jpl, details.minutes)

@@ -59,7 +59,10 @@ def test_certificate_rules():
 
 def test_subjects_added_removed_renamed_and_their_jpl_follow_the_slug():
     first, second = SPEC.subjects
-    third = SubjectSpec("03-baru", "Materi baru", SubjectType.INTI, 1, 1, 0, ("Tujuan",), (LessonSpec("A", 5, "a"),))
+    third = SubjectSpec(
+        slug="03-baru", title="Materi baru", type=SubjectType.INTI, jpl_t=1, jpl_p=1, jpl_pl=0,
+        objectives=("Tujuan",), lessons=(LessonSpec("A", 5, "a"),),
+    )  # fmt: skip
     renamed = replace(second, title="Judul baru", jpl_t=second.jpl_t + 2)
     changes = changes_of(outline(1), outline(2, with_subjects(renamed, third)))
     assert (ChangeArea.SUBJECT, ChangeKind.REMOVED, first.title, None, f"{first.jpl_t} + 0 + 0 = {first.jpl}", "") in (
@@ -77,8 +80,8 @@ def test_subjects_added_removed_renamed_and_their_jpl_follow_the_slug():
 
 def test_lessons_added_removed_renamed_and_edited_within_their_subject():
     subject = SubjectSpec(
-        "01-a", "A", SubjectType.INTI, 1, 0, 0, ("x",),
-        (LessonSpec("Satu", 10, "isi"), LessonSpec("Dua", 10, "isi"), LessonSpec("Tiga", 10, "isi")),
+        slug="01-a", title="A", type=SubjectType.INTI, jpl_t=1, jpl_p=0, jpl_pl=0, objectives=("x",),
+        lessons=(LessonSpec("Satu", 10, "isi"), LessonSpec("Dua", 10, "isi"), LessonSpec("Tiga", 10, "isi")),
     )  # fmt: skip
     edited = replace(
         subject,

@@ -12,7 +12,7 @@ from lms.accounts.models import Organization, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidField, InvalidInput
-from lms.courses.curriculum import CourseDetails, LessonSpec, SubjectType
+from lms.courses.curriculum import CourseDetails, LessonSpec, SubjectDetails
 from lms.courses.events import version_drafted
 from lms.courses.models import Course, CourseVersion, Lesson, LessonAttachment, Subject
 from lms.courses.services.stored_files import _forget_unused_files
@@ -26,16 +26,6 @@ from lms.extensions import db
 
 # Every change goes to the course's draft version; changing a course whose newest version is published first copies
 # it into a new draft, so cohorts and learners keep the version they studied.
-
-
-@dataclass(frozen=True)
-class SubjectDetails:
-    title: str
-    type: SubjectType
-    jpl_t: int
-    jpl_p: int
-    jpl_pl: int
-    objectives: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ answered; and a course's instrument settings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -155,21 +156,35 @@ def import_course_instruments(course: Course, folder: Path) -> list[tuple[Instru
 # --- course settings -----------------------------------------------------------------------------------------------
 
 
+def _default_settings(course_id: int) -> CourseInstrumentSettings:
+    return CourseInstrumentSettings(
+        course_id=course_id,
+        checklist_keys=[],
+        require_checklists=False,
+        require_evaluations=False,
+        post_training_months=3,
+    )
+
+
 def settings_for(course: Course, *, create: bool = False) -> CourseInstrumentSettings:
     settings = db.session.execute(
         select(CourseInstrumentSettings).where(CourseInstrumentSettings.course_id == course.id)
     ).scalar_one_or_none()
     if settings is None:
-        settings = CourseInstrumentSettings(
-            course_id=course.id,
-            checklist_keys=[],
-            require_checklists=False,
-            require_evaluations=False,
-            post_training_months=3,
-        )
+        settings = _default_settings(course.id)
         if create:
             db.session.add(settings)
     return settings
+
+
+def settings_of_courses(course_ids: Iterable[int]) -> dict[int, CourseInstrumentSettings]:
+    """The settings of many courses in one statement (the defaults, not stored, for a course without its own)."""
+    ids = set(course_ids)
+    stored = db.session.execute(
+        select(CourseInstrumentSettings).where(CourseInstrumentSettings.course_id.in_(ids))
+    ).scalars()
+    settings = {s.course_id: s for s in stored}
+    return {course_id: settings.get(course_id) or _default_settings(course_id) for course_id in ids}
 
 
 def course_for_author(user: User, course_id: int) -> Course:

@@ -3,24 +3,27 @@ the post-training self-evaluation months later; answered once; optionally requir
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.attendance.models import AttendanceMark, AttendanceSession, AttendanceStatus
 from lms.core.errors import Conflict, InvalidInput, NotFound
-from lms.courses.models import Enrolment, EnrolmentStatus
+from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.courses.requirements import Requirement, progress_changed
 from lms.extensions import db
 from lms.instruments.events import evaluation_submitted, post_training_answered
 from lms.instruments.items import InstrumentPurpose, InvalidAnswer, check_answers
 from lms.instruments.models import Instrument, InstrumentResponse
 from lms.instruments.rules import EvaluationKey, add_months, organizer_evaluation_open
-from lms.instruments.services.authoring import instrument_for_purpose, settings_for
+from lms.instruments.services.authoring import instrument_for_purpose, settings_for, settings_of_courses
 from lms.instruments.services.responses import record_response
 
 ATTENDED = (AttendanceStatus.HADIR, AttendanceStatus.TERLAMBAT)
@@ -48,35 +51,70 @@ class AskedEvaluation:
         return self._instrument
 
 
-def post_training_opens_on(enrolment: Enrolment):
-    months = settings_for(enrolment.cohort.version.course).post_training_months
-    return add_months(enrolment.cohort.ends_on, months) if months else None
-
-
 def asked_of(enrolment: Enrolment, now: datetime) -> list[AskedEvaluation]:
     """Everything the enrolment's learner is asked to evaluate by now, answered or not."""
-    cohort = enrolment.cohort
+    return asked_of_many([enrolment], now)[enrolment.id]
+
+
+def asked_of_many(enrolments: Sequence[Enrolment], now: datetime) -> dict[int, list[AskedEvaluation]]:
+    """`asked_of` for many enrolments, by enrolment id, in the same few statements however many they are: their
+    cohorts' sessions (with facilitators), the attended marks, the answers given and the courses' settings."""
+    if not enrolments:
+        return {}
+    cohort_ids = {e.cohort_id for e in enrolments}
     sessions = list(
         db.session.execute(
             select(AttendanceSession)
-            .where(AttendanceSession.cohort_id == cohort.id)
-            .order_by(AttendanceSession.starts_at)
-        ).scalars()
-    )
-    attended = set(
-        db.session.execute(
-            select(AttendanceMark.session_id).where(
-                AttendanceMark.user_id == enrolment.user_id,
-                AttendanceMark.session_id.in_([s.id for s in sessions]),
-                AttendanceMark.status.in_([s.value for s in ATTENDED]),
+            .where(AttendanceSession.cohort_id.in_(cohort_ids))
+            .options(
+                selectinload(AttendanceSession.own_facilitators),
+                joinedload(AttendanceSession.cohort).selectinload(Cohort.facilitators),
             )
+            .order_by(AttendanceSession.starts_at, AttendanceSession.id)
         ).scalars()
     )
-    answered = set(
-        db.session.execute(
-            select(InstrumentResponse.dedupe_key).where(InstrumentResponse.enrolment_id == enrolment.id)
-        ).scalars()
-    )
+    sessions_of: dict[int, list[AttendanceSession]] = {cohort_id: [] for cohort_id in cohort_ids}
+    for session in sessions:
+        sessions_of[session.cohort_id].append(session)
+    attended: dict[int, set[int]] = defaultdict(set)
+    for user_id, session_id in db.session.execute(
+        select(AttendanceMark.user_id, AttendanceMark.session_id).where(
+            AttendanceMark.user_id.in_({e.user_id for e in enrolments}),
+            AttendanceMark.session_id.in_([s.id for s in sessions]),
+            AttendanceMark.status.in_([s.value for s in ATTENDED]),
+        )
+    ):
+        attended[user_id].add(session_id)
+    answered: dict[int, set[str]] = defaultdict(set)
+    for enrolment_id, dedupe_key in db.session.execute(
+        select(InstrumentResponse.enrolment_id, InstrumentResponse.dedupe_key).where(
+            InstrumentResponse.enrolment_id.in_([e.id for e in enrolments])
+        )
+    ):
+        answered[enrolment_id].add(dedupe_key)
+    settings = settings_of_courses(e.cohort.version.course_id for e in enrolments)
+    return {
+        e.id: _asked(
+            e,
+            sessions_of[e.cohort_id],
+            attended[e.user_id],
+            answered[e.id],
+            settings[e.cohort.version.course_id].post_training_months,
+            now,
+        )
+        for e in enrolments
+    }
+
+
+def _asked(
+    enrolment: Enrolment,
+    sessions: list[AttendanceSession],
+    attended: set[int],
+    answered: set[str],
+    post_training_months: int | None,
+    now: datetime,
+) -> list[AskedEvaluation]:
+    cohort = enrolment.cohort
     asked: list[AskedEvaluation] = []
     for session in sessions:
         if session.id not in attended or session.ends_at > now:
@@ -103,7 +141,7 @@ def asked_of(enrolment: Enrolment, now: datetime) -> list[AskedEvaluation]:
                 key, InstrumentPurpose.ORGANIZER_EVALUATION, enrolment, title, answered=key.dedupe_key in answered
             )
         )
-    opens_on = post_training_opens_on(enrolment)
+    opens_on = add_months(cohort.ends_on, post_training_months) if post_training_months else None
     if opens_on is not None and today >= opens_on:
         key = EvaluationKey(enrolment.id, "post")
         asked.append(
@@ -128,13 +166,17 @@ def active_enrolments(user: User) -> list[Enrolment]:
     )
 
 
+def _asked_of_user(user: User, now: datetime) -> list[AskedEvaluation]:
+    return [asked for each in asked_of_many(active_enrolments(user), now).values() for asked in each]
+
+
 def pending_for(user: User, now: datetime) -> list[AskedEvaluation]:
     """What the user is asked to evaluate now and has not answered yet."""
-    return [asked for e in active_enrolments(user) for asked in asked_of(e, now) if not asked.answered]
+    return [asked for asked in _asked_of_user(user, now) if not asked.answered]
 
 
 def answered_by(user: User, now: datetime) -> list[AskedEvaluation]:
-    return [asked for e in active_enrolments(user) for asked in asked_of(e, now) if asked.answered]
+    return [asked for asked in _asked_of_user(user, now) if asked.answered]
 
 
 def find_asked(user: User, key_text: str, now: datetime) -> AskedEvaluation:

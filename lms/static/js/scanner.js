@@ -1,7 +1,6 @@
 // Facilitator's scanner: reads learners' personal QR codes with the camera (BarcodeDetector, else the vendored
-// jsQR), answers each with a colour and a beep, and sends scans to the server. Scans are kept in localStorage
-// until the server has answered them, so scans made offline are sent when the connection returns; each scan has
-// its own id and the server records a learner once, so sending twice is harmless.
+// jsQR), answers each with a colour and a beep, and sends scans to the server through the offline outbox
+// (offline_outbox.js): scans made offline are sent when the connection returns, and sending one twice is harmless.
 // On the certificate check form (data-scanner="verify") the same camera loop opens the check of what it read.
 (function () {
   "use strict";
@@ -12,17 +11,7 @@
   var video = root.querySelector("video");
   var result = root.querySelector("[data-result]");
   var log = root.querySelector("[data-log]");
-  var pendingCount = root.querySelector("[data-pending]");
-  var storeKey = "lentera.scans." + root.dataset.sessionId;
-  var lastText = "", lastAt = 0, sending = false, detector = null, canvas = null, audio = null;
-
-  function load() { try { return JSON.parse(localStorage.getItem(storeKey)) || []; } catch (e) { return []; } }
-  function save(scans) { localStorage.setItem(storeKey, JSON.stringify(scans)); pendingCount.textContent = scans.length; }
-
-  function newId() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
+  var lastText = "", lastAt = 0, detector = null, canvas = null, audio = null, outbox = null;
 
   function beep(ok) {
     try {
@@ -39,35 +28,8 @@
   function show(kind, text) {
     root.dataset.state = kind;
     result.textContent = text;
-    var item = document.createElement("li");
-    item.className = "scan-" + kind;
-    item.textContent = new Date().toLocaleTimeString() + " · " + text;
-    log.insertBefore(item, log.firstChild);
+    window.LenteraOutbox.logLine(log, kind, text);
     beep(kind === "recorded" || kind === "already" || kind === "queued");
-  }
-
-  function send() {
-    var scans = load();
-    if (sending || !scans.length) { return; }
-    sending = true;
-    fetch(root.dataset.marksUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf, Accept: "application/json" },
-      body: JSON.stringify({ marks: scans })
-    }).then(function (response) {
-      if (!response.ok) { throw new Error(response.status); }
-      return response.json();
-    }).then(function (data) {
-      var answered = {};
-      data.results.forEach(function (outcome) {
-        answered[outcome.scan_id] = true;
-        var message = root.dataset["msg" + outcome.result.charAt(0).toUpperCase() + outcome.result.slice(1)];
-        show(outcome.result, message + ": " + (outcome.name || "?") + (outcome.message ? " — " + outcome.message : ""));
-      });
-      save(load().filter(function (scan) { return !answered[scan.scan_id]; }));
-    }).catch(function () { /* offline or server away: kept, retried */ })
-      .then(function () { sending = false; });
   }
 
   function found(text) {
@@ -78,11 +40,8 @@
     var now = Date.now();
     if (text === lastText && now - lastAt < 4000) { return; }  // the same card still in front of the camera
     lastText = text; lastAt = now;
-    var scans = load();
-    scans.push({ scan_id: newId(), qr: text, scanned_at: new Date().toISOString() });
-    save(scans);
     if (!navigator.onLine) { show("queued", root.dataset.msgQueued); }
-    send();
+    outbox.add({ qr: text, scanned_at: new Date().toISOString() });
   }
 
   function frame() {
@@ -137,9 +96,20 @@
     button.addEventListener("click", function () { button.hidden = true; startCamera(); });
     return;
   }
-  save(load());
-  window.addEventListener("online", send);
-  window.setInterval(send, 10000);
+  if (!window.LenteraOutbox) { return; }
+  outbox = window.LenteraOutbox.create({
+    storeKey: "lentera.scans." + root.dataset.sessionId,
+    url: root.dataset.marksUrl,
+    csrf: root.dataset.csrf,
+    field: "marks",
+    idName: "scan_id",
+    pending: root.querySelector("[data-pending]"),
+    every: 10000,
+    answered: function (outcome) {
+      var message = root.dataset["msg" + outcome.result.charAt(0).toUpperCase() + outcome.result.slice(1)];
+      show(outcome.result, message + ": " + (outcome.name || "?") + (outcome.message ? " — " + outcome.message : ""));
+    }
+  });
+  outbox.start();
   startCamera();
-  send();
 })();
