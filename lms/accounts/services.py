@@ -16,11 +16,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.consent import record_consent
-from lms.accounts.identity import is_valid_nik, normalize_nik, professions
+from lms.accounts.identity import PhoneInvalid, is_valid_nik, normalize_nik, normalize_phone, professions
 from lms.accounts.models import ApiToken, ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lms.core.errors import Conflict, InvalidField, InvalidInput, NotFound, PermissionDenied
 from lms.core.mail import send_mail
 from lms.core.models import utcnow
 from lms.extensions import db
@@ -250,7 +250,13 @@ def update_profile(
     str_number: str | None,
     facility: str | None,
     timezone: str,
+    phone: str | None = None,
 ) -> User:
+    """Save her profile; `phone` (a WhatsApp number as typed) is stored in E.164, empty removes it."""
+    try:
+        phone = normalize_phone(phone)
+    except PhoneInvalid as error:
+        raise InvalidField("phone", PhoneInvalid.message) from error
     profile = _clean_profile(
         full_name=full_name,
         profession_code=profession_code,
@@ -264,6 +270,7 @@ def update_profile(
     for key, value in profile.items():
         setattr(user, key, value)
     user.facility = (facility or "").strip() or None
+    user.phone = phone
     return user
 
 
