@@ -21,7 +21,7 @@ from lms.accounts.models import ApiToken, ConsentKind, Membership, Organization,
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidField, InvalidInput, NotFound, PermissionDenied
-from lms.core.mail import send_mail
+from lms.core.mail import send_mail_after_commit
 from lms.core.models import utcnow
 from lms.extensions import db
 
@@ -107,7 +107,7 @@ def register_user(
     check_password_rules(password, email)
     password_hash = hash_password(password)  # on both paths, so their times do not tell registered e-mails apart
     if find_user_by_email(email) is not None:
-        send_mail(
+        send_mail_after_commit(
             email,
             str(_l("Lentera: someone tried to register with your e-mail")),
             str(
@@ -194,7 +194,7 @@ def send_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
     if user is None or not user.is_active:
         return
     link = reset_url(password_reset_token(user))
-    send_mail(
+    send_mail_after_commit(
         user.email,
         str(_l("Lentera: reset your password")),
         str(
