@@ -56,8 +56,6 @@ def app(tmp_path_factory):
             "JOBS_SQLITE_PATH": str(instance / "jobs.sqlite"),
             # Empty: the default (database on PostgreSQL, the folder on SQLite); LMS_TEST_STORAGE picks another.
             "STORAGE": os.environ.get("LMS_TEST_STORAGE", ""),
-            # A confirmed member import runs within the request, so a test reads its result at once.
-            "MEMBER_IMPORT_IN_BACKGROUND": False,
         }
     )
     app.test_client_class = IsolatedClient

@@ -21,12 +21,13 @@ def open_run(kind: str, subject: str, started_by_id: int | None) -> JobRun:
     return run
 
 
-def begin(run_id: int, total: int) -> JobRun:
-    """The job starts (or starts again after a failed attempt) with `total` items to do."""
+def begin(run_id: int, total: int, done: int = 0) -> JobRun:
+    """The job starts (or starts again after a failed attempt) with `total` items, `done` of them done already
+    (a resumed job)."""
     run = db.session.get(JobRun, run_id)
     if run is None:
         raise NotFound()
-    run.state, run.total, run.done, run.error = RunState.RUNNING, total, 0, None
+    run.state, run.total, run.done, run.error = RunState.RUNNING, total, min(done, total), None
     db.session.commit()
     return run
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.attendance.services import can_run_cohort
 from lms.core.audit import record_audit
-from lms.core.errors import InvalidField, NotFound, PermissionDenied
+from lms.core.errors import InvalidField, PermissionDenied
 from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.links import site_path
@@ -30,9 +30,9 @@ def _recipients(cohort_id: int):
     )
 
 
-def recipient_count(cohort: Cohort) -> int:
+def recipient_count(cohort_id: int) -> int:
     """The cohort's active learners: who a message reaches."""
-    return db.session.execute(select(func.count()).select_from(_recipients(cohort.id).subquery())).scalar_one()
+    return db.session.execute(select(func.count()).select_from(_recipients(cohort_id).subquery())).scalar_one()
 
 
 def write_cohort_message(actor: User, cohort: Cohort, text: str, now: datetime) -> CohortMessage:
@@ -49,7 +49,7 @@ def write_cohort_message(actor: User, cohort: Cohort, text: str, now: datetime) 
     db.session.add(message)
     db.session.flush()
     record_audit(
-        actor, "cohort.message", cohort, cohort.organization_id, message_id=message.id, people=recipient_count(cohort)
+        actor, "cohort.message", cohort, cohort.organization_id, message_id=message.id, people=recipient_count(cohort.id)
     )
     return message
 
@@ -65,17 +65,12 @@ def messages_of(cohort: Cohort, limit: int = 20) -> list[CohortMessage]:
     )
 
 
-def deliver_cohort_message(message_id: int, begin: Callable[[int], None], batch_done: Callable[[int], None]) -> int:
+def deliver_cohort_message(message: CohortMessage, batch_done: Callable[[int], None]) -> int:
     """Tell every active learner of the message's cohort, a committed batch at a time (three statements a batch:
-    the learners, the markers, the notifications). `begin(total)` is called first, `batch_done(size)` after each
-    batch, before its commit. Idempotent: someone told before (a retried job, a second run) is not told again.
-    Returns how many were told now."""
-    message = db.session.get(CohortMessage, message_id)
-    if message is None:
-        raise NotFound()
+    the learners, the markers, the notifications); `batch_done(size)` runs before each batch's commit. Idempotent:
+    someone told before (a retried job, a second run) is not told again. Returns how many were told now."""
     cohort = db.session.get(Cohort, message.cohort_id)
     params = {"cohort": cohort.name, "sender": message.sender.full_name if message.sender else "", "text": message.body}
-    begin(recipient_count(cohort))
     told = 0
     for rows in batches(_recipients(cohort.id), (Enrolment.user_id,), ("user_id",)):
         told += deliver(

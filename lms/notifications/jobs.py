@@ -48,17 +48,16 @@ COHORT_MESSAGE_JOB = "notifications.cohort_message"
 def send_cohort_message(run_id: int, message_id: int) -> int:
     """Tell the cohort's learners of a message, a committed batch at a time; a retry (or a second run) tells only
     those not told yet. Returns how many were told by this run."""
+    from lms.extensions import db
     from lms.jobs import runs
-    from lms.notifications.cohort_messages import deliver_cohort_message
+    from lms.notifications.cohort_messages import deliver_cohort_message, recipient_count
+    from lms.notifications.models import CohortMessage
 
-    state = {}
-
-    def begin(total: int) -> None:
-        state["run"] = runs.begin(run_id, total)
-
+    message = db.session.get(CohortMessage, message_id)
+    run = runs.begin(run_id, recipient_count(message.cohort_id))
     try:
-        told = deliver_cohort_message(message_id, begin, lambda size: runs.advance(state["run"], size))
-        runs.finish(state["run"], told=told, total=state["run"].total)
+        told = deliver_cohort_message(message, lambda size: runs.advance(run, size))
+        runs.finish(run, total=run.total, told_now=told)
     except Exception as error:
         runs.fail(run_id, f"{type(error).__name__}: {error}")
         raise

@@ -140,6 +140,6 @@ def cohort_message(cohort_id: int):
         cohort=cohort,
         form=form,
         job_run=run,
-        recipients=recipient_count(cohort),
+        recipients=recipient_count(cohort.id),
         messages=messages_of(cohort),
     ), status
