@@ -9,12 +9,14 @@ import re
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from huey.storage import SqliteStorage
 from sqlalchemy import text
 
 from lms import create_app
 from lms.core.database import dispose_engines
 from lms.courses.catalog_cache import catalog_cache
 from lms.extensions import db, limiter
+from lms.jobs import huey, start_embedded_consumer, stop_embedded_consumer
 from tests.factories import PASSWORD
 
 TEST_DATABASE_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
@@ -93,6 +95,18 @@ def _clean_state(request):
 def app_ctx(app):
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def consumer(app, tmp_path):
+    """A real consumer (worker thread) on a SQLite queue, instead of immediate mode."""
+    huey._immediate = False
+    huey.storage = SqliteStorage(huey.name, filename=str(tmp_path / "queue.sqlite"))
+    running = start_embedded_consumer(app, workers=1, periodic=False)
+    yield running
+    stop_embedded_consumer(running)
+    huey._immediate = True
+    huey.storage = huey.create_storage()
 
 
 @pytest.fixture

@@ -65,5 +65,14 @@ def latest_run(subject: str, kind: str) -> JobRun | None:
     ).scalar_one_or_none()
 
 
+def run_to_show(subject: str, kind: str, asked_for: str | None) -> JobRun | None:
+    """The run a page shows: one still queued or running, one that failed (it will be retried), or the finished one
+    the page was asked for (`?job=<id>`, where its start returned to): a finished run is not shown for ever."""
+    run = latest_run(subject, kind)
+    if run is None or (run.state == RunState.FINISHED and asked_for != str(run.id)):
+        return None
+    return run
+
+
 def recent_runs(limit: int = 50) -> list[JobRun]:
     return list(db.session.execute(select(JobRun).order_by(JobRun.id.desc()).limit(limit)).scalars())

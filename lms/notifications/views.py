@@ -132,14 +132,11 @@ def cohort_message(cohort_id: int):
         status = outcome.status
     elif form.is_submitted():
         status = 422
-    run = runs.latest_run(f"cohort:{cohort.id}", COHORT_MESSAGE_JOB)
-    if run is not None and run.is_over and request.args.get("job") != str(run.id):
-        run = None  # a finished run shows only on the page its start returned to
     return render_template(
         "notifications/cohort_message.html",
         cohort=cohort,
         form=form,
-        job_run=run,
+        job_run=runs.run_to_show(f"cohort:{cohort.id}", COHORT_MESSAGE_JOB, request.args.get("job")),
         recipients=recipient_count(cohort.id),
         messages=messages_of(cohort),
     ), status

@@ -77,9 +77,6 @@ def member_import(organization_id: int, import_id: int):
             .order_by(MemberImportRow.row)
             .limit(PREVIEW_ROWS)
         ).scalars()
-    run = runs.latest_run(run_subject(member_import.id), IMPORT_MEMBERS_JOB)
-    if run is not None and run.is_over and request.args.get("job") != str(run.id):
-        run = None  # a finished run shows only on the page its start returned to
     return render_template(
         "accounts/member_import_status.html",
         organization=member_import.organization,
@@ -87,7 +84,7 @@ def member_import(organization_id: int, import_id: int):
         rows=[{**row, "nik_masked": mask_nik(row["nik"])} for row in rows],
         form=ImportActionForm(formdata=None),
         stalled=services.stalled(member_import, utcnow()),
-        job_run=run,
+        job_run=runs.run_to_show(run_subject(member_import.id), IMPORT_MEMBERS_JOB, request.args.get("job")),
         total_text=format_number(member_import.total_rows),
         processed_text=format_number(member_import.processed_rows),
     )
