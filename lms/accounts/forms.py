@@ -116,7 +116,9 @@ class ProfileForm(ProfileFields, Form):
     phone = StringField(
         _l("WhatsApp number (optional)"),
         validators=[Optional(), Length(max=30), validate_phone_field],
-        description=_l("Only your facilitators and the organizations you belong to see it, to contact you on WhatsApp."),
+        description=_l(
+            "Only your facilitators and the organizations you belong to see it, to contact you on WhatsApp."
+        ),
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
     submit = SubmitField(_l("Save profile"))

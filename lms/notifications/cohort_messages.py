@@ -49,7 +49,12 @@ def write_cohort_message(actor: User, cohort: Cohort, text: str, now: datetime) 
     db.session.add(message)
     db.session.flush()
     record_audit(
-        actor, "cohort.message", cohort, cohort.organization_id, message_id=message.id, people=recipient_count(cohort.id)
+        actor,
+        "cohort.message",
+        cohort,
+        cohort.organization_id,
+        message_id=message.id,
+        people=recipient_count(cohort.id),
     )
     return message
 

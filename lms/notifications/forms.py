@@ -25,8 +25,13 @@ def preferences_form(choices: dict[str, bool]):
 class CohortMessageForm(Form):
     body = TextAreaField(
         _l("Message"),
-        validators=[DataRequired(message=_l("Write the message the learners are to receive.")), Length(max=MESSAGE_MAX)],
-        description=_l("Each learner finds it in Lentera, and by e-mail if she chose e-mail for messages to her cohort."),
+        validators=[
+            DataRequired(message=_l("Write the message the learners are to receive.")),
+            Length(max=MESSAGE_MAX),
+        ],
+        description=_l(
+            "Each learner finds it in Lentera, and by e-mail if she chose e-mail for messages to her cohort."
+        ),
         render_kw={"rows": 6, "maxlength": MESSAGE_MAX},
     )
     submit = SubmitField(_l("Send to the cohort"))

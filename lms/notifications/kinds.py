@@ -210,7 +210,9 @@ class CohortChanged(NotificationKind):
         return _("%(cohort)s has changed", cohort=params["cohort"])
 
     def body(self, params, reader):
-        lines = [self._line(field, before, after, params, reader) for field, (before, after) in params["changes"].items()]
+        lines = [
+            self._line(field, before, after, params, reader) for field, (before, after) in params["changes"].items()
+        ]
         return _("What changed in %(cohort)s: %(changes)s", cohort=params["cohort"], changes="; ".join(lines))
 
     @staticmethod

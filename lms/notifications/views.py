@@ -11,10 +11,10 @@ from sqlalchemy import select
 from lms.accounts.permissions import platform_admin_required
 from lms.attendance.services import cohort_for_runner
 from lms.core.errors import DomainError
-from lms.core.models import utcnow
-from lms.core.service_calls import call_service
 from lms.core.mail import OutboxMessage
+from lms.core.models import utcnow
 from lms.core.security import csrf_exempt
+from lms.core.service_calls import call_service
 from lms.core.urls import whatsapp_link
 from lms.extensions import db
 from lms.jobs import runs

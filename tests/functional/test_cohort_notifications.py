@@ -30,7 +30,9 @@ def world(app_ctx):
     ppni = make_organization("ppni", name="PPNI")
     ibi = make_organization("ibi", name="IBI")
     admin = make_user("admin@example.test", role=Role.ORG_ADMIN, organization=ppni, locale="en", full_name="Admin PPNI")
-    facilitator = make_user("fasil@example.test", role=Role.FACILITATOR, organization=ppni, full_name="Ns. Dewi", locale="id")
+    facilitator = make_user(
+        "fasil@example.test", role=Role.FACILITATOR, organization=ppni, full_name="Ns. Dewi", locale="id"
+    )
     other_facilitator = make_user("other@example.test", role=Role.FACILITATOR, organization=ppni)
     ibi_admin = make_user("admin-ibi@example.test", role=Role.ORG_ADMIN, organization=ibi)
     version = make_published_course("PPI-DASAR", organization="ppni")
@@ -119,7 +121,9 @@ def test_who_may_write_and_bad_input_writes_nothing(client, auth, world):
     assert db.session.execute(select(JobRun)).first() is None
     assert client.post(url, data={"body": "Sesi besok mulai pukul 08.00 WITA."}).status_code == 302
     db.session.expire_all()
-    notification = db.session.execute(select(Notification).where(Notification.kind == "cohort_message")).scalars().first()
+    notification = (
+        db.session.execute(select(Notification).where(Notification.kind == "cohort_message")).scalars().first()
+    )
     assert notification.params["sender"] == "Ns. Dewi" and notification.link.startswith("/enrolments/")
 
 

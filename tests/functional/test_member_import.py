@@ -239,7 +239,9 @@ def test_the_imported_people_are_enrolled_into_a_cohort_in_one_action(world, cli
 def _outbox_invitations() -> int:
     from lms.core.mail import OutboxMessage
 
-    return db.session.execute(select(func.count(OutboxMessage.id)).where(OutboxMessage.subject.contains("invites"))).scalar()
+    return db.session.execute(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.subject.contains("invites"))
+    ).scalar()
 
 
 def test_a_confirmed_import_runs_as_a_job_with_progress_and_a_second_run_writes_nothing(world, client, auth):
