@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from huey.storage import SqliteStorage
 from sqlalchemy import text
 
-from lms import create_app
+from lms import create_app, jobs
 from lms.core.database import dispose_engines
 from lms.courses.catalog_cache import catalog_cache
 from lms.extensions import db, limiter
@@ -82,6 +82,10 @@ def _empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_state(request):
+    if "app" in request.fixturenames:
+        # There is one job queue per process: an app another test made (the CLI's, a create_app() without TESTING)
+        # repointed it at its own storage and out of immediate mode. Every test starts from the suite's.
+        jobs.init_app(request.getfixturevalue("app"))
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")

@@ -235,7 +235,7 @@ class CohortChanged(NotificationKind):
         return _("place: %(after)s (was %(before)s)", after=shown(after), before=shown(before))
 
 
-class CohortMessage(NotificationKind):
+class MessageToCohort(NotificationKind):
     """What an organization admin or a facilitator wrote to everyone in a cohort."""
 
     def title(self, params, reader):
@@ -259,7 +259,7 @@ KINDS: dict[str, NotificationKind] = {
         EvaluationOpen("evaluation_open", _l("An evaluation is open for me to fill in")),
         CohortCancelled("cohort_cancelled", _l("A cohort I am enrolled in or asked to join is cancelled")),
         CohortChanged("cohort_changed", _l("The dates, place or link of a cohort I take part in change")),
-        CohortMessage("cohort_message", _l("The organizer or a facilitator writes to everyone in my cohort")),
+        MessageToCohort("cohort_message", _l("The organizer or a facilitator writes to everyone in my cohort")),
     )
 }
 """Every kind by key, in the order the preferences page lists them."""

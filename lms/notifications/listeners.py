@@ -117,15 +117,15 @@ def on_membership_decided(membership_id: int, user_id: int | None, organization_
 
 
 def _enrolment_links(cohort_id: int, user_ids: list[int]) -> dict[int, str]:
-    """Each person's enrolment page in the cohort (one query for the whole cohort)."""
+    """Each person's enrolment page in the cohort (one query for the whole cohort, however many are told)."""
     from sqlalchemy import select
 
     from lms.courses.models import Enrolment
 
-    rows = db.session.execute(
-        select(Enrolment.user_id, Enrolment.id).where(Enrolment.cohort_id == cohort_id, Enrolment.user_id.in_(user_ids))
-    ).all()
-    return {user_id: site_path("courses.enrolment", enrolment_id=enrolment_id) for user_id, enrolment_id in rows}
+    told = set(user_ids)
+    rows = db.session.execute(select(Enrolment.user_id, Enrolment.id).where(Enrolment.cohort_id == cohort_id))
+    return {user_id: site_path("courses.enrolment", enrolment_id=enrolment_id) for user_id, enrolment_id in rows
+            if user_id in told}  # fmt: skip
 
 
 def _cohort_params(cohort_id: int) -> dict:
