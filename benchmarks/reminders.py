@@ -15,6 +15,7 @@ compares the medians. Uses its own database `bench_reminders` (LMS_BENCH_DATABAS
 from __future__ import annotations
 
 import argparse
+import contextvars
 import statistics
 import sys
 import time
@@ -131,8 +132,9 @@ def run_reminders(members: int) -> bool:
         first_run < TARGET_SECONDS and sent == members,
         f"{first_run:.1f} s (target < 120 s)",
     )
-    full = [n for n in batches[:-1]]  # the last batch may be short, and its candidate query finds the end
-    ok &= verdict("fixed statements per batch", len(set(full)) == 1, f"{sorted(set(batches))}")
+    full = batches[:-1]  # the last batch may be short, and its candidate query finds the end
+    # One batch only (fewer than 1,000 members): nothing to compare, the count is what it is.
+    ok &= verdict("fixed statements per batch", len(set(full)) <= 1, f"{sorted(set(batches))}")
     ok &= verdict("sent once", again == 0, f"{again} on the second run")
     return ok
 
@@ -151,7 +153,11 @@ def run_revoke_cost(revokes: int) -> bool:
     db.session.remove()
     from flask import current_app
 
+    # Each request in a context of its own, as a server runs it (tests/conftest.py's IsolatedClient): otherwise
+    # Flask reuses this app context, and the first request's anonymous user stays in `g` for all the others.
     client = current_app.test_client()
+    opened = client.open
+    client.open = lambda *args, **kwargs: contextvars.Context().run(opened, *args, **kwargs)
     token = client.post("/api/v1/auth/token", json={"email": "admin@bench.test", "password": "x" * 12}).get_json()
     headers = {"Authorization": f"Bearer {token['token']}"}
     timings: dict[bool, list[float]] = {True: [], False: []}
@@ -200,7 +206,8 @@ def main() -> int:
     with app_context(url, instance, **config):
         ok = run_reminders(args.members)
     prepare_database(url, instance)
-    with app_context(url, instance, WTF_CSRF_ENABLED=False, **config):
+    # The benchmark's organization admin logs in for an API token with a password only (no authenticator app).
+    with app_context(url, instance, WTF_CSRF_ENABLED=False, REQUIRE_2FA_FOR_ADMINS=False, **config):
         ok &= run_revoke_cost(args.revokes)
     return 0 if ok else 1
 

@@ -47,9 +47,6 @@ class DefaultConfig:
     PASSWORD_RESET_MAX_AGE: int = 3600
     # How long an invited (imported) member's set-password link works, in seconds.
     INVITATION_MAX_AGE: int = 14 * 24 * 3600
-    # Apply a confirmed member import in a thread of the web process (resumable from its progress page if the
-    # process stops); False applies it within the confirming request (as the functional tests do).
-    MEMBER_IMPORT_IN_BACKGROUND: bool = True
 
     # Platform admins and the admins of organizations with "admins must use two-factor" on must log in with a TOTP
     # code (lms.accounts.two_factor). `make run` turns it off for the demo; keep it on in production.

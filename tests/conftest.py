@@ -9,12 +9,14 @@ import re
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from huey.storage import SqliteStorage
 from sqlalchemy import text
 
-from lms import create_app
+from lms import create_app, jobs
 from lms.core.database import dispose_engines
 from lms.courses.catalog_cache import catalog_cache
 from lms.extensions import db, limiter
+from lms.jobs import huey, start_embedded_consumer, stop_embedded_consumer
 from tests.factories import PASSWORD
 
 TEST_DATABASE_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
@@ -56,8 +58,6 @@ def app(tmp_path_factory):
             "JOBS_SQLITE_PATH": str(instance / "jobs.sqlite"),
             # Empty: the default (database on PostgreSQL, the folder on SQLite); LMS_TEST_STORAGE picks another.
             "STORAGE": os.environ.get("LMS_TEST_STORAGE", ""),
-            # A confirmed member import runs within the request, so a test reads its result at once.
-            "MEMBER_IMPORT_IN_BACKGROUND": False,
         }
     )
     app.test_client_class = IsolatedClient
@@ -82,6 +82,10 @@ def _empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_state(request):
+    if "app" in request.fixturenames:
+        # There is one job queue per process: an app another test made (the CLI's, a create_app() without TESTING)
+        # repointed it at its own storage and out of immediate mode. Every test starts from the suite's.
+        jobs.init_app(request.getfixturevalue("app"))
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
@@ -95,6 +99,18 @@ def _clean_state(request):
 def app_ctx(app):
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def consumer(app, tmp_path):
+    """A real consumer (worker thread) on a SQLite queue, instead of immediate mode."""
+    huey._immediate = False
+    huey.storage = SqliteStorage(huey.name, filename=str(tmp_path / "queue.sqlite"))
+    running = start_embedded_consumer(app, workers=1, periodic=False)
+    yield running
+    stop_embedded_consumer(running)
+    huey._immediate = True
+    huey.storage = huey.create_storage()
 
 
 @pytest.fixture

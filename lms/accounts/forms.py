@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from lms.accounts.consent import REGISTRATION_CONSENT
-from lms.accounts.identity import is_valid_nik, normalize_nik, profession_choices
+from lms.accounts.identity import PhoneInvalid, is_valid_nik, normalize_nik, normalize_phone, profession_choices
 from lms.accounts.models import OrganizationKind, Role, TimeZone
 from lms.core.forms import Form
 from lms.core.labels import choices_of
@@ -39,6 +39,13 @@ def validate_nik_field(form, field) -> None:
     nik = normalize_nik(field.data)
     if nik is not None and not is_valid_nik(nik):
         raise ValidationError(_l("A NIK has 16 digits, as on the KTP."))
+
+
+def validate_phone_field(form, field) -> None:
+    try:
+        normalize_phone(field.data)
+    except PhoneInvalid as error:
+        raise ValidationError(PhoneInvalid.message) from error
 
 
 class ProfileFields:
@@ -106,6 +113,14 @@ class RegistrationForm(ProfileFields, Form):
 
 
 class ProfileForm(ProfileFields, Form):
+    phone = StringField(
+        _l("WhatsApp number (optional)"),
+        validators=[Optional(), Length(max=30), validate_phone_field],
+        description=_l(
+            "Only your facilitators and the organizations you belong to see it, to contact you on WhatsApp."
+        ),
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
     submit = SubmitField(_l("Save profile"))
 
     def __init__(self, *args, **kwargs):

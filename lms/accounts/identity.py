@@ -1,4 +1,5 @@
-"""Indonesian personal identifiers: NIK checks and masking, profession list from the data file."""
+"""Indonesian personal identifiers: NIK checks and masking, WhatsApp numbers in E.164, the profession list from the
+data file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from flask_babel import lazy_gettext as _l
 
 NIK_PATTERN = re.compile(r"^\d{16}$")
 PROFESSIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "professions.yaml"
@@ -38,6 +40,35 @@ def mask_nik(nik: str | None) -> str:
     if not nik:
         return ""
     return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
+
+
+PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
+INDONESIAN_MOBILE = re.compile(r"^\+628\d{7,11}$")
+"""A mobile number in Indonesia: 08 and 8 to 11 more digits as people write it (0812 3456 7890), +628… in E.164."""
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+class PhoneInvalid(ValueError):
+    """The text is not a phone number that WhatsApp could reach."""
+
+    message = _l("Enter a WhatsApp number such as 0812 3456 7890 or +62 812 3456 7890 (digits only, no letters).")
+
+
+def normalize_phone(value: str | None) -> str | None:
+    """A WhatsApp number as people type it, in E.164: `0812-3456-7890` and `62 812 3456 7890` → `+6281234567890`;
+    a number of another country keeps its `+` and code. Empty means none given; anything else raises PhoneInvalid."""
+    cleaned = PHONE_SEPARATORS.sub("", value or "")
+    if not cleaned:
+        return None
+    if cleaned.startswith("00"):  # the international prefix dialled from Indonesia
+        cleaned = "+" + cleaned[2:]
+    elif cleaned.startswith("0"):
+        cleaned = "+62" + cleaned[1:]
+    elif cleaned.startswith("62"):
+        cleaned = "+" + cleaned
+    if not E164.match(cleaned) or (cleaned.startswith("+62") and not INDONESIAN_MOBILE.match(cleaned)):
+        raise PhoneInvalid(value)
+    return cleaned
 
 
 @dataclass(frozen=True)

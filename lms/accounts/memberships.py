@@ -339,6 +339,8 @@ class MemberRow:
     status: MembershipStatus
     requested_at: object
     decided_at: object
+    phone: str | None = None
+    """Her WhatsApp number, for a confirmed member who gave one (the admin's contact link)."""
 
 
 def _facility_name():
@@ -382,7 +384,7 @@ def member_rows(
     total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     invited = status == MembershipStatus.INVITED
     facility = _facility_name() if status == MembershipStatus.CONFIRMED else None
-    columns = [WorkerMembership, User.full_name, User.email, User.profession_code]
+    columns = [WorkerMembership, User.full_name, User.email, User.profession_code, User.phone]
     rows = db.session.execute(
         select(*columns, *([facility] if facility is not None else []))
         .outerjoin(User, User.id == WorkerMembership.user_id)
@@ -405,10 +407,11 @@ def member_rows(
                 m.invited_email if invited else row[2],
                 None if invited else row[3],
                 m.membership_number,
-                row[4] if facility is not None else None,
+                row[5] if facility is not None else None,
                 MembershipStatus(m.status),
                 m.requested_at,
                 m.decided_at,
+                row[4] if status == MembershipStatus.CONFIRMED else None,
             )
         )
     return result, total

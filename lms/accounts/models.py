@@ -71,6 +71,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     """Nomor Induk Kependudukan: personal data (UU PDP); shown masked only, never in a QR."""
     str_number: Mapped[str | None] = mapped_column(String(40))
     facility: Mapped[str | None] = mapped_column(String(160))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    """WhatsApp number she chose to give, in E.164 (+628…): shown only to those who would contact her (a facilitator
+    of her cohort, an admin of her organization) as a wa.me link."""
     timezone: Mapped[TimeZone] = mapped_column(String(40), default=TimeZone.WIB)
     locale: Mapped[str | None] = mapped_column(String(5))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)

@@ -16,12 +16,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.consent import record_consent
-from lms.accounts.identity import is_valid_nik, normalize_nik, professions
+from lms.accounts.identity import PhoneInvalid, is_valid_nik, normalize_nik, normalize_phone, professions
 from lms.accounts.models import ApiToken, ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lms.core.mail import send_mail
+from lms.core.errors import Conflict, InvalidField, InvalidInput, NotFound, PermissionDenied
+from lms.core.mail import send_mail_after_commit
 from lms.core.models import utcnow
 from lms.extensions import db
 
@@ -107,7 +107,7 @@ def register_user(
     check_password_rules(password, email)
     password_hash = hash_password(password)  # on both paths, so their times do not tell registered e-mails apart
     if find_user_by_email(email) is not None:
-        send_mail(
+        send_mail_after_commit(
             email,
             str(_l("Lentera: someone tried to register with your e-mail")),
             str(
@@ -194,7 +194,7 @@ def send_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
     if user is None or not user.is_active:
         return
     link = reset_url(password_reset_token(user))
-    send_mail(
+    send_mail_after_commit(
         user.email,
         str(_l("Lentera: reset your password")),
         str(
@@ -250,7 +250,13 @@ def update_profile(
     str_number: str | None,
     facility: str | None,
     timezone: str,
+    phone: str | None = None,
 ) -> User:
+    """Save her profile; `phone` (a WhatsApp number as typed) is stored in E.164, empty removes it."""
+    try:
+        phone = normalize_phone(phone)
+    except PhoneInvalid as error:
+        raise InvalidField("phone", PhoneInvalid.message) from error
     profile = _clean_profile(
         full_name=full_name,
         profession_code=profession_code,
@@ -264,6 +270,7 @@ def update_profile(
     for key, value in profile.items():
         setattr(user, key, value)
     user.facility = (facility or "").strip() or None
+    user.phone = phone
     return user
 
 

@@ -14,7 +14,7 @@ from lms.accounts.people import person_matches
 from lms.accounts.services import password_reset_token
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput, PermissionDenied
-from lms.core.mail import send_mail
+from lms.core.mail import send_mail_after_commit
 from lms.extensions import db
 
 PAGE_SIZE = 50
@@ -58,7 +58,7 @@ def send_reset_link(actor: User, user: User, reset_url: Callable[[str], str]) ->
     _ensure_platform_admin(actor)
     if not user.is_active_account:
         raise InvalidInput(_l("Reactivate the account first: a deactivated account cannot log in."))
-    send_mail(
+    send_mail_after_commit(
         user.email,
         str(_l("Lentera: reset your password")),
         str(

@@ -181,7 +181,9 @@ def edit_profile():
                 str_number=form.str_number.data,
                 facility=form.facility.data,
                 timezone=form.timezone.data,
-            )
+                phone=form.phone.data,
+            ),
+            form=form,
         )
         if outcome.ok:
             flash(_("Profile saved."), "success")

@@ -1,19 +1,26 @@
 """Outgoing e-mail over SMTP, plain text with an optional HTML part; without an SMTP server (development, `make run`)
-each message is kept in the outbox table, which the platform admin reads at /admin/outbox."""
+each message is kept in the outbox table, which the platform admin reads at /admin/outbox. Mail a request causes
+goes through `send_mail_after_commit`: a job sends it once the request's transaction has committed."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import JSON, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.core.models import UTCDateTime, utcnow
 from lms.extensions import db
+from lms.jobs import huey, job
+
+log = logging.getLogger(__name__)
+
+_PENDING_KEY = "lms_mail_after_commit"
 
 
 class OutboxMessage(db.Model):
@@ -67,3 +74,42 @@ def send_mail(
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
+
+
+def send_mail_after_commit(
+    to: str, subject: str, body: str, *, html: str | None = None, headers: Mapping[str, str] | None = None
+) -> None:
+    """Mail that a request causes (a password-reset link, ...). With an SMTP server, a job sends it once the
+    caller's transaction commits (never after a rollback): a slow or refusing server neither holds nor fails the
+    request, and the job retries (MAIL_RETRIES, MAIL_RETRY_DELAY). Without one, it goes into the outbox in the
+    caller's transaction, as `send_mail` does."""
+    if not current_app.config["MAIL_SERVER"]:
+        send_mail(to, subject, body, html=html, headers=headers)
+        return
+    mail = {"to": to, "subject": subject, "body": body, "html": html, "headers": dict(headers or {})}
+    db.session.info.setdefault(_PENDING_KEY, []).append(mail)
+
+
+@job(retries=8, retry_delay=120)
+def deliver_mail(to: str, subject: str, body: str, html: str | None = None, headers: dict | None = None) -> None:
+    """Send one message now (the worker); an SMTP error fails the attempt and the queue tries again later."""
+    send_mail(to, subject, body, html=html, headers=headers)
+    db.session.commit()  # the outbox row, when the SMTP server was configured away meanwhile
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    for mail in pending or ():
+        try:
+            task = deliver_mail.s(**mail)
+            task.retries, task.retry_delay = current_app.config["MAIL_RETRIES"], current_app.config["MAIL_RETRY_DELAY"]
+            huey.enqueue(task)
+        except Exception:  # the queue is down: the request succeeded all the same; the log tells the admin
+            log.exception("could not queue the e-mail to %s", mail["to"])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)

@@ -21,12 +21,13 @@ def open_run(kind: str, subject: str, started_by_id: int | None) -> JobRun:
     return run
 
 
-def begin(run_id: int, total: int) -> JobRun:
-    """The job starts (or starts again after a failed attempt) with `total` items to do."""
+def begin(run_id: int, total: int, done: int = 0) -> JobRun:
+    """The job starts (or starts again after a failed attempt) with `total` items, `done` of them done already
+    (a resumed job)."""
     run = db.session.get(JobRun, run_id)
     if run is None:
         raise NotFound()
-    run.state, run.total, run.done, run.error = RunState.RUNNING, total, 0, None
+    run.state, run.total, run.done, run.error = RunState.RUNNING, total, min(done, total), None
     db.session.commit()
     return run
 
@@ -62,6 +63,15 @@ def latest_run(subject: str, kind: str) -> JobRun | None:
     return db.session.execute(
         select(JobRun).where(JobRun.subject == subject, JobRun.kind == kind).order_by(JobRun.id.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def run_to_show(subject: str, kind: str, asked_for: str | None) -> JobRun | None:
+    """The run a page shows: one still queued or running, one that failed (it will be retried), or the finished one
+    the page was asked for (`?job=<id>`, where its start returned to): a finished run is not shown for ever."""
+    run = latest_run(subject, kind)
+    if run is None or (run.state == RunState.FINISHED and asked_for != str(run.id)):
+        return None
+    return run
 
 
 def recent_runs(limit: int = 50) -> list[JobRun]:

@@ -9,15 +9,18 @@ from lms.notifications import views  # noqa: E402,F401
 
 
 def connect() -> None:
-    """Listen, in the sender's transaction, to certificates, enrolments and reviewed activities; register the jobs."""
+    """Listen, in the sender's transaction, to certificates, enrolments, cohorts cancelled or changed and reviewed
+    activities; register the jobs."""
     from lms.accounts.events import membership_decided
     from lms.certificates.events import certificate_status_changed, certificates_issued
-    from lms.courses.events import enrolment_decided
+    from lms.courses.events import cohort_cancelled, cohort_changed, enrolment_decided
     from lms.notifications import jobs  # noqa: F401  (registers the mail and reminder jobs)
     from lms.notifications.listeners import (
         on_activity_reviewed,
         on_certificate_status_changed,
         on_certificates_issued,
+        on_cohort_cancelled,
+        on_cohort_changed,
         on_enrolment_decided,
         on_membership_decided,
     )
@@ -28,3 +31,5 @@ def connect() -> None:
     enrolment_decided.connect(on_enrolment_decided)
     activity_reviewed.connect(on_activity_reviewed)
     membership_decided.connect(on_membership_decided)
+    cohort_cancelled.connect(on_cohort_cancelled)
+    cohort_changed.connect(on_cohort_changed)

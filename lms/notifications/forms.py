@@ -1,11 +1,13 @@
-"""Forms of the notifications feature: each person's e-mail choice per kind."""
+"""Forms of the notifications feature: each person's e-mail choice per kind, a message to a whole cohort."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField
+from wtforms import BooleanField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from lms.core.forms import Form
+from lms.notifications.cohort_messages import MESSAGE_MAX
 from lms.notifications.kinds import KINDS
 
 
@@ -18,3 +20,18 @@ def preferences_form(choices: dict[str, bool]):
     for key, kind in KINDS.items():
         setattr(PreferencesForm, key, BooleanField(kind.label, description=_l("E-mail too")))
     return PreferencesForm(data=choices)
+
+
+class CohortMessageForm(Form):
+    body = TextAreaField(
+        _l("Message"),
+        validators=[
+            DataRequired(message=_l("Write the message the learners are to receive.")),
+            Length(max=MESSAGE_MAX),
+        ],
+        description=_l(
+            "Each learner finds it in Lentera, and by e-mail if she chose e-mail for messages to her cohort."
+        ),
+        render_kw={"rows": 6, "maxlength": MESSAGE_MAX},
+    )
+    submit = SubmitField(_l("Send to the cohort"))

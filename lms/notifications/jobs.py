@@ -1,4 +1,5 @@
-"""The notifications feature's jobs: send the e-mail of notifications (retried), and the reminders (periodic)."""
+"""The notifications feature's jobs: send the e-mail of notifications (retried), the reminders (periodic), and a
+message to a whole cohort (with a progress bar on the page that started it)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,30 @@ def send_notification_mails(notification_ids: list[int]) -> int:
         sent += 1
     db.session.commit()
     return sent
+
+
+COHORT_MESSAGE_JOB = "notifications.cohort_message"
+"""The kind of the job run the cohort's message page shows."""
+
+
+@job(retries=3, retry_delay=30)
+def send_cohort_message(run_id: int, message_id: int) -> int:
+    """Tell the cohort's learners of a message, a committed batch at a time; a retry (or a second run) tells only
+    those not told yet. Returns how many were told by this run."""
+    from lms.extensions import db
+    from lms.jobs import runs
+    from lms.notifications.cohort_messages import deliver_cohort_message, recipient_count
+    from lms.notifications.models import CohortMessage
+
+    message = db.session.get(CohortMessage, message_id)
+    run = runs.begin(run_id, recipient_count(message.cohort_id))
+    try:
+        told = deliver_cohort_message(message, lambda size: runs.advance(run, size))
+        runs.finish(run, total=run.total, told_now=told)
+    except Exception as error:
+        runs.fail(run_id, f"{type(error).__name__}: {error}")
+        raise
+    return told
 
 
 @periodic_job(crontab(minute="7"))

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.core.i18n import format_local_datetime
 from lms.courses.curriculum import Ranah
+from lms.courses.models import CohortMode
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,62 @@ class EvaluationOpen(NotificationKind):
         )
 
 
+class CohortCancelled(NotificationKind):
+    def title(self, params, reader):
+        return _("%(cohort)s was cancelled", cohort=params["cohort"])
+
+    def body(self, params, reader):
+        return _(
+            "%(organization)s cancelled %(cohort)s (%(course)s). Reason: %(reason)s",
+            organization=params["organization"],
+            cohort=params["cohort"],
+            course=params["course"],
+            reason=params.get("reason") or _("no reason given"),
+        )
+
+
+class CohortChanged(NotificationKind):
+    """The dates, place (the link of an online cohort) or mode of a cohort she takes part in changed."""
+
+    def title(self, params, reader):
+        return _("%(cohort)s has changed", cohort=params["cohort"])
+
+    def body(self, params, reader):
+        lines = [
+            self._line(field, before, after, params, reader) for field, (before, after) in params["changes"].items()
+        ]
+        return _("What changed in %(cohort)s: %(changes)s", cohort=params["cohort"], changes="; ".join(lines))
+
+    @staticmethod
+    def _line(field: str, before: str, after: str, params: dict, reader: Reader) -> str:
+        def shown(value: str, as_date: bool = False) -> str:
+            if not value:
+                return "-"
+            return reader.date(value) if as_date else value
+
+        if field in ("starts_on", "ends_on"):
+            before, after = shown(before, True), shown(after, True)
+            if field == "starts_on":
+                return _("starts on %(after)s (was %(before)s)", after=after, before=before)
+            return _("ends on %(after)s (was %(before)s)", after=after, before=before)
+        if field == "mode":
+            before, after = (str(CohortMode(v).label) if v else "-" for v in (before, after))
+            return _("now %(after)s (was %(before)s)", after=after, before=before)
+        if params.get("mode") == CohortMode.DARING:
+            return _("join at %(after)s (was %(before)s)", after=shown(after), before=shown(before))
+        return _("place: %(after)s (was %(before)s)", after=shown(after), before=shown(before))
+
+
+class MessageToCohort(NotificationKind):
+    """What an organization admin or a facilitator wrote to everyone in a cohort."""
+
+    def title(self, params, reader):
+        return _("Message from %(sender)s about %(cohort)s", sender=params["sender"], cohort=params["cohort"])
+
+    def body(self, params, reader):
+        return params["text"]
+
+
 KINDS: dict[str, NotificationKind] = {
     kind.key: kind
     for kind in (
@@ -196,6 +253,9 @@ KINDS: dict[str, NotificationKind] = {
         RenewalDue("renewal_due", _l("My SIP renewal is near and my SKP is short (180, 90 and 30 days before)")),
         CompetencyExpiring("competency_expiring", _l("A certificate of mine expires soon (90 and 30 days before)")),
         EvaluationOpen("evaluation_open", _l("An evaluation is open for me to fill in")),
+        CohortCancelled("cohort_cancelled", _l("A cohort I am enrolled in or asked to join is cancelled")),
+        CohortChanged("cohort_changed", _l("The dates, place or link of a cohort I take part in change")),
+        MessageToCohort("cohort_message", _l("The organizer or a facilitator writes to everyone in my cohort")),
     )
 }
 """Every kind by key, in the order the preferences page lists them."""

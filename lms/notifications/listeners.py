@@ -114,3 +114,43 @@ def on_membership_decided(membership_id: int, user_id: int | None, organization_
             )
         ]
     )
+
+
+def _enrolment_links(cohort_id: int, user_ids: list[int]) -> dict[int, str]:
+    """Each person's enrolment page in the cohort (one query for the whole cohort, however many are told)."""
+    from sqlalchemy import select
+
+    from lms.courses.models import Enrolment
+
+    told = set(user_ids)
+    rows = db.session.execute(select(Enrolment.user_id, Enrolment.id).where(Enrolment.cohort_id == cohort_id))
+    return {user_id: site_path("courses.enrolment", enrolment_id=enrolment_id) for user_id, enrolment_id in rows
+            if user_id in told}  # fmt: skip
+
+
+def _cohort_params(cohort_id: int) -> dict:
+    from lms.courses.models import Cohort
+
+    cohort = db.session.get(Cohort, cohort_id)
+    return {
+        "cohort": cohort.name,
+        "course": cohort.version.title,
+        "organization": cohort.version.course.organization.name,
+        "mode": str(cohort.mode),
+    }
+
+
+def on_cohort_cancelled(cohort_id: int, user_ids: list[int], reason: str, **_) -> None:
+    """Everyone enrolled, waiting or asking is told the cohort is off, and why."""
+    if not user_ids:
+        return
+    params, links = {**_cohort_params(cohort_id), "reason": reason}, _enrolment_links(cohort_id, user_ids)
+    notify([Message(user_id, "cohort_cancelled", params, links.get(user_id, "")) for user_id in user_ids])
+
+
+def on_cohort_changed(cohort_id: int, user_ids: list[int], changes: dict[str, list[str]], **_) -> None:
+    """The active participants are told what changed: dates, place or link, mode (before and after)."""
+    if not user_ids:
+        return
+    params, links = {**_cohort_params(cohort_id), "changes": changes}, _enrolment_links(cohort_id, user_ids)
+    notify([Message(user_id, "cohort_changed", params, links.get(user_id, "")) for user_id in user_ids])

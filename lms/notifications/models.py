@@ -1,5 +1,5 @@
-"""The notifications feature's tables: notifications, each person's e-mail choice per kind, and the markers that
-keep a reminder from going out twice."""
+"""The notifications feature's tables: notifications, each person's e-mail choice per kind, the markers that keep a
+reminder from going out twice, and the messages written to a whole cohort."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -75,3 +75,23 @@ class ReminderMarker(db.Model):
     threshold: Mapped[str] = mapped_column(String(10))
     """1d for a session, 180/90/30 days before a SIP's end or a certificate's expiry."""
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CohortMessage(db.Model):
+    """What an organization admin or a facilitator wrote to everyone in a cohort; a job tells each active learner
+    (a notification, e-mailed by her choice), once: its reminder markers (subject message:<id>) see to that."""
+
+    __tablename__ = "cohort_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sender: Mapped[User | None] = relationship()
+
+    @property
+    def subject(self) -> str:
+        """What its reminder markers are about."""
+        return f"message:{self.id}"

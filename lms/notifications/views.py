@@ -9,13 +9,18 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.permissions import platform_admin_required
+from lms.attendance.services import cohort_for_runner
 from lms.core.mail import OutboxMessage
+from lms.core.models import utcnow
 from lms.core.security import csrf_exempt
 from lms.core.service_calls import call_service
 from lms.core.urls import whatsapp_link
 from lms.extensions import db
+from lms.jobs import runs
 from lms.notifications import bp, services
-from lms.notifications.forms import preferences_form
+from lms.notifications.cohort_messages import messages_of, recipient_count, write_cohort_message
+from lms.notifications.forms import CohortMessageForm, preferences_form
+from lms.notifications.jobs import COHORT_MESSAGE_JOB, send_cohort_message
 from lms.notifications.kinds import KINDS
 
 
@@ -104,3 +109,33 @@ def admin_outbox():
 @platform_admin_required
 def admin_outbox_message(message_id: int):
     return render_template("notifications/outbox_message.html", message=db.get_or_404(OutboxMessage, message_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/message", methods=["GET", "POST"])
+@login_required
+def cohort_message(cohort_id: int):
+    """Write to every active learner of a cohort (its organization's admins and its facilitators): a job tells
+    them, with a progress bar here."""
+    cohort = cohort_for_runner(current_user, cohort_id)
+    form = CohortMessageForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = call_service(
+            lambda: write_cohort_message(current_user, cohort, form.body.data, utcnow()), form=form, field="body"
+        )
+        if outcome.ok:
+            run = runs.open_run(COHORT_MESSAGE_JOB, f"cohort:{cohort.id}", current_user.id)
+            db.session.commit()
+            send_cohort_message(run.id, outcome.result.id)
+            return redirect(url_for("notifications.cohort_message", cohort_id=cohort.id, job=run.id))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "notifications/cohort_message.html",
+        cohort=cohort,
+        form=form,
+        job_run=runs.run_to_show(f"cohort:{cohort.id}", COHORT_MESSAGE_JOB, request.args.get("job")),
+        recipients=recipient_count(cohort.id),
+        messages=messages_of(cohort),
+    ), status

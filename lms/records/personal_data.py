@@ -70,6 +70,7 @@ def held_data(user: User) -> HeldData:
         "nik_masked": user.masked_nik,
         "str_number": user.str_number,
         "facility": user.facility,
+        "phone": user.phone,
         "timezone": str(user.timezone),
         "locale": user.locale,
         "created_at": _plain(user.created_at),
@@ -258,7 +259,7 @@ def erase_account(user: User, password: str) -> None:
         consent.withdrawn_at = consent.withdrawn_at or utcnow()
     user.email = f"erased-{user.id}@erased.invalid"
     user.full_name = ERASED_NAME
-    user.profession_code = user.nik = user.str_number = user.facility = user.locale = None
+    user.profession_code = user.nik = user.str_number = user.facility = user.phone = user.locale = None
     user.password_hash = "!"  # no password hashes to this
     user.totp_secret = user.totp_enabled_at = user.totp_last_counter = None
     user.is_active_account = False

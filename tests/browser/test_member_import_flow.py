@@ -1,5 +1,5 @@
-"""A member import through a real browser: upload, preview, confirm, and the progress bar filled by the page's
-script while a background thread applies the rows chunk by chunk."""
+"""A member import through a real browser: upload, preview, confirm, and the progress bar moved by the page's script
+(polling GET /api/v1/jobs/{id}) while a queue consumer applies the rows chunk by chunk in a job."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def member_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def test_admin_imports_members_and_watches_the_progress(page: Page, live_server: str, app: Flask):
+def test_admin_imports_members_and_watches_the_progress(page: Page, live_server: str, app: Flask, consumer):
     with app.app_context():
         ppni = make_organization("ppni", name="PPNI")
         admin = make_user("admin@example.test", role=Role.ORG_ADMIN, organization=ppni)
@@ -45,6 +45,10 @@ def test_admin_imports_members_and_watches_the_progress(page: Page, live_server:
 
     page.get_by_test_id("confirm-import").click()
     expect(page.get_by_test_id("import-progress")).to_be_visible()
+    expect(page.locator("[data-job-run] progress")).to_be_visible()  # the job's bar, while the consumer works
+    expect(page.get_by_test_id("job-outcome")).to_have_text(
+        t("%(rows)s rows imported.") % {"rows": "2.500"}, timeout=60_000
+    )  # reloaded by the script once the job is over
     expect(page.get_by_test_id("import-percent")).to_have_text("100", timeout=60_000)
     expect(page.get_by_test_id("import-progress").locator("h2")).to_have_text(t("Done"), timeout=10_000)
     with app.app_context():

@@ -234,3 +234,78 @@ def test_the_imported_people_are_enrolled_into_a_cohort_in_one_action(world, cli
 
     emails = db.session.execute(select(User.email).join(Enrolment, Enrolment.user_id == User.id)).scalars().all()
     assert sorted(emails) == ["ayu@example.test", "rina@example.test", "siti@example.test"]
+
+
+def _outbox_invitations() -> int:
+    from lms.core.mail import OutboxMessage
+
+    return db.session.execute(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.subject.contains("invites"))
+    ).scalar()
+
+
+def test_a_confirmed_import_runs_as_a_job_with_progress_and_a_second_run_writes_nothing(world, client, auth):
+    from lms.accounts.member_import.jobs import IMPORT_MEMBERS_JOB, import_members, run_subject
+    from lms.jobs import runs
+    from lms.jobs.models import JobRun
+
+    auth.login(world.admin.email)
+    _upload(client, world.ppni.id, csv_bytes(*GOOD))
+    member_import = db.session.execute(select(MemberImport)).scalar_one()
+    base = f"/organizations/{world.ppni.id}/members/imports/{member_import.id}"
+    response = client.post(f"{base}/confirm")
+    run = db.session.execute(select(JobRun)).scalar_one()
+    assert response.headers["Location"].endswith(f"{base}?job={run.id}")
+    assert (run.kind, run.subject, run.state, run.total, run.done) == (
+        IMPORT_MEMBERS_JOB, run_subject(member_import.id), "finished", 3, 3
+    )  # fmt: skip
+    assert run.outcome == {"rows": 3, "applied": 3}
+    page = client.get(f"{base}?job={run.id}").get_data(as_text=True)
+    assert 'data-job-state="finished"' in page and "3 rows imported." in page
+    assert "data-job-run" not in client.get(base).get_data(as_text=True)  # a finished run shows only when asked for
+    progress = client.get(f"/api/v1/jobs/{run.id}").get_json()
+    assert (progress["kind"], progress["state"], progress["percent"]) == (IMPORT_MEMBERS_JOB, "finished", 100)
+    after, invitations = _counts(), _outbox_invitations()
+    assert invitations == 3
+
+    # The same import run again (a duplicate delivery, a retry after success): nothing new is written or sent.
+    second = runs.open_run(IMPORT_MEMBERS_JOB, run_subject(member_import.id), world.admin.id)
+    db.session.commit()
+    assert import_members.call_local(second.id, member_import.id) == 0
+    db.session.expire_all()
+    assert _counts() == after and _outbox_invitations() == invitations
+    assert db.session.get(JobRun, second.id).state == "finished"
+
+
+def test_a_failing_import_job_is_retried_and_resumes_where_it_stopped(world, client, auth, monkeypatch):
+    from lms.accounts.member_import import services
+    from lms.jobs.models import FailedJob, JobRun
+    from tests.db_faults import refused_inserts
+
+    monkeypatch.setattr(services, "CHUNK_ROWS", 1)  # one row per committed chunk
+    auth.login(world.admin.email)
+    _upload(client, world.ppni.id, csv_bytes(*GOOD))
+    member_import = db.session.execute(select(MemberImport)).scalar_one()
+    base = f"/organizations/{world.ppni.id}/members/imports/{member_import.id}"
+    with refused_inserts("worker_memberships", "NEW.membership_number = 'KTA-003'"):
+        assert client.post(f"{base}/confirm").status_code == 302  # the request succeeds; the job fails
+    db.session.expire_all()
+    run = db.session.execute(select(JobRun)).scalar_one()
+    assert run.state == "failed" and "refused by test" in run.error
+    assert db.session.get(MemberImport, member_import.id).processed_rows == 2  # the two chunks before stay
+    assert db.session.execute(select(func.count(WorkerMembership.id))).scalar() == 2
+    page = client.get(base).get_data(as_text=True)
+    assert 'data-job-state="failed"' in page and "refused by test" in page
+    (failure,) = db.session.execute(select(FailedJob)).scalars()
+    assert failure.name.endswith("import_members") and failure.retries_left == 3
+
+    auth.logout()
+    auth.login(make_user("root@example.test", is_platform_admin=True).email)
+    assert client.post(f"/admin/jobs/{failure.id}/retry").status_code == 302  # the queue's retry, run now
+    db.session.expire_all()
+    run = db.session.get(JobRun, run.id)
+    assert (run.state, run.done, run.outcome) == ("finished", 3, {"rows": 3, "applied": 1})
+    assert db.session.get(MemberImport, member_import.id).status == ImportStatus.DONE
+    memberships = db.session.execute(select(WorkerMembership.membership_number)).scalars().all()
+    assert sorted(m or "" for m in memberships) == ["", "KTA-001", "KTA-003"]  # each once
+    assert _outbox_invitations() == 3

@@ -8,12 +8,10 @@ import re
 import time
 
 import pytest
-from huey.storage import SqliteStorage
 from sqlalchemy import select
 
 from lms.certificates.models import Certificate
 from lms.extensions import db
-from lms.jobs import huey, start_embedded_consumer, stop_embedded_consumer
 from lms.jobs.models import FailedJob
 from lms.notifications.models import Notification
 from tests.factories import make_user
@@ -41,18 +39,6 @@ def revoke(client, world, certificate, reason: str = "Forged attendance."):
 
 def mails_to(server, email: str) -> list:
     return [m for m in server.messages if m["To"] == email]
-
-
-@pytest.fixture
-def consumer(app, tmp_path):
-    """A real consumer (worker thread) on a SQLite queue, instead of immediate mode."""
-    huey._immediate = False
-    huey.storage = SqliteStorage(huey.name, filename=str(tmp_path / "queue.sqlite"))
-    running = start_embedded_consumer(app, workers=1, periodic=False)
-    yield running
-    stop_embedded_consumer(running)
-    huey._immediate = True
-    huey.storage = huey.create_storage()
 
 
 def test_revoking_emails_the_holder_text_and_html_in_her_language(app, client, auth, world, monkeypatch):

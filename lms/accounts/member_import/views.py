@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,20 +12,23 @@ from lms.accounts import bp
 from lms.accounts.identity import mask_nik
 from lms.accounts.member_import import services
 from lms.accounts.member_import.forms import ImportActionForm, MemberFileForm
+from lms.accounts.member_import.jobs import IMPORT_MEMBERS_JOB, import_members, run_subject
 from lms.accounts.member_import.models import ImportStatus, MemberImport, MemberImportRow
-from lms.accounts.member_import.runner import start_import
 from lms.accounts.member_import.template_file import template_csv, template_xlsx
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.models import utcnow
 from lms.extensions import db
+from lms.jobs import runs
 
 PREVIEW_ROWS = 100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _import_url(member_import: MemberImport) -> str:
-    return url_for("accounts.member_import", organization_id=member_import.organization_id, import_id=member_import.id)
+def _import_url(member_import: MemberImport, **params) -> str:
+    return url_for(
+        "accounts.member_import", organization_id=member_import.organization_id, import_id=member_import.id, **params
+    )
 
 
 @bp.route("/organizations/<int:organization_id>/members/import", methods=["GET", "POST"])
@@ -74,32 +77,16 @@ def member_import(organization_id: int, import_id: int):
             .order_by(MemberImportRow.row)
             .limit(PREVIEW_ROWS)
         ).scalars()
-    stalled = services.stalled(member_import, utcnow())
-    page = render_template(
+    return render_template(
         "accounts/member_import_status.html",
         organization=member_import.organization,
         member_import=member_import,
         rows=[{**row, "nik_masked": mask_nik(row["nik"])} for row in rows],
         form=ImportActionForm(formdata=None),
-        stalled=stalled,
+        stalled=services.stalled(member_import, utcnow()),
+        job_run=runs.run_to_show(run_subject(member_import.id), IMPORT_MEMBERS_JOB, request.args.get("job")),
         total_text=format_number(member_import.total_rows),
         processed_text=format_number(member_import.processed_rows),
-    )
-    # Without JavaScript the browser reloads the page while the import runs: the progress bar moves on its own.
-    headers = {"Refresh": "3"} if member_import.status == ImportStatus.RUNNING and not stalled else {}
-    return page, 200, headers
-
-
-@bp.route("/organizations/<int:organization_id>/members/imports/<int:import_id>/status.json")
-@organization_role_required(Role.ORG_ADMIN)
-def member_import_status(organization_id: int, import_id: int):
-    member_import = services.import_of(current_user, organization_id, import_id)
-    return jsonify(
-        status=member_import.status,
-        total_rows=member_import.total_rows,
-        processed_rows=member_import.processed_rows,
-        percent=member_import.percent,
-        counts=member_import.counts,
     )
 
 
@@ -118,8 +105,11 @@ def member_import_run(organization_id: int, import_id: int, action: str):
             return redirect(_import_url(member_import))
     elif not services.stalled(member_import, utcnow()):
         return redirect(_import_url(member_import))
-    start_import(current_app._get_current_object(), member_import.id)
-    return redirect(_import_url(member_import))
+    # A job with a progress bar: thousands of rows take longer than a request should.
+    run = runs.open_run(IMPORT_MEMBERS_JOB, run_subject(member_import.id), current_user.id)
+    db.session.commit()
+    import_members(run.id, member_import.id)
+    return redirect(_import_url(member_import, job=run.id))
 
 
 @bp.post("/organizations/<int:organization_id>/members/imports/<int:import_id>/discard")

@@ -45,6 +45,8 @@ class LearnerProgress:
     open: list[Requirement]
     """Rules of the certificate still open (quizzes, attendance, lessons), with their translated state."""
     ended: bool
+    phone: str | None = None
+    """Her WhatsApp number if she gave one: the facilitator's contact link."""
 
     @property
     def behind_on_lessons(self) -> bool:
@@ -91,6 +93,7 @@ def cohort_progress(actor: User, cohort_id: int, today: date) -> tuple[object, l
             expected,
             [r for r in unmet(requirements_for(enrolment)) if r.key not in NOT_SHOWN],
             ended,
+            user.phone,
         )
         for enrolment, user in enrolments
     ]
