@@ -25,7 +25,7 @@ from lms.accounts.services import revoke_all_api_tokens
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput
 from lms.core.models import utcnow
-from lms.core.secret_box import open_sealed, seal, sealing_key_kind
+from lms.core.secret_box import SecretBoxError, open_sealed, seal, sealing_key_kind
 from lms.extensions import db
 
 RECOVERY_CODE_COUNT = 10
@@ -179,7 +179,13 @@ def verify(user: User, code: str) -> bool:
     """Check a second factor: a current TOTP code (each good once) or an unused recovery code (then used up)."""
     if not user.has_two_factor:
         return False
-    step = accepted_time_step(secret_of(user), code, user.totp_last_counter)
+    try:
+        secret = secret_of(user)
+    except SecretBoxError:
+        # Sealed under keys this deployment no longer has (SECRET_KEY changed): only a recovery code still works.
+        current_app.logger.error("the two-factor secret of user %s does not open with the configured keys", user.id)
+        secret = None
+    step = accepted_time_step(secret, code, user.totp_last_counter) if secret else None
     if step is not None:
         user.totp_last_counter = step
         return True
