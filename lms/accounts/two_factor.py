@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-
 from dataclasses import dataclass
 
 import pyotp

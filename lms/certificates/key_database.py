@@ -14,7 +14,6 @@ so two hosts making the first key at once make one.
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 import time
 from collections.abc import Iterator

@@ -10,7 +10,7 @@ from lms.notifications import views  # noqa: E402,F401
 
 def connect() -> None:
     """Listen, in the sender's transaction, to certificates, enrolments and reviewed activities; register the jobs."""
-    from lms.accounts.events import membership_decided
+    from lms.accounts.events import membership_decided, role_changed
     from lms.certificates.events import certificate_status_changed, certificates_issued
     from lms.courses.events import enrolment_decided
     from lms.notifications import jobs  # noqa: F401  (registers the mail and reminder jobs)
@@ -20,6 +20,7 @@ def connect() -> None:
         on_certificates_issued,
         on_enrolment_decided,
         on_membership_decided,
+        on_role_changed,
     )
     from lms.records.events import activity_reviewed
 
@@ -28,3 +29,4 @@ def connect() -> None:
     enrolment_decided.connect(on_enrolment_decided)
     activity_reviewed.connect(on_activity_reviewed)
     membership_decided.connect(on_membership_decided)
+    role_changed.connect(on_role_changed)

@@ -15,6 +15,8 @@ from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.accounts.models import Role
+from lms.accounts.services import PLATFORM_ADMIN
 from lms.core.i18n import TimeZone
 from lms.courses.curriculum import Ranah
 
@@ -188,6 +190,46 @@ class EvaluationOpen(NotificationKind):
         )
 
 
+class RoleChanged(NotificationKind):
+    """A role given or taken (in an organization, or the platform admin's), or what a supervisor role covers changed
+    with its organization's kind or region."""
+
+    @staticmethod
+    def _role(params) -> str:
+        if params["role"] == PLATFORM_ADMIN:
+            return _("Platform admin")
+        return str(Role(params["role"]).label)
+
+    def title(self, params, reader):
+        role, organization = self._role(params), params.get("organization") or "Lentera"
+        if params["change"] == "granted":
+            return _("You were given the role %(role)s in %(organization)s", role=role, organization=organization)
+        if params["change"] == "removed":
+            return _("Your role %(role)s in %(organization)s was taken away", role=role, organization=organization)
+        return _("What you supervise through %(organization)s changed", organization=organization)
+
+    def body(self, params, reader):
+        by = params.get("by") or _("the platform")
+        if params["change"] == "granted":
+            return _(
+                "Given by %(by)s. If you did not expect it, tell them or the platform admin.",
+                by=by,
+            )
+        if params["change"] == "removed":
+            return _(
+                "Taken away by %(by)s. You were logged out on every device: log in again to go on with the roles "
+                "you still have.",
+                by=by,
+            )
+        if params.get("area"):
+            return _("Changed by %(by)s: you now supervise the health workers of %(area)s.", by=by, area=params["area"])
+        return _(
+            "Changed by %(by)s: the organization is no longer a health office with a region, so you supervise no "
+            "area through it.",
+            by=by,
+        )
+
+
 KINDS: dict[str, NotificationKind] = {
     kind.key: kind
     for kind in (
@@ -200,6 +242,7 @@ KINDS: dict[str, NotificationKind] = {
         RenewalDue("renewal_due", _l("My SIP renewal is near and my SKP is short (180, 90 and 30 days before)")),
         CompetencyExpiring("competency_expiring", _l("A certificate of mine expires soon (90 and 30 days before)")),
         EvaluationOpen("evaluation_open", _l("An evaluation is open for me to fill in")),
+        RoleChanged("role_changed", _l("A role of mine is given or taken away, or what I supervise changes")),
     )
 }
 """Every kind by key, in the order the preferences page lists them."""

@@ -161,9 +161,7 @@ def test_turning_it_off_needs_a_code_when_not_required(client, auth, app_ctx):
 
 
 def _stored_secret_column(user_id: int) -> str | None:
-    return db.session.execute(
-        text("SELECT totp_secret_sealed FROM users WHERE id = :id"), {"id": user_id}
-    ).scalar_one()
+    return db.session.execute(text("SELECT totp_secret_sealed FROM users WHERE id = :id"), {"id": user_id}).scalar_one()
 
 
 def test_the_secret_is_stored_encrypted_and_login_with_a_code_still_works(app, client, auth, app_ctx):

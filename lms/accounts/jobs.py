@@ -1,0 +1,34 @@
+"""The accounts feature's jobs: the e-mail a request about an account sends (a reset link, "someone tried to register
+with your address", an invitation to register for a role), sent by the queue so that the request's answer takes the
+same time whether or not the address has an account, and a slow mail server never shows."""
+
+from __future__ import annotations
+
+from lms.jobs import job
+
+LINK_TOKEN = "__token__"
+"""Where a job puts the reset token into the link the request built (`url_for(..., token=LINK_TOKEN)`)."""
+
+
+@job(retries=8, retry_delay=120)
+def send_account_mail(to: str, subject: str, body: str) -> None:
+    """Send one e-mail written by the request (in the requester's language); retried when the server refuses."""
+    from lms.core.mail import send_mail
+    from lms.extensions import db
+
+    send_mail(to, subject, body)
+    db.session.commit()  # the outbox keeps it when no SMTP server is configured
+
+
+@job(retries=8, retry_delay=120)
+def send_password_reset_link(email: str, link: str, locale: str) -> None:
+    """E-mail a reset link (`link` with LINK_TOKEN in place of the token) if `email` has an active account; nothing
+    otherwise. The lookup happens here, not in the request: the request costs the same for any address."""
+    from flask_babel import force_locale
+
+    from lms.accounts.services import send_password_reset
+    from lms.extensions import db
+
+    with force_locale(locale):
+        send_password_reset(email, lambda token: link.replace(LINK_TOKEN, token))
+    db.session.commit()
