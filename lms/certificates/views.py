@@ -254,10 +254,7 @@ def admin_remove_signatory(organization_id: int, index: int):
 
 def _issue_run(cohort: Cohort):
     """The cohort's issuing job to show: the one just started (?job=), or one still running."""
-    run = runs.latest_run(f"cohort:{cohort.id}", ISSUE_COHORT_JOB)
-    if run is None or (run.is_over and request.args.get("job") != str(run.id)):
-        return None
-    return run
+    return runs.run_to_show(f"cohort:{cohort.id}", ISSUE_COHORT_JOB, request.args.get("job"))
 
 
 def _cohort_page(cohort: Cohort, *, failed: tuple[str, str, object] | None = None, status: int = 200):

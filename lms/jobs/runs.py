@@ -64,5 +64,14 @@ def latest_run(subject: str, kind: str) -> JobRun | None:
     ).scalar_one_or_none()
 
 
+def run_to_show(subject: str, kind: str, requested: str | None) -> JobRun | None:
+    """The run a page shows: the latest one of `kind` on `subject` while it is not over, or once over when the page
+    was opened for it (`?job=<id>`, where the page that started it sends the browser)."""
+    run = latest_run(subject, kind)
+    if run is None or (run.is_over and requested != str(run.id)):
+        return None
+    return run
+
+
 def recent_runs(limit: int = 50) -> list[JobRun]:
     return list(db.session.execute(select(JobRun).order_by(JobRun.id.desc()).limit(limit)).scalars())
