@@ -208,7 +208,7 @@ def test_enrolling_revokes_the_tokens_issued_before_and_says_so(client, auth, ap
     assert 'data-testid="totp-enrol-effects"' in page
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
     done = client.post("/profile/two-factor", data={"code": pyotp.TOTP(secret).now()}).get_data(as_text=True)
-    assert "1 API token was revoked" in done
+    assert "1 token API dicabut" in done
     refused = client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
     assert refused.status_code == 401
     fresh = client.post(
