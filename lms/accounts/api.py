@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -195,12 +196,13 @@ def add_role(data, organization_id: int):
     `GET /organizations/{id}/roles`."""
     organization = _organization_for_admin(organization_id)
     try:
-        services.offer_role(
+        services.queue_role_offer(
             current_user,
             organization,
             email=data["email"],
             role=data["role"],
             register_url=url_for("accounts.register", _external=True),
+            locale=str(get_locale() or "id"),
         )
     except DomainError:
         db.session.rollback()

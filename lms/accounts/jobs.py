@@ -32,3 +32,21 @@ def send_password_reset_link(email: str, link: str, locale: str) -> None:
     with force_locale(locale):
         send_password_reset(email, lambda token: link.replace(LINK_TOKEN, token))
     db.session.commit()
+
+
+@job(retries=8, retry_delay=120)
+def offer_role_job(actor_id: int, organization_id: int, email: str, role: str, register_url: str, locale: str) -> None:
+    """Give a role to whoever owns `email`, or invite the address to register (lms.accounts.services.offer_role).
+    Run by the queue so that the request that asked does the same work for any address; idempotent (a role held
+    already is left as it is)."""
+    from flask_babel import force_locale
+
+    from lms.accounts.models import Organization, User
+    from lms.accounts.services import offer_role
+    from lms.extensions import db
+
+    actor = db.session.get(User, actor_id)
+    organization = db.session.get(Organization, organization_id)
+    with force_locale(locale):
+        offer_role(actor, organization, email=email, role=role, register_url=register_url)
+    db.session.commit()

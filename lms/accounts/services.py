@@ -24,7 +24,7 @@ from lms.accounts.api_tokens import (  # noqa: F401  (re-exported: the views and
 from lms.accounts.consent import record_consent
 from lms.accounts.events import role_changed
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
-from lms.accounts.jobs import send_account_mail, send_password_reset_link
+from lms.accounts.jobs import offer_role_job, send_account_mail, send_password_reset_link
 from lms.accounts.models import ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
@@ -413,10 +413,19 @@ def add_member(actor: User, organization: Organization, *, email: str, role: str
 def role_offer_message(email: str):
     """The one answer to giving a role by e-mail, whoever owns the address: it never tells which have an account."""
     return _l(
-        "If %(email)s has a Lentera account, its owner now holds the role and has been told; otherwise an invitation "
-        "to register was sent to it, and you can give the role once the account exists.",
+        "If %(email)s has a Lentera account, its owner is given the role and told so; otherwise an invitation to "
+        "register is sent to it, and you can give the role once the account exists.",
         email=email,
     )
+
+
+def queue_role_offer(
+    actor: User, organization: Organization, *, email: str, role: str, register_url: str, locale: str
+) -> None:
+    """Ask the queue to offer `role` to whoever owns `email` (offer_role): the request does the same work, and
+    takes the same time, whether or not the address has an account."""
+    require_organization_role(actor, organization.id)
+    offer_role_job(actor.id, organization.id, normalize_email(email), Role(role).value, register_url, locale)
 
 
 def offer_role(actor: User, organization: Organization, *, email: str, role: str, register_url: str) -> None:

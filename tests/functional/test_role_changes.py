@@ -9,7 +9,7 @@ import time
 
 import pytest
 from huey.storage import SqliteStorage
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.accounts.models import Membership, OrganizationKind, Role, User
 from lms.core.audit import AuditEntry
@@ -218,3 +218,30 @@ def test_reset_and_register_answer_alike_and_at_once_even_with_a_hanging_mail_se
     assert results["known@example.test"][0] == 302
     if path == "/password/forgot":
         assert results["known@example.test"][2] == results["unknown@example.test"][2] == 1
+
+
+def test_the_roles_api_does_the_same_work_for_a_known_and_an_unknown_e_mail(app, client, ppni, queued):
+    """Equal work, hence equal time: the request checks and queues one job whatever the address; the job grants or
+    invites (before, a known address wrote the role, the audit entry and the notice within the request)."""
+    organization, admin = ppni
+    make_user("known@example.test")
+    headers = {"Authorization": f"Bearer {api_token(client, admin.email)}"}
+
+    def rows() -> tuple[int, ...]:
+        db.session.expire_all()
+        return tuple(
+            db.session.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (Membership, AuditEntry, Notification)
+        )
+
+    for email in ("known@example.test", "nobody@example.test"):
+        before, queued_before = rows(), queued.pending_count()
+        response = client.post(f"/api/v1/organizations/{organization.id}/roles",
+                               json={"email": email, "role": "supervisor"}, headers=headers)  # fmt: skip
+        assert response.status_code == 202
+        assert rows() == before and queued.pending_count() == queued_before + 1, email
+    # The worker then gives the role to the account, and invites the other address.
+    while (task := queued.dequeue()) is not None:
+        queued.execute(task)
+    holder = db.session.execute(select(User).join(Membership).where(Membership.role == Role.SUPERVISOR)).scalar_one()
+    assert holder.email == "known@example.test"
