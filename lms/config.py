@@ -114,6 +114,9 @@ class DefaultConfig:
     # within the worker's timeout).
     QUESTION_FILE_MAX_BYTES = 1024 * 1024
     QUESTION_FILE_MAX_QUESTIONS = 1000
+    # A question file with more questions or bytes than these is imported by a background job with a progress bar.
+    QUESTION_IMPORT_JOB_QUESTIONS = 200
+    QUESTION_IMPORT_JOB_BYTES = 256 * 1024
     # Folder of the shipped curricula that `lms demo` imports and publishes.
     COURSES_DIR = ""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -175,18 +177,39 @@ def list_roles(organization_id: int):
     return services.organization_members(_organization_for_admin(organization_id))
 
 
+class RoleOfferSchema(Schema):
+    email = fields.String(metadata={"description": "the address the role was offered to, as sent"})
+    role = fields.String()
+    message = fields.String(
+        metadata={"description": "the same sentence for every address: it never tells whether it has an account"}
+    )
+
+
 @blp.post("/organizations/<int:organization_id>/roles")
 @blp.doc(security=BEARER)
-@blp.response(201, MemberSchema)
+@blp.response(202, RoleOfferSchema)
 @token_required
 @blp.arguments(MemberSchema)
 def add_role(data, organization_id: int):
-    """Give an existing user a role in the organization."""
+    """Give a role in the organization to whoever owns an e-mail address. The answer is the same whether or not the
+    address has an account (an address without one is invited to register); the people who hold roles are listed by
+    `GET /organizations/{id}/roles`."""
     organization = _organization_for_admin(organization_id)
     try:
-        membership = services.add_member(current_user, organization, email=data["email"], role=data["role"])
+        services.queue_role_offer(
+            current_user,
+            organization,
+            email=data["email"],
+            role=data["role"],
+            register_url=url_for("accounts.register", _external=True),
+            locale=str(get_locale() or "id"),
+        )
     except DomainError:
         db.session.rollback()
         raise
     db.session.commit()
-    return membership
+    return {
+        "email": data["email"],
+        "role": data["role"],
+        "message": str(services.role_offer_message(data["email"])),
+    }

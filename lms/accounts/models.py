@@ -82,8 +82,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     """Part of every login session's id: raising it ends every session opened before (logout, password change or
     reset, a role taken away)."""
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
-    """Base32 secret shared with the user's authenticator app (lms.accounts.two_factor); set while enrolled."""
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(200))
+    """The base32 secret shared with the user's authenticator app, encrypted (lms.core.secret_box; read and written
+    by lms.accounts.two_factor only); set while enrolled."""
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_counter: Mapped[int | None] = mapped_column()
     """Time step of the last code accepted: a code is good once only."""
@@ -120,7 +121,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def has_two_factor(self) -> bool:
-        return self.totp_enabled_at is not None and bool(self.totp_secret)
+        return self.totp_enabled_at is not None and bool(self.totp_secret_sealed)
 
     def roles_in(self, organization_id: int) -> set[Role]:
         return {Role(m.role) for m in self.memberships if m.organization_id == organization_id}

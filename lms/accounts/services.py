@@ -5,27 +5,36 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.accounts.api_tokens import (  # noqa: F401  (re-exported: the views and the API read them from here)
+    TOKEN_PREFIX,
+    create_api_token,
+    revoke_all_api_tokens,
+    revoke_api_token,
+    revoke_token_by_value,
+    user_for_api_token,
+    user_tokens,
+)
 from lms.accounts.consent import record_consent
+from lms.accounts.events import role_changed
 from lms.accounts.identity import PhoneInvalid, is_valid_nik, normalize_nik, normalize_phone, professions
-from lms.accounts.models import ApiToken, ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.accounts.jobs import offer_role_job, send_password_reset_link
+from lms.accounts.models import ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidField, InvalidInput, NotFound, PermissionDenied
-from lms.core.mail import send_mail_after_commit
+from lms.core.mail import deliver_mail, send_mail_after_commit
 from lms.core.models import utcnow
 from lms.extensions import db
 
-TOKEN_PREFIX = "lnt_"
+PLATFORM_ADMIN = "platform_admin"
+"""The `role` of a role change about the platform admin flag (a flag on the user, not a Role in an organization)."""
 
 
 class InvalidResetLink(InvalidInput):
@@ -107,7 +116,7 @@ def register_user(
     check_password_rules(password, email)
     password_hash = hash_password(password)  # on both paths, so their times do not tell registered e-mails apart
     if find_user_by_email(email) is not None:
-        send_mail_after_commit(
+        deliver_mail(
             email,
             str(_l("Lentera: someone tried to register with your e-mail")),
             str(
@@ -188,8 +197,14 @@ def password_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
+def request_password_reset(email: str, link: str, locale: str) -> None:
+    """Queue the reset e-mail for `email` (`link`: the reset page's address with LINK_TOKEN for the token). Whether
+    the address has an account is looked up by the job: the request does the same work for any address."""
+    send_password_reset_link(normalize_email(email), link, locale)
+
+
 def send_password_reset(email: str, reset_url: Callable[[str], str]) -> None:
-    """E-mail a reset link if the address has an account; say nothing either way."""
+    """E-mail a reset link if the address has an account; say nothing either way (run by the job)."""
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
@@ -344,7 +359,46 @@ def update_organization(
         setattr(organization, field, values[field])
     if changes:
         record_audit(actor, "organization.update", organization, organization.id, changes=changes)
+    if changes.keys() & SUPERVISION_FIELDS:
+        _announce_supervision_change(actor, organization)
     return organization
+
+
+SUPERVISION_FIELDS = {"kind", "province", "regency"}
+"""What a supervisor role in an organization carries follows from these: a health office supervises its region."""
+
+
+def supervision_area(organization: Organization) -> str | None:
+    """The region a supervisor in `organization` supervises: its regency and province when it is a health office."""
+    if OrganizationKind(organization.kind) != OrganizationKind.HEALTH_OFFICE or not organization.province:
+        return None
+    return ", ".join(part for part in (organization.regency, organization.province) if part)
+
+
+def _announce_supervision_change(actor: User | None, organization: Organization) -> None:
+    """Each supervisor of the organization is told (and the log says) what she supervises now."""
+    area = supervision_area(organization)
+    supervisors = db.session.execute(
+        select(Membership).where(Membership.organization_id == organization.id, Membership.role == Role.SUPERVISOR)
+    ).scalars()
+    for membership in supervisors:
+        record_audit(
+            actor, "role.supervision_change", membership, organization.id, user_id=membership.user_id, area=area
+        )
+        announce_role_change(actor, membership.user_id, organization.id, Role.SUPERVISOR.value, "supervision", area)
+
+
+def announce_role_change(
+    actor: User | None, user_id: int, organization_id: int | None, role: str, change: str, area: str | None = None
+) -> None:
+    role_changed.send(
+        user_id=user_id,
+        organization_id=organization_id,
+        role=role,
+        change=change,
+        changed_by_id=getattr(actor, "id", None),
+        area=area,
+    )
 
 
 def add_member(actor: User, organization: Organization, *, email: str, role: str) -> Membership:
@@ -358,16 +412,53 @@ def add_member(actor: User, organization: Organization, *, email: str, role: str
     membership = Membership(user=user, organization=organization, role=role)
     db.session.add(membership)
     db.session.flush()
-    record_audit(
-        actor,
-        "membership.add",
-        membership,
-        organization.id,
-        user_id=user.id,
-        email=user.email,
-        role=role.value,
-    )
+    record_audit(actor, "membership.add", membership, organization.id, user_id=user.id, role=role.value)
+    announce_role_change(actor, user.id, organization.id, role.value, "granted")
     return membership
+
+
+def role_offer_message(email: str):
+    """The one answer to giving a role by e-mail, whoever owns the address: it never tells which have an account."""
+    return _l(
+        "If %(email)s has a Lentera account, its owner is given the role and told so; otherwise an invitation to "
+        "register is sent to it, and you can give the role once the account exists.",
+        email=email,
+    )
+
+
+def queue_role_offer(
+    actor: User, organization: Organization, *, email: str, role: str, register_url: str, locale: str
+) -> None:
+    """Ask the queue to offer `role` to whoever owns `email` (offer_role): the request does the same work, and
+    takes the same time, whether or not the address has an account."""
+    require_organization_role(actor, organization.id)
+    offer_role_job(actor.id, organization.id, normalize_email(email), Role(role).value, register_url, locale)
+
+
+def offer_role(actor: User, organization: Organization, *, email: str, role: str, register_url: str) -> None:
+    """Give `role` to whoever owns `email`, answering the same way for any address: an account gets the role (once;
+    a second offer changes nothing) and is told; an address without one is invited to register."""
+    require_organization_role(actor, organization.id)
+    role = Role(role)
+    user = find_user_by_email(email)
+    if user is None:
+        deliver_mail(
+            normalize_email(email),
+            str(_l("Lentera: %(organization)s invites you", organization=organization.name)),
+            str(
+                _l(
+                    "%(organization)s would like to give you the role %(role)s on Lentera. Create your account at "
+                    "%(url)s, then tell them: they can give you the role once it exists.\n\n"
+                    "If you do not know %(organization)s, ignore this message.",
+                    organization=organization.name,
+                    role=role.label,
+                    url=register_url,
+                )
+            ),
+        )
+        return
+    if role not in user.roles_in(organization.id):
+        add_member(actor, organization, email=user.email, role=role.value)
 
 
 def remove_membership(actor: User, membership: Membership) -> None:
@@ -385,6 +476,7 @@ def remove_membership(actor: User, membership: Membership) -> None:
     )
     # A session opened with the role must not keep it: the person logs in again and gets the roles left.
     membership.user.end_all_sessions()
+    announce_role_change(actor, membership.user_id, organization_id, Role(membership.role).value, "removed")
     db.session.delete(membership)
 
 
@@ -399,88 +491,6 @@ def organization_members(organization: Organization) -> list[Membership]:
     )
 
 
-# --- API tokens ----------------------------------------------------------------------------------------------
-
-
-def _token_digest(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode()).hexdigest()
-
-
-def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Make a bearer token; the plaintext is returned once and never stored."""
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user=user,
-        name=name.strip()[:80] or "API",
-        digest=_token_digest(plaintext),
-        prefix=plaintext[: len(TOKEN_PREFIX) + 4],
-    )
-    db.session.add(token)
-    db.session.flush()
-    return token, plaintext
-
-
-def revoke_api_token(user: User, token_id: int) -> ApiToken:
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound()
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-    return token
-
-
-def revoke_all_api_tokens(user: User) -> int:
-    """Revoke every live token of the user; returns how many were live."""
-    now = utcnow()
-    live = [token for token in user_tokens(user) if token.revoked_at is None]
-    for token in live:
-        token.revoked_at = now
-    return len(live)
-
-
-def revoke_token_by_value(plaintext: str) -> None:
-    token = db.session.execute(_TOKEN_LOOKUP, {"digest": _token_digest(plaintext)}).unique().scalar_one_or_none()
-    if token is not None and token.revoked_at is None:
-        token.revoked_at = utcnow()
-
-
-def user_tokens(user: User) -> list[ApiToken]:
-    return list(
-        db.session.execute(
-            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
-        ).scalars()
-    )
-
-
-_TOKEN_LOOKUP = (
-    select(ApiToken)
-    .where(ApiToken.digest == bindparam("digest"))
-    .options(joinedload(ApiToken.user).joinedload(User.memberships))
-)
-"""One query for the token, its user and the user's memberships, built once: every API call goes through it."""
-
-
-def user_for_api_token(plaintext: str) -> User | None:
-    """The active user holding this live token; touches `last_used_at` at most every five minutes."""
-    if not plaintext.startswith(TOKEN_PREFIX):
-        return None
-    token = db.session.execute(_TOKEN_LOOKUP, {"digest": _token_digest(plaintext)}).unique().scalar_one_or_none()
-    if token is None or token.revoked_at is not None or not token.user.is_active:
-        return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        _touch_token(token.id, now)
-        set_committed_value(token, "last_used_at", now)
-    return token.user
-
-
-def _touch_token(token_id: int, now) -> None:
-    """Record when a token was used, on a connection of its own: the request's session keeps its loaded user
-    (committing it would expire the user and memberships) and a GET that commits nothing still keeps the time."""
-    with db.engine.begin() as connection:
-        connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-
-
 def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[User, bool]:
     """Create a platform admin account, or promote an existing one; returns the user and whether it is new."""
     user = find_user_by_email(email)
@@ -488,6 +498,7 @@ def make_platform_admin(*, email: str, full_name: str, password: str) -> tuple[U
         if not user.is_platform_admin:
             user.is_platform_admin = True
             record_audit(None, "user.platform_admin_grant", user, user_id=user.id)
+            announce_role_change(None, user.id, None, PLATFORM_ADMIN, "granted")
         return user, False
     check_password_rules(password, email)
     user = User(

@@ -10,17 +10,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 
 import pyotp
 import qrcode
 import qrcode.image.svg
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from lms.accounts.models import RecoveryCode, Role, User
+from lms.accounts.services import revoke_all_api_tokens
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput
 from lms.core.models import utcnow
+from lms.core.secret_box import SecretBoxError, open_sealed, seal, sealing_key_kind
 from lms.extensions import db
 
 RECOVERY_CODE_COUNT = 10
@@ -97,22 +101,55 @@ def is_required_for(user: User, enforced: bool) -> bool:
     )
 
 
+# --- the stored secret ----------------------------------------------------------------------------------------------
+
+
+def _context(user: User) -> str:
+    return f"lentera-totp:{user.id}"
+
+
+def store_secret(user: User, secret: str | None) -> None:
+    """Keep `secret` encrypted (lms.core.secret_box), bound to this user: the column never holds it in clear."""
+    user.totp_secret_sealed = None if secret is None else seal(secret, _context(user), current_app.config)
+
+
+def secret_of(user: User) -> str | None:
+    """The user's TOTP secret in clear, for checking a code; sealed again with LMS_KEY_ENCRYPTION_KEY once that is
+    set when it was sealed under the key derived from SECRET_KEY."""
+    if not user.totp_secret_sealed:
+        return None
+    secret = open_sealed(user.totp_secret_sealed, _context(user), current_app.config)
+    if not user.totp_secret_sealed.startswith(sealing_key_kind(current_app.config) + ":"):
+        store_secret(user, secret)
+    return secret
+
+
 # --- services --------------------------------------------------------------------------------------------------
 
 
-def enable(user: User, secret: str, code: str) -> list[str]:
-    """Turn two-factor on with `secret` once the user proves their app shows its codes; returns the recovery codes
-    (shown once, stored hashed). Every other session ends: it was opened without the second factor."""
+@dataclass(frozen=True)
+class Enrolment:
+    """What turning two-factor on gives back: the recovery codes (shown once) and how many API tokens it revoked."""
+
+    recovery_codes: list[str]
+    tokens_revoked: int
+
+
+def enable(user: User, secret: str, code: str) -> Enrolment:
+    """Turn two-factor on with `secret` once the user proves their app shows its codes; the recovery codes are
+    shown once and stored hashed. Every other session ends and every API token is revoked: they were opened with
+    the password alone, so whoever knew it would keep them past the second factor."""
     step = accepted_time_step(secret, code, None)
     if step is None:
         raise WrongCode()
-    user.totp_secret = secret
+    store_secret(user, secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_counter = step
     codes = _replace_recovery_codes(user)
     user.end_all_sessions()
-    record_audit(user, "account.two_factor_enable", user)
-    return codes
+    revoked = revoke_all_api_tokens(user)
+    record_audit(user, "account.two_factor_enable", user, user_id=user.id, tokens_revoked=revoked)
+    return Enrolment(codes, revoked)
 
 
 def disable(user: User, code: str, *, required: bool) -> None:
@@ -120,11 +157,13 @@ def disable(user: User, code: str, *, required: bool) -> None:
         raise TwoFactorStillRequired()
     if not verify(user, code):
         raise WrongCode()
-    user.totp_secret = None
+    store_secret(user, None)
     user.totp_enabled_at = None
     user.totp_last_counter = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    record_audit(user, "account.two_factor_disable", user)
+    # Sessions opened with the second factor must not outlive it: a session taken over before is thrown out too.
+    user.end_all_sessions()
+    record_audit(user, "account.two_factor_disable", user, user_id=user.id)
 
 
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
@@ -139,7 +178,13 @@ def verify(user: User, code: str) -> bool:
     """Check a second factor: a current TOTP code (each good once) or an unused recovery code (then used up)."""
     if not user.has_two_factor:
         return False
-    step = accepted_time_step(user.totp_secret, code, user.totp_last_counter)
+    try:
+        secret = secret_of(user)
+    except SecretBoxError:
+        # Sealed under keys this deployment no longer has (SECRET_KEY changed): only a recovery code still works.
+        current_app.logger.error("the two-factor secret of user %s does not open with the configured keys", user.id)
+        secret = None
+    step = accepted_time_step(secret, code, user.totp_last_counter) if secret else None
     if step is not None:
         user.totp_last_counter = step
         return True

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
@@ -28,6 +29,7 @@ PENDING_LOGIN_SECONDS = 300
 OPEN_BEFORE_ENROLMENT = {
     "accounts.two_factor_settings",
     "accounts.logout",
+    "accounts_api.revoke_token",
     "static",
     "accounts.set_language",
     "core.healthz",
@@ -91,11 +93,22 @@ def two_factor_settings():
     if form.validate_on_submit():
         outcome = call_service(lambda: two_factor.enable(user, secret, form.code.data), form=form, field="code")
         if outcome.ok:
-            codes = outcome.result
+            enrolment = outcome.result
             session.pop(PENDING_SECRET, None)
             login_user(user)  # enabling ended every session; this device keeps a new one
             flash(_("Two-factor authentication is on."), "success")
-            return _settings_page(user, codes)
+            if enrolment.tokens_revoked:
+                flash(
+                    ngettext(
+                        "%(num)d API token was revoked: it was issued before two-factor was on. "
+                        "Make a new one below if you still need it.",
+                        "%(num)d API tokens were revoked: they were issued before two-factor was on. "
+                        "Make new ones below if you still need them.",
+                        enrolment.tokens_revoked,
+                    ),
+                    "info",
+                )
+            return _settings_page(user, enrolment.recovery_codes)
     uri = two_factor.provisioning_uri(secret, user.email, current_app.config.get("PLATFORM_NAME", "Lentera"))
     return render_template(
         "accounts/two_factor_enrol.html",
@@ -114,7 +127,8 @@ def disable_two_factor():
         lambda code: two_factor.disable(current_user, code, required=required_for(current_user)),
     )
     if outcome.ok:
-        flash(_("Two-factor authentication is off."), "success")
+        login_user(current_user._get_current_object())  # every other session ended; this device keeps a new one
+        flash(_("Two-factor authentication is off. You were logged out of every other device."), "success")
     return redirect(url_for("accounts.two_factor_settings"))
 
 
@@ -153,15 +167,16 @@ def _settings_page(user: User, new_codes: list[str] | None):
 
 @bp.before_app_request
 def send_admins_to_enrol():
-    """An admin who must use two-factor and has not enrolled can do nothing else until they do."""
+    """An admin who must use two-factor and has not enrolled can do nothing else until they do; an API token of
+    theirs (issued before two-factor became required for them) is refused until then, and enrolling revokes it."""
     if request.endpoint in OPEN_BEFORE_ENROLMENT:
         return None
-    if uses_bearer_token() or not current_user.is_authenticated:
+    if not current_user.is_authenticated:
         return None
     user = current_user._get_current_object()
     if user.has_two_factor or not required_for(user):
         return None
-    if wants_json():
+    if uses_bearer_token() or wants_json():
         return json_error(
             403,
             _("Your role requires two-factor authentication: set it up in your profile first."),

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.accounts.people import person_matches
-from lms.accounts.services import password_reset_token
+from lms.accounts.services import PLATFORM_ADMIN, announce_role_change, password_reset_token
 from lms.core.audit import record_audit
 from lms.core.errors import InvalidInput, PermissionDenied
 from lms.core.mail import send_mail_after_commit
@@ -79,5 +79,9 @@ def set_platform_admin(actor: User, user: User, on: bool) -> bool:
     if user.is_platform_admin == on:
         return False
     user.is_platform_admin = on
-    record_audit(actor, "user.platform_admin_grant" if on else "user.platform_admin_revoke", user, None)
+    action = "user.platform_admin_grant" if on else "user.platform_admin_revoke"
+    record_audit(actor, action, user, None, user_id=user.id)
+    if not on:
+        user.end_all_sessions()  # a session opened as platform admin must not stay one
+    announce_role_change(actor, user.id, None, PLATFORM_ADMIN, "granted" if on else "removed")
     return True

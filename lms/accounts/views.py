@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from lms.accounts import bp, facilities, memberships, services, throttle
+from lms.accounts.audit_sentences import people_named_in
 from lms.accounts.consent import REGISTRATION_CONSENT
 from lms.accounts.forms import (
     ApiTokenForm,
@@ -20,6 +21,7 @@ from lms.accounts.forms import (
     ProfileForm,
     ResetPasswordForm,
 )
+from lms.accounts.jobs import LINK_TOKEN
 from lms.accounts.membership_forms import WorkerRegistrationForm, facility_choices, organization_choices
 from lms.accounts.models import Membership, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
@@ -125,10 +127,11 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         throttle.count_account_request(form.email.data)
-        services.send_password_reset(
-            form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True)
+        services.request_password_reset(
+            form.email.data,
+            url_for("accounts.reset_password", token=LINK_TOKEN, _external=True),
+            str(get_locale() or "id"),
         )
-        db.session.commit()  # the outbox keeps the message when no SMTP server is configured
         flash(_("If this e-mail has an account, a reset link is on its way. It works for one hour."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
@@ -371,7 +374,7 @@ def organization_audit(organization_id: int):
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(200)
     ).scalars()
-    return render_template("accounts/audit.html", organization=org, entries=entries)
+    return _audit_page(org, list(entries))
 
 
 @bp.route("/admin/audit")
@@ -380,4 +383,9 @@ def platform_audit():
     entries = db.session.execute(
         select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(200)
     ).scalars()
-    return render_template("accounts/audit.html", organization=None, entries=entries)
+    return _audit_page(None, list(entries))
+
+
+def _audit_page(organization: Organization | None, entries: list[AuditEntry]):
+    people = people_named_in(entries)  # noqa: F841  (kept while the sentences are written)
+    return render_template("accounts/audit.html", organization=organization, entries=entries)

@@ -14,7 +14,6 @@ so two hosts making the first key at once make one.
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms.certificates.keys import KeyProblem, KeyStore, StoredKey, _lock, decode_environment_key
 from lms.certificates.token import PublicKey, SigningKey
 from lms.core.models import UTCDateTime
+from lms.core.secret_box import decode_key_encryption_key
 from lms.core.settings import SettingError
 from lms.extensions import db
 
@@ -60,18 +60,6 @@ class SigningKeyRow(db.Model):
 
 
 # --- settings ------------------------------------------------------------------------------------------------------
-
-
-def decode_key_encryption_key(value: str) -> bytes:
-    """The 32 bytes of LMS_KEY_ENCRYPTION_KEY (base64, standard or URL-safe); ValueError when it is not that."""
-    cleaned = (value or "").strip().replace("-", "+").replace("_", "/")
-    try:
-        raw = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise ValueError("not base64 of 32 bytes")
-    return raw
 
 
 def new_key_encryption_key() -> str:

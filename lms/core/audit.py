@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,27 @@ class AuditEntry(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor = relationship("User", lazy="joined")
+
+    @property
+    def sentence(self) -> str:
+        """What happened, as a sentence in the reader's language, for the actions a feature describes
+        (AUDIT_SENTENCES); empty for the others, which the log shows by their action code and details."""
+        describe = AUDIT_SENTENCES.get(self.action)
+        return describe(self) if describe else ""
+
+
+AUDIT_SENTENCES: dict[str, Callable[[AuditEntry], str]] = {}
+"""Sentences for audit actions, by action: a feature registers its own with `audit_sentence` (they are written when
+read, so each reader sees them in her language and with today's names)."""
+
+
+def audit_sentence(*actions: str) -> Callable:
+    def register(describe: Callable[[AuditEntry], str]) -> Callable[[AuditEntry], str]:
+        for action in actions:
+            AUDIT_SENTENCES[action] = describe
+        return describe
+
+    return register
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -9,9 +9,9 @@ from lms.notifications import views  # noqa: E402,F401
 
 
 def connect() -> None:
-    """Listen, in the sender's transaction, to certificates, enrolments, cohorts cancelled or changed and reviewed
-    activities; register the jobs."""
-    from lms.accounts.events import membership_decided
+    """Listen, in the sender's transaction, to certificates, enrolments, cohorts cancelled or changed, reviewed
+    activities and role changes; register the jobs."""
+    from lms.accounts.events import membership_decided, role_changed
     from lms.certificates.events import certificate_status_changed, certificates_issued
     from lms.courses.events import cohort_cancelled, cohort_changed, enrolment_decided
     from lms.notifications import jobs  # noqa: F401  (registers the mail and reminder jobs)
@@ -23,6 +23,7 @@ def connect() -> None:
         on_cohort_changed,
         on_enrolment_decided,
         on_membership_decided,
+        on_role_changed,
     )
     from lms.records.events import activity_reviewed
 
@@ -33,3 +34,4 @@ def connect() -> None:
     membership_decided.connect(on_membership_decided)
     cohort_cancelled.connect(on_cohort_cancelled)
     cohort_changed.connect(on_cohort_changed)
+    role_changed.connect(on_role_changed)

@@ -14,6 +14,8 @@ from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.accounts.models import Role
+from lms.accounts.services import PLATFORM_ADMIN
 from lms.core.i18n import format_local_datetime
 from lms.courses.curriculum import Ranah
 from lms.courses.models import CohortMode
@@ -241,6 +243,46 @@ class MessageToCohort(NotificationKind):
         return params["text"]
 
 
+class RoleChanged(NotificationKind):
+    """A role given or taken (in an organization, or the platform admin's), or what a supervisor role covers changed
+    with its organization's kind or region."""
+
+    @staticmethod
+    def _role(params) -> str:
+        if params["role"] == PLATFORM_ADMIN:
+            return _("Platform admin")
+        return str(Role(params["role"]).label)
+
+    def title(self, params, reader):
+        role, organization = self._role(params), params.get("organization") or "Lentera"
+        if params["change"] == "granted":
+            return _("You were given the role %(role)s in %(organization)s", role=role, organization=organization)
+        if params["change"] == "removed":
+            return _("Your role %(role)s in %(organization)s was taken away", role=role, organization=organization)
+        return _("What you supervise through %(organization)s changed", organization=organization)
+
+    def body(self, params, reader):
+        by = params.get("by") or _("the platform")
+        if params["change"] == "granted":
+            return _(
+                "Given by %(by)s. If you did not expect it, tell them or the platform admin.",
+                by=by,
+            )
+        if params["change"] == "removed":
+            return _(
+                "Taken away by %(by)s. You were logged out on every device: log in again to go on with the roles "
+                "you still have.",
+                by=by,
+            )
+        if params.get("area"):
+            return _("Changed by %(by)s: you now supervise the health workers of %(area)s.", by=by, area=params["area"])
+        return _(
+            "Changed by %(by)s: the organization is no longer a health office with a region, so you supervise no "
+            "area through it.",
+            by=by,
+        )
+
+
 KINDS: dict[str, NotificationKind] = {
     kind.key: kind
     for kind in (
@@ -256,6 +298,7 @@ KINDS: dict[str, NotificationKind] = {
         CohortCancelled("cohort_cancelled", _l("A cohort I am enrolled in or asked to join is cancelled")),
         CohortChanged("cohort_changed", _l("The dates, place or link of a cohort I take part in change")),
         MessageToCohort("cohort_message", _l("The organizer or a facilitator writes to everyone in my cohort")),
+        RoleChanged("role_changed", _l("A role of mine is given or taken away, or what I supervise changes")),
     )
 }
 """Every kind by key, in the order the preferences page lists them."""

@@ -154,3 +154,30 @@ def on_cohort_changed(cohort_id: int, user_ids: list[int], changes: dict[str, li
         return
     params, links = {**_cohort_params(cohort_id), "changes": changes}, _enrolment_links(cohort_id, user_ids)
     notify([Message(user_id, "cohort_changed", params, links.get(user_id, "")) for user_id in user_ids])
+
+
+def on_role_changed(
+    user_id: int, organization_id: int | None, role: str, change: str, changed_by_id: int | None, area: str | None, **_
+) -> None:
+    """Tell the person her role changed, whoever changed it (an organization's admin, the platform admin, or the
+    platform admin's change of her organization's kind or region)."""
+    from lms.accounts.models import Organization, User
+
+    organization = db.session.get(Organization, organization_id) if organization_id else None
+    changed_by = db.session.get(User, changed_by_id) if changed_by_id else None
+    notify(
+        [
+            Message(
+                user_id,
+                "role_changed",
+                {
+                    "role": role,
+                    "change": change,
+                    "organization": organization.name if organization else "",
+                    "by": changed_by.full_name if changed_by else "",
+                    "area": area or "",
+                },
+                site_path("accounts.profile"),
+            )
+        ]
+    )

@@ -14,9 +14,11 @@ from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.labels import labels_of
 from lms.core.service_calls import call_service
+from lms.core.storage import get_storage
 from lms.courses.models import Course, CourseVersion
 from lms.courses.services import course_in
 from lms.extensions import db
+from lms.jobs import runs
 from lms.quizzes import bp, services
 from lms.quizzes.forms import (
     QUESTION_FORMS,
@@ -24,6 +26,7 @@ from lms.quizzes.forms import (
     QuizForm,
 )
 from lms.quizzes.gift_writer import write_gift
+from lms.quizzes.jobs import IMPORT_FILES_FOLDER, IMPORT_QUESTIONS_JOB, import_question_file_job
 from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, ReviewShows
 from lms.quizzes.question_files import UnreadableFile, decode_question_file
 from lms.quizzes.types import QUESTION_TYPES
@@ -204,6 +207,8 @@ def admin_import(organization_id: int, code: str):
     ]
     errors, skipped, status = [], [], 200
     if form.validate_on_submit():
+        quiz = next((q for q in quizzes if q.id == form.quiz_id.data), None)
+        category = form.category.data.strip() or services.DEFAULT_CATEGORY
         try:
             decoded = decode_question_file(form.file.data.read())
         except UnreadableFile as error:
@@ -211,15 +216,16 @@ def admin_import(organization_id: int, code: str):
         else:
             if decoded.notice:
                 flash(str(decoded.notice), "info")
-            outcome = services.import_question_file(
-                current_user,
-                course,
-                decoded.text,
-                form.format.data,
-                default_category=form.category.data.strip() or services.DEFAULT_CATEGORY,
-                quiz=next((q for q in quizzes if q.id == form.quiz_id.data), None),
-            )
-            errors, skipped = outcome.errors, outcome.skipped
+            # Every problem is listed before anything is written; a large file is then imported by a job.
+            preview = services.preview_question_file(decoded.text, form.format.data)
+            errors, skipped = preview.errors, preview.skipped
+            if not errors and preview.is_large:
+                return _queue_import(course, decoded.text, form.format.data, category, quiz, len(preview.specs))
+            if not errors:
+                outcome = services.import_question_file(
+                    current_user, course, decoded.text, form.format.data, default_category=category, quiz=quiz
+                )
+                errors = outcome.errors
         if errors:
             db.session.rollback()
             flash(_("Nothing was imported: correct the file and upload it again."), "error")
@@ -227,6 +233,9 @@ def admin_import(organization_id: int, code: str):
         else:
             db.session.commit()
             flash(_("%(n)d questions imported.", n=len(outcome.questions)), "success")
+            if outcome.already_in_bank:
+                flash(_("%(n)d questions were in the bank already: not added again.", n=outcome.already_in_bank),
+                      "info")  # fmt: skip
             if not skipped:
                 return redirect(url_for("quizzes.admin_bank", organization_id=organization.id, code=course.code))
             flash(_("Some questions were skipped: their types are not supported."), "info")
@@ -240,8 +249,21 @@ def admin_import(organization_id: int, code: str):
             form=form,
             errors=errors,
             skipped=skipped,
+            job_run=runs.run_to_show(f"course:{course.id}", IMPORT_QUESTIONS_JOB, request.args.get("job")),
         ),
         status,
+    )
+
+
+def _queue_import(course: Course, text: str, file_format: str, category: str, quiz: Quiz | None, count: int):
+    """Keep the checked file where every host can read it and import it in a job; the page shows its progress."""
+    key = get_storage().save(text.encode("utf-8"), folder=IMPORT_FILES_FOLDER, suffix=".txt")
+    run = runs.open_run(IMPORT_QUESTIONS_JOB, f"course:{course.id}", current_user.id)
+    db.session.commit()
+    import_question_file_job(run.id, course.id, key, file_format, category, quiz.id if quiz else None, current_user.id)
+    flash(_("The file has no problem: its %(n)d questions are being imported.", n=count), "info")
+    return redirect(
+        url_for("quizzes.admin_import", organization_id=course.organization_id, code=course.code, job=run.id)
     )
 
 

@@ -60,7 +60,7 @@ def import_command(file_format: str, file: Path, code: str, quiz_kind: str | Non
     if outcome.errors:
         db.session.rollback()
         for error in outcome.errors:
-            click.echo(f"{file}:{error}", err=True)
+            click.echo(f"{file}:{error.line}: {error.message}" if error.line else f"{file}: {error.message}", err=True)
         raise SystemExit(1)
     db.session.commit()
     where = f" and {quiz.title}" if quiz else ""

@@ -40,6 +40,6 @@ def load_demo() -> list[str]:
                 quiz=quiz,
             )
             if outcome.errors:
-                raise RuntimeError(f"{path}: " + "; ".join(outcome.errors))
+                raise RuntimeError(f"{path}: " + "; ".join(map(str, outcome.errors)))
             lines.append(f"{course.code}: {quiz.title} with {len(outcome.questions)} questions")
     return lines

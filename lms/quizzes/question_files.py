@@ -20,10 +20,14 @@ class QuestionFileError:
     """A question that could not be read, at the 1-based line of the problem."""
 
     line: int
+    """0 for a problem of the whole file (too large, no question)."""
     message: Message
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        """`line N: message` in the reader's language (the message alone for the whole file)."""
+        if not self.line:
+            return str(self.message)
+        return str(_l("line %(n)d: %(message)s", n=self.line, message=self.message))
 
 
 @dataclass(frozen=True)

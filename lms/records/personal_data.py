@@ -261,7 +261,7 @@ def erase_account(user: User, password: str) -> None:
     user.full_name = ERASED_NAME
     user.profession_code = user.nik = user.str_number = user.facility = user.phone = user.locale = None
     user.password_hash = "!"  # no password hashes to this
-    user.totp_secret = user.totp_enabled_at = user.totp_last_counter = None
+    user.totp_secret_sealed = user.totp_enabled_at = user.totp_last_counter = None
     user.is_active_account = False
     user.erased_at = utcnow()
     user.end_all_sessions()

@@ -176,3 +176,35 @@ def test_an_unknown_email_costs_one_password_check_like_a_known_one(app_ctx, mon
     calls.update(generate=0, check=0)
     services.authenticate("known@example.test", WRONG)
     assert unknown == calls == {"generate": 0, "check": 1}
+
+
+def _counting_hashes(monkeypatch) -> dict[str, int]:
+    calls = {"generate": 0, "check": 0}
+    real_generate, real_check = security.generate_password_hash, security.check_password_hash
+
+    def generate(*args, **kwargs):
+        calls["generate"] += 1
+        return real_generate(*args, **kwargs)
+
+    def check(*args, **kwargs):
+        calls["check"] += 1
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(services, "generate_password_hash", generate)
+    monkeypatch.setattr(services, "check_password_hash", check)
+    return calls
+
+
+def test_registering_and_asking_for_a_reset_cost_the_same_hashes_for_known_and_unknown_e_mails(app_ctx, monkeypatch):
+    make_user("known@example.test")
+    calls = _counting_hashes(monkeypatch)
+    seen = {}
+    for email in ("known@example.test", "new@example.test"):
+        calls.update(generate=0, check=0)
+        services.register_user(email=email, password="kata-sandi-baru-123", full_name="Coba", profession_code=None)
+        seen[f"register {email}"] = dict(calls)
+        calls.update(generate=0, check=0)
+        services.request_password_reset(email, "http://localhost/password/reset/__token__", "id")
+        seen[f"reset {email}"] = dict(calls)
+    assert seen["register known@example.test"] == seen["register new@example.test"] == {"generate": 1, "check": 0}
+    assert seen["reset known@example.test"] == seen["reset new@example.test"] == {"generate": 0, "check": 0}

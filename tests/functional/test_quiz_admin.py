@@ -155,7 +155,7 @@ def test_import_page_shows_line_errors_and_imports_nothing(client, course_admin)
     response = client.post(bank_url(organization, "/import"), data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     errors = response.text.split('data-testid="import-errors"')[1].split("</section>")[0]
-    assert "<li>3: " in errors
+    assert "<li>baris 3: " in errors
     assert count_questions() == 0
 
 

@@ -101,10 +101,10 @@ def test_question_files_over_the_size_or_count_limit_are_refused_with_a_message(
     assert len(big.encode()) > app.config["QUESTION_FILE_MAX_BYTES"]
     with app.test_request_context(), force_locale("en"):
         outcome = services.import_question_file(None, course, big, "gift")
-        assert outcome.questions == [] and "larger than 1.0 MB: split it" in outcome.errors[0]
+        assert outcome.questions == [] and "larger than 1.0 MB: split it" in str(outcome.errors[0])
         many = "".join(question % (n, n) for n in range(app.config["QUESTION_FILE_MAX_QUESTIONS"] + 1))
         outcome = services.import_question_file(None, course, many, "gift")
-        assert outcome.questions == [] and "1001 questions; at most 1000" in outcome.errors[0]
+        assert outcome.questions == [] and "1001 questions; at most 1000" in str(outcome.errors[0])
     assert db.session.execute(select(func.count(Question.id))).scalar_one() == 0
 
 

@@ -3,16 +3,19 @@ rule that platform admins and organization admins (per organization) must use it
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from lms.accounts import two_factor
 from lms.accounts.models import RecoveryCode, Role
+from lms.core import secret_box
 from lms.extensions import db
+from tests.conftest import api_token
 from tests.factories import PASSWORD, make_organization, make_user
 
 
@@ -152,3 +155,99 @@ def test_turning_it_off_needs_a_code_when_not_required(client, auth, app_ctx):
     client.post("/profile/two-factor/disable", data={"disable-code": _code_after(secret, "")})
     db.session.refresh(user)
     assert not user.has_two_factor
+
+
+# --- the secret at rest, tokens from before two-factor, sessions after turning it off ------------------------------
+
+
+def _stored_secret_column(user_id: int) -> str | None:
+    return db.session.execute(text("SELECT totp_secret_sealed FROM users WHERE id = :id"), {"id": user_id}).scalar_one()
+
+
+def test_the_secret_is_stored_encrypted_and_login_with_a_code_still_works(app, client, auth, app_ctx):
+    user = make_user("a@example.test")
+    auth.login("a@example.test")
+    secret, _codes = _enrol(client)
+    stored = _stored_secret_column(user.id)
+    assert stored and secret not in stored and secret.lower() not in stored.lower()
+    assert "totp_secret" not in {column["name"] for column in inspect(db.engine).get_columns("users")}
+    # Sealed under the key derived from SECRET_KEY (no LMS_KEY_ENCRYPTION_KEY in the tests), bound to this user:
+    assert stored.startswith("s1:")
+    assert secret_box.open_sealed(stored, f"lentera-totp:{user.id}", app.config) == secret
+    with pytest.raises(secret_box.SecretBoxError):
+        secret_box.open_sealed(stored, f"lentera-totp:{user.id + 1}", app.config)  # moved to another row
+    auth.logout()
+    auth.login("a@example.test")
+    ok = client.post("/login/two-factor", data={"code": _code_after(secret, "")})
+    assert ok.status_code == 302 and client.get("/profile").status_code == 200
+
+
+def test_setting_a_key_encryption_key_later_keeps_secrets_readable_and_reseals_them(app, client, auth, app_ctx):
+    user = make_user("a@example.test")
+    auth.login("a@example.test")
+    secret, _codes = _enrol(client)
+    auth.logout()
+    app.config["KEY_ENCRYPTION_KEY"] = base64.b64encode(b"k" * 32).decode()
+    try:
+        auth.login("a@example.test")
+        assert client.post("/login/two-factor", data={"code": _code_after(secret, "")}).status_code == 302
+        db.session.expire_all()
+        stored = _stored_secret_column(user.id)
+        assert stored.startswith("k1:") and secret not in stored
+        assert secret_box.open_sealed(stored, f"lentera-totp:{user.id}", app.config) == secret
+    finally:
+        app.config["KEY_ENCRYPTION_KEY"] = ""
+
+
+def test_enrolling_revokes_the_tokens_issued_before_and_says_so(client, auth, app_ctx):
+    make_user("a@example.test")
+    old = api_token(client, "a@example.test")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+    auth.login("a@example.test")
+    page = client.get("/profile/two-factor").get_data(as_text=True)
+    assert 'data-testid="totp-enrol-effects"' in page
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+    done = client.post("/profile/two-factor", data={"code": pyotp.TOTP(secret).now()}).get_data(as_text=True)
+    assert "1 token API dicabut" in done
+    refused = client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
+    assert refused.status_code == 401
+    fresh = client.post(
+        "/api/v1/auth/token", json={"email": "a@example.test", "password": PASSWORD, "otp": _code_after(secret, "")}
+    )
+    assert fresh.status_code == 201
+    headers = {"Authorization": f"Bearer {fresh.get_json()['token']}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+def test_a_token_of_someone_required_to_use_two_factor_but_not_enrolled_is_refused(client, auth, app_ctx, enforced):
+    organization = make_organization(admins_require_two_factor=False)
+    admin = make_user("admin@example.test", role=Role.ORG_ADMIN, organization=organization)
+    token = api_token(client, "admin@example.test")  # issued while the organization did not require it
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    organization.admins_require_two_factor = True
+    db.session.commit()
+    refused = client.get(f"/api/v1/organizations/{organization.id}", headers=headers)
+    assert refused.status_code == 403
+    error = refused.get_json()["error"]
+    assert error["code"] == "two_factor_required" and "dua faktor" in error["message"]
+    # The same for a platform admin whose token predates the flag.
+    organization.admins_require_two_factor = False
+    admin.is_platform_admin = True
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=headers).get_json()["error"]["code"] == "two_factor_required"
+    # The token can still be revoked by its holder.
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+
+
+def test_turning_two_factor_off_ends_every_other_session(app, client, auth, app_ctx):
+    make_user("a@example.test")
+    auth.login("a@example.test")
+    secret, codes = _enrol(client)
+    other = app.test_client()
+    other.post("/login", data={"email": "a@example.test", "password": PASSWORD})
+    assert other.post("/login/two-factor", data={"code": _code_after(secret, "")}).status_code == 302
+    assert other.get("/profile").status_code == 200
+    client.post("/profile/two-factor/disable", data={"disable-code": codes[0]})  # the app's codes are used up
+    assert client.get("/profile").status_code == 200  # this device stays logged in
+    assert other.get("/profile").status_code == 302  # the other one is thrown out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,7 +20,7 @@ from lms.core.uploads import IMAGE_TYPES, format_size, validate_upload
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
-from lms.quizzes.question_files import SkippedQuestion, read_question_file
+from lms.quizzes.question_files import QuestionFileError, SkippedQuestion, read_question_file
 from lms.quizzes.services.quiz_settings import add_to_quiz
 from lms.quizzes.spec import IDNUMBER, QuestionSpec
 from lms.quizzes.types import QUESTION_TYPES
@@ -152,6 +153,23 @@ def store_question_image(data: bytes) -> str:
     return key
 
 
+def _fingerprint(fields: dict[str, Any]) -> str:
+    """What makes two bank questions the same question: kind, category and everything the spec says."""
+    return json.dumps([fields["kind"], fields["category"], fields["spec_data"]], sort_keys=True)
+
+
+@dataclass(frozen=True)
+class ImportedQuestions:
+    """Questions a file brought: those added to the bank now and those it already held (a second run adds none)."""
+
+    added: list[Question]
+    already_in_bank: list[Question]
+
+    @property
+    def all(self) -> list[Question]:
+        return [*self.added, *self.already_in_bank]
+
+
 def import_questions(
     actor: User | None,
     course: Course,
@@ -159,31 +177,97 @@ def import_questions(
     *,
     default_category: str = DEFAULT_CATEGORY,
     quiz: Quiz | None = None,
-) -> list[Question]:
+) -> ImportedQuestions:
     """Add read questions to the course's bank (category from `$CATEGORY` or `default_category`); with `quiz`,
-    also append them to that quiz's fixed list. Nothing is added when any question is unusable."""
+    also append them to that quiz's fixed list. Nothing is added when any question is unusable. Idempotent: a
+    question the bank already holds (same kind, category and content) is not added again, only put in the quiz."""
     require_organization_role(actor, course.organization_id)
-    problems = [
-        f"{spec.line}: {message}" if spec.line else message for spec in specs for message in check_question(spec)
-    ]
+    problems = [str(QuestionFileError(spec.line or 0, message)) for spec in specs for message in check_question(spec)]
     if problems:
         raise InvalidInput("; ".join(problems))
-    questions = [_question_row(course, spec, default_category) for spec in specs]
-    db.session.add_all(questions)
+    held = {
+        _fingerprint({"kind": q.kind, "category": q.category, "spec_data": q.spec_data}): q
+        for q in db.session.execute(
+            select(Question).where(Question.course_id == course.id, Question.retired.is_(False))
+        ).scalars()
+    }
+    added, already = [], []
+    for spec in specs:
+        fields = _question_fields(spec, default_category)
+        key = _fingerprint(fields)
+        if key in held:
+            already.append(held[key])
+            continue
+        question = Question(course=course, **fields)
+        held[key] = question
+        added.append(question)
+    db.session.add_all(added)
     db.session.flush()
     if quiz is not None:
-        add_to_quiz(actor, quiz, questions)
-    record_audit(actor, "questions.import", course, course.organization_id, count=len(questions))
-    return questions
+        add_to_quiz(actor, quiz, list(dict.fromkeys([*added, *already])))
+    if added:
+        record_audit(actor, "questions.import", course, course.organization_id, count=len(added))
+    return ImportedQuestions(added, already)
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """A question file read and checked, nothing written: its questions, and every problem (each `line N: message`)
+    that keeps it from being imported."""
+
+    specs: list[QuestionSpec]
+    errors: list[QuestionFileError]
+    skipped: list[SkippedQuestion]
+    size: int
+    """Bytes of the file as UTF-8."""
+
+    @property
+    def is_large(self) -> bool:
+        """Imported by a background job with a progress bar rather than within the request."""
+        config = current_app.config
+        return len(self.specs) > int(config["QUESTION_IMPORT_JOB_QUESTIONS"]) or self.size > int(
+            config["QUESTION_IMPORT_JOB_BYTES"]
+        )
+
+
+def preview_question_file(text: str, file_format: str) -> FilePreview:
+    """Read a GIFT or Aiken file and list every problem, writing nothing. A file over QUESTION_FILE_MAX_BYTES is
+    refused unread, one of more than QUESTION_FILE_MAX_QUESTIONS questions before anything else is checked."""
+    size = len(text.encode("utf-8"))
+    max_bytes = int(current_app.config["QUESTION_FILE_MAX_BYTES"])
+    if size > max_bytes:
+        message = _l("The file is larger than %(limit)s: split it into smaller files.", limit=format_size(max_bytes))
+        return FilePreview([], [QuestionFileError(0, message)], [], size)
+    result = read_question_file(text, file_format)
+    max_questions = int(current_app.config["QUESTION_FILE_MAX_QUESTIONS"])
+    found = len(result.questions) + len(result.skipped)
+    if found > max_questions:
+        message = _l(
+            "The file holds %(found)d questions; at most %(limit)d are imported at once: split it into smaller files.",
+            found=found,
+            limit=max_questions,
+        )
+        return FilePreview([], [QuestionFileError(0, message)], [], size)
+    errors = list(result.errors)
+    errors += [
+        QuestionFileError(spec.line or 0, message) for spec in result.questions for message in check_question(spec)
+    ]
+    if not errors and not result.questions:
+        errors = [QuestionFileError(0, _l("The file holds no question that can be imported."))]
+    errors.sort(key=lambda error: error.line)
+    return FilePreview([] if errors else result.questions, errors, result.skipped, size)
 
 
 @dataclass(frozen=True)
 class FileImport:
-    """The outcome of importing a question file: nothing is imported when there are errors ("line: message")."""
+    """The outcome of importing a question file: nothing is imported when there are errors."""
 
     questions: list[Question]
-    errors: list[str]
+    """The questions added to the bank now."""
+    errors: list[QuestionFileError]
     skipped: list[SkippedQuestion]
+    already_in_bank: int = 0
+    """Questions of the file the bank held already (not added again)."""
 
 
 def import_question_file(
@@ -195,33 +279,12 @@ def import_question_file(
     default_category: str = DEFAULT_CATEGORY,
     quiz: Quiz | None = None,
 ) -> FileImport:
-    """Read a GIFT or Aiken file and import its questions into the course's bank (and `quiz`), all or nothing.
-    A file over QUESTION_FILE_MAX_BYTES is refused unread, one of more than QUESTION_FILE_MAX_QUESTIONS questions
-    before anything is stored: a request must finish well inside the worker's timeout."""
-    max_bytes = int(current_app.config["QUESTION_FILE_MAX_BYTES"])
-    if len(text.encode("utf-8")) > max_bytes:
-        message = _l("The file is larger than %(limit)s: split it into smaller files.", limit=format_size(max_bytes))
-        return FileImport([], [str(message)], [])
-    result = read_question_file(text, file_format)
-    max_questions = int(current_app.config["QUESTION_FILE_MAX_QUESTIONS"])
-    found = len(result.questions) + len(result.skipped)
-    if found > max_questions:
-        message = _l(
-            "The file holds %(found)d questions; at most %(limit)d are imported at once: split it into smaller files.",
-            found=found,
-            limit=max_questions,
-        )
-        return FileImport([], [str(message)], [])
-    errors = [f"{error.line}: {error.message}" for error in result.errors]
-    if not errors and not result.questions:
-        errors = [str(_l("The file holds no question that can be imported."))]
-    if errors:
-        return FileImport([], errors, result.skipped)
-    try:
-        questions = import_questions(actor, course, result.questions, default_category=default_category, quiz=quiz)
-    except InvalidInput as error:
-        return FileImport([], str(error.message).split("; "), result.skipped)
-    return FileImport(questions, [], result.skipped)
+    """Read a GIFT or Aiken file and import its questions into the course's bank (and `quiz`), all or nothing."""
+    preview = preview_question_file(text, file_format)
+    if preview.errors:
+        return FileImport([], preview.errors, preview.skipped)
+    imported = import_questions(actor, course, preview.specs, default_category=default_category, quiz=quiz)
+    return FileImport(imported.added, [], preview.skipped, len(imported.already_in_bank))
 
 
 def export_specs(course: Course) -> list[QuestionSpec]:
