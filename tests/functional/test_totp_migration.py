@@ -11,7 +11,7 @@ from lms.core import secret_box
 from lms.core.database import dispose_engines
 from lms.extensions import db
 
-BEFORE, AFTER = "0020", "0021"
+BEFORE, AFTER = "0021", "0022"
 
 
 def test_migration_seals_existing_secrets_and_the_downgrade_opens_them(tmp_path):

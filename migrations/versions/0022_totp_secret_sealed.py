@@ -4,8 +4,8 @@ Reviewed by hand: every enrolled person's base32 secret is sealed with AES-256-G
 LMS_KEY_ENCRYPTION_KEY when set, else under a key derived from SECRET_KEY, bound to the user id; the clear column is
 dropped. The downgrade opens them again into the clear column (it needs the same keys).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-04 02:30:00
 
 """
@@ -17,8 +17,8 @@ from lms.core.secret_box import open_sealed, seal
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
