@@ -35,7 +35,7 @@ from lms.attendance.models import AttendanceSession, AttendanceStatus, SessionMo
 from lms.attendance.qr import qr_svg
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
-from lms.core.i18n import local_datetime
+from lms.core.i18n import local_datetime, local_today
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
@@ -324,7 +324,7 @@ def cohort_report(cohort_id: int):
 @login_required
 def cohort_progress(cohort_id: int):
     """Who in the cohort is behind: lessons against the cohort's pace, quizzes and attendance still open."""
-    cohort, learners = services.cohort_progress(current_user, cohort_id, utcnow().date())
+    cohort, learners = services.cohort_progress(current_user, cohort_id, local_today())
     return render_template("attendance/cohort_progress.html", cohort=cohort, learners=learners)
 
 

@@ -15,6 +15,7 @@ from lms.accounts.permissions import organization_ids_for
 from lms.attendance.services import runnable_cohorts
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
+from lms.core.i18n import local_today
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.courses.models import Course
@@ -317,7 +318,7 @@ def supervisor(token: str):
 @login_required
 def course_report(course_id: int):
     course = services.course_for_author(current_user, course_id)
-    report = services.course_report(course, utcnow().date())
+    report = services.course_report(course, local_today())
     return render_template("instruments/report.html", report=report, course=course, purposes=InstrumentPurpose)
 
 
@@ -325,7 +326,7 @@ def course_report(course_id: int):
 @login_required
 def course_report_csv(course_id: int):
     course = services.course_for_author(current_user, course_id)
-    report = services.course_report(course, utcnow().date(), with_learning=False)
+    report = services.course_report(course, local_today(), with_learning=False)
     names = {row.facilitator.id: row.facilitator.full_name for row in report.facilitators}
     cohorts = {c.id: c.name for c in report.cohorts}
     header = [_("Instrument"), _("Respondent"), _("Facilitator"), _("Cohort"), _("Item"), _("Value"), _("Count")]

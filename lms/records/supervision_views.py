@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from lms.accounts.identity import profession_name
 from lms.core.csv_export import csv_download
 from lms.core.errors import DomainError
+from lms.core.i18n import local_today
 from lms.core.labels import labels_of
-from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.records import bp, dashboards, supervision
 from lms.records.charts import bar_chart
@@ -19,7 +19,7 @@ from lms.records.skp import SkpState
 
 
 def _today() -> date:
-    return utcnow().date()
+    return local_today()
 
 
 def filters_from(args) -> supervision.SupervisionFilters:
