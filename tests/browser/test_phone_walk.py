@@ -219,3 +219,25 @@ def test_each_role_reads_right_on_a_360px_phone(role: str, demo, phone: Page, li
 def test_the_verifier_reads_right_on_a_360px_phone(demo, phone: Page, live_server: str):
     found = _walk_and_check(phone, live_server, [demo["verify"], "/verify", "/login", "/register", "/courses"])
     assert not found, "\n".join(f"{path}: {problem}" for path, problems in found.items() for problem in problems)
+
+
+def test_the_catalog_shows_its_first_course_on_the_first_screen(demo, phone: Page, live_server: str):
+    """The catalog's search is one line and its other filters fold away: the first course card starts in the top half
+    of a 360x800 screen, and each card says when the next cohort runs, where, and where the learner stands."""
+    _log_in(phone, ROLES["learner"])
+    phone.goto("/courses")
+    first = phone.locator("main .course-card").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] < 400, box
+    expect(first.locator("[data-field=next-cohort]")).to_contain_text("Angkatan berikutnya")
+    expect(first.locator(".course-state")).to_be_visible()
+    states = phone.eval_on_selector_all("main .course-state", "els => els.map(e => e.dataset.state)")
+    assert "enrolled" in states or "completed" in states, states
+    # The folded filters still work.
+    filters = phone.get_by_role("search")
+    expect(filters.locator("#kind")).to_be_hidden()
+    filters.get_by_text("Filter lainnya").click()
+    filters.locator("#kind").select_option("webinar")
+    filters.get_by_role("button", name="Tampilkan pelatihan").click()
+    expect(phone).to_have_url(re.compile(r"kind=webinar"))
+    expect(phone.get_by_role("search").locator("#kind")).to_be_visible()  # open while a filter is on
