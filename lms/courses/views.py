@@ -15,8 +15,8 @@ from sqlalchemy import select
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import Organization
 from lms.core.errors import Conflict
-from lms.core.labels import labels_of
 from lms.core.i18n import local_today, select_timezone
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.core.storage import get_storage

@@ -61,7 +61,7 @@ def test_a_card_shows_the_next_cohort_and_the_learners_state(app, app_ctx, clien
     assert "Menunggu persetujuan" in page and "Selesai" in page and "Belum terdaftar" in page
     card = re.search(r'data-course="ACTIVE-1">(.*?)</li>', page, re.S)[1]
     start = cohorts["ACTIVE-1"].starts_on
-    months = "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split()
+    months = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
     assert f"{start.day} {months[start.month - 1]} {start.year}" in card  # Indonesian medium date
     assert "Luring" in card
     assert "Bapelkes Makassar" in card
