@@ -59,6 +59,11 @@ def local_today(now: datetime | None = None) -> date:
     return now.astimezone(ZoneInfo(select_timezone())).date()
 
 
+def local_date_of(moment: datetime) -> date:
+    """The viewer's calendar date of a UTC moment (a session at 23:30 UTC is the next day in WITA)."""
+    return moment.astimezone(ZoneInfo(select_timezone())).date()
+
+
 def local_number(value: Decimal | float | int | None, places: int | None = 2) -> str:
     """A number in the viewer's notation: `17,00` in Indonesian, `17.00` in English."""
     return format_local_decimal(value, str(get_locale()), places)

@@ -24,7 +24,7 @@ from lms.instruments import bp, services
 from lms.instruments.charts import bar_chart, trend_chart
 from lms.instruments.files import InstrumentSpec, shipped_instruments
 from lms.instruments.forms import CourseSettingsForm, FromDefaultForm, InstrumentTextForm, SupervisorForm
-from lms.instruments.items import InstrumentPurpose, Item
+from lms.instruments.items import InstrumentPurpose, Item, RespondentRole
 
 
 def answers_from_form(items: list[Item]) -> dict:
@@ -330,9 +330,16 @@ def course_report_csv(course_id: int):
     names = {row.facilitator.id: row.facilitator.full_name for row in report.facilitators}
     cohorts = {c.id: c.name for c in report.cohorts}
     header = [_("Instrument"), _("Respondent"), _("Facilitator"), _("Cohort"), _("Item"), _("Value"), _("Count")]
-    labels = {purpose.value: str(purpose.label) for purpose in InstrumentPurpose}
     rows = [
-        [labels.get(purpose, purpose), role, names.get(facilitator_id, ""), cohorts.get(cohort_id, ""), item, value, n]
+        [
+            InstrumentPurpose(purpose),
+            RespondentRole(role),
+            names.get(facilitator_id),
+            cohorts.get(cohort_id),
+            item,
+            value,
+            n,
+        ]
         for purpose, role, facilitator_id, cohort_id, item, value, n in report.aggregate_rows
     ]
     return csv_download([header, *rows], f"evaluasi-{course.code}.csv")
