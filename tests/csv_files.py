@@ -27,3 +27,10 @@ def csv_rows(response, locale: str) -> list[list[str]]:
 def csv_in(client, url: str, locale: str) -> list[list[str]]:
     speak(client, locale)
     return csv_rows(client.get(url), locale)
+
+
+def csv_dicts(client, url: str, locale: str, **query) -> list[dict[str, str]]:
+    """The rows of a CSV download as {header: cell}, in `locale`."""
+    speak(client, locale)
+    header, *rows = csv_rows(client.get(url, query_string=query), locale)
+    return [dict(zip(header, row, strict=True)) for row in rows]

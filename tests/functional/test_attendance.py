@@ -450,7 +450,7 @@ def test_reports_and_csv(client, auth, training):
     marked_at = local_minute(session_mark(session, a).marked_at)
     rows = {r[1]: r for r in csv_in(client, f"/attendance/sessions/{session.id}/report.csv", "id")}
     assert rows["E-mail"] == ["Nama", "E-mail", "Status", "Cara", "Waktu dicatat (WIB)", "Perangkat dipakai bersama"]
-    assert rows[a.email] == ["'=HYPERLINK(\"http://evil\")", a.email, "Hadir", "Manual", marked_at, "Tidak"]
+    assert rows[a.email] == ['\'=HYPERLINK("http://evil")', a.email, "Hadir", "Manual", marked_at, "Tidak"]
     assert rows[b.email][2:] == ["", "", "", "Tidak"]  # not marked: empty, never "None"
     rows = {r[1]: r for r in csv_in(client, f"/attendance/sessions/{session.id}/report.csv", "en")}
     assert rows["E-mail"] == ["Name", "E-mail", "Status", "How", "Marked at (WIB)", "Shared device"]
@@ -460,7 +460,7 @@ def test_reports_and_csv(client, auth, training):
         rows = {r[1]: r for r in csv_in(client, f"/attendance/cohorts/{training.cohort.id}/report.csv", locale)}
         assert rows["E-mail"] == [_NAME[locale], "E-mail", f"{day} {session.title} (2 JPL)", last]
         hadir = {"id": "Hadir", "en": "Hadir (present)"}[locale]
-        assert rows[a.email] == ["'=HYPERLINK(\"http://evil\")", a.email, hadir, "100"]
+        assert rows[a.email] == ['\'=HYPERLINK("http://evil")', a.email, hadir, "100"]
     report = client.get(f"/attendance/cohorts/{training.cohort.id}/report")
     assert f'data-user-id="{a.id}" data-met="true"'.encode() in report.data
     assert f'data-user-id="{b.id}" data-met="false"'.encode() in report.data

@@ -260,10 +260,13 @@ def test_item_analysis_csv(client, auth, world, locale):
 def test_scores_csv_is_spreadsheet_safe(client, auth, world, locale):
     auth.login(world.admin.email)
     rows = csv_in(client, _report_url(world, suffix="/scores.csv"), locale)
-    assert rows[0] == {
-        "id": ["Angkatan", "Nama", "E-mail", "Percobaan", "Penilaian", "Lulus"],
-        "en": ["Cohort", "Name", "E-mail", "Attempts", "Grade", "Passed"],
-    }[locale]
+    assert (
+        rows[0]
+        == {
+            "id": ["Angkatan", "Nama", "E-mail", "Percobaan", "Penilaian", "Lulus"],
+            "en": ["Cohort", "Name", "E-mail", "Attempts", "Grade", "Passed"],
+        }[locale]
+    )
     yes, no = {"id": ("Ya", "Tidak"), "en": ("Yes", "No")}[locale]
     assert rows[1:5] == [
         _in(locale, "Angkatan 1", "Ani", "learner1@example.test", "1", "100.00", yes),
@@ -278,10 +281,13 @@ def test_scores_csv_is_spreadsheet_safe(client, auth, world, locale):
 def test_learning_gain_csv(client, auth, world, locale):
     auth.login(world.admin.email)
     rows = csv_in(client, _gain_url(world, suffix=".csv"), locale)
-    assert rows[0] == {
-        "id": ["Angkatan", "Nama", "E-mail", "Pre-test", "Post-test", "Gain ternormalisasi"],
-        "en": ["Cohort", "Name", "E-mail", "Pre-test", "Post-test", "Normalized gain"],
-    }[locale]
+    assert (
+        rows[0]
+        == {
+            "id": ["Angkatan", "Nama", "E-mail", "Pre-test", "Post-test", "Gain ternormalisasi"],
+            "en": ["Cohort", "Name", "E-mail", "Pre-test", "Post-test", "Normalized gain"],
+        }[locale]
+    )
     assert _in(locale, "Angkatan 1", "Ani", "learner1@example.test", "33.33", "100.00", "1.000") in rows
     assert _in(locale, "Angkatan 1", "Dewi", "learner4@example.test", "100.00", "100.00", "") in rows  # no room
     assert _in(locale, "Angkatan 2", "Eka", "learner5@example.test", "66.67", "66.67", "0.000") in rows
