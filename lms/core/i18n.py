@@ -80,3 +80,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["number"] = local_number
     app.context_processor(lambda: {"current_locale": str(get_locale())})
+    app.jinja_env.globals["content_lang"] = app.config["CONTENT_LANGUAGE"]

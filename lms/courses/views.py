@@ -23,7 +23,7 @@ from lms.core.storage import get_storage
 from lms.core.uploads import format_size
 from lms.courses import bp, services
 from lms.courses.catalog_cache import catalog_cache
-from lms.courses.curriculum import CourseKind
+from lms.courses.curriculum import CourseKind, Ranah
 from lms.courses.enrolment import is_unlocked
 from lms.courses.models import Cohort, CohortMode, EnrolmentStatus, LessonAttachment
 from lms.courses.rendering import render_markdown
@@ -101,6 +101,24 @@ def enrol(cohort_id: int):
 @bp.app_template_global()
 def status_label(status: str) -> str:
     return EnrolmentStatus(status).label
+
+
+@bp.app_template_global()
+def course_kind_label(kind: str) -> str:
+    """A course's kind in the reader's words ("Pelatihan (training)")."""
+    return CourseKind(kind).label
+
+
+@bp.app_template_global()
+def cohort_mode_label(mode: str) -> str:
+    """How a cohort runs, in the reader's words (online, in person, blended)."""
+    return CohortMode(mode).label
+
+
+@bp.app_template_global()
+def ranah_label(ranah: str) -> str:
+    """An SKP ranah in the reader's words; a value that is no ranah (an old snapshot) as it is."""
+    return Ranah(ranah).label if ranah in Ranah.__members__.values() else ranah
 
 
 ENROLMENT_MESSAGES = {

@@ -21,7 +21,7 @@
     status.textContent = text;
     var item = document.createElement("li");
     item.className = "scan-" + kind;
-    item.textContent = new Date().toLocaleTimeString() + " · " + text;
+    item.textContent = new Date().toLocaleTimeString(document.documentElement.lang) + " · " + text;
     log.insertBefore(item, log.firstChild);
   }
 
