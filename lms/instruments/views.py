@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -96,6 +96,7 @@ def create_instrument():
 def edit_instrument(instrument_id: int):
     instrument = services.instrument_for_author(current_user, instrument_id)
     form = InstrumentTextForm()
+    form.text.render_kw = {**form.text.render_kw, "lang": current_app.config["CONTENT_LANGUAGE"]}
     if request.method == "GET":
         form.text.data = InstrumentSpec(
             instrument.key,
@@ -132,7 +133,11 @@ def course_settings(course_id: int):
         if request.method == "GET"
         else None
     )
-    form.checklists.choices = [(i.key, i.title) for i in services.organization_checklists(course.organization_id)]
+    # The titles are the organization's own words, in the language it writes in.
+    written_in = {"lang": current_app.config["CONTENT_LANGUAGE"]}
+    form.checklists.choices = [
+        (i.key, i.title, written_in) for i in services.organization_checklists(course.organization_id)
+    ]
     if form.validate_on_submit():
         outcome = call_service(
             lambda: services.update_settings(
