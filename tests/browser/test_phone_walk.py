@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -131,21 +132,44 @@ def _fixed_parts(message: str) -> list[str]:
     return parts
 
 
+def _enums_with_labels() -> list[type[StrEnum]]:
+    found, queue = [], list(StrEnum.__subclasses__())
+    while queue:
+        enum = queue.pop()
+        queue += enum.__subclasses__()
+        if enum.__module__.startswith("lms.") and isinstance(getattr(enum, "label", None), property):
+            found.append(enum)
+    return found
+
+
+@cache
+def raw_codes(lang: str) -> tuple[re.Pattern, ...]:
+    """Stored enum values shown as they are instead of through their `.label` ("saat ini: pending"): one-word
+    lower-case values that the page language's own catalog text never uses as a word."""
+    with CATALOG.open("rb") as po:
+        catalog = read_po(po, locale="id")
+    texts = [m.string if lang == "id" else m.id for m in catalog if m.id and m.string]
+    words = {w.lower() for t in texts for part in (t if isinstance(t, tuple) else (t,)) for w in re.findall(r"\w+", part)}
+    codes = {m.value for enum in _enums_with_labels() for m in enum if re.fullmatch(r"[a-z]{4,}", m.value)}
+    return tuple(re.compile(r"(?<![\w-])" + code + r"(?![\w-])") for code in sorted(codes - words))
+
+
 def _page_text(page: Page) -> str:
-    # Quoted content (an e-mail as it was sent, in its recipient's language) is data, not the page's own words.
+    # Quoted content (an e-mail as it was sent) and content marked with its own language (an organization's course,
+    # in Indonesian) are data, not the page's own words; <code> holds identifiers (course codes, action keys).
     return page.evaluate(
         """() => { const body = document.body.cloneNode(true);
-             body.querySelectorAll('pre, script, style, [lang]:not(html)').forEach(e => e.remove());
+             body.querySelectorAll('pre, code, script, style, [lang]:not(html)').forEach(e => e.remove());
              return body.textContent.replace(/\\s+/g, ' '); }"""
     )
 
 
 def _other_language_on(page: Page) -> list[str]:
-    """Catalog text of the other language on this page."""
+    """Catalog text of the other language on this page, and enum values shown raw."""
     lang = page.evaluate("document.documentElement.lang")
     phrases = {"id": english_phrases, "en": indonesian_phrases}[lang]()
     text = _page_text(page)
-    return [match.group(0) for p in phrases if (match := p.search(text))]
+    return [match.group(0) for p in (*phrases, *raw_codes(lang)) if (match := p.search(text))]
 
 
 def _problems_on(page: Page) -> list[str]:
