@@ -149,7 +149,8 @@ def raw_codes(lang: str) -> tuple[re.Pattern, ...]:
     with CATALOG.open("rb") as po:
         catalog = read_po(po, locale="id")
     texts = [m.string if lang == "id" else m.id for m in catalog if m.id and m.string]
-    words = {w.lower() for t in texts for part in (t if isinstance(t, tuple) else (t,)) for w in re.findall(r"\w+", part)}
+    parts = [part for t in texts for part in (t if isinstance(t, tuple) else (t,))]
+    words = {w.lower() for part in parts for w in re.findall(r"\w+", part)}
     codes = {m.value for enum in _enums_with_labels() for m in enum if re.fullmatch(r"[a-z]{4,}", m.value)}
     return tuple(re.compile(r"(?<![\w-])" + code + r"(?![\w-])") for code in sorted(codes - words))
 
