@@ -65,6 +65,9 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+    # The language organizations write their own content in (courses, lessons, instruments, rule sources): pages mark
+    # it with lang="…" so that an English page reads it, and screen readers speak it, as Indonesian.
+    CONTENT_LANGUAGE = "id"
 
     # Addresses or networks of the proxies in front of the app ("10.0.0.2, 10.0.1.0/24"), whose X-Forwarded-For and
     # X-Forwarded-Proto are believed (lms.core.proxies); empty: no proxy, the connection's address is the client.

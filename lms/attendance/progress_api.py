@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from lms.attendance import services
 from lms.core.api import BEARER, token_required
 from lms.core.api_errors import documented_errors
-from lms.core.models import utcnow
+from lms.core.i18n import local_today
 
 blp = Blueprint("cohort_progress_api", __name__, description="Who in a cohort is behind (facilitators)")
 
@@ -40,7 +40,7 @@ class LearnerProgressSchema(Schema):
 def cohort_progress(cohort_id: int):
     """Each active learner of a cohort the caller runs (its facilitator, or the organization's admin): lessons
     against the cohort's pace and the certificate's rules still open; those behind first. Another cohort: 404."""
-    _cohort, learners = services.cohort_progress(current_user, cohort_id, utcnow().date())
+    _cohort, learners = services.cohort_progress(current_user, cohort_id, local_today())
     return [
         {
             "enrolment_id": p.enrolment_id,

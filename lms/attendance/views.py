@@ -33,8 +33,8 @@ from lms.attendance.forms import (
 )
 from lms.attendance.models import AttendanceSession, AttendanceStatus, SessionMode
 from lms.attendance.qr import qr_svg
-from lms.core.csv_export import csv_download
-from lms.core.i18n import local_datetime
+from lms.core.csv_export import csv_download, zone_name
+from lms.core.i18n import local_date_of, local_datetime, local_number, local_today
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
@@ -295,16 +295,20 @@ def codes(session_id: int):
 def session_csv(session_id: int):
     session = _runner_session(session_id)
     report = services.session_report(current_user, session)
-    rows = [["nama", "email", "status", "metode", "waktu_utc", "perangkat_dipakai_bersama"]]
+    methods = services.CHECKIN_METHODS
+    rows: list[list[object]] = [
+        [_("Name"), _("E-mail"), _("Status"), _("How"), _("Marked at (%(zone)s)", zone=zone_name()),
+         _("Shared device")]
+    ]  # fmt: skip
     for user, mark in report.rows:
         rows.append(
             [
                 user.full_name,
                 user.email,
-                mark.status if mark else "",
-                mark.method if mark else "",
-                mark.marked_at.isoformat() if mark else "",
-                "ya" if user.id in report.flagged_user_ids else "",
+                AttendanceStatus(mark.status) if mark else None,
+                methods[mark.method].label if mark and mark.method in methods else None,
+                mark.marked_at if mark else None,
+                user.id in report.flagged_user_ids,
             ]
         )
     return csv_download(rows, f"kehadiran-sesi-{session.id}.csv")
@@ -322,7 +326,7 @@ def cohort_report(cohort_id: int):
 @login_required
 def cohort_progress(cohort_id: int):
     """Who in the cohort is behind: lessons against the cohort's pace, quizzes and attendance still open."""
-    cohort, learners = services.cohort_progress(current_user, cohort_id, utcnow().date())
+    cohort, learners = services.cohort_progress(current_user, cohort_id, local_today())
     return render_template("attendance/cohort_progress.html", cohort=cohort, learners=learners)
 
 
@@ -331,10 +335,15 @@ def cohort_progress(cohort_id: int):
 def cohort_csv(cohort_id: int):
     cohort = services.cohort_for_runner(current_user, cohort_id)
     sessions, records = services.cohort_report(current_user, cohort)
-    rows = [["nama", "email", *[f"{s.starts_at:%Y-%m-%d} {s.title} ({s.jpl} JPL)" for s in sessions], "persen"]]
+    rows: list[list[object]] = [
+        [_("Name"), _("E-mail"),
+         *[f"{local_date_of(s.starts_at).isoformat()} {s.title} ({local_number(s.jpl, None)} JPL)" for s in sessions],
+         _("Attendance (percent)")]
+    ]  # fmt: skip
     for record in records:
-        marks = [getattr(record.marks.get(s.id), "status", "") for s in sessions]
-        rows.append([record.enrolment.user.full_name, record.enrolment.user.email, *marks, record.percent])
+        marks = [record.marks.get(s.id) for s in sessions]
+        statuses = [AttendanceStatus(mark.status) if mark else None for mark in marks]
+        rows.append([record.enrolment.user.full_name, record.enrolment.user.email, *statuses, record.percent])
     return csv_download(rows, f"kehadiran-angkatan-{cohort.id}.csv")
 
 

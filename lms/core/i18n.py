@@ -113,6 +113,11 @@ def local_today(now: datetime | None = None) -> date:
     return now.astimezone(ZoneInfo(select_timezone())).date()
 
 
+def local_date_of(moment: datetime) -> date:
+    """The viewer's calendar date of a UTC moment (a session at 23:30 UTC is the next day in WITA)."""
+    return moment.astimezone(ZoneInfo(select_timezone())).date()
+
+
 def local_number(value: Decimal | float | int | None, places: int | None = 2) -> str:
     """A number in the viewer's notation: `17,00` in Indonesian, `17.00` in English."""
     return format_local_decimal(value, str(get_locale()), places)
@@ -129,3 +134,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["number"] = local_number
     app.context_processor(lambda: {"current_locale": str(get_locale())})
+    app.jinja_env.globals["content_lang"] = app.config["CONTENT_LANGUAGE"]

@@ -3,12 +3,10 @@ is in authoring_views.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Membership, Organization, Role, User
 from lms.accounts.permissions import organization_role_required
-from lms.core.csv_export import spreadsheet_safe
+from lms.core.csv_export import csv_download
 from lms.core.labels import labels_of
 from lms.core.service_calls import call_service
 from lms.courses import bp, services
@@ -223,20 +221,8 @@ def admin_roster(organization_id: int, cohort_id: int):
     cohort = services.cohort_in(organization_id, cohort_id)
     rows = services.roster_rows(current_user, cohort)
     db.session.commit()  # the export is audited
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
-    # The byte-order mark makes Excel read the file as UTF-8 (names with accents, e.g. "Ni Luh Putu Ayu").
-    body = "\ufeff" + buffer.getvalue()
-    filename = f"roster-{cohort.version.course.code}-{cohort.id}.csv"
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename={filename}",
-            "Cache-Control": "no-store",  # it carries full NIKs
-        },
-    )
+    # Cache-Control no-store (the default): it carries full NIKs.
+    return csv_download(rows, f"roster-{cohort.version.course.code}-{cohort.id}.csv")
 
 
 def _cohort_page(

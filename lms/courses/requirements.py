@@ -7,7 +7,7 @@ eligibility all read the same list, so what a learner is told is missing is exac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,3 +78,23 @@ def progress_changed(enrolment: Enrolment) -> None:
     transaction: listeners only flush, the caller's view commits."""
     for listener in _LISTENERS:
         listener(enrolment)
+
+
+CompletionLookup = Callable[[Collection[int]], set[int]]
+
+_COMPLETION_LOOKUPS: list[CompletionLookup] = []
+
+
+def register_completion_lookup(lookup: CompletionLookup) -> CompletionLookup:
+    """Tell which enrolments are complete (e.g. their certificate is issued), for many at once; idempotent."""
+    if lookup not in _COMPLETION_LOOKUPS:
+        _COMPLETION_LOOKUPS.append(lookup)
+    return lookup
+
+
+def completed_enrolment_ids(enrolment_ids: Collection[int]) -> set[int]:
+    """The enrolments among `enrolment_ids` that a registered lookup calls complete: one query per lookup, however
+    many enrolments (the catalog shows each course's state to its learner)."""
+    if not enrolment_ids:
+        return set()
+    return set().union(*(lookup(enrolment_ids) for lookup in _COMPLETION_LOOKUPS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -14,19 +15,23 @@ from sqlalchemy import select
 from lms.accounts.identity import profession_choices
 from lms.accounts.models import Organization
 from lms.core.errors import Conflict
-from lms.core.i18n import local_today
+from lms.core.i18n import local_today, select_timezone
+from lms.core.labels import labels_of
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.core.storage import get_storage
 from lms.core.uploads import format_size
 from lms.courses import bp, services
 from lms.courses.catalog_cache import catalog_cache
-from lms.courses.curriculum import CourseKind
+from lms.courses.curriculum import CourseKind, Ranah
 from lms.courses.enrolment import is_unlocked
-from lms.courses.models import Cohort, EnrolmentStatus, LessonAttachment
+from lms.courses.models import Cohort, CohortMode, EnrolmentStatus, LessonAttachment
 from lms.courses.rendering import render_markdown
 from lms.courses.requirements import first_unmet, requirements_for, unmet
 from lms.extensions import db
+
+CARD_STATE = re.compile(r"<!--course-state:(\d+)-->")
+"""Where the cached catalog body leaves room for the visitor's own state in a course (see `_catalog_body.html`)."""
 
 
 @bp.route("/courses")
@@ -34,20 +39,36 @@ def catalog():
     filters = {
         key: request.args.get(key, "").strip() for key in ("search", "profession", "organization", "kind", "mode")
     }
+    today = local_today()
 
     def render_body() -> str:
+        versions = services.catalog(**filters, today=today)
         return render_template(
             "courses/_catalog_body.html",
-            versions=services.catalog(**filters),
+            versions=versions,
+            next_cohorts=services.next_cohorts([v.course_id for v in versions], today),
             filters=filters,
             professions=profession_choices(),
             organizations=db.session.execute(select(Organization).order_by(Organization.name)).scalars().all(),
-            kinds=list(CourseKind),
+            kinds=labels_of(CourseKind),
+            modes=labels_of(CohortMode),
             skp_of=services.skp_of,
         )
 
-    key = (str(get_locale()), *filters.values())
-    return render_template("courses/catalog.html", body=Markup(catalog_cache().body(key, render_body)))
+    # The next cohort depends on the day where the visitor is, so the zone is part of the key.
+    key = (str(get_locale()), select_timezone(), *filters.values())
+    body = catalog_cache().body(key, render_body)
+    return render_template("courses/catalog.html", body=Markup(_with_course_states(body)))
+
+
+def _with_course_states(body: str) -> str:
+    """The cached body with the signed-in learner's state in each course put into its card (two queries)."""
+    if not current_user.is_authenticated:
+        return CARD_STATE.sub("", body)
+    states = services.course_states(current_user.id)
+    badges = {state: render_template("courses/_catalog_state.html", state=state) for state in services.CourseState}
+    not_enrolled = badges[services.CourseState.NOT_ENROLLED]
+    return CARD_STATE.sub(lambda m: badges[states[int(m[1])]] if int(m[1]) in states else not_enrolled, body)
 
 
 @bp.route("/courses/<code>")
@@ -80,6 +101,24 @@ def enrol(cohort_id: int):
 @bp.app_template_global()
 def status_label(status: str) -> str:
     return EnrolmentStatus(status).label
+
+
+@bp.app_template_global()
+def course_kind_label(kind: str) -> str:
+    """A course's kind in the reader's words ("Pelatihan (training)")."""
+    return CourseKind(kind).label
+
+
+@bp.app_template_global()
+def cohort_mode_label(mode: str) -> str:
+    """How a cohort runs, in the reader's words (online, in person, blended)."""
+    return CohortMode(mode).label
+
+
+@bp.app_template_global()
+def ranah_label(ranah: str) -> str:
+    """An SKP ranah in the reader's words; a value that is no ranah (an old snapshot) as it is."""
+    return Ranah(ranah).label if ranah in Ranah.__members__.values() else ranah
 
 
 ENROLMENT_MESSAGES = {

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from lms.core.api import BEARER, token_required
+from lms.core.i18n import local_today
 from lms.core.models import utcnow
 from lms.extensions import db
 from lms.instruments import services
@@ -210,4 +211,4 @@ def course_evaluation_report(course_id: int):
     """Organization admin: a course's evaluations per facilitator (with the trend across cohorts), distributions
     per item, and the comments (never the learner who wrote them)."""
     course = services.course_for_author(current_user, course_id)
-    return services.course_report(course, utcnow().date(), with_learning=False)
+    return services.course_report(course, local_today(), with_learning=False)

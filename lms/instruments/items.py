@@ -29,6 +29,23 @@ class InstrumentPurpose(StrEnum):
         return PURPOSE_LABELS[self]
 
 
+class RespondentRole(StrEnum):
+    """Who filled in a response: the learner, the assessor at a station, or the alumnus's supervisor."""
+
+    LEARNER = "learner"
+    ASSESSOR = "assessor"
+    SUPERVISOR = "supervisor"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            RespondentRole.LEARNER: _l("Learner"),
+            RespondentRole.ASSESSOR: _l("Assessor"),
+            RespondentRole.SUPERVISOR: _l("Supervisor"),
+        }[self]
+
+
 PURPOSE_LABELS = {
     InstrumentPurpose.CHECKLIST: _l("Skills checklist"),
     InstrumentPurpose.FACILITATOR_EVALUATION: _l("Facilitator evaluation"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_ids_for
 from lms.attendance.services import runnable_cohorts
 from lms.core.csv_export import csv_download
+from lms.core.i18n import local_today
 from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.courses.models import Course
@@ -22,7 +23,7 @@ from lms.instruments import bp, services
 from lms.instruments.charts import bar_chart, trend_chart
 from lms.instruments.files import InstrumentSpec, shipped_instruments
 from lms.instruments.forms import CourseSettingsForm, FromDefaultForm, InstrumentTextForm, SupervisorForm
-from lms.instruments.items import InstrumentPurpose, Item
+from lms.instruments.items import InstrumentPurpose, Item, RespondentRole
 
 
 def answers_from_form(items: list[Item]) -> dict:
@@ -94,6 +95,7 @@ def create_instrument():
 def edit_instrument(instrument_id: int):
     instrument = services.instrument_for_author(current_user, instrument_id)
     form = InstrumentTextForm()
+    form.text.render_kw = {**form.text.render_kw, "lang": current_app.config["CONTENT_LANGUAGE"]}
     if request.method == "GET":
         form.text.data = InstrumentSpec(
             instrument.key,
@@ -130,7 +132,11 @@ def course_settings(course_id: int):
         if request.method == "GET"
         else None
     )
-    form.checklists.choices = [(i.key, i.title) for i in services.organization_checklists(course.organization_id)]
+    # The titles are the organization's own words, in the language it writes in.
+    written_in = {"lang": current_app.config["CONTENT_LANGUAGE"]}
+    form.checklists.choices = [
+        (i.key, i.title, written_in) for i in services.organization_checklists(course.organization_id)
+    ]
     if form.validate_on_submit():
         outcome = call_service(
             lambda: services.update_settings(
@@ -313,7 +319,7 @@ def supervisor(token: str):
 @login_required
 def course_report(course_id: int):
     course = services.course_for_author(current_user, course_id)
-    report = services.course_report(course, utcnow().date())
+    report = services.course_report(course, local_today())
     return render_template("instruments/report.html", report=report, course=course, purposes=InstrumentPurpose)
 
 
@@ -321,13 +327,20 @@ def course_report(course_id: int):
 @login_required
 def course_report_csv(course_id: int):
     course = services.course_for_author(current_user, course_id)
-    report = services.course_report(course, utcnow().date(), with_learning=False)
+    report = services.course_report(course, local_today(), with_learning=False)
     names = {row.facilitator.id: row.facilitator.full_name for row in report.facilitators}
     cohorts = {c.id: c.name for c in report.cohorts}
     header = [_("Instrument"), _("Respondent"), _("Facilitator"), _("Cohort"), _("Item"), _("Value"), _("Count")]
-    labels = {purpose.value: str(purpose.label) for purpose in InstrumentPurpose}
     rows = [
-        [labels.get(purpose, purpose), role, names.get(facilitator_id, ""), cohorts.get(cohort_id, ""), item, value, n]
+        [
+            InstrumentPurpose(purpose),
+            RespondentRole(role),
+            names.get(facilitator_id),
+            cohorts.get(cohort_id),
+            item,
+            value,
+            n,
+        ]
         for purpose, role, facilitator_id, cohort_id, item, value, n in report.aggregate_rows
     ]
     return csv_download([header, *rows], f"evaluasi-{course.code}.csv")

@@ -43,7 +43,11 @@ def render_mail(notification: Notification) -> RenderedMail:
         subject = _("Lentera: %(title)s", title=context["title"])
         text = render_template("notifications/email.txt", **context)
         html = render_template("notifications/email.html", **context)
-    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Content-Language": reader.locale,
+    }
     return RenderedMail(subject, text, html, headers)
 
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from flask import abort, render_template
 from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
 
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
-from lms.core.csv_export import csv_download
+from lms.core.csv_export import csv_download, rounded
 from lms.core.labels import labels_of
 from lms.extensions import db
 from lms.quizzes import bp, reports
@@ -82,7 +83,7 @@ def _quiz_report(organization_id: int, quiz_id: int):
 
 
 def _number(value: float | None, digits: int = 2) -> str:
-    """A figure for CSV files and data-* attributes: a dot for decimals whatever the reader's language."""
+    """A figure for data-* attributes: a dot for decimals whatever the reader's language."""
     return "" if value is None else f"{value:.{digits}f}"
 
 
@@ -112,7 +113,7 @@ def report_index(organization_id: int):
     with_gain = {
         version_id
         for version_id, quizzes in versions.items()
-        if {QuizKind.PRE_TEST, QuizKind.POST_TEST} <= {quiz.kind for quiz, _, _ in quizzes}
+        if {QuizKind.PRE_TEST, QuizKind.POST_TEST} <= {quiz.kind for quiz, *_rest in quizzes}
     }
     return render_template(
         "quizzes/reports/index.html",
@@ -145,14 +146,15 @@ def quiz_report(organization_id: int, quiz_id: int):
 @bp.route("/organizations/<int:organization_id>/quizzes/<int:quiz_id>/report/items.csv")
 @organization_role_required(Role.ORG_ADMIN)
 def quiz_report_items_csv(organization_id: int, quiz_id: int):
-    data, _, items = _quiz_report(organization_id, quiz_id)
+    data, _summary, items = _quiz_report(organization_id, quiz_id)
     widest = max((len(s.options) for s in items), default=0)
-    header = ["question_id", "question", "responses", "difficulty_p", "discrimination_d", "point_biserial", "flags"]
-    header += [f"option_{option_letter(i)}_count" for i in range(widest)]
+    header = [_("Question number"), _("Question"), _("Responses"), _("Difficulty (p)"), _("Discrimination (D)"),
+              _("Point-biserial (r)"), _("Flags")]  # fmt: skip
+    header += [_("Option %(letter)s chosen", letter=option_letter(i)) for i in range(widest)]
     rows: list[list[object]] = [header]
     for s in items:
-        row: list[object] = [s.question_id, s.label, s.responses, _number(s.difficulty, 3)]
-        row += [_number(s.discrimination, 3), _number(s.point_biserial, 3), "; ".join(_flag_texts(s))]
+        row: list[object] = [s.question_id, s.label, s.responses, rounded(s.difficulty, 3)]
+        row += [rounded(s.discrimination, 3), rounded(s.point_biserial, 3), "; ".join(_flag_texts(s))]
         row += [o.count for o in s.options]
         rows.append(row)
     return csv_download(rows, f"item-analysis-quiz-{data.quiz.id}.csv")
@@ -161,13 +163,10 @@ def quiz_report_items_csv(organization_id: int, quiz_id: int):
 @bp.route("/organizations/<int:organization_id>/quizzes/<int:quiz_id>/report/scores.csv")
 @organization_role_required(Role.ORG_ADMIN)
 def quiz_report_scores_csv(organization_id: int, quiz_id: int):
-    data, _, _ = _quiz_report(organization_id, quiz_id)
+    data = _quiz_report(organization_id, quiz_id)[0]
     pass_mark = data.quiz.effective_pass_mark
-    rows: list[list[object]] = [["cohort", "name", "email", "attempts", "grade", "passed"]]
-    rows += [
-        [g.cohort_name, g.name, g.email, g.attempts, _number(g.grade), "yes" if g.grade >= pass_mark else "no"]
-        for g in data.grades
-    ]
+    rows: list[list[object]] = [[_("Cohort"), _("Name"), _("E-mail"), _("Attempts"), _("Grade"), _("Passed")]]
+    rows += [[g.cohort_name, g.name, g.email, g.attempts, rounded(g.grade), g.grade >= pass_mark] for g in data.grades]
     return csv_download(rows, f"scores-quiz-{data.quiz.id}.csv")
 
 
@@ -198,8 +197,10 @@ def gain_report(organization_id: int, version_id: int):
 @bp.route("/organizations/<int:organization_id>/course-versions/<int:version_id>/learning-gain.csv")
 @organization_role_required(Role.ORG_ADMIN)
 def gain_report_csv(organization_id: int, version_id: int):
-    data, _, _ = _gain_report(organization_id, version_id)
-    rows: list[list[object]] = [["cohort", "name", "email", "pre_test", "post_test", "normalized_gain"]]
+    data = _gain_report(organization_id, version_id)[0]
+    rows: list[list[object]] = [
+        [_("Cohort"), _("Name"), _("E-mail"), _("Pre-test"), _("Post-test"), _("Normalized gain")]
+    ]
     for cohort in data.cohorts:
         for pre, post in cohort.learners:
             learner = pre or post
@@ -209,9 +210,9 @@ def gain_report_csv(organization_id: int, version_id: int):
                     cohort.cohort.name,
                     learner.name,
                     learner.email,
-                    _number(pre.grade if pre else None),
-                    _number(post.grade if post else None),
-                    _number(gain, 3),
+                    rounded(pre.grade if pre else None),
+                    rounded(post.grade if post else None),
+                    rounded(gain, 3),
                 ]
             )
     course = data.version.course

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.accounts.identity import profession_name, professions
+from lms.accounts.identity import professions
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
@@ -18,6 +19,7 @@ from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import bp, dashboards
+from lms.records.csv_columns import standing_cells, standing_header
 from lms.records.skp import SkpState
 
 
@@ -67,16 +69,8 @@ def organization_dashboard(organization_id: int):
 def organization_dashboard_csv(organization_id: int):
     organization = db.get_or_404(Organization, organization_id)
     members = dashboards.member_standings_export(current_user, organization.id, _filters(), _today())
-    header = ["nama", "email", "profesi", "status_skp", "skp", "target_skp"]
-    header += [f"skp_{r.value}" for r in Ranah] + [f"minimum_{r.value}" for r in Ranah]
-    header += ["kekurangan_skp", "perpanjangan_sip"]
-    rows = [
-        [m.full_name, m.email, profession_name(m.profession_code) if m.profession_code else "", m.state,
-         str(m.earned), str(m.target), *[str(m.earned_per_ranah[r.value]) for r in Ranah],
-         *[str(m.minimum_per_ranah[r.value]) for r in Ranah], str(m.missing),
-         m.renewal_on.isoformat() if m.renewal_on else ""]
-        for m in members
-    ]  # fmt: skip
+    header = [_("Name"), _("E-mail"), *standing_header()]
+    rows = [[m.full_name, m.email, *standing_cells(m)] for m in members]
     return csv_download([header, *rows], f"skp-anggota-{organization.slug}.csv")
 
 
@@ -93,8 +87,8 @@ def organization_courses_dashboard(organization_id: int):
 def organization_courses_dashboard_csv(organization_id: int):
     organization = db.get_or_404(Organization, organization_id)
     figures = dashboards.course_figures(current_user, organization.id, utcnow())
-    header = ["kode", "judul", "peserta_aktif", "selesai_materi", "sertifikat_berlaku", "sertifikat_kedaluwarsa",
-              "sertifikat_ditangguhkan", "sertifikat_dicabut"]  # fmt: skip
+    header = [_("Code"), _("Title"), _("Active learners"), _("Lessons finished"), _("Valid certificates"),
+              _("Expired certificates"), _("Suspended certificates"), _("Revoked certificates")]  # fmt: skip
     rows = [[f.code, f.title, f.enrolled, f.finished, f.valid, f.expired, f.suspended, f.revoked] for f in figures]
     return csv_download([header, *rows], f"kursus-{organization.slug}.csv")
 
@@ -122,12 +116,11 @@ def coverage():
 @login_required
 def coverage_csv():
     result = _coverage()
-    header = ["fasyankes", "jenis", "provinsi", "kabupaten_kota", "staf", "kompetensi", "nama_kompetensi",
-              "dibutuhkan", "dimiliki", "cukup"]  # fmt: skip
+    header = [_("Facility"), _("Type"), _("Province"), _("Regency / city"), _("Staff"), _("Competency code"),
+              _("Competency"), _("Needed"), _("Held"), _("Enough")]  # fmt: skip
     rows = [
-        [f.facility.name, f.type_label, f.facility.province or "", f.facility.regency or "", f.staff, cell.code,
-         result.names.get(cell.code, ""), "" if cell.needed is None else cell.needed, cell.held,
-         "ya" if cell.enough else "tidak"]
+        [f.facility.name, f.type_label, f.facility.province, f.facility.regency, f.staff, cell.code,
+         result.names.get(cell.code), cell.needed, cell.held, cell.enough]
         for f in result.facilities
         for cell in f.cells
     ]  # fmt: skip

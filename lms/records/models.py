@@ -20,6 +20,11 @@ class EntrySource(StrEnum):
     CERTIFICATE = "certificate"
     ACTIVITY = "activity"
 
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {EntrySource.CERTIFICATE: _l("Certificate"), EntrySource.ACTIVITY: _l("Self-reported activity")}[self]
+
 
 class SkpEntry(TimestampMixin, db.Model):
     """One credit in a worker's SKP ledger. Entries are never deleted: revoking the source reverses the entry."""

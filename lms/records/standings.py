@@ -8,14 +8,17 @@ ledger per member and cycle on every page view does not fit in 300 ms. The copy 
   (under a per-worker advisory lock on PostgreSQL, so two concurrent commits cannot both write a stale sum);
 - time moving on changes the cycle: each row says for which days it holds (`fresh_from`..`fresh_until`), and the
   dashboard refreshes the rows that do not hold for today before reading (`refresh_stale`).
+"Today" is a local date: the reader's (WIB/WITA/WIT) on a dashboard; the worker's own on a commit and in the nightly
+job (`refresh_stale_local`), since from midnight to 07:00 WIB (08:00 WITA, 09:00 WIT) the UTC date is yesterday's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     String,
@@ -32,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
+from lms.core.i18n import TimeZone
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
@@ -74,14 +78,14 @@ def refresh_pending(today: date | None = None) -> None:
     """Recompute the rows of the workers marked in this transaction (readers call it to see their own changes)."""
     pending = db.session.info.pop(PENDING_KEY, None)
     if pending:
-        refresh_standings(pending, today or utcnow().date())
+        recompute_rows(db.session, pending, today)
 
 
 @event.listens_for(Session, "before_commit")
 def _refresh_before_commit(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     if pending:
-        recompute_rows(session, pending, utcnow().date())
+        recompute_rows(session, pending)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -102,9 +106,16 @@ def refresh_standings(user_ids: Iterable[int], today: date) -> None:
     recompute_rows(db.session, user_ids, today)
 
 
-def recompute_rows(session: Session, user_ids: Iterable[int], today: date) -> None:
-    """Recompute the rows of `user_ids` for `today` from the ledger and the SIP, with the pure rules."""
+def local_date_in(zone: str | None, now: datetime) -> date:
+    """The calendar date at `now` in a worker's zone (WIB when none is set)."""
+    return now.astimezone(ZoneInfo(zone or TimeZone.WIB)).date()
+
+
+def recompute_rows(session: Session, user_ids: Iterable[int], today: date | None = None) -> None:
+    """Recompute the rows of `user_ids` for `today` from the ledger and the SIP, with the pure rules; without
+    `today`, for each worker's own local date now."""
     ids = sorted(set(user_ids))
+    now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
         # Serialize recomputations of one worker: the second waits, then its sum sees the first one's entries.
         if len(ids) <= MAX_ROW_LOCKS:
@@ -127,7 +138,10 @@ def recompute_rows(session: Session, user_ids: Iterable[int], today: date) -> No
                 )
             )
         }
-        professions = dict(session.execute(select(User.id, User.profession_code).where(User.id.in_(chunk))).all())
+        people = {
+            row.id: row
+            for row in session.execute(select(User.id, User.profession_code, User.timezone).where(User.id.in_(chunk)))
+        }
         entries = defaultdict(list)
         for row in session.execute(
             select(SkpEntry.user_id, SkpEntry.ranah, SkpEntry.skp, SkpEntry.earned_on, SkpEntry.reversed_at).where(
@@ -135,10 +149,12 @@ def recompute_rows(session: Session, user_ids: Iterable[int], today: date) -> No
             )
         ):
             entries[row.user_id].append(row)
-        rows = [
-            _row(user_id, professions.get(user_id), licences.get(user_id), entries[user_id], today, rules)
-            for user_id in chunk
-        ]
+        rows = []
+        for user_id in chunk:
+            person = people.get(user_id)
+            profession = person.profession_code if person else None
+            day = today or local_date_in(person.timezone if person else None, now)
+            rows.append(_row(user_id, profession, licences.get(user_id), entries[user_id], day, rules))
         session.execute(delete(SkpCycleTotal).where(SkpCycleTotal.user_id.in_(chunk)))
         rows = [row for row in rows if row is not None]
         if rows:
@@ -214,6 +230,29 @@ def refresh_stale(today: date) -> int:
     if stale:
         refresh_standings(stale, today)
     return len(stale)
+
+
+def refresh_stale_local(now: datetime) -> int:
+    """Recompute the rows that do not hold for their worker's own date at `now` (the nightly job); returns how many.
+    One indexed query per zone: at 00:30 WIT a worker in Jayapura is on the new day while UTC is still on the old."""
+    refresh_pending()
+    refreshed = 0
+    for zone in TimeZone:
+        today = local_date_in(zone, now)
+        in_zone = User.timezone == zone.value
+        if zone == TimeZone.WIB:
+            in_zone = or_(in_zone, User.timezone.is_(None))
+        stale = list(
+            db.session.execute(
+                select(SkpCycleTotal.user_id)
+                .join(User, User.id == SkpCycleTotal.user_id)
+                .where(in_zone, or_(SkpCycleTotal.fresh_until < today, SkpCycleTotal.fresh_from > today))
+            ).scalars()
+        )
+        if stale:
+            refresh_standings(stale, today)
+            refreshed += len(stale)
+    return refreshed
 
 
 # --- the state in SQL ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from lms.core.api import BEARER, token_required
 from lms.core.api_errors import documented_errors
-from lms.core.models import utcnow
+from lms.core.i18n import local_today
 from lms.courses.curriculum import Ranah
 from lms.records import supervision
 
@@ -101,6 +101,6 @@ def list_workers(args):
         name=args["q"],
     )
     page = supervision.supervised_workers(
-        current_user, filters, utcnow().date(), after=args["after"], limit=args["limit"]
+        current_user, filters, local_today(), after=args["after"], limit=args["limit"]
     )
     return {"workers": [_worker(w) for w in page.workers], "next_cursor": page.next_cursor}

@@ -5,21 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.accounts.identity import profession_name
 from lms.core.csv_export import csv_download
+from lms.core.i18n import local_today
 from lms.core.labels import labels_of
-from lms.core.models import utcnow
 from lms.core.service_calls import call_service
 from lms.courses.curriculum import Ranah
 from lms.records import bp, dashboards, supervision
 from lms.records.charts import bar_chart
+from lms.records.csv_columns import standing_cells, standing_header
 from lms.records.skp import SkpState
 
 
 def _today() -> date:
-    return utcnow().date()
+    return local_today()
 
 
 def filters_from(args) -> supervision.SupervisionFilters:
@@ -107,16 +108,10 @@ def supervision_csv():
     if not outcome.ok:
         abort(422, description=str(outcome.error.message))
     workers = outcome.result
-    header = ["nama", "email", "profesi", "fasyankes", "kode_fasyankes", "kabupaten_kota", "status_skp", "skp",
-              "target_skp"]  # fmt: skip
-    header += [f"skp_{r.value}" for r in Ranah] + [f"minimum_{r.value}" for r in Ranah]
-    header += ["kekurangan_skp", "perpanjangan_sip"]
+    header = [_("Name"), _("E-mail"), _("Facility"), _("Facility code"), _("Regency / city"), *standing_header()]
     rows = [
-        [w.standing.full_name, w.standing.email, profession_name(w.standing.profession_code), w.facility_name,
-         w.facility_code, w.regency, str(SkpState(w.standing.state).label), str(w.standing.earned),
-         str(w.standing.target), *[str(w.standing.earned_per_ranah[r.value]) for r in Ranah],
-         *[str(w.standing.minimum_per_ranah[r.value]) for r in Ranah], str(w.standing.missing),
-         w.standing.renewal_on.isoformat() if w.standing.renewal_on else ""]
+        [w.standing.full_name, w.standing.email, w.facility_name, w.facility_code, w.regency,
+         *standing_cells(w.standing)]
         for w in workers
     ]  # fmt: skip
     return csv_download([header, *rows], "pengawasan-nakes.csv")

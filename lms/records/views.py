@@ -28,7 +28,7 @@ from lms.records.forms import (
     ReviewForm,
     ShareLinkForm,
 )
-from lms.records.models import ActivityKind, ExternalActivity
+from lms.records.models import ActivityKind, EntrySource, ExternalActivity
 from lms.records.skp import PracticeArea
 
 
@@ -80,10 +80,10 @@ def my_record():
 @login_required
 def my_record_csv():
     record = services.record_of(current_user, _today())
-    header = ["tanggal", "judul", "penyelenggara", "ranah", "skp", "jpl", "sumber", "status"]
+    header = [_("Date"), _("Title"), _("Organizer"), _("Ranah"), "SKP", "JPL", _("Source"), _("Status")]
     rows = [
-        [e.earned_on.isoformat(), e.title, e.organizer, e.ranah, str(e.skp), str(e.jpl), e.source,
-         "dibatalkan" if e.reversed_at else "berlaku"]
+        [e.earned_on, e.title, e.organizer, Ranah(e.ranah), e.skp, e.jpl, EntrySource(e.source),
+         _("Cancelled") if e.reversed_at else _("Counted")]
         for e in record.entries
     ]  # fmt: skip
     return csv_download([header, *rows], "rekam-skp.csv")

@@ -1,12 +1,14 @@
 """Issue 16: every page reads right on a nurse's 360 px phone. Each demo role's pages are walked in Chromium at
 360x800 (the role's home, its menu and the links on its pages), and on each page: no sideways scroll of the page,
 every visible table cell has a visible label, axe-core finds no serious or critical violation, and no text from the
-English catalog shows on an Indonesian page."""
+English catalog shows on an Indonesian page. The same pages are walked again in English, where no Indonesian text
+from the catalog may show."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -90,13 +92,85 @@ def english_phrases() -> tuple[re.Pattern, ...]:
             continue
         if message.string == message.id:
             continue
-        for part in re.split(r"%\(\w+\)[sd]|%[sd]|\{\w*\}|[\n:;.,!?()\"“”*`<>/=]", message.id.replace("%%", "%")):
-            part = " ".join(part.split()).strip(" -–—'’%")
-            words = part.split()
-            english_words = all(re.fullmatch(r"[A-Za-z][A-Za-z'’-]*", w) for w in words)
-            if len(words) >= 2 and english_words and part.lower() not in indonesian:
+        for part in _fixed_parts(message.id):
+            if len(part.split()) >= 2 and part.lower() not in indonesian:
                 phrases.add(part)
     return tuple(re.compile(r"(?<![\w-])" + re.escape(p) + r"(?![\w-])") for p in sorted(phrases))
+
+
+@cache
+def indonesian_phrases() -> tuple[re.Pattern, ...]:
+    """The reverse: text of the Indonesian catalog that reads differently in English, each msgstr's fixed parts of
+    two words or more. Parts that the English catalog itself uses are left out (Indonesian words quoted in English,
+    "Pembelajaran (learning)", are English text too)."""
+    with CATALOG.open("rb") as po:
+        catalog = read_po(po, locale="id")
+    english = " ".join(" ".join(m.id) if isinstance(m.id, tuple) else m.id for m in catalog if m.id).lower()
+    phrases = set()
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        for string in strings:
+            if string in ids:
+                continue
+            for part in _fixed_parts(string):
+                words = part.split()
+                if len(words) >= 2 and part.lower() not in english:
+                    phrases.add(part)
+    return tuple(re.compile(r"(?<![\w-])" + re.escape(p) + r"(?![\w-])") for p in sorted(phrases))
+
+
+def _fixed_parts(message: str) -> list[str]:
+    """A message's runs of plain words, placeholders and punctuation cut out."""
+    parts = []
+    for part in re.split(r"%\(\w+\)[sd]|%[sd]|\{\w*\}|[\n:;.,!?()\"“”*`<>/=]", message.replace("%%", "%")):
+        part = " ".join(part.split()).strip(" -–—'’%")
+        if part and all(re.fullmatch(r"[A-Za-z][A-Za-z'’-]*", w) for w in part.split()):
+            parts.append(part)
+    return parts
+
+
+def _enums_with_labels() -> list[type[StrEnum]]:
+    found, queue = [], list(StrEnum.__subclasses__())
+    while queue:
+        enum = queue.pop()
+        queue += enum.__subclasses__()
+        if enum.__module__.startswith("lms.") and isinstance(getattr(enum, "label", None), property):
+            found.append(enum)
+    return found
+
+
+@cache
+def raw_codes(lang: str) -> tuple[re.Pattern, ...]:
+    """Stored enum values shown as they are instead of through their `.label` ("saat ini: pending"): one-word
+    lower-case values that the page language's own catalog text never uses as a word."""
+    with CATALOG.open("rb") as po:
+        catalog = read_po(po, locale="id")
+    texts = [m.string if lang == "id" else m.id for m in catalog if m.id and m.string]
+    parts = [part for t in texts for part in (t if isinstance(t, tuple) else (t,))]
+    words = {w.lower() for part in parts for w in re.findall(r"\w+", part)}
+    codes = {m.value for enum in _enums_with_labels() for m in enum if re.fullmatch(r"[a-z]{4,}", m.value)}
+    return tuple(re.compile(r"(?<![\w-])" + code + r"(?![\w-])") for code in sorted(codes - words))
+
+
+def _page_text(page: Page) -> str:
+    # Quoted content (an e-mail as it was sent) and content marked with its own language (an organization's course,
+    # in Indonesian) are data, not the page's own words; <code> holds identifiers (course codes, action keys).
+    return page.evaluate(
+        """() => { const body = document.body.cloneNode(true);
+             body.querySelectorAll('pre, code, script, style, [lang]:not(html)').forEach(e => e.remove());
+             return body.textContent.replace(/\\s+/g, ' '); }"""
+    )
+
+
+def _other_language_on(page: Page) -> list[str]:
+    """Catalog text of the other language on this page, and enum values shown raw."""
+    lang = page.evaluate("document.documentElement.lang")
+    phrases = {"id": english_phrases, "en": indonesian_phrases}[lang]()
+    text = _page_text(page)
+    return [match.group(0) for p in (*phrases, *raw_codes(lang)) if (match := p.search(text))]
 
 
 def _problems_on(page: Page) -> list[str]:
@@ -115,16 +189,9 @@ def _problems_on(page: Page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(AXE_JS)
     problems += [f"axe: {v}" for v in violations]
-    if page.evaluate("document.documentElement.lang") == "id":
-        # Quoted content (an e-mail as it was sent, in its recipient's language) is data, not the page's own words.
-        text = page.evaluate(
-            """() => { const body = document.body.cloneNode(true);
-                 body.querySelectorAll('pre, script, style').forEach(e => e.remove());
-                 return body.textContent.replace(/\\s+/g, ' '); }"""
-        )
-        english = [match.group(0) for p in english_phrases() if (match := p.search(text))]
-        if english:
-            problems.append(f"English on an Indonesian page: {english[:5]}")
+    other = _other_language_on(page)
+    if other:
+        problems.append(f"the other language's words: {other[:5]}")
     return problems
 
 
@@ -216,6 +283,65 @@ def test_each_role_reads_right_on_a_360px_phone(role: str, demo, phone: Page, li
     assert not found, "\n".join(f"{path}: {problem}" for path, problems in found.items() for problem in problems)
 
 
+def _speak_english(page: Page) -> None:
+    """Choose English with the page's own language switch (kept on the account)."""
+    page.goto("/profile")
+    page.locator("form.language-switch button[value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def _walk_in_english(page: Page, base: str, starts: list[str]) -> dict[str, list[str]]:
+    found = {}
+    walked = []
+    for path in _walk(page, base, starts):
+        walked.append(path)
+        assert page.evaluate("document.documentElement.lang") == "en", path
+        other = _other_language_on(page)
+        if other:
+            found[path] = [f"Indonesian on an English page: {other[:5]}"]
+    assert len(walked) >= len(starts) // 2, walked
+    return found
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_role_reads_only_english_in_english(role: str, demo, phone: Page, live_server: str):
+    _log_in(phone, ROLES[role])
+    _speak_english(phone)
+    menu = phone.eval_on_selector_all("header nav a[href]", "links => links.map(a => a.getAttribute('href'))")
+    found = _walk_in_english(phone, live_server, ["/", *menu])
+    assert not found, "\n".join(f"{path}: {problem}" for path, problems in found.items() for problem in problems)
+
+
+def test_the_verifier_reads_only_english_in_english(demo, phone: Page, live_server: str):
+    phone.goto("/login")  # its switch keeps the choice in the visitor's session, for every page after
+    phone.locator("form.language-switch button[value=en]").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    found = _walk_in_english(phone, live_server, [demo["verify"], "/verify", "/login", "/register", "/courses"])
+    assert not found, "\n".join(f"{path}: {problem}" for path, problems in found.items() for problem in problems)
+
+
 def test_the_verifier_reads_right_on_a_360px_phone(demo, phone: Page, live_server: str):
     found = _walk_and_check(phone, live_server, [demo["verify"], "/verify", "/login", "/register", "/courses"])
     assert not found, "\n".join(f"{path}: {problem}" for path, problems in found.items() for problem in problems)
+
+
+def test_the_catalog_shows_its_first_course_on_the_first_screen(demo, phone: Page, live_server: str):
+    """The catalog's search is one line and its other filters fold away: the first course card starts in the top half
+    of a 360x800 screen, and each card says when the next cohort runs, where, and where the learner stands."""
+    _log_in(phone, ROLES["learner"])
+    phone.goto("/courses")
+    first = phone.locator("main .course-card").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] < 400, box
+    expect(first.locator("[data-field=next-cohort]")).to_contain_text("Angkatan berikutnya")
+    expect(first.locator(".course-state")).to_be_visible()
+    states = phone.eval_on_selector_all("main .course-state", "els => els.map(e => e.dataset.state)")
+    assert "enrolled" in states or "completed" in states, states
+    # The folded filters still work.
+    filters = phone.get_by_role("search")
+    expect(filters.locator("#kind")).to_be_hidden()
+    filters.get_by_text("Filter lainnya").click()
+    filters.locator("#kind").select_option("webinar")
+    filters.get_by_role("button", name="Tampilkan pelatihan").click()
+    expect(phone).to_have_url(re.compile(r"kind=webinar"))
+    expect(phone.get_by_role("search").locator("#kind")).to_be_visible()  # open while a filter is on

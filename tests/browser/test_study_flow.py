@@ -68,7 +68,7 @@ def test_enrol_study_two_lessons_leave_and_resume_in_a_new_session(
     expect(page).to_have_url(f"{live_server}/courses")
     search = page.get_by_role("search")
     search.get_by_role("searchbox", name=t("Search")).fill("PPI")
-    search.get_by_role("button", name=t("Show courses"), exact=True).click()
+    search.get_by_role("button", name=t("Search"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/courses\?(.+&)?search=PPI(&|$)"))
     results = page.locator("main .course-list")
     expect(results.get_by_role("link")).to_have_count(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from lms.core.models import utcnow
 from lms.courses.models import Enrolment
 from lms.extensions import db
 from tests.conftest import api_token
+from tests.csv_files import csv_in
 from tests.factories import make_user
 from tests.factories.attendance import make_session, make_training
 
@@ -417,6 +419,20 @@ def test_org_weights_change_the_share(client, auth, training):
     assert client.post(url, data={**weights, "hadir": "2"}).status_code == 422
 
 
+_NAME = {"id": "Nama", "en": "Name"}
+
+
+def local_minute(moment) -> str:
+    """A UTC moment as the CSV writes it for a reader in WIB."""
+    return moment.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M")
+
+
+def session_mark(session, user):
+    return db.session.execute(
+        select(AttendanceMark).where(AttendanceMark.session_id == session.id, AttendanceMark.user_id == user.id)
+    ).scalar_one()
+
+
 def test_reports_and_csv(client, auth, training):
     session = make_session(training.cohort, starts_at=utcnow() - timedelta(hours=2, minutes=5))
     a, b, _ = training.learners
@@ -431,11 +447,20 @@ def test_reports_and_csv(client, auth, training):
     assert f'data-user-id="{a.id}" data-status="hadir"'.encode() in page.data
     assert f'data-user-id="{b.id}" data-status="none"'.encode() in page.data
     assert b'data-reason="code_invalid"' in page.data
-    csv_body = client.get(f"/attendance/sessions/{session.id}/report.csv").data.decode("utf-8")
-    assert csv_body.startswith("\ufeffnama,")
-    assert "'=HYPERLINK" in csv_body
-    cohort_csv = client.get(f"/attendance/cohorts/{training.cohort.id}/report.csv").data.decode("utf-8")
-    assert cohort_csv.startswith("\ufeff") and "'=HYPERLINK" in cohort_csv
+    marked_at = local_minute(session_mark(session, a).marked_at)
+    rows = {r[1]: r for r in csv_in(client, f"/attendance/sessions/{session.id}/report.csv", "id")}
+    assert rows["E-mail"] == ["Nama", "E-mail", "Status", "Cara", "Waktu dicatat (WIB)", "Perangkat dipakai bersama"]
+    assert rows[a.email] == ['\'=HYPERLINK("http://evil")', a.email, "Hadir", "Manual", marked_at, "Tidak"]
+    assert rows[b.email][2:] == ["", "", "", "Tidak"]  # not marked: empty, never "None"
+    rows = {r[1]: r for r in csv_in(client, f"/attendance/sessions/{session.id}/report.csv", "en")}
+    assert rows["E-mail"] == ["Name", "E-mail", "Status", "How", "Marked at (WIB)", "Shared device"]
+    assert rows[a.email][2:] == ["Hadir (present)", "By hand", marked_at, "No"]
+    day = local_minute(session.starts_at)[:10]
+    for locale, last in (("id", "Kehadiran (persen)"), ("en", "Attendance (percent)")):
+        rows = {r[1]: r for r in csv_in(client, f"/attendance/cohorts/{training.cohort.id}/report.csv", locale)}
+        assert rows["E-mail"] == [_NAME[locale], "E-mail", f"{day} {session.title} (2 JPL)", last]
+        hadir = {"id": "Hadir", "en": "Hadir (present)"}[locale]
+        assert rows[a.email] == ['\'=HYPERLINK("http://evil")', a.email, hadir, "100"]
     report = client.get(f"/attendance/cohorts/{training.cohort.id}/report")
     assert f'data-user-id="{a.id}" data-met="true"'.encode() in report.data
     assert f'data-user-id="{b.id}" data-met="false"'.encode() in report.data

@@ -14,6 +14,7 @@ from lms.instruments.files import InstrumentSpec
 from lms.instruments.items import InstrumentPurpose
 from lms.instruments.models import InstrumentAnswer, InstrumentResponse
 from tests.conftest import api_token
+from tests.csv_files import csv_in
 from tests.factories import make_user
 from tests.factories.instruments import ALL_CORRECT, MISSED_CRITICAL, add_checklist, make_attended_training
 
@@ -297,8 +298,18 @@ def test_course_report_reads_a_fixed_number_of_queries_and_exports_csv(app_ctx, 
     course_id = training.cohort.version.course.id
     page = client.get(f"/instruments/courses/{course_id}/report").get_data(as_text=True)
     assert "<svg" in page and "Lebih banyak praktik" in page and training.facilitator.full_name in page
-    csv = client.get(f"/instruments/courses/{course_id}/report.csv")
-    assert csv.status_code == 200 and csv.mimetype == "text/csv" and "tujuan" in csv.get_data(as_text=True)
+    facilitator = training.facilitator.full_name
+    for locale, header, purpose, role in (
+        ("id", ["Instrumen", "Responden", "Fasilitator", "Angkatan", "Butir", "Nilai", "Jumlah"],
+         "Evaluasi fasilitator", "Peserta"),
+        ("en", ["Instrument", "Respondent", "Facilitator", "Cohort", "Item", "Value", "Count"],
+         "Facilitator evaluation", "Learner"),
+    ):  # fmt: skip
+        rows = csv_in(client, f"/instruments/courses/{course_id}/report.csv", locale)
+        assert rows[0] == header
+        rated = [r for r in rows[1:] if r[0] == purpose and r[2] == facilitator]
+        assert rated and {r[1] for r in rated} == {role} and {r[3] for r in rated} == {training.cohort.name}
+        assert sum(int(r[6]) for r in rated if r[4] == rated[0][4]) == 2  # both learners answered each item
     report = client.get(f"/api/v1/courses/{course_id}/evaluation-report").get_json()
     assert report["responses"]["facilitator_evaluation"] == 2 and report["facilitators"][0]["responses"] == 2
     outsider = make_user()

@@ -16,6 +16,7 @@ from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt, AttemptState, CloseReason, Question, Quiz, QuizKind
 from lms.quizzes.spec import Choice, QuestionKind, QuestionSpec
+from tests.csv_files import csv_in
 from tests.factories import make_course_spec, make_organization, make_user
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -229,39 +230,68 @@ def test_learning_gain_per_cohort(client, auth, world):
     assert _attr(html, "all-cohorts", "both") == "5"
 
 
-def test_item_analysis_csv(client, auth, world):
+def _in(locale: str, *cells: str) -> list[str]:
+    """Cells as the English CSV writes them, with Indonesian's decimal comma when `locale` is "id"."""
+    return [c.replace(".", ",") if locale == "id" and re.fullmatch(r"\d+\.\d+", c) else c for c in cells]
+
+
+ITEM_HEADER = {
+    "id": ["Nomor soal", "Soal", "Jawaban", "Tingkat kesukaran (p)", "Daya beda (D)", "Point-biserial (r)", "Catatan"],
+    "en": ["Question number", "Question", "Responses", "Difficulty (p)", "Discrimination (D)", "Point-biserial (r)",
+           "Flags"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_item_analysis_csv(client, auth, world, locale):
     auth.login(world.admin.email)
-    rows = _csv(client.get(_report_url(world, suffix="/items.csv")))
+    rows = csv_in(client, _report_url(world, suffix="/items.csv"), locale)
     q1, q2, q3 = world.questions
-    assert rows[0][:6] == ["question_id", "question", "responses", "difficulty_p", "discrimination_d", "point_biserial"]
+    assert rows[0][:7] == ITEM_HEADER[locale]
+    assert rows[0][7] == {"id": "Opsi A dipilih", "en": "Option A chosen"}[locale]
     by_id = {row[0]: row for row in rows[1:]}
-    assert by_id[str(q1.id)][1:5] == ["Q1 cuci tangan", "6", "0.500", "1.000"]
+    assert by_id[str(q1.id)][1:5] == _in(locale, "Q1 cuci tangan", "6", "0.500", "1.000")
     assert by_id[str(q1.id)][7:10] == ["3", "2", "0"]
-    assert by_id[str(q2.id)][3:5] == ["0.833", "0.500"]
-    assert by_id[str(q3.id)][3:5] == ["0.333", "0.500"]
+    assert by_id[str(q2.id)][3:5] == _in(locale, "0.833", "0.500")
+    assert by_id[str(q3.id)][3:5] == _in(locale, "0.333", "0.500")
 
 
-def test_scores_csv_is_spreadsheet_safe(client, auth, world):
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_scores_csv_is_spreadsheet_safe(client, auth, world, locale):
     auth.login(world.admin.email)
-    rows = _csv(client.get(_report_url(world, suffix="/scores.csv")))
-    assert rows[0] == ["cohort", "name", "email", "attempts", "grade", "passed"]
+    rows = csv_in(client, _report_url(world, suffix="/scores.csv"), locale)
+    assert (
+        rows[0]
+        == {
+            "id": ["Angkatan", "Nama", "E-mail", "Percobaan", "Penilaian", "Lulus"],
+            "en": ["Cohort", "Name", "E-mail", "Attempts", "Grade", "Passed"],
+        }[locale]
+    )
+    yes, no = {"id": ("Ya", "Tidak"), "en": ("Yes", "No")}[locale]
     assert rows[1:5] == [
-        ["Angkatan 1", "Ani", "learner1@example.test", "1", "100.00", "yes"],
-        ["Angkatan 1", "Budi", "learner2@example.test", "1", "66.67", "no"],
-        ["Angkatan 1", "Citra", "learner3@example.test", "1", "66.67", "no"],
-        ["Angkatan 1", "Dewi", "learner4@example.test", "2", "100.00", "yes"],
+        _in(locale, "Angkatan 1", "Ani", "learner1@example.test", "1", "100.00", yes),
+        _in(locale, "Angkatan 1", "Budi", "learner2@example.test", "1", "66.67", no),
+        _in(locale, "Angkatan 1", "Citra", "learner3@example.test", "1", "66.67", no),
+        _in(locale, "Angkatan 1", "Dewi", "learner4@example.test", "2", "100.00", yes),
     ]
-    assert ["Angkatan 2", '\'=HYPERLINK("http://x")', "learner6@example.test", "1", "33.33", "no"] in rows
+    assert _in(locale, "Angkatan 2", '\'=HYPERLINK("http://x")', "learner6@example.test", "1", "33.33", no) in rows
 
 
-def test_learning_gain_csv(client, auth, world):
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_learning_gain_csv(client, auth, world, locale):
     auth.login(world.admin.email)
-    rows = _csv(client.get(_gain_url(world, suffix=".csv")))
-    assert rows[0] == ["cohort", "name", "email", "pre_test", "post_test", "normalized_gain"]
-    assert ["Angkatan 1", "Ani", "learner1@example.test", "33.33", "100.00", "1.000"] in rows
-    assert ["Angkatan 1", "Dewi", "learner4@example.test", "100.00", "100.00", ""] in rows  # no room to gain
-    assert ["Angkatan 2", "Eka", "learner5@example.test", "66.67", "66.67", "0.000"] in rows
-    assert ["Angkatan 2", '\'=HYPERLINK("http://x")', "learner6@example.test", "", "33.33", ""] in rows
+    rows = csv_in(client, _gain_url(world, suffix=".csv"), locale)
+    assert (
+        rows[0]
+        == {
+            "id": ["Angkatan", "Nama", "E-mail", "Pre-test", "Post-test", "Gain ternormalisasi"],
+            "en": ["Cohort", "Name", "E-mail", "Pre-test", "Post-test", "Normalized gain"],
+        }[locale]
+    )
+    assert _in(locale, "Angkatan 1", "Ani", "learner1@example.test", "33.33", "100.00", "1.000") in rows
+    assert _in(locale, "Angkatan 1", "Dewi", "learner4@example.test", "100.00", "100.00", "") in rows  # no room
+    assert _in(locale, "Angkatan 2", "Eka", "learner5@example.test", "66.67", "66.67", "0.000") in rows
+    assert _in(locale, "Angkatan 2", '\'=HYPERLINK("http://x")', "learner6@example.test", "", "33.33", "") in rows
 
 
 def test_index_lists_the_quizzes_with_counts(client, auth, world):

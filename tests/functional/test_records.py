@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.records import services
 from lms.records.models import ActivityStatus, EntrySource, ExternalActivity, RecordShareLink, SkpEntry
 from tests.conftest import api_token
+from tests.csv_files import csv_in
 from tests.factories import make_organization, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -262,3 +263,27 @@ def test_evidence_of_a_report_rolled_back_is_not_left_in_storage(app_ctx, app):
     assert get_storage().exists(activity.evidence_key)
     db.session.rollback()
     assert not get_storage().exists(activity.evidence_key)
+
+
+def test_record_csv_in_both_languages(client, auth, app_ctx):
+    worker = make_user()
+    for source, source_id, skp, earned_on in (
+        (EntrySource.CERTIFICATE, "c-1", "2.5", date(2026, 3, 2)),
+        (EntrySource.ACTIVITY, "a-1", "1", date(2026, 4, 5)),
+    ):
+        services.post_entry(
+            worker.id, source=source, source_id=source_id, ranah=Ranah.PEMBELAJARAN, skp=Decimal(skp),
+            earned_on=earned_on, title="Pelatihan PPI", organizer="PPNI", jpl=Decimal("3"),
+        )  # fmt: skip
+    services.reverse_entry(EntrySource.ACTIVITY, "a-1", reason="Bukti tidak sah", now=utcnow())
+    db.session.commit()
+    auth.login(worker.email)
+    rows = {r[0]: r for r in csv_in(client, "/my/record.csv", "id")}
+    assert rows["Tanggal"] == ["Tanggal", "Judul", "Penyelenggara", "Ranah", "SKP", "JPL", "Sumber", "Status"]
+    assert rows["2026-03-02"] == ["2026-03-02", "Pelatihan PPI", "PPNI", "Pembelajaran", "2,50", "3,00",
+                                  "Sertifikat", "Berlaku"]  # fmt: skip
+    assert rows["2026-04-05"][6:] == ["Kegiatan yang dilaporkan sendiri", "Dibatalkan"]
+    rows = {r[0]: r for r in csv_in(client, "/my/record.csv", "en")}
+    assert rows["Date"] == ["Date", "Title", "Organizer", "Ranah", "SKP", "JPL", "Source", "Status"]
+    assert rows["2026-03-02"][3:] == ["Pembelajaran (learning)", "2.50", "3.00", "Certificate", "Counted"]
+    assert rows["2026-04-05"][6:] == ["Self-reported activity", "Cancelled"]

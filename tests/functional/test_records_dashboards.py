@@ -3,8 +3,6 @@ figures, and the supervisors' coverage matrix (cells, expiring, region scope, te
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +28,7 @@ from lms.extensions import db
 from lms.records import dashboards, services, standings
 from lms.records.dashboards import MemberFilters
 from lms.records.models import EntrySource, PracticeLicence, SkpCycleTotal, SkpEntry
+from tests.csv_files import csv_dicts
 from tests.factories import add_staff, confirm_member, make_facility, make_member, make_organization, make_user
 from tests.factories.certificates import enrol, finished_learner, make_cohort, make_published_version
 
@@ -169,18 +168,21 @@ def test_filters_and_csv(client, auth, app_ctx):
     assert ids({"renewal": "1", "state": "complete"}) == set()
     assert ids({"state": "nonsense"}) == ids({})
 
-    response = client.get(f"{url}.csv", query_string={"state": "short", "profession": "perawat"})
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    table = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    names = [row["nama"] for row in table]
+    table = csv_dicts(client, f"{url}.csv", "id", state="short", profession="perawat")
+    names = [row["Nama"] for row in table]
     assert names == ["Eko Kosong", "Gita Lama", "Hadi Batal", "Zaenal Admin"]
-    assert {row["status_skp"] for row in table} == {"short"}
-    due = list(
-        csv.DictReader(io.StringIO(client.get(f"{url}.csv", query_string={"renewal": "1"}).data.decode("utf-8-sig")))
-    )
-    assert [(r["nama"], r["skp"], r["kekurangan_skp"]) for r in due] == [("Citra Kurang", "5.00", "45.00")]
+    assert {row["Status SKP"] for row in table} == {"Kurang"}
     renewal = services.record_of(people["due"], TODAY).standing.cycle.ends_on + timedelta(days=1)
-    assert due[0]["perpanjangan_sip"] == renewal.isoformat()
+    due = csv_dicts(client, f"{url}.csv", "id", renewal="1")
+    assert [
+        (r["Nama"], r["Profesi"], r["SKP yang diperoleh"], r["Kekurangan SKP"], r["Perpanjangan SIP"]) for r in due
+    ] == [("Citra Kurang", "Bidan", "5,00", "45,00", renewal.isoformat())]
+    assert due[0]["Minimum Pembelajaran"] == "22,50"
+    due = csv_dicts(client, f"{url}.csv", "en", renewal="1")
+    assert [(r["Name"], r["SKP state"], r["SKP earned"], r["SKP short"], r["SIP renewal"]) for r in due] == [
+        ("Citra Kurang", "Short", "5.00", "45.00", renewal.isoformat())
+    ]
+    assert due[0]["Minimum Pembelajaran (learning)"] == "22.50"
 
 
 def bulk_members(organization, count: int, prefix: str = "Anggota") -> list[int]:
@@ -365,15 +367,13 @@ def test_course_figures_match_hand_counts(client, auth, app_ctx):
     figures = dict(re.findall(r'data-figure="(\w+)">(\d+)<', row))
     assert figures == {"enrolled": "3", "finished": "2", "valid": "1", "expired": "0", "suspended": "0", "revoked": "1"}
     assert f'data-course="{other.course.code}"' in html
-    table = list(
-        csv.DictReader(
-            io.StringIO(client.get(f"/organizations/{ppni.id}/dashboard/courses.csv").data.decode("utf-8-sig"))
-        )
-    )
-    assert [(r["kode"], r["peserta_aktif"], r["sertifikat_dicabut"]) for r in table] == [
+    table = csv_dicts(client, f"/organizations/{ppni.id}/dashboard/courses.csv", "id")
+    assert [(r["Kode"], r["Peserta aktif"], r["Sertifikat dicabut"]) for r in table] == [
         ("BHD-NAKES", "0", "0"),
         ("PPI-DASAR", "3", "1"),
     ]
+    table = csv_dicts(client, f"/organizations/{ppni.id}/dashboard/courses.csv", "en")
+    assert [(r["Code"], r["Active learners"], r["Revoked certificates"]) for r in table][1] == ("PPI-DASAR", "3", "1")
     assert first.id
 
 
@@ -459,10 +459,13 @@ def test_coverage_matrix_and_expiring_list(client, auth, app_ctx):
     regency = client.get("/supervision/coverage", query_string={"regency": "Kota Tarakan"}).data.decode()
     assert "rsud-tarakan" in regency and 'data-facility="pkm-tanalili"' not in regency
 
-    table = list(csv.DictReader(io.StringIO(client.get("/supervision/coverage.csv").data.decode("utf-8-sig"))))
-    pkm_kt = [r for r in table if r["fasyankes"] == "Puskesmas Tanalili" and r["kompetensi"] == "PPI-KT"]
-    assert [(r["dibutuhkan"], r["dimiliki"], r["cukup"]) for r in pkm_kt] == [("5", "2", "tidak")]
-    assert {r["fasyankes"] for r in table} == {"Puskesmas Tanalili", "RSUD Tarakan"}
+    table = csv_dicts(client, "/supervision/coverage.csv", "id")
+    pkm_kt = [r for r in table if r["Fasyankes"] == "Puskesmas Tanalili" and r["Kode kompetensi"] == "PPI-KT"]
+    assert [(r["Dibutuhkan"], r["Dimiliki"], r["Cukup"]) for r in pkm_kt] == [("5", "2", "Tidak")]
+    assert {r["Fasyankes"] for r in table} == {"Puskesmas Tanalili", "RSUD Tarakan"}
+    table = csv_dicts(client, "/supervision/coverage.csv", "en")
+    pkm_kt = [r for r in table if r["Facility"] == "Puskesmas Tanalili" and r["Competency code"] == "PPI-KT"]
+    assert [(r["Needed"], r["Held"], r["Enough"]) for r in pkm_kt] == [("5", "2", "No")]
 
 
 def test_coverage_is_scoped_to_the_supervisors_region(client, auth, app_ctx):

@@ -4,8 +4,6 @@ that matches its OpenAPI description."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,6 +18,7 @@ from lms.records import services
 from lms.records.models import EntrySource
 from lms.records.supervision import add_months, decode_cursor, encode_cursor
 from tests.conftest import Auth, api_token
+from tests.csv_files import csv_dicts
 from tests.factories import add_staff, make_facility, make_organization, make_user
 from tests.openapi_contract import check_response
 
@@ -209,9 +208,14 @@ def test_page_chart_and_csv(client, region):
     tarakan = svg.split('data-regency="Kota Tarakan"')[1].split(">")[0]
     assert 'data-short="0"' in tarakan and 'data-renewal-3="0"' in tarakan and 'data-renewal-6="1"' in tarakan
     assert "Samarinda" not in svg
-    rows = list(csv.DictReader(io.StringIO(client.get("/supervision/workers.csv?short=1").data.decode("utf-8-sig"))))
-    assert [(r["nama"], r["fasyankes"], r["perpanjangan_sip"]) for r in rows] == [
-        ("Ani Short", "Puskesmas Tanalili", (TODAY + timedelta(days=60)).isoformat())
+    renewal = (TODAY + timedelta(days=60)).isoformat()
+    rows = csv_dicts(client, "/supervision/workers.csv", "id", short="1")
+    assert [(r["Nama"], r["Fasyankes"], r["Status SKP"], r["Perpanjangan SIP"]) for r in rows] == [
+        ("Ani Short", "Puskesmas Tanalili", "Kurang", renewal)
+    ]
+    rows = csv_dicts(client, "/supervision/workers.csv", "en", short="1")
+    assert [(r["Name"], r["Facility"], r["SKP state"], r["SIP renewal"]) for r in rows] == [
+        ("Ani Short", "Puskesmas Tanalili", "Short", renewal)
     ]
     assert client.get("/supervision?renewal_within_months=999").status_code == 422
     assert client.get("/supervision/chart.svg?renewal_within_months=999").status_code == 422

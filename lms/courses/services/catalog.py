@@ -1,21 +1,32 @@
-"""The public catalog: the newest published version of every course, and one course by its code."""
+"""The public catalog: the newest published version of every course, each course's next cohort, the signed-in
+learner's state in each course, and one course by its code."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
+from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organization
 from lms.core.errors import NotFound
-from lms.courses.models import Cohort, CohortMode, Course, CourseStatus, CourseVersion
+from lms.courses.models import Cohort, CohortMode, Course, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
+from lms.courses.requirements import completed_enrolment_ids
 from lms.courses.services.versions import course_by_code
 from lms.extensions import db
 
 
 def catalog(
-    *, search: str = "", profession: str = "", organization: str = "", kind: str = "", mode: str = ""
+    *,
+    search: str = "",
+    profession: str = "",
+    organization: str = "",
+    kind: str = "",
+    mode: str = "",
+    today: date | None = None,
 ) -> list[CourseVersion]:
     """The newest published version of every course, filtered; the public catalog.
 
@@ -50,10 +61,11 @@ def catalog(
     if kind:
         stmt = stmt.where(CourseVersion.kind == kind)
     if mode in (CohortMode.DARING, CohortMode.LURING):
+        today = today or date.today()
         upcoming = (
             select(CourseVersion.course_id)
             .join(Cohort, Cohort.version_id == CourseVersion.id)
-            .where(Cohort.mode.in_([mode, CohortMode.BLENDED]), Cohort.ends_on >= date.today())
+            .where(Cohort.mode.in_([mode, CohortMode.BLENDED]), Cohort.ends_on >= today)
         )
         stmt = stmt.where(CourseVersion.course_id.in_(upcoming))
     versions = list(db.session.execute(stmt).scalars())
@@ -61,6 +73,62 @@ def catalog(
         # Target professions are a short JSON list; filtering here keeps the query portable across databases.
         versions = [v for v in versions if profession in v.target_professions]
     return versions
+
+
+def next_cohorts(course_ids: Collection[int], today: date) -> dict[int, Cohort]:
+    """Each course's next cohort not yet over and not cancelled (the first to start), in one query."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(CourseVersion.course_id, Cohort)
+        .join(Cohort, Cohort.version_id == CourseVersion.id)
+        .where(CourseVersion.course_id.in_(list(course_ids)), Cohort.ends_on >= today, Cohort.cancelled_at.is_(None))
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    )
+    return {course_id: cohort for course_id, cohort in rows}  # the earliest start comes last and stays
+
+
+class CourseState(StrEnum):
+    """Where a learner stands in a course, as the catalog's card says it."""
+
+    COMPLETED = "completed"
+    ENROLLED = "enrolled"
+    PENDING = "pending"
+    NOT_ENROLLED = "not_enrolled"
+
+    @property
+    def label(self):
+        """The member's words for users (translated)."""
+        return {
+            CourseState.COMPLETED: _l("Completed"),
+            CourseState.ENROLLED: _l("Enrolled"),
+            CourseState.PENDING: _l("Waiting for approval"),
+            CourseState.NOT_ENROLLED: _l("Not enrolled"),
+        }[self]
+
+
+def course_states(user_id: int) -> dict[int, CourseState]:
+    """The learner's state in each course she has an enrolment in, by course id, in two queries whatever their
+    number (the catalog card's badge); a course not in the result is not enrolled. Of several enrolments in one
+    course (a cohort repeated) the furthest counts: completed, then enrolled, then pending."""
+    waiting = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
+    rows = db.session.execute(
+        select(CourseVersion.course_id, Enrolment.id, Enrolment.status)
+        .join(Cohort, Enrolment.cohort_id == Cohort.id)
+        .join(CourseVersion, Cohort.version_id == CourseVersion.id)
+        .where(Enrolment.user_id == user_id, Enrolment.status.in_([EnrolmentStatus.ACTIVE, *waiting]))
+    ).all()
+    completed = completed_enrolment_ids([r.id for r in rows if r.status == EnrolmentStatus.ACTIVE])
+    rank = list(CourseState)
+    states: dict[int, CourseState] = {}
+    for course_id, enrolment_id, status in rows:
+        if enrolment_id in completed:
+            state = CourseState.COMPLETED
+        else:
+            state = CourseState.PENDING if status in waiting else CourseState.ENROLLED
+        if course_id not in states or rank.index(state) < rank.index(states[course_id]):
+            states[course_id] = state
+    return states
 
 
 def published_course(code: str) -> CourseVersion:

@@ -37,7 +37,7 @@ def enrolment_and_lesson_requirements(enrolment: Enrolment) -> list[Requirement]
                 "enrolment",
                 str(_l("Enrolment")),
                 False,
-                str(_l("An active enrolment (now: %(status)s).", status=enrolment.status)),
+                str(_l("An active enrolment (now: %(status)s).", status=EnrolmentStatus(enrolment.status).label)),
             )
         )
     if enrolment.cohort.version.require_lessons:
@@ -109,18 +109,28 @@ def resume_lesson_id(enrolment: Enrolment) -> int | None:
     return progress_of(order, completed).next_lesson_id or (order[0] if order else None)
 
 
-def roster_rows(actor: User, cohort: Cohort) -> list[list[str]]:
+def roster_rows(actor: User, cohort: Cohort) -> list[list[object]]:
     """Active participants for enrolment on national platforms: the one export that carries the full NIK."""
     require_organization_role(actor, cohort.organization_id)
     from lms.accounts.identity import profession_name
 
-    rows = [["nama_sesuai_str", "nik", "email", "profesi", "nomor_str", "fasyankes", "status"]]
+    rows: list[list[object]] = [
+        [
+            _l("Name as on the STR"),
+            "NIK",
+            _l("E-mail"),
+            _l("Profession"),
+            _l("STR number"),
+            _l("Facility"),
+            _l("Status"),
+        ]
+    ]
     for e in cohort.enrolments:
         if e.status == EnrolmentStatus.ACTIVE:
             u = e.user
             rows.append(
-                [u.full_name, u.nik or "", u.email, profession_name(u.profession_code), u.str_number or "",
-                 u.facility or "", e.status]
+                [u.full_name, u.nik, u.email, profession_name(u.profession_code), u.str_number, u.facility,
+                 EnrolmentStatus(e.status)]
             )  # fmt: skip
     record_audit(actor, "cohort.roster_export", cohort, cohort.organization_id, rows=len(rows) - 1)
     return rows

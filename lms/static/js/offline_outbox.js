@@ -14,7 +14,7 @@
   function logLine(log, kind, text) {
     var item = document.createElement("li");
     item.className = "scan-" + kind;
-    item.textContent = new Date().toLocaleTimeString() + " · " + text;
+    item.textContent = new Date().toLocaleTimeString(document.documentElement.lang) + " · " + text;
     log.insertBefore(item, log.firstChild);
   }
 
