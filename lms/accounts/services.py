@@ -15,9 +15,18 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.accounts.consent import record_consent
+from lms.accounts.consent import give_consent
 from lms.accounts.identity import is_valid_nik, normalize_nik, professions
-from lms.accounts.models import ApiToken, ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.accounts.models import (
+    ApiToken,
+    ConsentPurpose,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+    TimeZone,
+    User,
+)
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -128,7 +137,7 @@ def register_user(
     db.session.add(user)
     db.session.flush()
     if consent_wording:
-        record_consent(user, ConsentKind.REGISTRATION, consent_wording, locale)
+        give_consent(user, ConsentPurpose.REGISTRATION, consent_wording, locale=locale)
     return user
 
 
@@ -338,29 +347,6 @@ def update_organization(
     if changes:
         record_audit(actor, "organization.update", organization, organization.id, changes=changes)
     return organization
-
-
-def add_member(actor: User, organization: Organization, *, email: str, role: str) -> Membership:
-    require_organization_role(actor, organization.id)
-    user = find_user_by_email(email)
-    if user is None:
-        raise NotFound(_l("No account uses this e-mail. Ask the person to register first, then add them."))
-    role = Role(role)
-    if role in user.roles_in(organization.id):
-        raise Conflict(_l("%(name)s already has this role here.", name=user.full_name))
-    membership = Membership(user=user, organization=organization, role=role)
-    db.session.add(membership)
-    db.session.flush()
-    record_audit(
-        actor,
-        "membership.add",
-        membership,
-        organization.id,
-        user_id=user.id,
-        email=user.email,
-        role=role.value,
-    )
-    return membership
 
 
 def remove_membership(actor: User, membership: Membership) -> None:
