@@ -25,8 +25,9 @@ def _today() -> date:
 def filters_from(args) -> supervision.SupervisionFilters:
     """Filters from query arguments (the page and the API use the same names)."""
     months = args.get("renewal_within_months", "")
+    short = args.get("short", "")
     return supervision.SupervisionFilters(
-        short=args.get("short") in ("1", "true"),
+        short=supervision.SHORT_OF_SKP if short == "true" else short[:20],
         renewal_within_months=int(months) if months.isdigit() else None,
         facility=args.get("facility", "")[:40],
         regency=args.get("regency", "")[:80],
@@ -36,7 +37,7 @@ def filters_from(args) -> supervision.SupervisionFilters:
 
 def _filter_args(filters: supervision.SupervisionFilters) -> dict[str, str]:
     args = {
-        "short": "1" if filters.short else "",
+        "short": filters.short,
         "renewal_within_months": str(filters.renewal_within_months or ""),
         "facility": filters.facility,
         "regency": filters.regency,
@@ -71,6 +72,7 @@ def supervision_page():
         windows=supervision.RENEWAL_WINDOWS,
         state_labels=labels_of(SkpState),
         ranah_labels=labels_of(Ranah),
+        short_in_ranah=supervision.SHORT_IN_ANY_RANAH,
         error=error,
         first_page=not request.args.get("after"),
     ), (422 if error else 200)
@@ -104,12 +106,13 @@ def supervision_csv():
     header = ["nama", "email", "profesi", "fasyankes", "kode_fasyankes", "kabupaten_kota", "status_skp", "skp",
               "target_skp"]  # fmt: skip
     header += [f"skp_{r.value}" for r in Ranah] + [f"minimum_{r.value}" for r in Ranah]
-    header += ["kekurangan_skp", "perpanjangan_sip"]
+    header += [f"kurang_{r.value}" for r in Ranah] + ["kekurangan_skp", "perpanjangan_sip"]
     rows = [
         [w.standing.full_name, w.standing.email, profession_name(w.standing.profession_code), w.facility_name,
          w.facility_code, w.regency, str(SkpState(w.standing.state).label), str(w.standing.earned),
          str(w.standing.target), *[str(w.standing.earned_per_ranah[r.value]) for r in Ranah],
-         *[str(w.standing.minimum_per_ranah[r.value]) for r in Ranah], str(w.standing.missing),
+         *[str(w.standing.minimum_per_ranah[r.value]) for r in Ranah],
+         *["1" if r.value in w.standing.short_ranah else "0" for r in Ranah], str(w.standing.missing),
          w.standing.renewal_on.isoformat() if w.standing.renewal_on else ""]
         for w in workers
     ]  # fmt: skip
