@@ -1,12 +1,18 @@
-"""Forms of the notifications feature: each person's e-mail choice per kind."""
+"""Forms of the notifications feature: each person's e-mail choice per kind; a facilitator's message to learners."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField
+from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
 from lms.core.forms import Form
+from lms.notifications.cohort_messages import TEXT_MAX
 from lms.notifications.kinds import KINDS
+
+BEHIND = "behind"
+SELECTED = "selected"
 
 
 def preferences_form(choices: dict[str, bool]):
@@ -18,3 +24,24 @@ def preferences_form(choices: dict[str, bool]):
     for key, kind in KINDS.items():
         setattr(PreferencesForm, key, BooleanField(kind.label, description=_l("E-mail too")))
     return PreferencesForm(data=choices)
+
+
+class MessageLearnersForm(Form):
+    """To whom (everyone behind, or the learners ticked in the table: `user_ids`, choices set by the view) and what."""
+
+    recipients = RadioField(
+        _l("Send to"),
+        choices=[
+            SelectChoice(BEHIND, _l("Everyone who is behind")),
+            SelectChoice(SELECTED, _l("The learners I tick below")),
+        ],
+        default=BEHIND,
+    )
+    user_ids = SelectMultipleField(_l("Learners"), coerce=int, validate_choice=True)
+    text = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(), Length(max=TEXT_MAX)],
+        description=_l("Delivered in Lentera and by e-mail to those who keep e-mail on for facilitators' messages."),
+        render_kw={"rows": 6, "maxlength": TEXT_MAX},
+    )
+    submit = SubmitField(_l("Send"))

@@ -188,6 +188,16 @@ class EvaluationOpen(NotificationKind):
         )
 
 
+class FacilitatorMessage(NotificationKind):
+    """What a facilitator (or the organization's admin) of her cohort wrote to her; the words are the writer's own."""
+
+    def title(self, params, reader):
+        return _("Message from %(sender)s, %(cohort)s", sender=params["sender"], cohort=params["cohort"])
+
+    def body(self, params, reader):
+        return params["text"]
+
+
 KINDS: dict[str, NotificationKind] = {
     kind.key: kind
     for kind in (
@@ -200,6 +210,7 @@ KINDS: dict[str, NotificationKind] = {
         RenewalDue("renewal_due", _l("My SIP renewal is near and my SKP is short (180, 90 and 30 days before)")),
         CompetencyExpiring("competency_expiring", _l("A certificate of mine expires soon (90 and 30 days before)")),
         EvaluationOpen("evaluation_open", _l("An evaluation is open for me to fill in")),
+        FacilitatorMessage("facilitator_message", _l("A facilitator of my cohort writes to me")),
     )
 }
 """Every kind by key, in the order the preferences page lists them."""
