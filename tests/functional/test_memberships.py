@@ -364,3 +364,19 @@ def test_the_worker_is_notified_of_the_organizations_decision_not_of_her_own(cli
     Auth(client).login(nurse.email)
     listed = client.get("/api/v1/me/notifications").get_data(as_text=True)
     assert "PPNI" in listed
+
+
+def test_my_data_shows_and_downloads_every_consent_from_the_one_table(client, auth, app_ctx):
+    ppni, _ibi, _a, _b, facility = world()
+    data = {**REGISTRATION, "facility_id": str(facility.id), "organization_id": str(ppni.id), "sharing_consent": "y"}
+    assert client.post("/register", data=data).status_code == 302
+    auth.login(REGISTRATION["email"].lower(), REGISTRATION["password"])
+    page = client.get("/my/data").get_data(as_text=True)
+    consents_section = page.split('id="consents"')[1].split("</section>")[0]
+    assert consents_section.count("<blockquote>") == 3 and "PPNI" in consents_section
+    downloaded = client.get("/my/data.json").get_json()["consents"]
+    assert {c["purpose"] for c in downloaded} == {"registration", "organization_record", "facility_supervision"}
+    by_purpose = {c["purpose"]: c for c in downloaded}
+    assert by_purpose["organization_record"]["organization"] == ppni.name
+    assert by_purpose["facility_supervision"]["facility"] == facility.name
+    assert all(c["given_at"] and c["withdrawn_at"] is None for c in downloaded)
