@@ -11,10 +11,11 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from lms import create_app
+from lms import create_app, jobs
 from lms.core.database import dispose_engines
 from lms.courses.catalog_cache import catalog_cache
 from lms.extensions import db, limiter
+from lms.jobs import huey
 from tests.factories import PASSWORD
 
 TEST_DATABASE_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
@@ -89,6 +90,15 @@ def _clean_state(request):
             _empty_tables()
             limiter.reset()
             catalog_cache().forget_all()  # the app lives for the whole run: no test sees another's catalog
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_job_queue():
+    """A test that builds an app of its own (`lms init`, a migration check) points the global job queue at that app,
+    not in immediate mode: put the queue back, so that the next test's jobs still run at once for the test app."""
+    saved = (jobs._app, huey._immediate, huey.name, huey.storage_class, huey.storage_kwargs, huey.storage)
+    yield
+    jobs._app, huey._immediate, huey.name, huey.storage_class, huey.storage_kwargs, huey.storage = saved
 
 
 @pytest.fixture
