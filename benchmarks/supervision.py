@@ -131,6 +131,8 @@ def main() -> int:
             "first page": "",
             "deep page (cursor)": f"after={deep}",
             "short of SKP": "short=1",
+            "short in pelayanan": "short=pelayanan",
+            "short in any ranah": "short=any",
             "renewal within 3 months": "renewal_within_months=3",
             "renewal within 12 months": "renewal_within_months=12",
             "one facility": f"facility={facility}",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from lms.accounts import services, throttle, two_factor
+from lms.accounts import role_invitations, services, throttle, two_factor
 from lms.accounts.identity import profession_name
 from lms.accounts.models import Organization, Role
 from lms.accounts.permissions import has_organization_role, scope_to_organizations
@@ -77,6 +76,12 @@ class MemberSchema(Schema):
     full_name = fields.Function(lambda m: m.user.full_name, dump_only=True)
     email = fields.Email(required=True, load_only=True)
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role if r != Role.MEMBER]))
+
+
+class RoleInvitationSchema(Schema):
+    email = fields.String(dump_only=True)
+    role = fields.String(dump_only=True)
+    status = fields.Constant("invited", dump_only=True, metadata={"description": "always `invited`"})
 
 
 @blp.post("/auth/token")
@@ -186,30 +191,24 @@ class RoleOfferSchema(Schema):
 
 
 @blp.post("/organizations/<int:organization_id>/roles")
-@blp.doc(security=BEARER)
-@blp.response(202, RoleOfferSchema)
+@blp.doc(security=BEARER, operationId="inviteToRole")
+@blp.response(202, RoleInvitationSchema)
 @token_required
 @blp.arguments(MemberSchema)
 def add_role(data, organization_id: int):
-    """Give a role in the organization to whoever owns an e-mail address. The answer is the same whether or not the
-    address has an account (an address without one is invited to register); the people who hold roles are listed by
-    `GET /organizations/{id}/roles`."""
+    """Give a role by e-mail: an invitation is recorded and its link e-mailed; the role applies when the owner of the
+    address accepts it. The same answer whether or not the address has an account (or holds the role already)."""
     organization = _organization_for_admin(organization_id)
     try:
-        services.queue_role_offer(
+        invitation = role_invitations.invite_to_role(
             current_user,
             organization,
             email=data["email"],
             role=data["role"],
-            register_url=url_for("accounts.register", _external=True),
-            locale=str(get_locale() or "id"),
+            accept_url=lambda token: url_for("accounts.role_invitation", token=token, _external=True),
         )
     except DomainError:
         db.session.rollback()
         raise
     db.session.commit()
-    return {
-        "email": data["email"],
-        "role": data["role"],
-        "message": str(services.role_offer_message(data["email"])),
-    }
+    return invitation

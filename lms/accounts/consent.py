@@ -1,12 +1,13 @@
-"""Consents under UU 27/2022 (PDP): the wording a person agrees to, kept as shown, in her language, with the time;
-withdrawing one (an organization membership or a facility's view of her record)."""
+"""Consents under UU 27/2022 (PDP), one service for every purpose: the wording a person agrees to, kept as shown, in
+her language, with the time (registration, an organization membership, a facility's view of her record); withdrawing
+one; listing hers (profile, "My data" page and download)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from lms.accounts.models import Consent, ConsentKind, ConsentPurpose, ConsentRecord, User
+from lms.accounts.models import Consent, ConsentPurpose, User
 from lms.core.models import utcnow
 from lms.extensions import db
 
@@ -17,22 +18,6 @@ REGISTRATION_CONSENT = _l(
 )
 
 
-def record_consent(
-    user: User, kind: ConsentKind, wording: str, locale: str, organization_id: int | None = None
-) -> Consent:
-    """Keep the consent exactly as it was shown (`wording` already in the person's language)."""
-    consent = Consent(
-        user_id=user.id,
-        kind=kind,
-        organization_id=organization_id,
-        wording=wording,
-        locale=(locale or "id")[:5],
-        given_at=utcnow(),
-    )
-    db.session.add(consent)
-    return consent
-
-
 def give_consent(
     user: User,
     purpose: ConsentPurpose,
@@ -41,9 +26,9 @@ def give_consent(
     locale: str,
     organization_id: int | None = None,
     facility_id: int | None = None,
-) -> ConsentRecord:
+) -> Consent:
     """Record a consent with the exact words shown; an earlier live consent for the same thing stays as it was."""
-    record = ConsentRecord(
+    record = Consent(
         user_id=user.id,
         purpose=purpose,
         organization_id=organization_id,
@@ -62,12 +47,12 @@ def withdraw_consent(
 ) -> int:
     """Mark every live consent of `user` for this purpose and organization/facility as withdrawn; returns how many."""
     records = db.session.execute(
-        select(ConsentRecord).where(
-            ConsentRecord.user_id == user.id,
-            ConsentRecord.purpose == purpose,
-            ConsentRecord.organization_id == organization_id if organization_id else ConsentRecord.id.is_not(None),
-            ConsentRecord.facility_id == facility_id if facility_id else ConsentRecord.id.is_not(None),
-            ConsentRecord.withdrawn_at.is_(None),
+        select(Consent).where(
+            Consent.user_id == user.id,
+            Consent.purpose == purpose,
+            Consent.organization_id == organization_id if organization_id else Consent.id.is_not(None),
+            Consent.facility_id == facility_id if facility_id else Consent.id.is_not(None),
+            Consent.withdrawn_at.is_(None),
         )
     ).scalars()
     now, count = utcnow(), 0
@@ -76,12 +61,10 @@ def withdraw_consent(
     return count
 
 
-def consents_of(user: User) -> list[ConsentRecord]:
+def consents_of(user: User) -> list[Consent]:
     """Her consents, newest first (shown on her profile)."""
     return list(
         db.session.execute(
-            select(ConsentRecord)
-            .where(ConsentRecord.user_id == user.id)
-            .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc())
+            select(Consent).where(Consent.user_id == user.id).order_by(Consent.given_at.desc(), Consent.id.desc())
         ).scalars()
     )

@@ -166,6 +166,23 @@ class Membership(TimestampMixin, db.Model):
     organization: Mapped[Organization] = relationship(back_populates="memberships", lazy="joined")
 
 
+class RoleInvitation(TimestampMixin, db.Model):
+    """A role given by e-mail (lms.accounts.role_invitations): it applies when the owner of the address opens the
+    link sent to it and accepts, logged in to the account with that e-mail. Open while `accepted_at` is empty."""
+
+    __tablename__ = "role_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(String(20))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
 class ApiToken(TimestampMixin, db.Model):
     """A bearer token for the API; only its SHA-256 digest is stored."""
 
@@ -195,29 +212,6 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     digest: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class ConsentKind(StrEnum):
-    REGISTRATION = "registration"
-
-    @property
-    def label(self):
-        return {ConsentKind.REGISTRATION: _l("Registration: processing of my data by Lentera")}[self]
-
-
-class Consent(db.Model):
-    """A consent as given: the exact wording shown, in the language shown, and when (UU 27/2022 PDP)."""
-
-    __tablename__ = "consents"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ConsentKind] = mapped_column(String(30))
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
-    wording: Mapped[str] = mapped_column(Text)
-    locale: Mapped[str] = mapped_column(String(5))
-    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DataRequestStatus(StrEnum):
@@ -388,17 +382,18 @@ class ConsentPurpose(StrEnum):
 
 
 CONSENT_PURPOSE_LABELS = {
-    ConsentPurpose.REGISTRATION: _l("Registration"),
+    ConsentPurpose.REGISTRATION: _l("Registration: processing of my data by Lentera"),
     ConsentPurpose.ORGANIZATION_RECORD: _l("An organization sees your record"),
     ConsentPurpose.FACILITY_SUPERVISION: _l("The health office of your facility's area sees your SKP standing"),
 }
 
 
-class ConsentRecord(db.Model):
-    """A consent as given: the words she was shown (in her language), when, and when she withdrew it. Never edited
-    except to set `withdrawn_at`."""
+class Consent(db.Model):
+    """A consent as given (UU 27/2022 PDP): what for, the words she was shown (in her language), when, and when she
+    withdrew it; one table for every purpose (registration, an organization's or a health office's view of her
+    record). Never edited except to set `withdrawn_at`."""
 
-    __tablename__ = "consent_records"
+    __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -21,14 +21,14 @@ from lms.accounts.api_tokens import (  # noqa: F401  (re-exported: the views and
     user_for_api_token,
     user_tokens,
 )
-from lms.accounts.consent import record_consent
+from lms.accounts.consent import give_consent
 from lms.accounts.events import role_changed
 from lms.accounts.identity import PhoneInvalid, is_valid_nik, normalize_nik, normalize_phone, professions
-from lms.accounts.jobs import offer_role_job, send_password_reset_link
-from lms.accounts.models import ConsentKind, Membership, Organization, OrganizationKind, Role, TimeZone, User
+from lms.accounts.jobs import send_password_reset_link
+from lms.accounts.models import ConsentPurpose, Membership, Organization, OrganizationKind, Role, TimeZone, User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
-from lms.core.errors import Conflict, InvalidField, InvalidInput, NotFound, PermissionDenied
+from lms.core.errors import Conflict, InvalidField, InvalidInput, PermissionDenied
 from lms.core.mail import deliver_mail, send_mail_after_commit
 from lms.core.models import utcnow
 from lms.extensions import db
@@ -137,7 +137,7 @@ def register_user(
     db.session.add(user)
     db.session.flush()
     if consent_wording:
-        record_consent(user, ConsentKind.REGISTRATION, consent_wording, locale)
+        give_consent(user, ConsentPurpose.REGISTRATION, consent_wording, locale=locale)
     return user
 
 
@@ -399,66 +399,6 @@ def announce_role_change(
         changed_by_id=getattr(actor, "id", None),
         area=area,
     )
-
-
-def add_member(actor: User, organization: Organization, *, email: str, role: str) -> Membership:
-    require_organization_role(actor, organization.id)
-    user = find_user_by_email(email)
-    if user is None:
-        raise NotFound(_l("No account uses this e-mail. Ask the person to register first, then add them."))
-    role = Role(role)
-    if role in user.roles_in(organization.id):
-        raise Conflict(_l("%(name)s already has this role here.", name=user.full_name))
-    membership = Membership(user=user, organization=organization, role=role)
-    db.session.add(membership)
-    db.session.flush()
-    record_audit(actor, "membership.add", membership, organization.id, user_id=user.id, role=role.value)
-    announce_role_change(actor, user.id, organization.id, role.value, "granted")
-    return membership
-
-
-def role_offer_message(email: str):
-    """The one answer to giving a role by e-mail, whoever owns the address: it never tells which have an account."""
-    return _l(
-        "If %(email)s has a Lentera account, its owner is given the role and told so; otherwise an invitation to "
-        "register is sent to it, and you can give the role once the account exists.",
-        email=email,
-    )
-
-
-def queue_role_offer(
-    actor: User, organization: Organization, *, email: str, role: str, register_url: str, locale: str
-) -> None:
-    """Ask the queue to offer `role` to whoever owns `email` (offer_role): the request does the same work, and
-    takes the same time, whether or not the address has an account."""
-    require_organization_role(actor, organization.id)
-    offer_role_job(actor.id, organization.id, normalize_email(email), Role(role).value, register_url, locale)
-
-
-def offer_role(actor: User, organization: Organization, *, email: str, role: str, register_url: str) -> None:
-    """Give `role` to whoever owns `email`, answering the same way for any address: an account gets the role (once;
-    a second offer changes nothing) and is told; an address without one is invited to register."""
-    require_organization_role(actor, organization.id)
-    role = Role(role)
-    user = find_user_by_email(email)
-    if user is None:
-        deliver_mail(
-            normalize_email(email),
-            str(_l("Lentera: %(organization)s invites you", organization=organization.name)),
-            str(
-                _l(
-                    "%(organization)s would like to give you the role %(role)s on Lentera. Create your account at "
-                    "%(url)s, then tell them: they can give you the role once it exists.\n\n"
-                    "If you do not know %(organization)s, ignore this message.",
-                    organization=organization.name,
-                    role=role.label,
-                    url=register_url,
-                )
-            ),
-        )
-        return
-    if role not in user.roles_in(organization.id):
-        add_member(actor, organization, email=user.email, role=role.value)
 
 
 def remove_membership(actor: User, membership: Membership) -> None:

@@ -1,6 +1,6 @@
 """The platform admin manages accounts: finds them, deactivates or reactivates them, sends a password reset link,
-grants or takes the platform admin flag. Every change is audited; roles in organizations go through add_member and
-remove_membership (audited there)."""
+grants or takes the platform admin flag. Every change is audited; roles in organizations go through
+role_invitations.grant_role and remove_membership (audited there)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.accounts import bp, services, user_admin
+from lms.accounts import bp, role_invitations, services, user_admin
 from lms.accounts.forms import MemberForm
 from lms.accounts.models import Membership, Organization, User
 from lms.accounts.permissions import platform_admin_required
@@ -117,9 +117,7 @@ def admin_add_role(user_id: int):
     if organization is None or not form.validate_on_submit():
         flash(_("Choose an organization and a role."), "error")
         return _user_page(user, form, 422)
-    outcome = call_service(
-        lambda: services.add_member(current_user, organization, email=user.email, role=form.role.data)
-    )
+    outcome = call_service(lambda: role_invitations.grant_role(current_user, organization, user, form.role.data))
     if not outcome.ok:
         return _back_to(user)
     return _done(user, _("Role added."))

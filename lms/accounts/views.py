@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from lms.accounts import bp, facilities, memberships, services, throttle
+from lms.accounts import bp, facilities, memberships, role_invitations, services, throttle
 from lms.accounts.audit_sentences import people_named_in
 from lms.accounts.consent import REGISTRATION_CONSENT
 from lms.accounts.forms import (
@@ -27,6 +27,7 @@ from lms.accounts.models import Membership, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.accounts.two_factor_views import start_second_step
 from lms.core.audit import AuditEntry
+from lms.core.forms import Form
 from lms.core.service_calls import call_service
 from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
@@ -291,13 +292,7 @@ def new_organization():
 @bp.route("/organizations/<int:organization_id>")
 @organization_role_required(Role.ORG_ADMIN)
 def organization(organization_id: int):
-    org = db.get_or_404(Organization, organization_id)
-    return render_template(
-        "accounts/organization.html",
-        organization=org,
-        members=services.organization_members(org),
-        member_form=MemberForm(formdata=None),
-    )
+    return _organization_page(db.get_or_404(Organization, organization_id), MemberForm(formdata=None))
 
 
 @bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
@@ -319,37 +314,72 @@ def edit_organization(organization_id: int):
     return render_template("accounts/organization_form.html", form=form, organization=org, governs=governs)
 
 
-@bp.post("/organizations/<int:organization_id>/members")
-@organization_role_required(Role.ORG_ADMIN)
-def add_member(organization_id: int):
-    org = db.get_or_404(Organization, organization_id)
-    form = MemberForm()
-    if form.validate_on_submit():
-        outcome = call_service(
-            lambda: services.add_member(current_user, org, email=form.email.data, role=form.role.data),
-            form=form,
-            field="email",
-        )
-        if outcome.ok:
-            membership = outcome.result
-            flash(
-                _(
-                    "%(name)s added as %(role)s.",
-                    name=membership.user.full_name,
-                    role=Role(membership.role).label,
-                ),
-                "success",
-            )
-            return redirect(url_for("accounts.organization", organization_id=org.id))
+def _organization_page(org: Organization, member_form: MemberForm, status: int = 200):
     return (
         render_template(
             "accounts/organization.html",
             organization=org,
             members=services.organization_members(org),
-            member_form=form,
+            invitations=role_invitations.open_role_invitations(org),
+            member_form=member_form,
         ),
-        422,
+        status,
     )
+
+
+@bp.post("/organizations/<int:organization_id>/members")
+@organization_role_required(Role.ORG_ADMIN)
+def add_member(organization_id: int):
+    """Give a role by e-mail: always an invitation, so the answer never tells whether the address has an account."""
+    org = db.get_or_404(Organization, organization_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        outcome = call_service(
+            lambda: role_invitations.invite_to_role(
+                current_user,
+                org,
+                email=form.email.data,
+                role=form.role.data,
+                accept_url=lambda token: url_for("accounts.role_invitation", token=token, _external=True),
+            ),
+            form=form,
+            field="email",
+        )
+        if outcome.ok:
+            invitation = outcome.result
+            flash(
+                _(
+                    "Invitation sent to %(email)s. The role %(role)s applies when the owner of this e-mail accepts "
+                    "it (registering first if needed).",
+                    email=invitation.email,
+                    role=Role(invitation.role).label,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.organization", organization_id=org.id))
+    return _organization_page(org, form, 422)
+
+
+@bp.route("/role-invitations/<token>", methods=["GET", "POST"])
+@login_required
+def role_invitation(token: str):
+    """The link of a role invitation: shows the organization and role, and accepts on POST."""
+    invitation = role_invitations.invitation_from_token(token)
+    form, status = Form(), 200
+    if form.validate_on_submit():
+        outcome = call_service(lambda: role_invitations.accept_role_invitation(current_user, token))
+        status = outcome.status
+        if outcome.ok:
+            flash(
+                _(
+                    "You are now %(role)s of %(organization)s.",
+                    role=Role(invitation.role).label,
+                    organization=invitation.organization.name,
+                ),  # fmt: skip
+                "success",
+            )
+            return redirect(url_for("core.home"))
+    return render_template("accounts/role_invitation.html", invitation=invitation, form=form), status
 
 
 @bp.post("/organizations/<int:organization_id>/members/<int:membership_id>/remove")

@@ -13,7 +13,7 @@ from lms.accounts.permissions import has_organization_role
 from lms.certificates import services
 from lms.certificates.models import Certificate
 from lms.certificates.views import pdf_filename
-from lms.core.api import BEARER, token_required
+from lms.core.api import BEARER, computed, number_of, token_required
 from lms.core.errors import NotFound
 from lms.core.models import utcnow
 from lms.courses.models import Enrolment
@@ -42,8 +42,8 @@ class CertificateSchema(Schema):
     completed_on = fields.Date()
     issued_at = fields.DateTime()
     expires_at = fields.DateTime(allow_none=True)
-    jpl = fields.Function(lambda c: c.snapshot["jpl"], metadata={"description": "decimal as a string"})
-    skp = fields.Function(lambda c: c.snapshot["skp"], metadata={"description": "decimal as a string"})
+    jpl = computed("number", lambda c: number_of(c.snapshot["jpl"]), description="JPL of the course as certified")
+    skp = computed("number", lambda c: number_of(c.snapshot["skp"]), description="SKP credited")
     ranah = fields.Function(lambda c: c.snapshot["ranah"])
     verify_url = fields.Function(services.share_url)
     pdf_url = fields.Function(

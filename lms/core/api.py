@@ -6,8 +6,11 @@ floor) mounts them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from http import HTTPStatus
+from typing import Any
 
 from apispec import BasePlugin
 from flask_login import current_user
@@ -20,6 +23,19 @@ from lms.extensions import login_manager
 API_PREFIX = "/api/v1"
 BEARER = [{"bearerAuth": []}]
 """OpenAPI security requirement for endpoints that need a logged-in caller."""
+
+
+def number_of(value: Decimal | str | int | float | None) -> float | None:
+    """A decimal (SKP, JPL, a score) as a JSON number: the API sends every number as a number, with the decimals it
+    has (at most two for SKP, JPL and scores), never as a string (README, "API")."""
+    return None if value is None else float(Decimal(str(value)))
+
+
+def computed(openapi_type: str, function: Callable[[Any], Any], *, nullable: bool = False, **metadata) -> fields.Field:
+    """A field a function computes, with the OpenAPI type apispec cannot see through the function: "integer",
+    "number", "string", "boolean", "object", or "array" (give `items`)."""
+    metadata = {"type": openapi_type, **({"nullable": True} if nullable else {}), **metadata}
+    return fields.Function(function, allow_none=nullable, metadata=metadata)
 
 
 class ApiErrorDetailSchema(Schema):

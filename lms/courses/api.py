@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lms.core.api import BEARER, ApiErrorSchema, token_required
+from lms.core.api import BEARER, ApiErrorSchema, computed, number_of, token_required
 from lms.core.errors import NotFound
 from lms.core.models import utcnow
 from lms.courses import services
@@ -55,7 +55,7 @@ class CourseSummarySchema(Schema):
     organization = fields.Function(lambda v: {"slug": v.course.organization.slug, "name": v.course.organization.name})
     target_professions = fields.List(fields.String())
     total_jpl = fields.Integer()
-    skp = fields.Function(lambda v: str(services.skp_of(v)))
+    skp = computed("number", lambda v: number_of(services.skp_of(v)), description="SKP a certificate credits")
     skp_ranah = fields.String()
 
 
@@ -113,10 +113,16 @@ class EnrolmentSchema(Schema):
         }
     )
     course = fields.Function(lambda e: {"code": e.cohort.version.course.code, "version": e.cohort.version.number})
-    progress = fields.Function(lambda e: ProgressSchema().dump(services.progress(e)))
-    completed_lesson_ids = fields.Function(lambda e: sorted(e.completed_lesson_ids))
-    resume_lesson_id = fields.Function(lambda e: services.resume_lesson_id(e))
-    missing = fields.Function(lambda e: services.missing_for_certificate(e))
+    progress = computed(
+        "object",
+        lambda e: ProgressSchema().dump(services.progress(e)),
+        description="lessons done, total, percent (integers), complete, next_lesson_id",
+    )
+    completed_lesson_ids = computed("array", lambda e: sorted(e.completed_lesson_ids), items={"type": "integer"})
+    resume_lesson_id = computed("integer", lambda e: services.resume_lesson_id(e), nullable=True)
+    missing = computed(
+        "array", lambda e: services.missing_for_certificate(e), items={"type": "string"}, description="in words"
+    )
     requirements = fields.Function(lambda e: RequirementSchema(many=True).dump(requirements_for(e)))
 
 
@@ -181,14 +187,18 @@ class ChangeSchema(Schema):
 
 class PublishReviewSchema(Schema):
     code = fields.Function(lambda r: r.draft.course.code)
-    draft_version = fields.Function(lambda r: r.draft.number)
-    published_version = fields.Function(
-        lambda r: r.published.number if r.published else None, metadata={"description": "null: first version"}
+    draft_version = computed("integer", lambda r: r.draft.number)
+    published_version = computed(
+        "integer",
+        lambda r: r.published.number if r.published else None,
+        nullable=True,
+        description="null: first version",
     )
     changes = fields.Function(lambda r: ChangeSchema(many=True).dump(r.diff.changes))
-    removals = fields.Function(
+    removals = computed(
+        "integer",
         lambda r: len(r.diff.removals),
-        metadata={"description": "changes that leave out something the published version has (it keeps them)"},
+        description="changes that leave out something the published version has (it keeps them)",
     )
     problems = fields.Function(lambda r: [str(p.message) for p in r.problems])
     reviewed = fields.String(

@@ -40,9 +40,11 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--publish", is_flag=True, help="Publish the imported draft (freezes it as a version).")
 def import_command(paths: tuple[Path, ...], publish: bool) -> None:
-    """Create or update draft versions from course folders (nothing changes when the files did not)."""
+    """Create or update draft versions from course folders (nothing changes when the files did not), and load the
+    question files course.yaml names into the version's pre-test and post-test."""
     from lms.core.errors import DomainError
     from lms.courses.files import read_course, validate_courses
+    from lms.courses.named_files import load_question_files
     from lms.courses.services import import_course
     from lms.extensions import db
 
@@ -53,15 +55,20 @@ def import_command(paths: tuple[Path, ...], publish: bool) -> None:
             click.echo(str(error), err=True)
         raise SystemExit(1)
     try:
-        results = [import_course(read_course(folder), publish=publish) for folder in folders]
+        results = []
+        for folder in folders:
+            result = import_course(read_course(folder), publish=publish)
+            results.append((result, load_question_files(result.version, folder)))
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
-    for result in results:
+    for result, question_lines in results:
         state = "published" if result.published else result.version.status
         change = "updated" if result.changed else "unchanged"
         click.echo(f"{result.course.code}: version {result.version.number} {change}, {state}")
+        for line in question_lines:
+            click.echo(f"  {line}")
 
 
 @courses_group.command("export")

@@ -32,6 +32,9 @@ class QuestionFileHandler:
     write: Callable[[CourseVersion, str, str], bytes | None]
     """(version, role such as "pre_test", file name) -> the file's bytes, or None when the version has no such quiz;
     ValueError when the file's format cannot hold the quiz."""
+    load: Callable[[CourseVersion, str, str, bytes], str]
+    """(version, role, file name, the file's bytes) -> one line saying what became of the version's quiz of that role
+    (created, replaced, unchanged, or why it was left as it was); the file was checked before."""
 
 
 _handlers: list[QuestionFileHandler] = []
@@ -62,6 +65,19 @@ def question_file_problems(path: Path) -> list[Problem]:
     except OSError as error:
         return [(None, f"cannot read file: {error.strerror or error}")]
     return handler.check(suffix, data)
+
+
+def load_question_files(version: CourseVersion, folder: Path) -> list[str]:
+    """Load the question files the version's course.yaml names into its quizzes (`lms courses import`); one line
+    per file. The files were validated with the folder."""
+    handler = _handler()
+    if handler is None:
+        return []
+    return [
+        handler.load(version, role, file_name, (Path(folder) / file_name).read_bytes())
+        for role, file_name in version.questions
+        if (Path(folder) / file_name).is_file()
+    ]
 
 
 @dataclass

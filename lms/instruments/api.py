@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from lms.core.api import BEARER, token_required
+from lms.core.api import BEARER, computed, number_of, token_required
 from lms.core.i18n import local_today
 from lms.core.models import utcnow
 from lms.extensions import db
@@ -44,7 +44,7 @@ class AskedSchema(Schema):
     id = fields.Function(lambda a: str(a.key), metadata={"description": "evaluation id, e.g. e12-s3-f7"})
     purpose = fields.String()
     title = fields.String()
-    session_id = fields.Function(lambda a: a.session.id if a.session else None)
+    session_id = computed("integer", lambda a: a.session.id if a.session else None, nullable=True)
     facilitator = fields.Function(
         lambda a: {"id": a.facilitator.id, "name": a.facilitator.full_name} if a.facilitator else None
     )
@@ -161,9 +161,16 @@ def my_checklist_results():
 
 
 class DistributionSchema(Schema):
-    item = fields.Function(lambda d: d.item.id)
-    text = fields.Function(lambda d: d.item.text)
-    counts = fields.Function(lambda d: [{"value": v, "label": label, "count": n} for v, label, n in d.counts])
+    item = computed("string", lambda d: d.item.id)
+    text = computed("string", lambda d: d.item.text)
+    counts = computed(
+        "array",
+        lambda d: [{"value": v, "label": label, "count": n} for v, label, n in d.counts],
+        items={
+            "type": "object",
+            "properties": {"value": {}, "label": {"type": "string"}, "count": {"type": "integer"}},
+        },
+    )
     mean = fields.Float(allow_none=True)
 
 
@@ -187,7 +194,18 @@ class FacilitatorRowSchema(Schema):
     facilitator = fields.Function(lambda r: {"id": r.facilitator.id, "name": r.facilitator.full_name})
     responses = fields.Integer()
     mean = fields.Float(allow_none=True)
-    trend = fields.Function(lambda r: [{"cohort": c.name, "mean": mean, "responses": n} for c, mean, n in r.trend])
+    trend = computed(
+        "array",
+        lambda r: [{"cohort": c.name, "mean": number_of(mean), "responses": n} for c, mean, n in r.trend],
+        items={
+            "type": "object",
+            "properties": {
+                "cohort": {"type": "string"},
+                "mean": {"type": "number", "nullable": True},
+                "responses": {"type": "integer"},
+            },
+        },
+    )
 
 
 class CourseReportSchema(Schema):

@@ -1,5 +1,5 @@
 """/api/v1 endpoints of the notifications feature: the caller's notifications, newest first, and marking them read;
-her e-mail choices per kind."""
+her e-mail choices per kind; a facilitator's message to learners of her cohort."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from lms.core.api import BEARER, token_required
+from lms.core.api_errors import documented_errors
 from lms.core.errors import InvalidInput
+from lms.core.models import utcnow
 from lms.extensions import db
-from lms.notifications import services
+from lms.notifications import cohort_messages, services
 from lms.notifications.kinds import KINDS
 from lms.notifications.links import absolute_url
 
@@ -112,3 +114,47 @@ def set_my_notification_preferences(data):
         services.set_email_choice(current_user.id, kind, email)
     db.session.commit()
     return {"email": services.preferences_of(current_user)}
+
+
+class CohortMessageSchema(Schema):
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=cohort_messages.TEXT_MAX),
+        metadata={"description": "the message, as the learners will read it"},
+    )
+    user_ids = fields.List(
+        fields.Integer(),
+        load_default=list,
+        validate=validate.Length(max=cohort_messages.RECIPIENTS_MAX),
+        metadata={"description": "learners (active in the cohort) to write to; ignored with `behind`"},
+    )
+    behind = fields.Boolean(
+        load_default=False, metadata={"description": "true: every learner behind today (as GET .../progress says)"}
+    )
+
+
+class CohortMessageSentSchema(Schema):
+    sent = fields.Integer(metadata={"description": "how many learners were written to"})
+    user_ids = fields.List(fields.Integer())
+
+
+@blp.post("/cohorts/<int:cohort_id>/messages")
+@blp.doc(security=BEARER, operationId="messageCohortLearners")
+@blp.arguments(CohortMessageSchema)
+@blp.response(201, CohortMessageSentSchema)
+@documented_errors(blp, 401, 404, 422)
+@token_required
+def message_cohort_learners(data, cohort_id: int):
+    """A facilitator (or the organization's admin) of the cohort writes to learners: those in `user_ids`, or all who
+    are behind. Each gets a notification of kind `cohort_message` (in-app, and e-mail unless she turned it off).
+    Audited. Another cohort: 404; a user who is not an active learner of it: 422 and nobody is written to."""
+    sent = cohort_messages.message_cohort(
+        current_user,
+        cohort_id,
+        text=data["text"],
+        today=utcnow().date(),
+        user_ids=data["user_ids"],
+        behind=data["behind"],
+    )
+    db.session.commit()
+    return {"sent": len(sent), "user_ids": sent}

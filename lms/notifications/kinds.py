@@ -297,7 +297,7 @@ KINDS: dict[str, NotificationKind] = {
         EvaluationOpen("evaluation_open", _l("An evaluation is open for me to fill in")),
         CohortCancelled("cohort_cancelled", _l("A cohort I am enrolled in or asked to join is cancelled")),
         CohortChanged("cohort_changed", _l("The dates, place or link of a cohort I take part in change")),
-        MessageToCohort("cohort_message", _l("The organizer or a facilitator writes to everyone in my cohort")),
+        MessageToCohort("cohort_message", _l("The organizer or a facilitator of my cohort writes to me")),
         RoleChanged("role_changed", _l("A role of mine is given or taken away, or what I supervise changes")),
     )
 }

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.permissions import platform_admin_required
-from lms.attendance.services import cohort_for_runner
+from lms.attendance.services import cohort_for_runner, cohort_progress
+from lms.core.i18n import local_today
 from lms.core.mail import OutboxMessage
 from lms.core.models import utcnow
 from lms.core.security import csrf_exempt
@@ -17,9 +20,9 @@ from lms.core.service_calls import call_service
 from lms.core.urls import whatsapp_link
 from lms.extensions import db
 from lms.jobs import runs
-from lms.notifications import bp, services
+from lms.notifications import bp, cohort_messages, services
 from lms.notifications.cohort_messages import messages_of, recipient_count, write_cohort_message
-from lms.notifications.forms import CohortMessageForm, preferences_form
+from lms.notifications.forms import BEHIND, CohortMessageForm, MessageLearnersForm, preferences_form
 from lms.notifications.jobs import COHORT_MESSAGE_JOB, send_cohort_message
 from lms.notifications.kinds import KINDS
 
@@ -96,6 +99,38 @@ def unsubscribe(token: str):
         db.session.commit()
         return render_template("notifications/unsubscribe.html", kind=kind, user=user, done=True)
     return render_template("notifications/unsubscribe.html", kind=kind, user=user, done=False, token=token)
+
+
+@bp.route("/cohorts/<int:cohort_id>/learners/message", methods=["GET", "POST"])
+@login_required
+def message_learners(cohort_id: int):
+    """A facilitator writes to learners of her cohort: those she ticks, or everyone behind (the progress page's
+    list, those behind ticked to start with)."""
+    today = local_today()
+    cohort, learners = cohort_progress(current_user, cohort_id, today)
+    form = MessageLearnersForm(data={"user_ids": [p.user_id for p in learners if p.behind]})
+    form.user_ids.choices = [SelectChoice(p.user_id, p.full_name) for p in learners]
+    if form.validate_on_submit():
+        outcome = call_service(
+            lambda: cohort_messages.message_cohort(
+                current_user,
+                cohort.id,
+                text=form.text.data,
+                today=today,
+                user_ids=form.user_ids.data,
+                behind=form.recipients.data == BEHIND,
+            ),
+            form=form,
+            field="text",
+        )
+        if outcome.ok:
+            flash(
+                ngettext("Message sent to %(num)d learner.", "Message sent to %(num)d learners.", len(outcome.result)),
+                "success",
+            )
+            return redirect(url_for("attendance.cohort_progress", cohort_id=cohort.id))
+    status = 422 if form.errors else 200
+    return render_template("notifications/message_learners.html", cohort=cohort, learners=learners, form=form), status
 
 
 @bp.route("/admin/outbox")

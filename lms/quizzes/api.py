@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lms.core.api import BEARER, token_required
+from lms.core.api import BEARER, computed, token_required
 from lms.core.models import utcnow
 from lms.extensions import db
 from lms.quizzes import services
@@ -24,27 +24,27 @@ class AttemptSummarySchema(Schema):
     deadline = fields.DateTime(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     close_reason = fields.String(allow_none=True, metadata={"description": "submitted or expired"})
-    score = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "percent, once graded"})
+    score = fields.Float(allow_none=True, metadata={"description": "percent, once graded"})
 
 
 class QuizSchema(Schema):
-    id = fields.Function(lambda s: s.quiz.id)
-    kind = fields.Function(lambda s: s.quiz.kind)
-    title = fields.Function(lambda s: s.quiz.title)
-    question_count = fields.Function(
-        lambda s: s.quiz.draw_count if s.quiz.selection == "random" else len(s.quiz.quiz_questions)
+    id = fields.Integer(attribute="quiz.id")
+    kind = fields.String(attribute="quiz.kind", metadata={"description": "pre_test, subject_quiz or post_test"})
+    title = fields.String(attribute="quiz.title")
+    question_count = computed(
+        "integer", lambda s: s.quiz.draw_count if s.quiz.selection == "random" else len(s.quiz.quiz_questions)
     )
-    layout = fields.Function(lambda s: s.quiz.layout)
-    opens_at = fields.Function(lambda s: s.quiz.opens_at and s.quiz.opens_at.isoformat())
-    closes_at = fields.Function(lambda s: s.quiz.closes_at and s.quiz.closes_at.isoformat())
-    time_limit_minutes = fields.Function(lambda s: s.quiz.time_limit_minutes)
-    attempts_allowed = fields.Function(lambda s: s.quiz.attempts_allowed)
+    layout = fields.String(attribute="quiz.layout")
+    opens_at = fields.DateTime(attribute="quiz.opens_at", allow_none=True)
+    closes_at = fields.DateTime(attribute="quiz.closes_at", allow_none=True)
+    time_limit_minutes = fields.Integer(attribute="quiz.time_limit_minutes", allow_none=True)
+    attempts_allowed = fields.Integer(attribute="quiz.attempts_allowed", allow_none=True)
     attempts_left = fields.Integer(allow_none=True)
-    grading_method = fields.Function(lambda s: s.quiz.grading_method)
-    pass_mark = fields.Function(lambda s: s.quiz.effective_pass_mark)
-    grade = fields.Decimal(as_string=True, allow_none=True)
+    grading_method = fields.String(attribute="quiz.grading_method")
+    pass_mark = fields.Integer(attribute="quiz.effective_pass_mark")
+    grade = fields.Float(allow_none=True, metadata={"description": "percent, by the quiz's grading method"})
     passed = fields.Boolean(allow_none=True)
-    open_attempt_id = fields.Function(lambda s: s.open_attempt.id if s.open_attempt else None)
+    open_attempt_id = computed("integer", lambda s: s.open_attempt.id if s.open_attempt else None, nullable=True)
     attempts = fields.List(fields.Nested(AttemptSummarySchema))
 
 
@@ -56,9 +56,9 @@ class OptionSchema(Schema):
 class ShownQuestionSchema(Schema):
     number = fields.Integer()
     question_id = fields.Integer()
-    kind = fields.Function(lambda q: q.type.kind.value)
-    text_html = fields.Function(lambda q: str(question_html(q.spec)))
-    has_image = fields.Function(lambda q: bool(q.spec.image))
+    kind = computed("string", lambda q: q.type.kind.value)
+    text_html = computed("string", lambda q: str(question_html(q.spec)))
+    has_image = computed("boolean", lambda q: bool(q.spec.image))
     options = fields.List(fields.Nested(OptionSchema), metadata={"description": "in the order this attempt shows"})
     response = fields.Raw(allow_none=True, metadata={"description": "the saved response, null when unanswered"})
 
@@ -87,7 +87,7 @@ class AnswerOutSchema(Schema):
 
 
 class ReviewQuestionSchema(ShownQuestionSchema):
-    fraction = fields.Decimal(as_string=True, allow_none=True)
+    fraction = fields.Float(allow_none=True, metadata={"description": "credit for the answer: 1 full, 0.5 half"})
     right_answers = fields.List(fields.String())
     feedback = fields.List(fields.String())
 

@@ -39,6 +39,8 @@ NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
 HUNDRED = Decimal(100)
 ID_MARK = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
 TAG_MARK = re.compile(r"\[tag:((?:\\\]|[^\]<>\x00-\x1f\x7f])*)\]")
+MOODLE_HEADER = re.compile(r"//\s*question:\s*\d+\s+name:")
+"""The first comment line Moodle's GIFT export writes before each question (`// question: 12  name: ...`)."""
 OTHER_FEEDBACK = "other_feedback"
 """`extra` key of a numerical question's feedback for any other answer (GIFT `{#2:0 ~#feedback}`)."""
 
@@ -184,7 +186,8 @@ def read_gift(text: str) -> QuestionFileResult:
 
 def _blocks(text: str) -> Iterable[tuple[list[tuple[int, str]], str]]:
     """Questions as lists of (line number, trimmed line) and the text of their `//` comment lines; blank lines
-    separate them (a comment after a blank line belongs to the next question, as in Moodle)."""
+    separate them (a comment after a blank line belongs to the next question, as in Moodle). Moodle's header line
+    `// question: N  name: ...` is left out of the comments: a `[tag:...]` inside a question's name is not a tag."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     block: list[tuple[int, str]] = []
     comments: list[str] = []
@@ -195,7 +198,8 @@ def _blocks(text: str) -> Iterable[tuple[list[tuple[int, str]], str]]:
                 yield block, "\n".join(comments)
             block, comments = [], []
         elif line.startswith("//"):
-            comments.append(line)
+            if not MOODLE_HEADER.match(line):
+                comments.append(line)
         else:
             block.append((number, line))
     if block:

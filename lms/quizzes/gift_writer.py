@@ -1,5 +1,6 @@
 """Writing Moodle's GIFT format (the GIFT export): questions as text that `read_gift` (and Moodle) reads back to the
-same questions, with the ID number and tags in a `//` comment line as Moodle writes them."""
+same questions, headed by the `// question: N  name: ...` comment and the ID number and tags in a `//` comment
+line as Moodle writes them."""
 
 from __future__ import annotations
 
@@ -11,23 +12,43 @@ from lms.quizzes.spec import QuestionKind, QuestionSpec, TextFormat
 
 SPECIAL = str.maketrans({"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:",
                          "\n": "\\n", "\r": ""})  # fmt: skip
+NAME_LENGTH = 80
+"""Longest question name written in the header comment, as Moodle shortens a name made from the question text."""
 
 
 def write_gift(questions: Iterable[QuestionSpec]) -> str:
     """Questions as GIFT that `read_gift` (and Moodle) reads back to the same questions; the GIFT export.
 
-    The ID number and tags go in a comment line before the question, as Moodle writes them (`// [id:x] [tag:y]`);
-    images have no place in GIFT and are left out; a `$CATEGORY:` line is written whenever it changes.
+    Each question starts with Moodle's header comment `// question: N  name: ...` and then its ID number and tags
+    (`// [id:x] [tag:y]`), as Moodle writes them. N is the question's place in the file (Moodle writes its database
+    id), so that exporting what was imported gives the same bytes; a category change is Moodle's pseudo-question
+    `// question: 0  name: Switch category to ...` with its `$CATEGORY:` line. Images have no place in GIFT and are
+    left out.
     """
     parts: list[str] = []
     category = ""
-    for question in questions:
+    for number, question in enumerate(questions, start=1):
         if question.category != category:
             category = question.category
             # An empty `$CATEGORY:` goes back to the importer's default category.
-            parts.append(f"$CATEGORY: {category}\n" if category else "$CATEGORY:\n")
-        parts.append(_write_question(question))
+            parts.append(
+                f"{header_line(0, f'Switch category to {category}'.strip())}"
+                + (f"$CATEGORY: {category}\n" if category else "$CATEGORY:\n")
+            )
+        parts.append(header_line(number, question_name(question)) + _write_question(question))
     return "\n".join(parts)
+
+
+def header_line(number: int, name: str) -> str:
+    """Moodle's first comment line of an exported question; `read_gift` takes no ID number or tag from it."""
+    return f"// question: {number}  name: {name}\n"
+
+
+def question_name(question: QuestionSpec) -> str:
+    """The name Moodle shows for a question: its title, else the start of its text on one line (as Moodle names a
+    GIFT question that has no `::title::`)."""
+    name = " ".join((question.title or question.text).split())
+    return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1].rstrip() + "…"
 
 
 def _write_question(question: QuestionSpec) -> str:

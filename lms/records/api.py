@@ -17,9 +17,9 @@ blp = Blueprint("records_api", __name__, description="The worker's competency re
 
 class RanahSchema(Schema):
     ranah = fields.String()
-    earned = fields.Decimal(as_string=True)
-    minimum = fields.Decimal(as_string=True)
-    missing = fields.Decimal(as_string=True)
+    earned = fields.Float()
+    minimum = fields.Float()
+    missing = fields.Float()
     share_percent = fields.Integer()
 
 
@@ -27,9 +27,9 @@ class StandingSchema(Schema):
     cycle = fields.Function(
         lambda s: {"starts_on": s.cycle.starts_on.isoformat(), "ends_on": s.cycle.ends_on.isoformat()}
     )
-    target = fields.Decimal(as_string=True)
-    earned = fields.Decimal(as_string=True)
-    missing = fields.Decimal(as_string=True)
+    target = fields.Float()
+    earned = fields.Float()
+    missing = fields.Float()
     state = fields.String(metadata={"description": "short, on_track or complete"})
     ranah = fields.List(fields.Nested(RanahSchema))
 
@@ -38,8 +38,8 @@ class EntrySchema(Schema):
     source = fields.String()
     source_id = fields.String()
     ranah = fields.String()
-    skp = fields.Decimal(as_string=True)
-    jpl = fields.Decimal(as_string=True)
+    skp = fields.Float()
+    jpl = fields.Float()
     earned_on = fields.Date()
     title = fields.String()
     organizer = fields.String()
@@ -56,7 +56,7 @@ class PracticeEvidenceSchema(Schema):
 
 class RecordSchema(Schema):
     standing = fields.Nested(StandingSchema)
-    jpl_total = fields.Decimal(as_string=True)
+    jpl_total = fields.Float()
     sip = fields.Function(
         lambda r: (
             {"number": r.licence.sip_number, "starts_on": r.licence.starts_on.isoformat(), "area": r.licence.area}

@@ -10,7 +10,8 @@ from lms.records.skp import SkpState
 
 
 def standing_header() -> list[str]:
-    """Profession, SKP state, earned and target, per ranah earned and minimum, short of, SIP renewal."""
+    """Profession, SKP state, earned and target, per ranah earned, minimum and behind (yes/no), short of, SIP
+    renewal."""
     return [
         _("Profession"),
         _("SKP state"),
@@ -18,6 +19,7 @@ def standing_header() -> list[str]:
         _("SKP target"),
         *[_("SKP %(ranah)s", ranah=r.label) for r in Ranah],
         *[_("Minimum %(ranah)s", ranah=r.label) for r in Ranah],
+        *[_("Behind in %(ranah)s", ranah=r.label) for r in Ranah],
         _("SKP short"),
         _("SIP renewal"),
     ]
@@ -32,6 +34,7 @@ def standing_cells(standing) -> list[object]:
         standing.target,
         *[standing.earned_per_ranah[r.value] for r in Ranah],
         *[standing.minimum_per_ranah[r.value] for r in Ranah],
+        *[r.value in standing.short_ranah for r in Ranah],
         standing.missing,
         standing.renewal_on,
     ]

@@ -44,7 +44,17 @@ from lms.records.coverage import (
     current_holdings,
     expiring_soon,
 )
-from lms.records.skp import Credit, Cycle, PracticeArea, SkpRules, SkpState, cycle_containing, skp_rules, skp_standing
+from lms.records.skp import (
+    Credit,
+    Cycle,
+    PracticeArea,
+    SkpRules,
+    SkpState,
+    cycle_containing,
+    ranah_behind,
+    skp_rules,
+    skp_standing,
+)
 from lms.records.standings import refresh_stale, standings_subquery
 
 PER_PAGE = 50
@@ -80,6 +90,8 @@ class MemberStanding:
     minimum_per_ranah: dict[str, Decimal]
     renewal_on: date | None
     """The day the SIP is renewed (the day after the cycle ends); None without a SIP."""
+    short_ranah: frozenset[str] = frozenset()
+    """The ranah she is behind in for the point of her cycle (`skp.ranah_behind`)."""
 
     @property
     def missing(self) -> Decimal:
@@ -173,6 +185,7 @@ def standing_from_row(row, rules: SkpRules, today: date) -> MemberStanding:
         {r.ranah.value: r.earned.quantize(CENT) for r in standing.ranah},
         {r.ranah.value: r.minimum.quantize(CENT) for r in standing.ranah},
         date.fromordinal(row.cycle_ends_on.toordinal() + 1) if row.has_licence else None,
+        frozenset(r.ranah.value for r in standing.ranah if ranah_behind(r, cycle, today)),
     )
 
 

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash
 
+from lms.accounts.consent import consents_of
 from lms.accounts.models import ApiToken, Consent, DataRequest, Membership, RecoveryCode, User
 from lms.attendance.models import AttendanceMark, session_facilitators
 from lms.certificates.models import Certificate
@@ -139,8 +140,12 @@ def held_data(user: User) -> HeldData:
     sections = {
         "profile": profile,
         "memberships": memberships,
-        "consents": _rows(select(Consent).where(Consent.user_id == user.id).order_by(Consent.id),
-                          "kind", "wording", "locale", "given_at", "withdrawn_at"),
+        "consents": [
+            {"purpose": c.purpose, "organization": c.organization.name if c.organization else None,
+             "facility": c.facility.name if c.facility else None, "wording": c.wording, "locale": c.locale,
+             "given_at": _plain(c.given_at), "withdrawn_at": _plain(c.withdrawn_at)}
+            for c in consents_of(user)
+        ],  # fmt: skip
         "enrolments": enrolments,
         "quiz_attempts": attempts,
         "attendance": marks,

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from lms.accounts.models import Consent, DataRequest
+from lms.accounts.consent import consents_of
+from lms.accounts.models import DataRequest
 from lms.accounts.permissions import platform_admin_required
 from lms.core.service_calls import call_service
 from lms.extensions import db
@@ -22,9 +23,7 @@ def _page(correction_form=None, erase_form=None, status: int = 200):
         render_template(
             "records/my_data.html",
             data=data.sections,
-            consents=db.session.execute(
-                select(Consent).where(Consent.user_id == current_user.id).order_by(Consent.id)
-            ).scalars(),
+            consents=consents_of(current_user),
             correction_form=correction_form or CorrectionRequestForm(formdata=None),
             erase_form=erase_form or EraseAccountForm(formdata=None),
         ),

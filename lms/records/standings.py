@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     String,
+    and_,
     case,
     delete,
     event,
@@ -47,6 +48,7 @@ from lms.records.skp import (
     SkpRules,
     SkpState,
     cycle_containing,
+    ranah_minimum,
     skp_rules,
     skp_standing,
 )
@@ -274,6 +276,40 @@ def empty_state_expression(today: date, rules: SkpRules | None = None):
     return case(*exceptions, else_=default_state) if exceptions else literal(default_state, String)
 
 
+def ranah_minimum_cents_expression(ranah: Ranah, area, profession_code, rules: SkpRules | None = None):
+    """The ranah's minimum (`skp.ranah_minimum`, in cents) as SQL: a CASE on the stored practice area (none: normal)
+    and, where a profession's target differs from the default, on the profession. Constants of the rules only, so
+    the statement is the same on every call."""
+    rules = rules or skp_rules()
+
+    def for_area(area_name: PracticeArea):
+        share = rules.shares[area_name].get(ranah, 0)
+        default = cents(ranah_minimum(rules.targets["default"], share))
+        exceptions = [
+            (profession_code == code, literal(cents(ranah_minimum(target, share))))
+            for code, target in rules.targets.items()
+            if code != "default" and cents(ranah_minimum(target, share)) != default
+        ]
+        return case(*exceptions, else_=literal(default)) if exceptions else literal(default)
+
+    others = [(area == name.value, for_area(name)) for name in rules.shares if name != PracticeArea.NORMAL]
+    return case(*others, else_=for_area(PracticeArea.NORMAL)) if others else for_area(PracticeArea.NORMAL)
+
+
+def ranah_behind_expression(
+    ranah: Ranah, today: date, *, earned_cents, cycle_start_day, cycle_days, area, profession_code, rules=None
+):
+    """`skp.ranah_behind` as SQL over a stored cycle row (or its absence: no SIP, no ledger, a cycle from today in
+    which any minimum above zero is already behind): earned × days < minimum × elapsed days."""
+    minimum = ranah_minimum_cents_expression(ranah, area, profession_code, rules)
+    raw = literal(today.toordinal()) - cycle_start_day + 1
+    elapsed = case((raw < 0, 0), (raw > cycle_days, cycle_days), else_=raw)
+    return or_(
+        and_(cycle_start_day.is_(None), minimum > 0),
+        and_(cycle_start_day.is_not(None), earned_cents * cycle_days < minimum * elapsed),
+    )
+
+
 def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
     """One row per user matching `user_filter` (a WHERE clause on `User`): their stored cycle, SKP earned per ranah
     (in cents) and `state` ("short" / "on_track" / "complete"), exactly as `skp_standing` says for `today`.
@@ -294,6 +330,8 @@ def standings_subquery(user_filter, today: date, rules: SkpRules | None = None):
             t.area,
             t.cycle_starts_on,
             t.cycle_ends_on,
+            t.cycle_start_day,
+            t.cycle_days,
             *[column.label(f"{r.value}_cents") for r, column in EARNED_COLUMNS.items()],
         )
         .select_from(User)

@@ -1,6 +1,7 @@
 """Regional supervision for a health office: the workers of the facilities in its area with their SKP standing per
-ranah for their SIP cycle and their SIP renewal date, filtered (short of SKP, renewal within N months, facility,
-regency, name) and paged by name with a keyset cursor; and the counts behind the page's chart.
+ranah for their SIP cycle and their SIP renewal date, filtered (short of SKP overall, in one ranah or in any,
+renewal within N months, facility, regency, name) and paged by name with a keyset cursor; and the counts behind
+the page's chart.
 
 Who is seen: confirmed staff of facilities in the office's jurisdiction (`dashboards.jurisdiction`), i.e. workers
 who said they work there and agreed that this office sees their standing. Nobody else, whatever their SKP."""
@@ -19,11 +20,18 @@ from sqlalchemy.sql.elements import BindParameter
 
 from lms.accounts.models import Facility, FacilityStaff, MembershipStatus, User
 from lms.core.errors import InvalidInput, PermissionDenied
+from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records.dashboards import MemberStanding, can_supervise, jurisdiction, standing_from_row
 from lms.records.models import SkpCycleTotal
 from lms.records.skp import SkpState, skp_rules
-from lms.records.standings import empty_state_expression, refresh_stale, standings_subquery
+from lms.records.standings import (
+    EARNED_COLUMNS,
+    empty_state_expression,
+    ranah_behind_expression,
+    refresh_stale,
+    standings_subquery,
+)
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -31,10 +39,17 @@ RENEWAL_WINDOWS = (3, 6, 12)
 """Months ahead the page counts SIP renewals for."""
 
 
+SHORT_OF_SKP = "1"
+SHORT_IN_ANY_RANAH = "any"
+SHORT_CHOICES = (SHORT_OF_SKP, SHORT_IN_ANY_RANAH, *(r.value for r in Ranah))
+"""Values of the `short` filter: "1" short of SKP (the state: behind the target or a ranah for the point of the
+cycle), "any" behind in some ranah, or a ranah code (`pelayanan`): behind in that ranah (`skp.ranah_behind`)."""
+
+
 @dataclass(frozen=True)
 class SupervisionFilters:
-    short: bool = False
-    """Only workers short of SKP for the point of their cycle."""
+    short: str = ""
+    """One of SHORT_CHOICES, or empty: no SKP filter."""
     renewal_within_months: int | None = None
     facility: str = ""
     """A facility code."""
@@ -101,9 +116,27 @@ def _staff_in_area(actor: User, filters: SupervisionFilters):
     )
 
 
+def _behind_in_ranah(choice: str, today: date, earned_of, **columns):
+    """Behind in the chosen ranah (or in any) as SQL, over a stored cycle row's columns."""
+    chosen = list(Ranah) if choice == SHORT_IN_ANY_RANAH else [Ranah(choice)]
+    return or_(*[ranah_behind_expression(r, today, earned_cents=earned_of(r), **columns) for r in chosen])
+
+
 def _standing_conditions(standings, filters: SupervisionFilters, today: date) -> list:
     conditions = []
-    if filters.short:
+    if filters.short and filters.short != SHORT_OF_SKP:
+        conditions.append(
+            _behind_in_ranah(
+                filters.short,
+                today,
+                lambda r: standings.c[f"{r.value}_cents"],
+                cycle_start_day=standings.c.cycle_start_day,
+                cycle_days=standings.c.cycle_days,
+                area=standings.c.area,
+                profession_code=standings.c.profession_code,
+            )
+        )
+    elif filters.short:
         # Written on the stored state too, so that the planner sees how common "short" is (a COALESCE hides it).
         short = SkpState.SHORT.value
         conditions.append(
@@ -137,6 +170,8 @@ def _require_supervisor(actor: User) -> None:
 
 
 def check_filters(filters: SupervisionFilters) -> None:
+    if filters.short and filters.short not in SHORT_CHOICES:
+        raise InvalidInput(_l("Short of SKP: choose overall, any ranah or one ranah."))
     if filters.renewal_within_months is not None and not 1 <= filters.renewal_within_months <= 120:
         raise InvalidInput(_l("Renewal within: give a number of months from 1 to 120."))
 
@@ -233,7 +268,20 @@ def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[
         FacilityStaff.status == MembershipStatus.CONFIRMED,
         FacilityStaff.facility_id.in_(select(Facility.id).where(*in_area)),
     ]
-    if filters.short:
+    by_ranah = bool(filters.short) and filters.short != SHORT_OF_SKP
+    if by_ranah:
+        conditions.append(
+            _behind_in_ranah(
+                filters.short,
+                today,
+                EARNED_COLUMNS.__getitem__,
+                cycle_start_day=t.cycle_start_day,
+                cycle_days=t.cycle_days,
+                area=t.area,
+                profession_code=User.profession_code,
+            )
+        )
+    elif filters.short:
         conditions.append(is_short)
     if filters.renewal_within_months:
         conditions.append(and_(licensed, t.cycle_ends_on < add_months(today, filters.renewal_within_months)))
@@ -251,7 +299,7 @@ def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[
         .outerjoin(t, t.user_id == FacilityStaff.user_id)
     )
     # The empty state is a constant (a bound literal) unless it depends on the profession.
-    if filters.name.strip() or not isinstance(empty_state, BindParameter):
+    if filters.name.strip() or by_ranah or not isinstance(empty_state, BindParameter):
         per_facility = per_facility.join(User, User.id == FacilityStaff.user_id)
         if filters.name.strip():
             needle = filters.name.strip().lower()

@@ -16,7 +16,14 @@ blp = Blueprint("supervision_api", __name__, description="Regional supervision (
 
 
 class WorkerArgsSchema(Schema):
-    short = fields.Boolean(load_default=False, metadata={"description": "1: only workers short of SKP"})
+    short = fields.String(
+        load_default="",
+        validate=validate.OneOf(["", *supervision.SHORT_CHOICES]),
+        metadata={
+            "description": "1: only workers short of SKP (behind the target or a ranah for the point of their cycle); "
+            "any: behind in some ranah; pembelajaran, pelayanan or pengabdian: behind in that ranah"
+        },
+    )
     renewal_within_months = fields.Integer(
         load_default=None,
         validate=validate.Range(min=1, max=120),
@@ -34,8 +41,10 @@ class WorkerArgsSchema(Schema):
 class RanahStandingSchema(Schema):
     ranah = fields.String(validate=validate.OneOf([r.value for r in Ranah]))
     earned = fields.Float()
-    minimum = fields.Float(metadata={"description": "what the worker should hold by today in this ranah"})
-    short = fields.Boolean()
+    minimum = fields.Float(metadata={"description": "what the cycle needs in this ranah"})
+    short = fields.Boolean(
+        metadata={"description": "behind in this ranah: less earned than `minimum` × the share of the cycle gone by"}
+    )
 
 
 class SupervisedWorkerSchema(Schema):
@@ -76,7 +85,7 @@ def _worker(w: supervision.SupervisedWorker) -> dict:
                 "ranah": r.value,
                 "earned": m.earned_per_ranah[r.value],
                 "minimum": m.minimum_per_ranah[r.value],
-                "short": m.earned_per_ranah[r.value] < m.minimum_per_ranah[r.value],
+                "short": r.value in m.short_ranah,
             }
             for r in Ranah
         ],

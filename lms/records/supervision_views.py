@@ -26,8 +26,9 @@ def _today() -> date:
 def filters_from(args) -> supervision.SupervisionFilters:
     """Filters from query arguments (the page and the API use the same names)."""
     months = args.get("renewal_within_months", "")
+    short = args.get("short", "")
     return supervision.SupervisionFilters(
-        short=args.get("short") in ("1", "true"),
+        short=supervision.SHORT_OF_SKP if short == "true" else short[:20],
         renewal_within_months=int(months) if months.isdigit() else None,
         facility=args.get("facility", "")[:40],
         regency=args.get("regency", "")[:80],
@@ -37,7 +38,7 @@ def filters_from(args) -> supervision.SupervisionFilters:
 
 def _filter_args(filters: supervision.SupervisionFilters) -> dict[str, str]:
     args = {
-        "short": "1" if filters.short else "",
+        "short": filters.short,
         "renewal_within_months": str(filters.renewal_within_months or ""),
         "facility": filters.facility,
         "regency": filters.regency,
@@ -74,6 +75,7 @@ def supervision_page():
         windows=supervision.RENEWAL_WINDOWS,
         state_labels=labels_of(SkpState),
         ranah_labels=labels_of(Ranah),
+        short_in_ranah=supervision.SHORT_IN_ANY_RANAH,
         error=error,
         first_page=not request.args.get("after"),
     ), (422 if error else 200)

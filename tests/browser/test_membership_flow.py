@@ -46,7 +46,8 @@ def test_register_with_consent_confirmed_by_the_organization_seen_by_the_health_
     log_in(page, "wulan@example.test", "kata-sandi-panjang-1")
     page.goto("/profile/memberships")
     expect(page.locator("[data-testid=my-memberships]")).to_contain_text("KTA-77")
-    expect(page.locator("[data-testid=my-consents] tbody tr")).to_have_count(2)
+    # One table of consents: the registration's, the organization's and the health office's.
+    expect(page.locator("[data-testid=my-consents] tbody tr")).to_have_count(3)
     nav(page).get_by_role("button", name=translated(app, "id", "Log out")).click()
 
     log_in(page, admin_email)

@@ -96,7 +96,7 @@ def test_me_certificates_api(client, world):
     assert item["id"] == certificate.public_id and item["number"] == certificate.number
     assert item["status"] == "valid"
     assert item["course"] == {"code": "PPI-DASAR", "version": 1, "title": "Pelatihan PPI-DASAR"}
-    assert item["jpl"] == certificate.snapshot["jpl"] and item["skp"] == certificate.snapshot["skp"]
+    assert item["jpl"] == float(certificate.snapshot["jpl"]) and item["skp"] == float(certificate.snapshot["skp"])
     assert item["verify_url"].endswith("/v/" + certificate.token)
     assert item["pdf_url"].endswith(f"/api/v1/certificates/{certificate.public_id}.pdf")
     pdf = client.get(item["pdf_url"], headers=headers)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from lms.accounts.demo import DEMO_PASSWORD
 from lms.accounts.facilities import shipped_facilities
 from lms.accounts.models import (
-    ConsentRecord,
+    Consent,
     Facility,
     FacilityStaff,
     Membership,
@@ -48,7 +48,7 @@ def test_demo_is_idempotent(runner, app_ctx):
     assert dict(members.all()) == {MembershipStatus.CONFIRMED: 2}
     staff = db.session.execute(select(Facility.name).join(FacilityStaff).where(FacilityStaff.status == "confirmed"))
     assert staff.scalars().all() == ["Puskesmas Tanalili", "Puskesmas Tanalili"]
-    assert db.session.execute(select(func.count(ConsentRecord.id))).scalar_one() == 4
+    assert db.session.execute(select(func.count(Consent.id))).scalar_one() == 4
     assert db.session.execute(select(func.count(Facility.id))).scalar_one() == len(shipped_facilities())
 
 

@@ -8,14 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms import PROJECT_ROOT
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.gift import read_gift
-from lms.quizzes.models import Quiz
+from lms.quizzes.models import Question, Quiz
 from lms.quizzes.services.course_files import quiz_file_specs
+from tests.conftest import _empty_tables
 from tests.factories import make_organization
 
 SHIPPED = PROJECT_ROOT / "courses" / "ppi-dasar"
@@ -39,11 +40,9 @@ def invoke_ok(runner, *args: str):
 
 
 def import_course_with_quizzes(runner, folder: Path, code: str) -> None:
-    invoke_ok(runner, "courses", "import", "--publish", str(folder))
-    for role, name in (("pre_test", "pre-test.gift"), ("post_test", "post-test.gift")):
-        invoke_ok(
-            runner, "questions", "import", "--format", "gift", str(folder / name), "--course", code, "--quiz", role
-        )
+    """`lms courses import` loads the named question files into the pre-test and post-test."""
+    result = invoke_ok(runner, "courses", "import", "--publish", str(folder))
+    assert f"{code}: version 1" in result.output
 
 
 # --- validate ---------------------------------------------------------------------------------------------------
@@ -130,9 +129,52 @@ def test_export_then_questions_import_round_trips_byte_for_byte(runner, app_ctx,
         assert (second / name).read_bytes() == (first / name).read_bytes(), name
 
 
+def test_courses_import_loads_the_named_question_files_into_the_quizzes(runner, app_ctx, course_folder):
+    make_organization("ppni")
+    result = invoke_ok(runner, "courses", "import", str(course_folder))
+    assert "pre-test.gift: pre_test created with" in result.output
+    for kind, name in (("pre_test", "pre-test.gift"), ("post_test", "post-test.gift")):
+        quiz = db.session.execute(select(Quiz).where(Quiz.kind == kind)).scalar_one()
+        shipped = read_gift((SHIPPED / name).read_text(encoding="utf-8")).questions
+        assert [q.text for q in quiz_file_specs(quiz)] == [q.text for q in shipped]
+    bank_size = db.session.execute(select(func.count(Question.id))).scalar_one()
+    again = invoke_ok(runner, "courses", "import", str(course_folder))
+    assert "pre_test unchanged" in again.output and "post_test unchanged" in again.output
+    assert db.session.execute(select(func.count(Question.id))).scalar_one() == bank_size
+    # The draft's post-test follows an edited file; the questions it keeps are not added to the bank twice.
+    gift = course_folder / "post-test.gift"
+    kept = gift.read_text(encoding="utf-8")
+    gift.write_text(kept + "\n::Tambahan::Cuci tangan sebelum memakai sarung tangan? {T}\n", encoding="utf-8")
+    edited = invoke_ok(runner, "courses", "import", str(course_folder))
+    assert "post-test.gift: post_test replaced with" in edited.output
+    post = db.session.execute(select(Quiz).where(Quiz.kind == "post_test")).scalar_one()
+    assert [q.title for q in quiz_file_specs(post)][-1] == "Tambahan"
+    assert db.session.execute(select(func.count(Question.id))).scalar_one() == bank_size + 1
+
+
+def test_export_then_import_into_a_fresh_database_gives_the_same_quizzes(runner, app_ctx, course_folder, tmp_path):
+    make_organization("ppni")
+    import_course_with_quizzes(runner, course_folder, "PPI-DASAR")
+    before = {
+        kind: [q.to_data() for q in quiz_file_specs(quiz)] for kind, quiz in db.session.execute(select(Quiz.kind, Quiz))
+    }
+    out = tmp_path / "export"
+    invoke_ok(runner, "courses", "export", "PPI-DASAR", str(out))
+    _empty_tables()
+    make_organization("ppni")
+    invoke_ok(runner, "courses", "import", "--publish", str(out))
+    after = {
+        kind: [q.to_data() for q in quiz_file_specs(quiz)] for kind, quiz in db.session.execute(select(Quiz.kind, Quiz))
+    }
+    assert set(after) == {"pre_test", "post_test"}
+    assert after == before
+
+
 def test_export_says_which_named_file_has_no_quiz(runner, app_ctx, course_folder, tmp_path):
     make_organization("ppni")
     invoke_ok(runner, "courses", "import", str(course_folder))
+    db.session.delete(db.session.execute(select(Quiz).where(Quiz.kind == "pre_test")).scalar_one())
+    db.session.commit()
     out = tmp_path / "export"
     result = invoke_ok(runner, "courses", "export", "PPI-DASAR", str(out))
     assert "has no quiz for pre_test: pre-test.gift" in result.output
@@ -148,9 +190,7 @@ def test_aiken_named_files_are_exported_as_aiken(runner, app_ctx, course_folder,
         "APD dilepas\ndi mana?\nA. Ruang\nB. Anteroom\nANSWER: B\n"
     )
     (course_folder / "post-test.txt").write_text(aiken_text, encoding="utf-8")
-    invoke_ok(runner, "courses", "import", "--publish", str(course_folder))
-    invoke_ok(runner, "questions", "import", "--format", "aiken", str(course_folder / "post-test.txt"), "--course",
-              "PPI-DASAR", "--quiz", "post_test")  # fmt: skip
+    invoke_ok(runner, "courses", "import", "--publish", str(course_folder))  # loads post-test.txt into the post-test
     out = tmp_path / "export"
     invoke_ok(runner, "courses", "export", "PPI-DASAR", str(out))
     assert (out / "post-test.txt").read_text(encoding="utf-8") == aiken_text
@@ -164,9 +204,8 @@ def test_a_quiz_aiken_cannot_hold_is_reported_not_a_traceback(runner, app_ctx, c
     invoke_ok(runner, "courses", "import", "--publish", str(course_folder))
     # The post-test gets a true/false question, which Aiken has no way to write.
     (tmp_path / "tf.gift").write_text("Benar? {T}\n", encoding="utf-8")
-    for source, file_format in ((course_folder / "post-test.txt", "aiken"), (tmp_path / "tf.gift", "gift")):
-        invoke_ok(runner, "questions", "import", "--format", file_format, str(source), "--course", "PPI-DASAR",
-                  "--quiz", "post_test")  # fmt: skip
+    invoke_ok(runner, "questions", "import", "--format", "gift", str(tmp_path / "tf.gift"), "--course", "PPI-DASAR",
+              "--quiz", "post_test")  # fmt: skip
     out = tmp_path / "export"
     result = runner.invoke(args=["courses", "export", "PPI-DASAR", str(out)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception

@@ -121,7 +121,7 @@ def test_courses_api(client, orgs):
     db.session.commit()
     listed = client.get("/api/v1/courses?profession=bidan").get_json()
     assert [c["code"] for c in listed] == ["PPI-DASAR"]
-    assert listed[0]["skp"] == "6.00" and listed[0]["organization"]["slug"] == "ppni"
+    assert listed[0]["skp"] == 6.0 and listed[0]["organization"]["slug"] == "ppni"
     detail = client.get("/api/v1/courses/PPI-DASAR").get_json()
     assert [s["jpl_t"] for s in detail["subjects"]] == [2, 3]
     assert detail["subjects"][1]["lessons"][1]["title"] == "Langkah dua"

@@ -1,6 +1,7 @@
 """`lms courses validate|import|export` and `lms demo` on the shipped curricula."""
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from lms import PROJECT_ROOT
 from lms.courses.models import Course, CourseStatus, CourseVersion
 from lms.extensions import db
+from lms.quizzes.gift import read_gift
 from tests.factories import make_organization
 
 SHIPPED = sorted(p.parent for p in (PROJECT_ROOT / "courses").glob("*/course.yaml"))
@@ -52,7 +54,14 @@ def test_import_then_export_gives_the_same_files(runner, shipped_orgs, tmp_path,
     result = runner.invoke(args=["courses", "export", code, str(out)])
     assert result.exit_code == 0, result.output
     shipped = {name: data for name, data in _files(folder).items() if name.endswith((".yaml", ".md"))}
-    assert _files(out) == shipped
+    exported = _files(out)
+    assert {name: data for name, data in exported.items() if name.endswith((".yaml", ".md"))} == shipped
+    # The question files were loaded into the quizzes, and come back as the same questions.
+    gift = sorted(name for name in _files(folder) if name.endswith(".gift"))
+    assert sorted(name for name in exported if name.endswith(".gift")) == gift
+    for name in gift:
+        again = [replace(q, line=0) for q in read_gift(exported[name].decode()).questions]
+        assert again == [replace(q, line=0) for q in read_gift((folder / name).read_text(encoding="utf-8")).questions]
 
 
 def test_import_twice_changes_nothing_and_publish_freezes(runner, shipped_orgs):

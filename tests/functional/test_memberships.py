@@ -15,8 +15,8 @@ from lms.accounts import memberships
 from lms.accounts.events import membership_decided
 from lms.accounts.facilities import load_facilities, shipped_facilities
 from lms.accounts.models import (
+    Consent,
     ConsentPurpose,
-    ConsentRecord,
     Facility,
     FacilityStaff,
     MembershipStatus,
@@ -101,8 +101,13 @@ def test_registration_files_workplace_and_membership_request_with_consent(client
     assert (membership.status, membership.membership_number) == (MembershipStatus.REQUESTED, "PPNI-123")
     staff = db.session.execute(select(FacilityStaff)).scalar_one()
     assert (staff.user_id, staff.facility_id, staff.status) == (user.id, facility.id, MembershipStatus.CONFIRMED)
-    consents = {c.purpose: c for c in db.session.execute(select(ConsentRecord)).scalars()}
-    assert set(consents) == {ConsentPurpose.ORGANIZATION_RECORD, ConsentPurpose.FACILITY_SUPERVISION}
+    consents = {c.purpose: c for c in db.session.execute(select(Consent)).scalars()}
+    # One table holds them all: the registration consent beside the membership and facility ones.
+    assert set(consents) == {
+        ConsentPurpose.REGISTRATION,
+        ConsentPurpose.ORGANIZATION_RECORD,
+        ConsentPurpose.FACILITY_SUPERVISION,
+    }
     assert "PPNI" in consents[ConsentPurpose.ORGANIZATION_RECORD].wording
     assert "Kabupaten Bulungan" in consents[ConsentPurpose.FACILITY_SUPERVISION].wording
     assert all(c.given_at is not None and c.withdrawn_at is None for c in consents.values())
@@ -166,7 +171,7 @@ def test_an_unconfirmed_member_is_invisible_to_the_organization_until_confirmed(
     auth.logout()
     auth.login(ppni_admin.email)
     assert str(nurse.id) not in dashboard_ids(client, ppni)
-    consent = db.session.execute(select(ConsentRecord).where(ConsentRecord.user_id == nurse.id)).scalar_one()
+    consent = db.session.execute(select(Consent).where(Consent.user_id == nurse.id)).scalar_one()
     assert consent.withdrawn_at is not None
 
 
@@ -199,7 +204,7 @@ def test_a_declined_request_stays_invisible_and_is_announced(client, app_ctx):
     assert membership.status == MembershipStatus.DECLINED and membership.decided_by_id == ppni_admin.id
     assert heard and heard[-1]["status"] == "declined" and heard[-1]["user_id"] == nurse.id
     assert str(nurse.id) not in dashboard_ids(client, ppni)
-    consent = db.session.execute(select(ConsentRecord).where(ConsentRecord.user_id == nurse.id)).scalar_one()
+    consent = db.session.execute(select(Consent).where(Consent.user_id == nurse.id)).scalar_one()
     assert consent.withdrawn_at is not None
     # She can ask again later.
     again = memberships.request_membership(nurse, ppni, membership_number="K1", locale="id")
@@ -243,7 +248,7 @@ def test_an_invitation_answers_the_same_for_known_and_unknown_emails_and_counts_
     assert client.post(f"/profile/memberships/{invitation.id}/accept").status_code == 302
     db.session.refresh(invitation)
     assert invitation.status == MembershipStatus.CONFIRMED and invitation.decided_by_id == known.id
-    assert db.session.execute(select(ConsentRecord).where(ConsentRecord.user_id == known.id)).scalar_one()
+    assert db.session.execute(select(Consent).where(Consent.user_id == known.id)).scalar_one()
     auth.logout()
     auth.login(ppni_admin.email)
     assert str(known.id) in dashboard_ids(client, ppni)
@@ -359,3 +364,19 @@ def test_the_worker_is_notified_of_the_organizations_decision_not_of_her_own(cli
     Auth(client).login(nurse.email)
     listed = client.get("/api/v1/me/notifications").get_data(as_text=True)
     assert "PPNI" in listed
+
+
+def test_my_data_shows_and_downloads_every_consent_from_the_one_table(client, auth, app_ctx):
+    ppni, _ibi, _a, _b, facility = world()
+    data = {**REGISTRATION, "facility_id": str(facility.id), "organization_id": str(ppni.id), "sharing_consent": "y"}
+    assert client.post("/register", data=data).status_code == 302
+    auth.login(REGISTRATION["email"].lower(), REGISTRATION["password"])
+    page = client.get("/my/data").get_data(as_text=True)
+    consents_section = page.split('id="consents"')[1].split("</section>")[0]
+    assert consents_section.count("<blockquote>") == 3 and "PPNI" in consents_section
+    downloaded = client.get("/my/data.json").get_json()["consents"]
+    assert {c["purpose"] for c in downloaded} == {"registration", "organization_record", "facility_supervision"}
+    by_purpose = {c["purpose"]: c for c in downloaded}
+    assert by_purpose["organization_record"]["organization"] == ppni.name
+    assert by_purpose["facility_supervision"]["facility"] == facility.name
+    assert all(c["given_at"] and c["withdrawn_at"] is None for c in downloaded)

@@ -10,13 +10,16 @@ from types import SimpleNamespace
 
 import pytest
 from jsonschema import Draft7Validator
+from sqlalchemy import select
 
 from lms.accounts.models import Role
+from lms.certificates.models import Certificate
 from lms.core.models import utcnow
 from lms.extensions import db
 from tests.conftest import api_token
 from tests.factories import make_user
 from tests.factories.attendance import make_session, make_training
+from tests.factories.certificates import finished_learner, issue, make_certificate_world
 from tests.factories.courses import make_enrolment
 
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -178,6 +181,56 @@ def test_numbers_are_typed_as_numbers_in_the_administration_schemas(spec):
                 assert schema["type"] == "integer", (name, field)
             if field.endswith("_ids"):
                 assert schema["items"]["type"] == "integer", (name, field)
+
+
+NUMERIC_NAME = re.compile(
+    r"(^|_)(skp|jpl|score|grade|fraction|mean|percent|total|earned|minimum|missing|target|count|responses|sent|done|"
+    r"number|version|minutes|seconds|mark|capacity|left|allowed|removals|index|id)(_|$)"
+)
+STRING_NAMED_NUMERIC = {
+    # Identifiers and codes that are text by design, named like numbers.
+    ("Certificate", "id"), ("Certificate", "number"), ("CertificateHit", "number"), ("Item", "id"), ("Asked", "id"),
+    ("Entry", "source_id"), ("ScoreIn", "client_id"), ("ScanOutcome", "scan_id"), ("Distribution", "item"),
+    ("Me", "str_number"), ("AdminUser", "str_number"), ("Person", "str_number"), ("MemberRow", "membership_number"),
+    ("Confirm", "membership_number"), ("Invitation", "membership_number"), ("MyMembership", "membership_number"),
+    ("MembershipRequest", "membership_number"), ("CourseDetail", "accreditation_number"), ("Code", "code"),
+    ("Certificate", "replaces"), ("Certificate", "replaced_by"), ("Key", "kid"), ("ResponseOut", "id"),
+    ("Signature", "kid"), ("Entry", "counts"), ("MarkItem", "scan_id"), ("ScoreOutcome", "client_id"),
+    ("CertificateHit", "public_id"), ("CourseReport", "responses"), ("Enrolment", "missing"),
+    ("CourseSummary", "target_professions"), ("CourseDetail", "target_professions"),
+}  # fmt: skip
+
+
+def test_every_number_in_every_schema_is_typed_as_a_number(spec):
+    """SKP, JPL, scores, counts and ids are JSON numbers (decimals too), typed so in the document (README, API)."""
+    wrong = []
+    for name, schema in spec["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            if (name, field) in STRING_NAMED_NUMERIC or not NUMERIC_NAME.search(field) or field.startswith("skp_ranah"):
+                continue
+            if prop.get("format") in ("date", "date-time") or {"$ref", "allOf", "anyOf", "oneOf"} & set(prop):
+                continue
+            typed = prop.get("items", {}).get("type") if prop.get("type") == "array" else prop.get("type")
+            if typed not in ("number", "integer", "boolean"):
+                wrong.append((name, field, prop.get("type")))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_a_learners_record_certificates_and_courses_carry_numbers_as_the_document_says(client, spec, app_ctx):
+    world = make_certificate_world()
+    learner, enrolment = finished_learner(world.cohort, "siti@example.test")
+    if db.session.execute(select(Certificate)).first() is None:
+        issue(world.admin, enrolment)
+    token = api_token(client, learner.email)
+    record = check(client, spec, "get", "/api/v1/me/record", token=token, status=200)
+    assert isinstance(record["standing"]["target"], int | float) and isinstance(record["jpl_total"], int | float)
+    assert all(isinstance(e["skp"], int | float) for e in record["entries"]) and record["entries"]
+    (certificate,) = check(client, spec, "get", "/api/v1/me/certificates", token=token, status=200)
+    assert isinstance(certificate["skp"], float) and isinstance(certificate["jpl"], float)
+    courses = check(client, spec, "get", "/api/v1/courses", token=token, status=200)
+    assert all(isinstance(c["skp"], float) for c in courses)
+    detail = check(client, spec, "get", f"/api/v1/enrolments/{enrolment.id}", token=token, status=200)
+    assert isinstance(detail["progress"]["percent"], int)
 
 
 def test_the_role_needed_is_the_one_that_answers(world, client):

@@ -1,10 +1,14 @@
+import re
+
 import pytest
 from sqlalchemy import select
 
 from lms.accounts.models import Membership, Organization, Role
 from lms.core.audit import AuditEntry, AuditLogIsAppendOnly
 from lms.extensions import db
+from tests.conftest import api_token
 from tests.factories import make_organization, make_user
+from tests.functional.test_accounts import _outbox_to
 
 
 def _audit_actions(organization_id=None):
@@ -38,36 +42,88 @@ def test_platform_admin_creates_organization_with_region(client, auth, app_ctx):
     assert len(db.session.execute(select(Organization)).scalars().all()) == 1
 
 
-def test_org_admin_adds_and_removes_facilitator_with_audit(client, auth, app_ctx):
+def _invitation_link(email: str) -> str:
+    """The path of the role invitation link in the last mail to `email` (kept in the outbox in the tests)."""
+    body = _outbox_to(email)[-1].text
+    return re.search(r"http://localhost(/role-invitations/\S+)", body).group(1)
+
+
+def test_org_admin_gives_a_role_by_email_which_applies_when_accepted_and_is_removed_with_audit(client, auth, app_ctx):
     org = make_organization("ppni")
     make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
     fasil = make_user("fasil@example.test", full_name="Budi Fasilitator")
     auth.login("admin@example.test")
     response = client.post(
-        f"/organizations/{org.id}/members", data={"email": "fasil@example.test", "role": "facilitator"}
+        f"/organizations/{org.id}/members", data={"email": "Fasil@Example.test", "role": "facilitator"}
     )
     assert response.status_code == 302
     page = client.get(f"/organizations/{org.id}").get_data(as_text=True)
-    assert "Budi Fasilitator" in page
+    assert "Budi Fasilitator" not in page and "fasil@example.test" in page  # offered, not yet held
+    assert db.session.execute(select(Membership).where(Membership.user_id == fasil.id)).first() is None
+    link = _invitation_link("fasil@example.test")
+    auth.logout()
+
+    # Somebody else's account cannot take it with the link.
+    make_user("other@example.test")
+    auth.login("other@example.test")
+    assert client.post(link).status_code == 403
+    auth.logout()
+
+    auth.login("fasil@example.test")
+    assert "Fasilitator" in client.get(link).get_data(as_text=True)
+    assert client.post(link).status_code == 302
     membership = db.session.execute(select(Membership).where(Membership.user_id == fasil.id)).scalar_one()
     assert membership.role == Role.FACILITATOR
+    assert client.get(link).status_code == 404  # used once
+    auth.logout()
+
+    auth.login("admin@example.test")
+    assert "Budi Fasilitator" in client.get(f"/organizations/{org.id}").get_data(as_text=True)
     client.post(f"/organizations/{org.id}/members/{membership.id}/remove")
     assert db.session.execute(select(Membership).where(Membership.user_id == fasil.id)).first() is None
-    assert _audit_actions(org.id) == ["membership.add", "membership.remove"]
+    assert _audit_actions(org.id) == ["role.invite", "role.accept", "membership.remove"]
     audit_page = client.get(f"/organizations/{org.id}/audit").get_data(as_text=True)
-    assert "membership.add" in audit_page and "membership.remove" in audit_page
+    assert "role.invite" in audit_page and "membership.remove" in audit_page
 
 
-def test_adding_unknown_email_explains_and_changes_nothing(client, auth, app_ctx):
+def test_a_role_grant_answers_the_same_whether_or_not_the_email_has_an_account(client, auth, app_ctx):
     org = make_organization("ppni")
     make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    make_user("known@example.test", full_name="Kartika Dikenal", role=Role.FACILITATOR, organization=org)
     auth.login("admin@example.test")
-    response = client.post(
-        f"/organizations/{org.id}/members", data={"email": "ghost@example.test", "role": "facilitator"}
-    )
-    assert response.status_code == 422
-    assert 'class="error"' in response.get_data(as_text=True)
-    assert _audit_actions() == []
+    client.get(f"/organizations/{org.id}")  # shows the welcome message, so that only the answers' remain
+    answers = {}
+    for email in ("known@example.test", "ghost@example.test"):
+        response = client.post(
+            f"/organizations/{org.id}/members", data={"email": email, "role": "facilitator"}, follow_redirects=True
+        )
+        html = response.get_data(as_text=True).replace(email, "EMAIL")
+        answers[email] = (response.status_code, re.findall(r'role="status">([^<]*)<', html))
+    assert answers["known@example.test"] == answers["ghost@example.test"]
+    assert answers["ghost@example.test"][0] == 200 and answers["ghost@example.test"][1]
+    assert "No account" not in str(answers) and "Tidak ada akun" not in str(answers)
+    # Both addresses got the same invitation e-mail, apart from the address in its link.
+    known, ghost = _outbox_to("known@example.test")[-1], _outbox_to("ghost@example.test")[-1]
+    assert known.subject == ghost.subject
+    assert re.sub(r"/role-invitations/\S+", "", known.text) == re.sub(r"/role-invitations/\S+", "", ghost.text)
+    assert _audit_actions(org.id) == ["role.invite", "role.invite"]
+
+
+def test_the_api_answers_a_role_grant_the_same_whether_or_not_the_email_has_an_account(client, app_ctx):
+    org = make_organization("ppni")
+    make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    make_user("known@example.test")
+    headers = {"Authorization": "Bearer " + api_token(client, "admin@example.test")}
+    answers = [
+        client.post(
+            f"/api/v1/organizations/{org.id}/roles", json={"email": email, "role": "supervisor"}, headers=headers
+        )  # fmt: skip
+        for email in ("known@example.test", "ghost@example.test")
+    ]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert [a.get_json() | {"email": "?"} for a in answers] == [
+        {"email": "?", "role": "supervisor", "status": "invited"}
+    ] * 2
 
 
 def test_admin_cannot_remove_own_admin_role(client, auth, app_ctx):

@@ -29,7 +29,7 @@ def test_registration_needs_consent_and_keeps_its_wording_and_time(client, app_c
     assert refused.status_code == 200 and db.session.execute(select(User)).first() is None
     assert client.post("/register", data=REGISTRATION).status_code == 302
     consent = db.session.execute(select(Consent)).scalar_one()
-    assert consent.kind == "registration" and consent.locale == "id"
+    assert consent.purpose == "registration" and consent.locale == "id"
     assert "NIK" in consent.wording and consent.given_at is not None
     assert "Data saya" in consent.wording or "My data" in consent.wording
 

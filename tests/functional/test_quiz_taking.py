@@ -112,7 +112,7 @@ def test_api_flow_start_save_submit_idempotent(client, app_ctx):
     first = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
     second = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
     assert first.status_code == second.status_code == 200
-    assert first.get_json()["score"] == second.get_json()["score"] == "100.00"
+    assert first.get_json()["score"] == second.get_json()["score"] == 100.0
     assert first.get_json()["submitted_at"] == second.get_json()["submitted_at"]
     late = client.put(url + str(setup.questions[0].id), json={"response": 0}, headers=headers)
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "attempt_closed"

@@ -9,6 +9,7 @@ Where Lentera deliberately differs (essays and matching are skipped, not importe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -224,9 +225,39 @@ def test_moodle_exported_tags_and_idnumber_read_back_and_are_written_the_same_wa
     assert (q.feedback_true, q.feedback_false) == ("This is the right answer.", "This is the wrong answer.")
     assert q.general_feedback == "You should have selected true."
     written = write_gift([q])
-    assert written.startswith("// [id:myid] [tag:tag1] [tag:tag2]\n::True/false question::[html]")
+    assert written.startswith(
+        "// question: 1  name: True/false question\n// [id:myid] [tag:tag1] [tag:tag2]\n::True/false question::[html]"
+    )
     again = one(written)
     assert (again.tags, again.extra, again.text) == (q.tags, q.extra, q.text)
+
+
+def test_export_writes_moodles_header_comment_before_every_question_and_category():
+    questions = [
+        QuestionSpec(QuestionKind.TRUE_FALSE, "Cuci tangan\n  enam langkah?", category="PPI/pre", correct=True),
+        QuestionSpec(QuestionKind.TRUE_FALSE, "Kedua", title="Q2", category="PPI/pre", correct=False),
+        QuestionSpec(QuestionKind.TRUE_FALSE, "x " * 59 + "x", category="PPI/post", correct=True),
+    ]
+    lines = [line for line in write_gift(questions).splitlines() if line.startswith("// question:")]
+    assert lines == [
+        "// question: 0  name: Switch category to PPI/pre",
+        "// question: 1  name: Cuci tangan enam langkah?",
+        "// question: 2  name: Q2",
+        "// question: 0  name: Switch category to PPI/post",
+        "// question: 3  name: " + "x " * 39 + "x…",
+    ]
+    back = read_gift(write_gift(questions))
+    assert not back.errors and not back.skipped
+    assert [(q.category, q.title, q.text, q.tags) for q in back.questions] == [
+        (q.category, q.title, q.text, q.tags) for q in questions
+    ]
+
+
+def test_a_question_name_in_moodles_header_gives_no_tags_but_the_next_comment_line_does():
+    q = one("// question: 7  name: Soal [tag:bukan] [id:bukan]\n// [tag:ya]\n::Soal [tag\\:bukan]::Benar? {T}\n")
+    assert (q.tags, q.extra.get(IDNUMBER)) == (("ya",), None)
+    titled = QuestionSpec(QuestionKind.TRUE_FALSE, "Benar?", title="Soal [id:x] [tag:y]", correct=True)
+    assert replace(one(write_gift([titled])), line=0) == titled
 
 
 def test_tags_and_idnumber_with_brackets_survive_the_round_trip():

@@ -3,6 +3,7 @@ for `lms courses export` (registered with lms.courses.named_files by the quizzes
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from lms.courses.named_files import Problem, QuestionFileHandler
 from lms.extensions import db
 from lms.quizzes.aiken import write_aiken
 from lms.quizzes.gift_writer import write_gift
-from lms.quizzes.models import Question, QuestionSelection, Quiz, QuizQuestion
+from lms.quizzes.models import Question, QuestionSelection, Quiz, QuizKind, QuizQuestion
 from lms.quizzes.question_files import read_question_file
 from lms.quizzes.services.attempts import random_candidates
+from lms.quizzes.services.bank import import_questions
+from lms.quizzes.services.quiz_settings import default_quiz_settings, quiz_of_kind, save_quiz, set_quiz_questions
 from lms.quizzes.spec import QuestionSpec
 
 FORMATS = {".gift": "gift", ".txt": "aiken"}
@@ -75,4 +78,47 @@ def question_file_bytes(version: CourseVersion, role: str, file_name: str) -> by
     return writer(quiz_file_specs(quiz)).encode("utf-8")
 
 
-QUESTION_FILES = QuestionFileHandler(suffixes=tuple(FORMATS), check=check_question_file, write=question_file_bytes)
+def _as_filed(spec: QuestionSpec) -> str:
+    """A question as a comparable key, wherever in a file it stood."""
+    return json.dumps(replace(spec, line=0).to_data(), sort_keys=True, default=str)
+
+
+def load_question_file(version: CourseVersion, role: str, file_name: str, data: bytes) -> str:
+    """Make the version's quiz of `role` hold exactly the file's questions, in its order (`lms courses import`).
+
+    The quiz is created with the default settings when missing. A draft's quiz whose questions differ gets the
+    file's list; bank questions equal to a file question are reused, so importing the same folder again adds nothing.
+    A published version's quiz is never changed (cohorts run on it): a difference is reported instead.
+    """
+    if role not in (QuizKind.PRE_TEST, QuizKind.POST_TEST):
+        return f"{file_name}: not loaded: only pre_test and post_test are loaded from files"
+    course = version.course
+    category = f"{course.code}/{role.replace('_', '-')}"
+    read = read_question_file(data.decode("utf-8-sig"), FORMATS[Path(file_name).suffix.lower()])
+    filed = [spec if spec.category else replace(spec, category=category) for spec in read.questions]
+    wanted = [_as_filed(spec) for spec in filed]
+    specs = dict(zip(wanted, filed, strict=True))
+    quiz = quiz_of_kind(version, role)
+    if quiz is not None and [_as_filed(spec) for spec in quiz_file_specs(quiz)] == wanted:
+        return f"{file_name}: {role} unchanged ({len(wanted)} questions)"
+    if quiz is not None and version.is_frozen:
+        return f"{file_name}: {role} of published version {version.number} differs from the file; left as it is"
+    created = quiz is None
+    if quiz is None:
+        quiz = save_quiz(None, version, role, **default_quiz_settings(role))
+    in_bank: dict[str, int] = {}
+    for question in db.session.execute(
+        select(Question).where(Question.course_id == course.id, Question.retired.is_(False)).order_by(Question.id)
+    ).scalars():
+        in_bank.setdefault(_as_filed(replace(question.spec, category=question.category, tags=tuple(question.tags))),
+                           question.id)  # fmt: skip
+    new = [key for key in specs if key not in in_bank]
+    imported = import_questions(None, course, [specs[key] for key in new], default_category=category)
+    in_bank.update((key, question.id) for key, question in zip(new, imported, strict=True))
+    set_quiz_questions(None, quiz, [in_bank[spec] for spec in wanted])
+    return f"{file_name}: {role} {'created' if created else 'replaced'} with {len(wanted)} questions"
+
+
+QUESTION_FILES = QuestionFileHandler(
+    suffixes=tuple(FORMATS), check=check_question_file, write=question_file_bytes, load=load_question_file
+)
