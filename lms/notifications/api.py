@@ -119,7 +119,7 @@ def set_my_notification_preferences(data):
 class CohortMessageSchema(Schema):
     text = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=cohort_messages.TEXT_MAX),
+        validate=validate.Length(min=1, max=cohort_messages.MESSAGE_MAX),
         metadata={"description": "the message, as the learners will read it"},
     )
     user_ids = fields.List(

@@ -442,6 +442,13 @@ class _NumericalBlock(_AnswerBlock):
         return replace(spec, kind=QuestionKind.NUMERICAL, numeric=tuple(numeric), extra=extra)
 
 
+def _has_matching_pairs(answers: _Text) -> bool:
+    """Moodle's matching pairs (`=a -> b`): an arrow in an answer's own text. An arrow in a feedback (after `#`)
+    is only words, as our writer leaves it."""
+    _, parts = answers.split_at("=")
+    return any("->" in part.split_once("#")[0].text for part in parts)
+
+
 def _answer_kind(answers: _Text) -> _AnswerBlock:
     if not answers.text:
         return _Unsupported("essay", _l("Essay questions ({}) are not supported; the question is not imported."))
@@ -449,7 +456,7 @@ def _answer_kind(answers: _Text) -> _AnswerBlock:
         return _NumericalBlock()
     if answers.find("~") != -1:
         return _ChoiceBlock()
-    if answers.find("=") != -1 and "->" in answers.text:
+    if _has_matching_pairs(answers):
         return _Unsupported("matching", _l("Matching questions (->) are not supported; the question is not imported."))
     word = answers.split_once("#")[0].strip().text
     if word in TRUE_WORDS or word in FALSE_WORDS:

@@ -438,3 +438,12 @@ def test_reader_never_raises(text):
         assert skipped.kind in {"matching", "essay", "description"}
     for question in result.questions:
         assert question.text.strip(" \t\n\r\0\x0b") or question.blank_position is not None
+
+
+def test_an_arrow_in_a_feedback_is_words_not_a_matching_pair():
+    """Found by the round-trip property: a choice whose feedback says "->" came back as a skipped matching
+    question. Only an arrow in an answer's own text makes Moodle's `=a -> b` pairs."""
+    result = read_gift("Say yes {\n\t=yes#see A -> B\n\t=ya#-> ok\n}\n\nPair {\n\t=a -> b\n\t=c -> d\n}\n")
+    assert [q.kind for q in result.questions] == [QuestionKind.SHORT]
+    assert [c.feedback for c in result.questions[0].choices] == ["see A -> B", "-> ok"]
+    assert [s.kind for s in result.skipped] == ["matching"]
