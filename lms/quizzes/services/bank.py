@@ -164,6 +164,8 @@ class ImportedQuestions:
 
     added: list[Question]
     already_in_bank: list[Question]
+    each: list[Question]
+    """The bank's question for each spec given, in the file's order (added now or held already)."""
 
     @property
     def all(self) -> list[Question]:
@@ -191,23 +193,25 @@ def import_questions(
             select(Question).where(Question.course_id == course.id, Question.retired.is_(False))
         ).scalars()
     }
-    added, already = [], []
+    added, already, each = [], [], []
     for spec in specs:
         fields = _question_fields(spec, default_category)
         key = _fingerprint(fields)
         if key in held:
             already.append(held[key])
+            each.append(held[key])
             continue
         question = Question(course=course, **fields)
         held[key] = question
         added.append(question)
+        each.append(question)
     db.session.add_all(added)
     db.session.flush()
     if quiz is not None:
-        add_to_quiz(actor, quiz, list(dict.fromkeys([*added, *already])))
+        add_to_quiz(actor, quiz, list(dict.fromkeys(each)))  # the file's order, each question once
     if added:
         record_audit(actor, "questions.import", course, course.organization_id, count=len(added))
-    return ImportedQuestions(added, already)
+    return ImportedQuestions(added, already, each)
 
 
 @dataclass(frozen=True)

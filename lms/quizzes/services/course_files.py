@@ -114,7 +114,7 @@ def load_question_file(version: CourseVersion, role: str, file_name: str, data: 
                            question.id)  # fmt: skip
     new = [key for key in specs if key not in in_bank]
     imported = import_questions(None, course, [specs[key] for key in new], default_category=category)
-    in_bank.update((key, question.id) for key, question in zip(new, imported, strict=True))
+    in_bank.update((key, question.id) for key, question in zip(new, imported.each, strict=True))
     set_quiz_questions(None, quiz, [in_bank[spec] for spec in wanted])
     return f"{file_name}: {role} {'created' if created else 'replaced'} with {len(wanted)} questions"
 
