@@ -86,3 +86,12 @@ def time_limited(milliseconds: int) -> Iterator[None]:
             raise
         db.session.rollback()
         raise TooSlow() from None
+
+
+def dialect_insert(session, table):
+    """An INSERT with the database's ON CONFLICT clauses (PostgreSQL or SQLite) for `table`."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
