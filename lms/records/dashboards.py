@@ -251,9 +251,7 @@ def member_standings(
             counts[row_state] = counts.get(row_state, 0) + members
             if not capped and (not state or row_state == state) and profession_matches(profession, filters):
                 total += members
-        rows = db.session.execute(
-            member_page_query(standings, matching, per_page, after=after, before=before)
-        ).all()
+        rows = db.session.execute(member_page_query(standings, matching, per_page, after=after, before=before)).all()
     more = len(rows) > per_page
     rows = rows[:per_page]
     if before:

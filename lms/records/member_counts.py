@@ -48,7 +48,10 @@ def recount_members(session: Session, user_ids: Iterable[int], today: date, rule
             (user_id, organization_id): (_true_state(state, profession, empty), profession or "")
             for user_id, organization_id, state, profession in session.execute(
                 select(
-                    WorkerMembership.user_id, WorkerMembership.organization_id, SkpCycleTotal.state, User.profession_code
+                    WorkerMembership.user_id,
+                    WorkerMembership.organization_id,
+                    SkpCycleTotal.state,
+                    User.profession_code,
                 )
                 .join(User, User.id == WorkerMembership.user_id)
                 .outerjoin(SkpCycleTotal, SkpCycleTotal.user_id == WorkerMembership.user_id)
