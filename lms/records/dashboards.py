@@ -99,7 +99,7 @@ class MemberPage:
     members: list[MemberStanding]
     total: int
     """Members matching the filters; with a name or renewal filter counted only up to MATCHES_COUNTED + 1."""
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in SkpState})
     """Members per SKP state, over the whole organization (from the maintained summary)."""
     next_cursor: str | None = None
     """Pass as `after` for the next page; None on the last page."""

@@ -1,4 +1,4 @@
-"""The records feature's periodic job: keep the dashboard's SKP rows true as days pass."""
+"""The records feature's periodic job: keep the dashboard's SKP rows and its member counts true as days pass."""
 
 from __future__ import annotations
 
@@ -7,12 +7,20 @@ from lms.jobs import crontab, periodic_job
 
 @periodic_job(crontab(minute="15", hour="17"))  # 00:15 WIB
 def refresh_stale_standings_job() -> int:
-    """Nightly: recompute the SKP cycle rows that no longer hold for today, so the first dashboard of the day does
-    not pay for it (idempotent: fresh rows are left alone)."""
+    """Nightly: recompute the SKP cycle rows that no longer hold for today (their members are recounted with them),
+    so the first dashboard of the day does not pay for it, then reconcile the organizations' member counts with the
+    members' states (catches rows written around the listeners). Idempotent: fresh rows are left alone."""
+    import logging
+
     from lms.core.models import utcnow
     from lms.extensions import db
+    from lms.records.member_counts import reconcile_counts
     from lms.records.standings import refresh_stale
 
-    refreshed = refresh_stale(utcnow().date())
+    today = utcnow().date()
+    refreshed = refresh_stale(today)
+    recounted = reconcile_counts(db.session, today)
+    if recounted:
+        logging.getLogger(__name__).warning("member counts: %d members recounted by the nightly check", recounted)
     db.session.commit()
     return refreshed
