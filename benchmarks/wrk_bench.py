@@ -228,7 +228,12 @@ def main() -> int:
     environment = {"LMS_VERIFY_RATE_LIMIT": "100000000 per minute", "LMS_REQUIRE_2FA_FOR_ADMINS": "false"}
     rows, storm = [], None
     with gunicorn_process(
-        served_url, Path(args.instance), workers=args.workers, threads=args.threads, extra_env=environment
+        served_url,
+        Path(args.instance),
+        workers=args.workers,
+        threads=args.threads,
+        extra_env=environment,
+        startup_timeout=120,  # four workers importing the app on a busy machine
     ) as (base_url, process):
         cpu = ServerCpu(process.pid, admin_url, application_name)
         if args.tokens_file:

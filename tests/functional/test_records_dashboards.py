@@ -296,18 +296,18 @@ def test_keyset_pages_of_fifty_forward_and_back_and_a_fixed_number_of_queries(cl
     assert len(page_queries) == len(filtered_queries) == len(deep_filtered)
 
 
-def test_a_name_search_counts_its_matches_up_to_a_cap(client, auth, app_ctx, monkeypatch):
-    ppni = make_organization("ppni")
-    admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni)
-    bulk_members(ppni, 30, prefix="Rina")
-    bulk_members(ppni, 5, prefix="Budi")
+def test_the_renewal_filter_counts_up_to_a_cap_and_a_name_search_is_not_counted(client, auth, app_ctx, monkeypatch):
+    ppni, admin, people, _ = members_world()
+    sip(people["nothing"], years_ago(4, 200))  # a second member due for renewal and short
+    db.session.commit()
     auth.login(admin.email)
     url = f"/organizations/{ppni.id}/dashboard"
-    assert ">5 anggota cocok.<" in client.get(url, query_string={"q": "budi"}).data.decode()
-    monkeypatch.setattr(dashboards, "MATCHES_COUNTED", 20)
-    html = client.get(url, query_string={"q": "rina"}).data.decode()
-    assert "Lebih dari 20 anggota cocok." in html
-    assert len(rows_of(html)) == 30  # the page is not capped, only the count
+    assert ">2 anggota cocok.<" in client.get(url, query_string={"renewal": "1"}).data.decode()
+    monkeypatch.setattr(dashboards, "MATCHES_COUNTED", 1)
+    html = client.get(url, query_string={"renewal": "1"}).data.decode()
+    assert "Lebih dari 1 anggota cocok." in html and len(rows_of(html)) == 2  # the page is not capped, the count is
+    html = client.get(url, query_string={"q": "kurang"}).data.decode()
+    assert "cocok" not in html.split('data-testid="matching"')[1][:80] and set(rows_of(html)) == {str(people["due"].id)}
 
 
 def test_another_organization_sees_nothing(client, auth, app_ctx):
