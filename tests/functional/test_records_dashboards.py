@@ -537,3 +537,31 @@ def test_coverage_is_scoped_to_the_supervisors_region(client, auth, app_ctx):
         assert client.get("/supervision/coverage").status_code == 403
         assert client.get("/supervision/coverage.csv").status_code == 403
         auth.logout()
+
+
+def test_the_api_pages_members_with_a_cursor_and_reads_the_counts(client, app_ctx):
+    from tests.conftest import api_token
+
+    ppni = make_organization("ppni")
+    admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni, full_name="ZZ Admin")
+    ids = bulk_members(ppni, 7)
+    token = {"Authorization": f"Bearer {api_token(client, admin.email)}"}
+    path = f"/api/v1/organizations/{ppni.id}/member-standings"
+    first = client.get(path, query_string={"limit": 3}, headers=token).get_json()
+    assert [m["user_id"] for m in first["members"]] == ids[:3]
+    assert first["counts"] == {"short": 7, "on_track": 0, "complete": 0} and first["total"] == 7
+    assert first["previous_cursor"] is None and first["members"][0]["email"] == "anggota0@bulk.test"
+    seen, page = [], first
+    while True:
+        seen += [m["user_id"] for m in page["members"]]
+        if not page["next_cursor"]:
+            break
+        page = client.get(path, query_string={"limit": 3, "after": page["next_cursor"]}, headers=token).get_json()
+    assert seen == ids
+    back = client.get(path, query_string={"limit": 3, "before": page["previous_cursor"]}, headers=token).get_json()
+    assert [m["user_id"] for m in back["members"]] == ids[3:6]
+    assert client.get(path, query_string={"q": "anggota 0003"}, headers=token).get_json()["total"] is None
+    refused = client.get(path, query_string={"after": "!!"}, headers=token)
+    assert refused.status_code == 422 and refused.get_json()["error"]["message"]
+    other = make_user("admin@ibi.test", role=Role.ORG_ADMIN, organization=make_organization("ibi"))
+    assert client.get(path, headers={"Authorization": f"Bearer {api_token(client, other.email)}"}).status_code == 403
