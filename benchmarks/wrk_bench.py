@@ -33,6 +33,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,8 +81,8 @@ def load_average() -> str:
 class ServerCpu:
     """CPU of gunicorn's workers and of the PostgreSQL backends whose application_name is `application_name`."""
 
-    def __init__(self, master_pid: int, admin_url: str, application_name: str):
-        self.master_pid, self.application_name = master_pid, application_name
+    def __init__(self, master_pids: list[int], admin_url: str, application_name: str):
+        self.master_pids, self.application_name = master_pids, application_name
         self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
 
     def backends(self) -> list[int]:
@@ -94,7 +95,7 @@ class ServerCpu:
             )
 
     def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
-        workers = {pid: process_cpu(pid) for pid in children_of(self.master_pid)}
+        workers = {pid: process_cpu(pid) for master in self.master_pids for pid in children_of(master)}
         backends = {pid: process_cpu(pid) for pid in self.backends()}
         return (
             {pid: cpu for pid, cpu in workers.items() if cpu is not None},
@@ -204,6 +205,13 @@ def main() -> int:
     )
     parser.add_argument("--storm-connections", type=int, default=16, help="connections of the storm on PATH")
     parser.add_argument("--healthz-connections", type=int, default=2, help="connections on /healthz in the storm")
+    parser.add_argument(
+        "--report-workers",
+        type=int,
+        default=0,
+        help="serve the storm's report page from a pool of its own with this many sync workers (as deploy/ routes "
+        "the report pages to lentera-reports); 0: the one pool serves everything",
+    )
     args = parser.parse_args()
 
     targets: list[tuple[str, Path]] = [("/healthz", paths_file(["/healthz"]))]
@@ -227,15 +235,30 @@ def main() -> int:
     # the server must not send the admin back to it.
     environment = {"LMS_VERIFY_RATE_LIMIT": "100000000 per minute", "LMS_REQUIRE_2FA_FOR_ADMINS": "false"}
     rows, storm = [], None
-    with gunicorn_process(
-        served_url,
-        Path(args.instance),
-        workers=args.workers,
-        threads=args.threads,
-        extra_env=environment,
-        startup_timeout=120,  # four workers importing the app on a busy machine
-    ) as (base_url, process):
-        cpu = ServerCpu(process.pid, admin_url, application_name)
+    with ExitStack() as servers:
+        base_url, process = servers.enter_context(
+            gunicorn_process(
+                served_url,
+                Path(args.instance),
+                workers=args.workers,
+                threads=args.threads,
+                extra_env=environment,
+                startup_timeout=120,  # four workers importing the app on a busy machine
+            )
+        )
+        masters, report_url = [process.pid], base_url
+        if args.storm and args.report_workers:
+            report_url, report_process = servers.enter_context(
+                gunicorn_process(
+                    served_url,
+                    Path(args.instance),
+                    workers=args.report_workers,
+                    extra_env=environment,
+                    startup_timeout=120,
+                )
+            )
+            masters.append(report_process.pid)
+        cpu = ServerCpu(masters, admin_url, application_name)
         if args.tokens_file:
             check_verdicts(base_url, sample[:5])
         for path in [*args.path, *([args.storm] if args.storm else [])]:  # a redirect (to the login page) would
@@ -255,7 +278,7 @@ def main() -> int:
             backend_ms = ServerCpu.spent(backends_before, backends_after) * 1000 / max(result.requests, 1)
             rows.append((name, result, worker_ms, backend_ms, f"{load_average()}  ({len(backends_after)} backends)"))
         if args.storm:
-            storm = run_storm(args, base_url, cpu, headers[args.storm] if headers else None, rows[0])
+            storm = run_storm(args, base_url, report_url, cpu, headers[args.storm] if headers else None, rows[0])
 
     healthz_rate = rows[0][1].rate
     model = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers} gthread workers × {args.threads}"
@@ -273,14 +296,14 @@ def main() -> int:
     return 0 if all(result.bad == 0 for _name, result, _w, _b, _l in rows) else 1
 
 
-def run_storm(args, base_url: str, cpu: ServerCpu, cookie: str | None, healthz_row) -> str:
+def run_storm(args, base_url: str, report_url: str, cpu: ServerCpu, cookie: str | None, healthz_row) -> str:
     """wrk on the report page with --storm-connections and, in the same seconds, wrk on /healthz (a load balancer's
     probe, or anyone's quick page): does the quick page still answer while the workers are busy with reports?
     The report page's CPU per request is the server's CPU over the run less what the /healthz requests cost
     (at their own CPU per request, measured alone above)."""
     report_file, healthz_file = paths_file([args.storm]), paths_file(["/healthz"])
     workers_before, backends_before = cpu.snapshot()
-    report = start_wrk(base_url, report_file, args.seconds, args.storm_connections, args.wrk_threads, cookie)
+    report = start_wrk(report_url, report_file, args.seconds, args.storm_connections, args.wrk_threads, cookie)
     healthz = start_wrk(base_url, healthz_file, args.seconds, args.healthz_connections, 1)
     healthz_result, report_result = wrk_result(healthz), wrk_result(report)
     workers_after, backends_after = cpu.snapshot()
@@ -290,7 +313,12 @@ def run_storm(args, base_url: str, cpu: ServerCpu, cookie: str | None, healthz_r
     report_ms = (total - healthz_cpu) * 1000 / max(report_result.requests, 1)
     lines = [
         f"storm: wrk -c{args.storm_connections} on {args.storm} and wrk -c{args.healthz_connections} on /healthz"
-        f" at once, {args.seconds}s; load {load_average()}",
+        f" at once, {args.seconds}s; load {load_average()}"
+        + (
+            f"; the report page served by a pool of {args.report_workers} workers of its own"
+            if report_url != base_url
+            else ""
+        ),
         f"{'':<32}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'non-2xx':>9}",
     ]
     for name, result, cpu_ms in (("report page", report_result, report_ms), ("/healthz", healthz_result, None)):
