@@ -15,7 +15,10 @@ pg_stat_activity, and runs wrk (--latency) for each target after a warm-up of th
   rendered before in that worker);
 - `verify hot`: the same 20 tokens over and over (what the old benchmark measured: the caches at work);
 - each --path (a GET; logged in with --login EMAIL:PASSWORD, the session cookie made in-process; a path that does
-  not answer 200 stops the run, so a redirect to the login page is never measured as a cheap page).
+  not answer 200 stops the run, so a redirect to the login page is never measured as a cheap page);
+- with --storm PATH, last: a storm of report pages (wrk -c --storm-connections on PATH, logged in) and, in the same
+  seconds, wrk on /healthz: does a quick page still answer while reports run? With --report-workers N the report page
+  is served by a gunicorn pool of its own (as deploy/ routes the report paths to lentera-reports.service).
 
 For each it prints requests/s, p50 and p99, the ratio of its throughput to /healthz's, and the server CPU per
 request: utime + stime from /proc of the gunicorn workers and of their PostgreSQL backends, read before and after the
