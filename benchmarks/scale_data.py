@@ -98,10 +98,10 @@ def organization_sizes(learners: int) -> list[int]:
 
 
 def make_learners(learners: int, rng: random.Random) -> list[tuple[int, str, str]]:
-    """The learners and their (one) membership; returns (user id, organization slug, full name) in order."""
+    """The learners and their (one) membership, confirmed; returns (user id, organization slug, full name) in order."""
     from sqlalchemy import insert, select
 
-    from lms.accounts.models import Membership, Organization, Role, User
+    from lms.accounts.models import Membership, MembershipStatus, Organization, Role, User, WorkerMembership
     from lms.accounts.services import hash_password
     from lms.extensions import db
 
@@ -133,6 +133,22 @@ def make_learners(learners: int, rng: random.Random) -> list[tuple[int, str, str
                     "user_id": user_id,
                     "organization_id": organization_ids[slugs[start + i]],
                     "role": Role.MEMBER.value,
+                    "created_at": now,
+                }  # fmt: skip
+                for i, user_id in enumerate(ids)
+            ],
+        )
+        # The confirmed membership is what the organization's dashboard lists and counts (counted at the end, with
+        # the cycle totals: refresh_standings).
+        db.session.execute(
+            insert(WorkerMembership),
+            [
+                {
+                    "user_id": user_id,
+                    "organization_id": organization_ids[slugs[start + i]],
+                    "status": MembershipStatus.CONFIRMED.value,
+                    "requested_at": now,
+                    "decided_at": now,
                     "created_at": now,
                 }  # fmt: skip
                 for i, user_id in enumerate(ids)

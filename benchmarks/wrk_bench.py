@@ -15,7 +15,10 @@ pg_stat_activity, and runs wrk (--latency) for each target after a warm-up of th
   rendered before in that worker);
 - `verify hot`: the same 20 tokens over and over (what the old benchmark measured: the caches at work);
 - each --path (a GET; logged in with --login EMAIL:PASSWORD, the session cookie made in-process; a path that does
-  not answer 200 stops the run, so a redirect to the login page is never measured as a cheap page).
+  not answer 200 stops the run, so a redirect to the login page is never measured as a cheap page);
+- with --storm PATH, last: a storm of report pages (wrk -c --storm-connections on PATH, logged in) and, in the same
+  seconds, wrk on /healthz: does a quick page still answer while reports run? With --report-workers N the report page
+  is served by a gunicorn pool of its own (as deploy/ routes the report paths to lentera-reports.service).
 
 For each it prints requests/s, p50 and p99, the ratio of its throughput to /healthz's, and the server CPU per
 request: utime + stime from /proc of the gunicorn workers and of their PostgreSQL backends, read before and after the
@@ -33,6 +36,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,8 +84,8 @@ def load_average() -> str:
 class ServerCpu:
     """CPU of gunicorn's workers and of the PostgreSQL backends whose application_name is `application_name`."""
 
-    def __init__(self, master_pid: int, admin_url: str, application_name: str):
-        self.master_pid, self.application_name = master_pid, application_name
+    def __init__(self, master_pids: list[int], admin_url: str, application_name: str):
+        self.master_pids, self.application_name = master_pids, application_name
         self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
 
     def backends(self) -> list[int]:
@@ -94,7 +98,7 @@ class ServerCpu:
             )
 
     def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
-        workers = {pid: process_cpu(pid) for pid in children_of(self.master_pid)}
+        workers = {pid: process_cpu(pid) for master in self.master_pids for pid in children_of(master)}
         backends = {pid: process_cpu(pid) for pid in self.backends()}
         return (
             {pid: cpu for pid, cpu in workers.items() if cpu is not None},
@@ -125,13 +129,19 @@ def _ms(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def run_wrk(
+def start_wrk(
     base_url: str, paths_file: Path, seconds: int, connections: int, threads: int, cookie: str | None = None
-) -> WrkResult:
+) -> subprocess.Popen:
     cookie_header = ["-H", f"Cookie: {cookie}"] if cookie else []
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
                *cookie_header, "-s", str(LUA_SCRIPT), base_url, "--", str(paths_file)]  # fmt: skip
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wrk_result(process: subprocess.Popen) -> WrkResult:
+    output, errors_out = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"wrk failed: {errors_out}")
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))
@@ -139,6 +149,12 @@ def run_wrk(
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)", output)
     return WrkResult(requests, rate, p50, p99, int(bad.group(1)) if bad else 0, errors.group(1) if errors else "")
+
+
+def run_wrk(
+    base_url: str, paths_file: Path, seconds: int, connections: int, threads: int, cookie: str | None = None
+) -> WrkResult:
+    return wrk_result(start_wrk(base_url, paths_file, seconds, connections, threads, cookie))
 
 
 def check_verdicts(base_url: str, tokens: list[str]) -> None:
@@ -155,7 +171,9 @@ def session_cookie(database: str, instance: Path, email: str, password: str) -> 
     secret key, so it accepts the cookie); for measuring pages behind a login."""
     from benchmarks.harness import app_context
 
-    with app_context(database, instance, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False) as app:
+    with app_context(
+        database, instance, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, REQUIRE_2FA_FOR_ADMINS=False
+    ) as app:
         client = app.test_client()
         response = client.post("/login", data={"email": email, "password": password})
         cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
@@ -184,6 +202,19 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (more than 1: gthread)")
+    parser.add_argument(
+        "--storm", metavar="PATH", help="then: wrk on PATH (logged in) and on /healthz at once, the same seconds"
+    )
+    parser.add_argument("--storm-connections", type=int, default=16, help="connections of the storm on PATH")
+    parser.add_argument("--healthz-connections", type=int, default=2, help="connections on /healthz in the storm")
+    parser.add_argument(
+        "--report-workers",
+        type=int,
+        default=0,
+        help="serve the storm's report page from a pool of its own with this many sync workers (as deploy/ routes "
+        "the report pages to lentera-reports); 0: the one pool serves everything",
+    )
     args = parser.parse_args()
 
     targets: list[tuple[str, Path]] = [("/healthz", paths_file(["/healthz"]))]
@@ -196,22 +227,45 @@ def main() -> int:
     headers = {}
     if args.login:
         email, password = args.login.split(":", 1)
-        headers = {path: session_cookie(args.database, Path(args.instance), email, password) for path in args.path}
+        cookie = session_cookie(args.database, Path(args.instance), email, password)
+        headers = dict.fromkeys([*args.path, *([args.storm] if args.storm else [])], cookie)
 
     application_name = f"lentera-bench-{secrets.token_hex(4)}"
     separator = "&" if "?" in args.database else "?"
     served_url = f"{args.database}{separator}application_name={application_name}"
     admin_url = args.database.rsplit("/", 1)[0] + "/postgres"
-    environment = {"LMS_VERIFY_RATE_LIMIT": "100000000 per minute"}
-    rows = []
-    with gunicorn_process(served_url, Path(args.instance), workers=args.workers, extra_env=environment) as (
-        base_url,
-        process,
-    ):
-        cpu = ServerCpu(process.pid, admin_url, application_name)
+    # The session cookie is made without the second step, which the admins' login asks for (REQUIRE_2FA_FOR_ADMINS):
+    # the server must not send the admin back to it.
+    environment = {"LMS_VERIFY_RATE_LIMIT": "100000000 per minute", "LMS_REQUIRE_2FA_FOR_ADMINS": "false"}
+    rows, storm = [], None
+    with ExitStack() as servers:
+        base_url, process = servers.enter_context(
+            gunicorn_process(
+                served_url,
+                Path(args.instance),
+                workers=args.workers,
+                threads=args.threads,
+                extra_env=environment,
+                startup_timeout=120,  # four workers importing the app on a busy machine
+            )
+        )
+        masters, report_url = [process.pid], base_url
+        if args.storm and args.report_workers:
+            report_url, report_process = servers.enter_context(
+                gunicorn_process(
+                    served_url,
+                    Path(args.instance),
+                    workers=args.report_workers,
+                    extra_env=environment,
+                    startup_timeout=120,
+                )
+            )
+            masters.append(report_process.pid)
+        cpu = ServerCpu(masters, admin_url, application_name)
         if args.tokens_file:
             check_verdicts(base_url, sample[:5])
-        for path in args.path:  # a redirect (to the login page) would be measured as a cheap success
+        for path in [*args.path, *([args.storm] if args.storm else [])]:  # a redirect (to the login page) would
+            # be measured as a cheap success
             sent = {"Accept": "text/html"} | ({"Cookie": headers[path]} if path in headers else {})
             status, _body, _seconds = HttpClient(base_url).request("GET", path, headers=sent)
             if status != 200:
@@ -226,9 +280,12 @@ def main() -> int:
             worker_ms = ServerCpu.spent(workers_before, workers_after) * 1000 / max(result.requests, 1)
             backend_ms = ServerCpu.spent(backends_before, backends_after) * 1000 / max(result.requests, 1)
             rows.append((name, result, worker_ms, backend_ms, f"{load_average()}  ({len(backends_after)} backends)"))
+        if args.storm:
+            storm = run_storm(args, base_url, report_url, cpu, headers[args.storm] if headers else None, rows[0])
 
     healthz_rate = rows[0][1].rate
-    print(f"gunicorn {args.workers} sync workers, wrk -t{args.wrk_threads} -c{args.connections} -d{args.seconds}s;"
+    model = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers} gthread workers × {args.threads}"
+    print(f"gunicorn {model}, wrk -t{args.wrk_threads} -c{args.connections} -d{args.seconds}s;"
           f" CPU per request = (utime+stime of workers and their PostgreSQL backends) / requests")  # fmt: skip
     header = f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>7}{'CPU ms/req':>12}"
     print(header + f"{'(app':>7}{'+ PG)':>7}{'non-2xx':>9}  load (1, 5, 15 min)")
@@ -236,8 +293,43 @@ def main() -> int:
         print(f"{name:<32}{result.rate:>9.0f}{result.p50_ms:>9.1f}{result.p99_ms:>9.1f}"
               f"{result.rate / healthz_rate:>7.2f}{worker_ms + backend_ms:>12.2f}{worker_ms:>7.2f}{backend_ms:>7.2f}"
               f"{result.bad:>9}  {load}" + (f"  socket errors: {result.errors}" if result.errors else ""))  # fmt: skip
+    if storm:
+        print(storm)
     print("Throughput, latency and ratios depend on the machine's load: re-measure them on a quiet machine.")
     return 0 if all(result.bad == 0 for _name, result, _w, _b, _l in rows) else 1
+
+
+def run_storm(args, base_url: str, report_url: str, cpu: ServerCpu, cookie: str | None, healthz_row) -> str:
+    """wrk on the report page with --storm-connections and, in the same seconds, wrk on /healthz (a load balancer's
+    probe, or anyone's quick page): does the quick page still answer while the workers are busy with reports?
+    The report page's CPU per request is the server's CPU over the run less what the /healthz requests cost
+    (at their own CPU per request, measured alone above)."""
+    report_file, healthz_file = paths_file([args.storm]), paths_file(["/healthz"])
+    workers_before, backends_before = cpu.snapshot()
+    report = start_wrk(report_url, report_file, args.seconds, args.storm_connections, args.wrk_threads, cookie)
+    healthz = start_wrk(base_url, healthz_file, args.seconds, args.healthz_connections, 1)
+    healthz_result, report_result = wrk_result(healthz), wrk_result(report)
+    workers_after, backends_after = cpu.snapshot()
+    _name, _result, healthz_worker_ms, healthz_backend_ms, _load = healthz_row
+    healthz_cpu = healthz_result.requests * (healthz_worker_ms + healthz_backend_ms) / 1000
+    total = ServerCpu.spent(workers_before, workers_after) + ServerCpu.spent(backends_before, backends_after)
+    report_ms = (total - healthz_cpu) * 1000 / max(report_result.requests, 1)
+    lines = [
+        f"storm: wrk -c{args.storm_connections} on {args.storm} and wrk -c{args.healthz_connections} on /healthz"
+        f" at once, {args.seconds}s; load {load_average()}"
+        + (
+            f"; the report page served by a pool of {args.report_workers} workers of its own"
+            if report_url != base_url
+            else ""
+        ),
+        f"{'':<32}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'non-2xx':>9}",
+    ]
+    for name, result, cpu_ms in (("report page", report_result, report_ms), ("/healthz", healthz_result, None)):
+        cpu_text = f"{cpu_ms:>12.2f}" if cpu_ms is not None else f"{'(alone)':>12}"
+        errors = f"  socket errors: {result.errors}" if result.errors else ""
+        lines.append(f"{name:<32}{result.requests:>9}{result.rate:>9.0f}{result.p50_ms:>9.1f}{result.p99_ms:>9.1f}"
+                     f"{cpu_text}{result.bad:>9}{errors}")  # fmt: skip
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ def register_api(app: Flask) -> None:
     from lms.notifications.api import blp as notifications_blp
     from lms.quizzes.api import blp as quizzes_blp
     from lms.records.api import blp as records_blp
+    from lms.records.dashboard_api import blp as dashboard_blp
     from lms.records.supervision_api import blp as supervision_blp
     from lms.search.api import blp as search_blp
 
@@ -42,6 +43,7 @@ def register_api(app: Flask) -> None:
         verify_blp,
         instruments_blp,
         records_blp,
+        dashboard_blp,
         supervision_blp,
         search_blp,
         jobs_blp,

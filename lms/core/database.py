@@ -135,11 +135,19 @@ def dispose_engines() -> None:
 def time_limited(milliseconds: int) -> Iterator[None]:
     """On PostgreSQL, every statement of the current transaction from here on is cancelled after `milliseconds`
     (SET LOCAL: the transaction's end restores the server's setting), and a cancelled one raises TooSlow after the
-    transaction is rolled back. One statement more; nothing on SQLite, or with 0."""
+    transaction is rolled back. The statements also run without parallel workers: a report takes one core at most,
+    whatever its plan, so the requests beside it keep the others (and the workers' CPU is counted where the
+    benchmarks read it, in the one backend). One statement more; nothing on SQLite, or with 0."""
     if not milliseconds or db.session.get_bind().dialect.name != "postgresql":
         yield
         return
-    db.session.execute(text("SELECT set_config('statement_timeout', :limit, true)"), {"limit": str(milliseconds)})
+    db.session.execute(
+        text(
+            "SELECT set_config('statement_timeout', :limit, true),"
+            " set_config('max_parallel_workers_per_gather', '0', true)"
+        ),
+        {"limit": str(milliseconds)},
+    )
     try:
         yield
     except OperationalError as error:
@@ -147,3 +155,12 @@ def time_limited(milliseconds: int) -> Iterator[None]:
             raise
         db.session.rollback()
         raise TooSlow() from None
+
+
+def dialect_insert(session, table):
+    """An INSERT with the database's ON CONFLICT clauses (PostgreSQL or SQLite) for `table`."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

@@ -16,6 +16,7 @@ from lms.core.csv_export import csv_download
 from lms.core.i18n import local_today
 from lms.core.labels import labels_of
 from lms.core.models import utcnow
+from lms.core.service_calls import call_service
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import bp, dashboards
@@ -49,19 +50,27 @@ def _filter_args(filters: dashboards.MemberFilters) -> dict[str, str]:
 def organization_dashboard(organization_id: int):
     organization = db.get_or_404(Organization, organization_id)
     filters = _filters()
-    result = dashboards.member_standings(
-        current_user, organization.id, filters, _today(), page=request.args.get("page", 1, type=int)
+    call = call_service(
+        lambda: dashboards.member_standings(
+            current_user,
+            organization.id,
+            filters,
+            _today(),
+            after=request.args.get("after") or None,
+            before=request.args.get("before") or None,
+        )
     )
     return render_template(
         "records/dashboard/members.html",
         organization=organization,
-        result=result,
+        result=call.result or dashboards.MemberPage([], 0),
+        matches_counted=dashboards.MATCHES_COUNTED,
         filters=filters,
         filter_args=_filter_args(filters),
         professions=list(professions()),  # every profession: a query for those present would scan all members
         state_labels=labels_of(SkpState),
         ranah_labels=labels_of(Ranah),
-    )
+    ), call.status
 
 
 @bp.route("/organizations/<int:organization_id>/dashboard.csv")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, or_, select, true
+from sqlalchemy import and_, case, false, func, literal, or_, select, true, tuple_
 
 from lms.accounts.models import (
     Facility,
@@ -23,6 +23,7 @@ from lms.accounts.models import (
 from lms.accounts.permissions import require_organization_role
 from lms.core.database import time_limited
 from lms.core.errors import PermissionDenied
+from lms.core.keyset import decode_cursor, encode_cursor
 from lms.courses.curriculum import Ranah
 from lms.courses.models import (
     Cohort,
@@ -44,6 +45,7 @@ from lms.records.coverage import (
     current_holdings,
     expiring_soon,
 )
+from lms.records.models import OrganizationSkpCount
 from lms.records.skp import (
     Credit,
     Cycle,
@@ -58,6 +60,9 @@ from lms.records.skp import (
 from lms.records.standings import refresh_stale, standings_subquery
 
 PER_PAGE = 50
+MAX_PER_PAGE = 500
+MATCHES_COUNTED = 1000
+"""The renewal filter counts its matches up to this many (the summary cannot answer it)."""
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -104,16 +109,24 @@ class MemberStanding:
 @dataclass(frozen=True)
 class MemberPage:
     members: list[MemberStanding]
-    total: int
-    """Members matching the filters."""
-    page: int
-    pages: int
-    counts: dict[str, int] = field(default_factory=dict)
-    """Members per SKP state, over the whole organization."""
+    total: int | None
+    """Members matching the filters; with the renewal filter counted only up to MATCHES_COUNTED + 1; not counted
+    (None) for a name search."""
+    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in SkpState})
+    """Members per SKP state, over the whole organization (from the maintained summary)."""
+    next_cursor: str | None = None
+    """Pass as `after` for the next page; None on the last page."""
+    previous_cursor: str | None = None
+    """Pass as `before` for the previous page; None on the first page."""
 
     @property
     def all_members(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def total_is_capped(self) -> bool:
+        """More members match than were counted (the renewal filter): say "more than MATCHES_COUNTED"."""
+        return self.total is not None and self.total > MATCHES_COUNTED
 
 
 def _a_year_after(day: date) -> date:
@@ -189,41 +202,106 @@ def standing_from_row(row, rules: SkpRules, today: date) -> MemberStanding:
     )
 
 
-def member_page_query(standings, matching, limit: int, offset: int):
-    """One page of members by name: ordered like the (full_name, id) index of users, so a page walks the index
-    instead of sorting every member (EXPLAIN-checked in the suite on PostgreSQL)."""
-    return (
-        select(standings)
-        .where(matching)
-        .order_by(standings.c.full_name, standings.c.user_id)
-        .limit(limit)
-        .offset(offset)
-    )
+def searches_by_trigrams(filters: MemberFilters) -> bool:
+    """A name search of three characters or more: answered from the trigram indexes (PostgreSQL), not by walking the
+    names in order (the matches may all sit far down the alphabet: "rina" among 56,000 members walked 140,000
+    index entries)."""
+    return len(filters.name.strip()) >= 3
+
+
+def member_page_query(
+    standings, matching, limit: int, *, after: str | None = None, before: str | None = None, search: bool = False
+):
+    """One page of members by name after the `after` cursor (or, walking back, before the `before` one), one row
+    more than `limit` to tell whether another page follows. Ordered like the (full_name, id) index of users, so a page
+    walks the index from the cursor on instead of sorting every member or counting past the earlier pages; with
+    `search`, the same order on `full_name || ''`, which that index cannot serve: the planner then finds the matches
+    through the trigram indexes and sorts only them (both plans EXPLAIN-checked in the suite on PostgreSQL)."""
+    name = standings.c.full_name.concat("") if search else standings.c.full_name
+    key = tuple_(name, standings.c.user_id)
+    query = select(standings).where(matching)
+    if before:
+        query = query.where(key < tuple_(*decode_cursor(before)))
+        return query.order_by(name.desc(), standings.c.user_id.desc()).limit(limit + 1)
+    if after:
+        query = query.where(key > tuple_(*decode_cursor(after)))
+    return query.order_by(name, standings.c.user_id).limit(limit + 1)
+
+
+def _counts_query(organization_id: int, standings, matching, capped: bool):
+    """The organization's summary rows; with `capped`, one more row (state "") holding how many members match the
+    filters, counted up to MATCHES_COUNTED + 1: a single statement either way."""
+    summary = select(
+        OrganizationSkpCount.state, OrganizationSkpCount.profession_code, OrganizationSkpCount.members
+    ).where(OrganizationSkpCount.organization_id == organization_id, OrganizationSkpCount.members != 0)
+    if not capped:
+        return summary
+    first = select(standings.c.user_id).where(matching).limit(MATCHES_COUNTED + 1).subquery("first_matches")
+    matches = select(func.count()).select_from(first).scalar_subquery()
+    return summary.union_all(select(literal(""), literal(""), matches))
 
 
 def member_standings(
-    actor: User, organization_id: int, filters: MemberFilters, today: date, page: int = 1, per_page: int = PER_PAGE
+    actor: User,
+    organization_id: int,
+    filters: MemberFilters,
+    today: date,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    per_page: int = PER_PAGE,
 ) -> MemberPage:
-    """One page of the organization's confirmed members with their SKP state for their current
-    cycle, by name. Three queries whatever the page size: stale rows, the counts, the page."""
+    """One page of the organization's confirmed members with their SKP state for their current cycle, by name, after
+    the `after` cursor (or before `before`). The same statements for every page, however deep: stale rows, the
+    counts (the summary, and a capped count of the matches for the renewal filter), the page. A name search is not
+    counted: its matches are found through the trigram indexes, and counting them all would cost as much again."""
     require_organization_role(actor, organization_id)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
     refresh_stale(today)
     standings = standings_subquery(_members_of(organization_id), today)
     conditions = _conditions(standings, filters, today)
     matching = and_(*conditions) if conditions else true()
-    counts, total = {s.value: 0 for s in SkpState}, 0
-    # A national organization's page must not hold a worker for long: its two queries are cancelled past the
-    # report time limit (PostgreSQL; TooSlow tells the admin to narrow the filters).
+    # State and profession filters are answered by the summary; the renewal filter is counted (capped).
+    search = bool(filters.name.strip())
+    capped = filters.renewal_due and not search
+    state = filters.state if filters.state in {s.value for s in SkpState} else ""
+    counts, total = {s.value: 0 for s in SkpState}, (None if search else 0)
+    # A national organization's page must not hold a worker for long: its queries are cancelled past the report
+    # time limit (PostgreSQL; TooSlow tells the admin to narrow the filters).
     with time_limited(current_app.config["REPORT_STATEMENT_TIMEOUT_MS"]):
-        for state, count, matched in db.session.execute(
-            select(standings.c.state, func.count(), func.sum(case((matching, 1), else_=0))).group_by(standings.c.state)
+        for row_state, profession, members in db.session.execute(
+            _counts_query(organization_id, standings, matching, capped)
         ):
-            counts[state], total = count, total + int(matched or 0)
-        pages = max(1, -(-total // per_page))
-        page = min(max(1, page), pages)
-        rows = db.session.execute(member_page_query(standings, matching, per_page, (page - 1) * per_page)).all()
+            if row_state == "":
+                total = int(members)
+                continue
+            counts[row_state] = counts.get(row_state, 0) + members
+            if total is not None and not capped and (not state or row_state == state):
+                total += members if profession_matches(profession, filters) else 0
+        rows = db.session.execute(
+            member_page_query(
+                standings, matching, per_page, after=after, before=before, search=searches_by_trigrams(filters)
+            )
+        ).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if before:
+        rows.reverse()
+    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    next_cursor = previous_cursor = None
+    if last and (more or before):
+        next_cursor = encode_cursor(last.full_name, last.user_id)
+    if first and (more if before else after):
+        previous_cursor = encode_cursor(first.full_name, first.user_id)
+    elif after and not rows:
+        previous_cursor = after  # past the end: the page before the cursor
     rules = skp_rules()
-    return MemberPage([standing_from_row(row, rules, today) for row in rows], total, page, pages, counts)
+    members = [standing_from_row(row, rules, today) for row in rows]
+    return MemberPage(members, total, counts, next_cursor, previous_cursor)
+
+
+def profession_matches(profession: str, filters: MemberFilters) -> bool:
+    return not filters.profession or profession == filters.profession
 
 
 def member_standings_export(

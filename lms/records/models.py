@@ -167,6 +167,33 @@ class SkpCycleTotal(db.Model):
     pengabdian_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+class SkpCountedMember(db.Model):
+    """What the organization's summary counts for one confirmed member: her SKP state and profession as last counted
+    (lms.records.member_counts keeps it equal to her standing row; one row per confirmed membership)."""
+
+    __tablename__ = "skp_counted_members"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(12))
+    profession_code: Mapped[str] = mapped_column(String(60))
+    """"" without a profession."""
+
+
+class OrganizationSkpCount(db.Model):
+    """Confirmed members of an organization per SKP state and profession: the dashboard's counts, read instead of
+    counting every member per view (the sum over `skp_counted_members`, moved by lms.records.member_counts)."""
+
+    __tablename__ = "organization_skp_counts"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12), primary_key=True)
+    profession_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    members: Mapped[int]
+
+
 class PracticeRespondent(StrEnum):
     LEARNER = "learner"
     SUPERVISOR = "supervisor"

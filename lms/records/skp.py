@@ -200,3 +200,14 @@ def skp_standing(
     else:
         state = SkpState.SHORT
     return SkpStanding(cycle, target, total, ranah, state, expected)
+
+
+def empty_ledger_states(rules: SkpRules, today: date) -> dict[str, SkpState]:
+    """Per profession code of the targets (and "default" for the others), the state of a worker with no SIP and no
+    ledger on `today`: an empty ledger in a cycle that starts today."""
+    first = cycle_containing(today, today, rules.cycle_years)
+    normal = rules.shares[PracticeArea.NORMAL]
+    return {
+        code: skp_standing([], target=target, shares=normal, cycle=first, today=today).state
+        for code, target in rules.targets.items()
+    }

@@ -33,9 +33,9 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from lms.accounts.models import User
+from lms.accounts.models import User, WorkerMembership
 from lms.core.i18n import TimeZone
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
@@ -48,6 +48,7 @@ from lms.records.skp import (
     SkpRules,
     SkpState,
     cycle_containing,
+    empty_ledger_states,
     ranah_minimum,
     skp_rules,
     skp_standing,
@@ -85,9 +86,10 @@ def refresh_pending(today: date | None = None) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _refresh_before_commit(session: Session) -> None:
+    session.flush()  # the flush's listeners (memberships written) mark workers too
     pending = session.info.pop(PENDING_KEY, None)
     if pending:
-        recompute_rows(session, pending)
+        update_rows(session, pending, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -104,8 +106,29 @@ def _profession_changed(user: User, value, previous, initiator) -> None:
         mark_changed(user.id)
 
 
+@event.listens_for(WorkerMembership, "after_insert")
+@event.listens_for(WorkerMembership, "after_update")
+@event.listens_for(WorkerMembership, "after_delete")
+def _membership_written(mapper, connection, membership: WorkerMembership) -> None:
+    # Confirmed, left, declined…: the organizations' member counts follow (lms.records.member_counts).
+    session = object_session(membership)
+    if membership.user_id is not None and session is not None:
+        session.info.setdefault(PENDING_KEY, set()).add(membership.user_id)
+
+
 def refresh_standings(user_ids: Iterable[int], today: date) -> None:
-    recompute_rows(db.session, user_ids, today)
+    update_rows(db.session, user_ids, today)
+
+
+def update_rows(session: Session, user_ids: Iterable[int], today: date | None) -> None:
+    """Recompute the standing rows of `user_ids` (for `today`, or each worker's own local date when None), then move
+    the organizations' member counts by what changed (counted for `today`, or WIB's date: the nightly
+    reconciliation settles a worker further east whose day turned earlier)."""
+    from lms.records.member_counts import recount_members  # it reads the state through this module
+
+    ids = sorted(set(user_ids))
+    recompute_rows(session, ids, today)
+    recount_members(session, ids, today or local_date_in(None, utcnow()))
 
 
 def local_date_in(zone: str | None, now: datetime) -> date:
@@ -263,12 +286,7 @@ def refresh_stale_local(now: datetime) -> int:
 def empty_state_expression(today: date, rules: SkpRules | None = None):
     """The state of a worker without a row (no SIP, no ledger) on `today`: an empty ledger for their profession's
     target, as SQL (a constant unless some profession's empty state differs; then a CASE on User.profession_code)."""
-    rules = rules or skp_rules()
-    first = cycle_containing(today, today, rules.cycle_years)
-    empty = {
-        code: skp_standing([], target=target, shares=rules.shares[PracticeArea.NORMAL], cycle=first, today=today).state
-        for code, target in rules.targets.items()
-    }
+    empty = empty_ledger_states(rules or skp_rules(), today)
     default_state = empty.pop("default").value
     exceptions = [
         (User.profession_code == code, state.value) for code, state in empty.items() if state != default_state

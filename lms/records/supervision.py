@@ -8,9 +8,6 @@ who said they work there and agreed that this office sees their standing. Nobody
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +17,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from lms.accounts.models import Facility, FacilityStaff, MembershipStatus, User
 from lms.core.errors import InvalidInput, PermissionDenied
+from lms.core.keyset import decode_cursor, encode_cursor
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records.dashboards import MemberStanding, can_supervise, jurisdiction, standing_from_row
@@ -85,23 +83,6 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
-
-
-def encode_cursor(full_name: str, user_id: int) -> str:
-    raw = json.dumps([full_name, user_id], ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, int]:
-    """The (name, id) a page ended at; a cursor not made by `encode_cursor` is refused."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        name, user_id = json.loads(raw)
-        if isinstance(name, str) and isinstance(user_id, int) and not isinstance(user_id, bool):
-            return name, user_id
-    except (binascii.Error, ValueError, TypeError):
-        pass
-    raise InvalidInput(_l("This page link is not valid any more. Start again from the first page."))
 
 
 def _staff_in_area(actor: User, filters: SupervisionFilters):

@@ -9,8 +9,8 @@ from marshmallow import Schema, fields, validate
 from lms.core.api import BEARER, token_required
 from lms.core.api_errors import documented_errors
 from lms.core.i18n import local_today
-from lms.courses.curriculum import Ranah
 from lms.records import supervision
+from lms.records.dashboard_api import RanahStandingSchema, standing_fields
 
 blp = Blueprint("supervision_api", __name__, description="Regional supervision (health office supervisors)")
 
@@ -38,15 +38,6 @@ class WorkerArgsSchema(Schema):
     limit = fields.Integer(load_default=supervision.PAGE_SIZE, validate=validate.Range(min=1, max=500))
 
 
-class RanahStandingSchema(Schema):
-    ranah = fields.String(validate=validate.OneOf([r.value for r in Ranah]))
-    earned = fields.Float()
-    minimum = fields.Float(metadata={"description": "what the cycle needs in this ranah"})
-    short = fields.Boolean(
-        metadata={"description": "behind in this ranah: less earned than `minimum` × the share of the cycle gone by"}
-    )
-
-
 class SupervisedWorkerSchema(Schema):
     user_id = fields.Integer()
     full_name = fields.String()
@@ -68,28 +59,10 @@ class WorkerPageSchema(Schema):
 
 
 def _worker(w: supervision.SupervisedWorker) -> dict:
-    m = w.standing
-    return {
-        "user_id": m.user_id,
-        "full_name": m.full_name,
-        "profession_code": m.profession_code,
+    return standing_fields(w.standing) | {
         "facility_code": w.facility_code,
         "facility_name": w.facility_name,
         "regency": w.regency,
-        "state": m.state,
-        "skp_earned": m.earned,
-        "skp_target": m.target,
-        "skp_missing": m.missing,
-        "ranah": [
-            {
-                "ranah": r.value,
-                "earned": m.earned_per_ranah[r.value],
-                "minimum": m.minimum_per_ranah[r.value],
-                "short": r.value in m.short_ranah,
-            }
-            for r in Ranah
-        ],
-        "sip_renewal_on": m.renewal_on,
     }
 
 

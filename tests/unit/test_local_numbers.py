@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lms.core.numbers import UnreadableNumber, example_decimal, format_local_decimal, parse_local_decimal
 
@@ -48,3 +51,18 @@ def test_numbers_are_shown_in_the_users_notation():
     assert format_local_decimal(Decimal("2.50"), "id", places=None) == "2,5"
     assert format_local_decimal(None, "id") == ""
     assert (example_decimal("id"), example_decimal("en")) == ("2,5", "2.5")
+
+
+@given(
+    value=st.one_of(
+        st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, places=4),
+        st.integers(-(10**9), 10**9),
+        st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False),
+    ),
+    places=st.integers(0, 3),
+    locale=st.sampled_from(["id", "en", "id_ID", "en_US"]),
+)
+def test_formatting_without_babel_per_call_writes_what_babel_writes(value, places, locale):
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    expected = format_decimal(value, format=pattern, locale=locale, decimal_quantization=True)
+    assert format_local_decimal(value, locale, places) == expected
