@@ -27,6 +27,7 @@ import resource
 import secrets
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -356,6 +357,41 @@ def refresh_totals(user_ids: list[int], today) -> int:
     return len(user_ids)
 
 
+def make_cycle_totals(learners: list, pool) -> None:
+    """Every learner's cycle totals, recomputed from the ledger by the pool in chunks."""
+    user_ids = sorted(user_id for user_id, _slug, _name in learners)
+    chunks = [user_ids[start : start + TOTALS_CHUNK] for start in range(0, len(user_ids), TOTALS_CHUNK)]
+    sum(pool.imap_unordered(partial(refresh_totals, today=datetime.now(UTC).date()), chunks))
+
+
+LOADED_TABLES = ("users", "memberships", "enrolments", "certificates", "audit_entries", "skp_entries")
+
+
+@contextmanager
+def indexes_built_afterwards(url: str, tables: tuple[str, ...]):
+    """The tables' secondary indexes (those not behind a constraint) are dropped for the load and built again
+    after it, as pg_restore does: one sort per index instead of an index insert per row. The unique and foreign-key
+    constraints stay and are checked row by row; a partial unique index rebuilt afterwards checks its rows then."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        indexes = connection.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY(:tables)"
+                " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            ),
+            {"tables": list(tables)},
+        ).all()
+        for name, _definition in indexes:
+            connection.execute(text(f'DROP INDEX "{name}"'))
+    try:
+        yield
+    finally:
+        with engine.connect() as connection:
+            for _name, definition in indexes:
+                connection.execute(text(definition))
+        engine.dispose()
+
+
 def make_certificates(certificates: int, learners: list, courses, rng: random.Random, tokens_out, pool) -> None:
     """Certificate i goes to learner i mod M, in their organization's course (i div M): no enrolment twice. The
     main process plans (numbers from the locked sequence, row ids); the pool signs and writes, batch by batch."""
@@ -402,9 +438,6 @@ def make_certificates(certificates: int, learners: list, courses, rng: random.Ra
         done += len(tokens)
         if (done // BATCH) % 20 == 1:
             print(f"  {done:,} certificates", flush=True)
-    user_ids = sorted(user_id for user_id, _slug, _name in learners)
-    chunks = [user_ids[start : start + TOTALS_CHUNK] for start in range(0, len(user_ids), TOTALS_CHUNK)]
-    sum(pool.imap_unordered(partial(refresh_totals, today=now.date()), chunks))
 
 
 def main() -> int:
@@ -428,11 +461,15 @@ def main() -> int:
         # Spawned, not forked: each process opens its own connections (the workers start while the learners load).
         context = multiprocessing.get_context("spawn")
         with context.Pool(args.processes, _start_worker, (args.database, str(instance), facts)) as pool:
-            learners = make_learners(args.learners, rng)
-            print(f"{len(learners):,} learners in {time.perf_counter() - started:.1f} s; sizes "
-                  f"{organization_sizes(args.learners)}", flush=True)  # fmt: skip
-            make_certificates(args.certificates, learners, courses, rng, tokens_out, pool)
-            print(f"certificates and cycle totals at {time.perf_counter() - started:.1f} s", flush=True)
+            with indexes_built_afterwards(args.database, LOADED_TABLES):
+                learners = make_learners(args.learners, rng)
+                print(f"{len(learners):,} learners in {time.perf_counter() - started:.1f} s; sizes "
+                      f"{organization_sizes(args.learners)}", flush=True)  # fmt: skip
+                make_certificates(args.certificates, learners, courses, rng, tokens_out, pool)
+                print(f"certificates at {time.perf_counter() - started:.1f} s", flush=True)
+            print(f"indexes built at {time.perf_counter() - started:.1f} s", flush=True)
+            make_cycle_totals(learners, pool)
+            print(f"cycle totals at {time.perf_counter() - started:.1f} s", flush=True)
             pool.close()
             pool.join()
     # Statistics as autovacuum would have gathered them on a live database (without, the planner guesses that an
