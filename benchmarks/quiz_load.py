@@ -200,9 +200,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="learners taking the test at the same time")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
-    parser.add_argument("--time-limit", type=float, help="abandon jobs not started by then (default 120 s per 1,000)")
+    parser.add_argument("--time-limit", type=float, help="abandon jobs not started by then (default 300 s per 1,000)")
     args = parser.parse_args()
-    args.time_limit = args.time_limit or 120 * max(args.learners, 1000) / 1000
+    args.time_limit = args.time_limit or 300 * max(args.learners, 1000) / 1000
 
     url = database_url("bench_quizzes")
     instance = bench_instance("quizzes")
@@ -285,8 +285,12 @@ def main() -> int:
         ),
     ]
     ok += [
-        verdict(f"server CPU per {name}", ms < TARGET_CPU_MS[name], f"{ms:.2f} ms (target < {TARGET_CPU_MS[name]} ms)")
-        for name, _count, workers, backends, _s, _load in cpu_rows
+        verdict(
+            f"server CPU per {name}",
+            count > 0 and ms < TARGET_CPU_MS[name],
+            f"{ms:.2f} ms (target < {TARGET_CPU_MS[name]} ms)",
+        )  # fmt: skip
+        for name, count, workers, backends, _s, _load in cpu_rows
         for ms in [workers + backends]
     ]
     print("PASS" if all(ok) else "FAIL")
