@@ -9,8 +9,12 @@ The database is emptied and initialised (`lms init`), then filled in batches: si
 certificates themselves. Every certificate is made by the project's own functions: its number from the locked
 sequence (`reserve_numbers`), its snapshot (`build_snapshot`), its Ed25519-signed COSE token (`encode_token`) with
 the instance's signing key, an audit entry like bulk issuance writes, its SKP ledger credit
-(`post_certificate_credits`) and the holders' cycle totals (`refresh_standings`). Rows are inserted with multi-row
-inserts, not one ORM object at a time: making the data is not what the benchmarks measure.
+(`post_certificate_credits`) and the holders' cycle totals (`refresh_standings`). Making the data is not what the
+benchmarks measure, so it is made the way a bulk load is: the main process plans (numbers, row ids) and a pool of
+--processes (default: every core) signs and writes batches of 5,000 certificates, each with its enrolments, audit
+entries and ledger credits in one transaction, by COPY; the tables' secondary indexes are built once after the load
+(the unique and foreign-key constraints are checked row by row throughout); the cycle totals are recomputed by the
+pool in chunks of 500 learners.
 
 The instance folder (signing key) is printed at the end: serve the database with that folder
 (`LMS_INSTANCE_PATH`) so the tokens verify. Every certificate's token is written to --tokens-file, one a line, for
@@ -40,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from benchmarks.harness import app_context, bench_instance, prepare_database  # noqa: E402
+from benchmarks.harness import app_context, bench_instance, load_average, prepare_database  # noqa: E402
 
 ORGANIZATION_SHARES = [
     ("ppni-pusat", 0.28),
@@ -437,7 +441,7 @@ def make_certificates(certificates: int, learners: list, courses, rng: random.Ra
         tokens_out.writelines(token + "\n" for token in tokens)
         done += len(tokens)
         if (done // BATCH) % 20 == 1:
-            print(f"  {done:,} certificates", flush=True)
+            print(f"  {done:,} certificates at {time.strftime('%H:%M:%S')} (load {load_average()})", flush=True)
 
 
 def main() -> int:
@@ -463,8 +467,8 @@ def main() -> int:
         with context.Pool(args.processes, _start_worker, (args.database, str(instance), facts)) as pool:
             with indexes_built_afterwards(args.database, LOADED_TABLES):
                 learners = make_learners(args.learners, rng)
-                print(f"{len(learners):,} learners in {time.perf_counter() - started:.1f} s; sizes "
-                      f"{organization_sizes(args.learners)}", flush=True)  # fmt: skip
+                print(f"{len(learners):,} learners in {time.perf_counter() - started:.1f} s (load {load_average()});"
+                      f" sizes {organization_sizes(args.learners)}", flush=True)  # fmt: skip
                 make_certificates(args.certificates, learners, courses, rng, tokens_out, pool)
                 print(f"certificates at {time.perf_counter() - started:.1f} s", flush=True)
             print(f"indexes built at {time.perf_counter() - started:.1f} s", flush=True)
@@ -479,8 +483,7 @@ def main() -> int:
         connection.execute(text("VACUUM ANALYZE"))
     engine.dispose()
     seconds = time.perf_counter() - started
-    with open("/proc/loadavg", encoding="ascii") as loadavg:
-        load = " ".join(loadavg.read().split()[:3])
+    load = load_average()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"{args.certificates:,} certificates, {args.learners:,} learners in {seconds:.1f} s "
           f"({time.process_time() - cpu_started:.1f} s CPU in this process, "
