@@ -167,6 +167,79 @@ def gunicorn_process(
             process.kill()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def traced_url(url: str) -> tuple[str, str]:
+    """`url` with an application_name of its own (for finding the server's PostgreSQL backends); returns both."""
+    application_name = f"lentera-bench-{secrets.token_hex(4)}"
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}application_name={application_name}", application_name
+
+
+def process_cpu(pid: int) -> float | None:
+    """utime + stime of a process in seconds (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            data = stat.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_of(parent: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    data = stat.read()
+            except OSError:
+                continue
+            if int(data[data.rindex(")") + 2 :].split()[1]) == parent:
+                children.append(int(entry))
+    return children
+
+
+def load_average() -> str:
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
+class ServerCpu:
+    """CPU of the workers of one or more gunicorn masters and of the PostgreSQL backends whose application_name is
+    `application_name`."""
+
+    def __init__(self, master_pids: int | list[int], database_url: str, application_name: str):
+        self.master_pids = [master_pids] if isinstance(master_pids, int) else list(master_pids)
+        self.application_name = application_name
+        admin_url = urlsplit(database_url)._replace(path="/postgres", query="").geturl()
+        self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def backends(self) -> list[int]:
+        with self.engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": self.application_name},
+                ).scalars()
+            )
+
+    def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        workers = {pid: process_cpu(pid) for master in self.master_pids for pid in children_of(master)}
+        backends = {pid: process_cpu(pid) for pid in self.backends()}
+        return (
+            {pid: cpu for pid, cpu in workers.items() if cpu is not None},
+            {pid: cpu for pid, cpu in backends.items() if cpu is not None},
+        )
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        """CPU spent between two snapshots (a process new in `after` counts from zero)."""
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 class HttpClient:
     """A keep-alive HTTP/1.1 connection to one server (one per thread); reconnects when the server closes it."""
 

@@ -32,7 +32,6 @@ import argparse
 import os
 import random
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -42,73 +41,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 
-from benchmarks.harness import HttpClient, gunicorn_process  # noqa: E402
+from benchmarks.harness import HttpClient, ServerCpu, gunicorn_process, load_average, traced_url  # noqa: E402
 
 LUA_SCRIPT = Path(__file__).resolve().parent / "wrk_paths.lua"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 HOT_TOKENS = 20
-
-
-def process_cpu(pid: int) -> float | None:
-    """utime + stime of a process in seconds (None when it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            data = stat.read()
-    except OSError:
-        return None
-    fields = data[data.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def children_of(parent: int) -> list[int]:
-    children = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                    data = stat.read()
-            except OSError:
-                continue
-            if int(data[data.rindex(")") + 2 :].split()[1]) == parent:
-                children.append(int(entry))
-    return children
-
-
-def load_average() -> str:
-    with open("/proc/loadavg", encoding="ascii") as loadavg:
-        return " ".join(loadavg.read().split()[:3])
-
-
-class ServerCpu:
-    """CPU of gunicorn's workers and of the PostgreSQL backends whose application_name is `application_name`."""
-
-    def __init__(self, master_pids: list[int], admin_url: str, application_name: str):
-        self.master_pids, self.application_name = master_pids, application_name
-        self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-
-    def backends(self) -> list[int]:
-        with self.engine.connect() as connection:
-            return list(
-                connection.execute(
-                    text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
-                    {"name": self.application_name},
-                ).scalars()
-            )
-
-    def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
-        workers = {pid: process_cpu(pid) for master in self.master_pids for pid in children_of(master)}
-        backends = {pid: process_cpu(pid) for pid in self.backends()}
-        return (
-            {pid: cpu for pid, cpu in workers.items() if cpu is not None},
-            {pid: cpu for pid, cpu in backends.items() if cpu is not None},
-        )
-
-    @staticmethod
-    def spent(before: dict[int, float], after: dict[int, float]) -> float:
-        """CPU spent between two snapshots (a process new in `after` counts from zero)."""
-        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 @dataclass
@@ -230,10 +167,7 @@ def main() -> int:
         cookie = session_cookie(args.database, Path(args.instance), email, password)
         headers = dict.fromkeys([*args.path, *([args.storm] if args.storm else [])], cookie)
 
-    application_name = f"lentera-bench-{secrets.token_hex(4)}"
-    separator = "&" if "?" in args.database else "?"
-    served_url = f"{args.database}{separator}application_name={application_name}"
-    admin_url = args.database.rsplit("/", 1)[0] + "/postgres"
+    served_url, application_name = traced_url(args.database)
     # The session cookie is made without the second step, which the admins' login asks for (REQUIRE_2FA_FOR_ADMINS):
     # the server must not send the admin back to it.
     environment = {"LMS_VERIFY_RATE_LIMIT": "100000000 per minute", "LMS_REQUIRE_2FA_FOR_ADMINS": "false"}
@@ -261,7 +195,7 @@ def main() -> int:
                 )
             )
             masters.append(report_process.pid)
-        cpu = ServerCpu(masters, admin_url, application_name)
+        cpu = ServerCpu(masters, args.database, application_name)
         if args.tokens_file:
             check_verdicts(base_url, sample[:5])
         for path in [*args.path, *([args.storm] if args.storm else [])]:  # a redirect (to the login page) would

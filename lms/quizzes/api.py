@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -103,36 +104,84 @@ class ResultSchema(AttemptSummarySchema):
     )
 
 
-SUMMARY_FIELDS = ("id", "number", "state", "started_at", "deadline", "submitted_at", "close_reason", "score")
+# The attempt endpoints answer with JSON built here rather than through their marshmallow schemas: a start or a
+# submit dumps twenty nested questions, and the schema's field-by-field dump cost more CPU than the rest of the
+# request. The schemas still document the answers, and tests/functional/test_quiz_api_speed.py checks that every
+# body built here is exactly what the schema would dump.
 
 
-def _summary(attempt) -> dict:
-    """The attempt's own fields, unserialized (the endpoint's response schema serializes them once)."""
-    return {name: getattr(attempt, name) for name in SUMMARY_FIELDS}
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat()
 
 
-def _attempt_body(attempt, now) -> dict:
-    body = _summary(attempt)
+def _decimal(value) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _summary_json(attempt) -> dict:
+    return {
+        "id": attempt.id,
+        "number": attempt.number,
+        "state": str(attempt.state),
+        "started_at": _iso(attempt.started_at),
+        "deadline": _iso(attempt.deadline),
+        "submitted_at": _iso(attempt.submitted_at),
+        "close_reason": None if attempt.close_reason is None else str(attempt.close_reason),
+        "score": _decimal(attempt.score),
+    }
+
+
+def _shown_json(question) -> dict:
+    return {
+        "number": question.number,
+        "question_id": question.question_id,
+        "kind": question.type.kind.value,
+        "text_html": str(question_html(question.spec)),
+        "has_image": bool(question.spec.image),
+        "options": [{"index": option.index, "text": option.text} for option in question.options],
+        "response": question.response,
+    }
+
+
+def _review_json(question) -> dict:
+    return _shown_json(question) | {
+        "fraction": _decimal(question.fraction),
+        "right_answers": list(question.right_answers),
+        "feedback": list(question.feedback),
+    }
+
+
+def attempt_json(attempt, now) -> dict:
+    """An attempt as AttemptSchema dumps it: open → its questions with the saved responses and seconds left."""
+    body = _summary_json(attempt)
+    is_open = attempt.is_open
     body.update(
         quiz_id=attempt.quiz_id,
-        seconds_left=seconds_left(now, attempt.deadline) if attempt.is_open else None,
-        questions=services.shown_questions(attempt) if attempt.is_open else [],
+        seconds_left=seconds_left(now, attempt.deadline) if is_open else None,
+        questions=[_shown_json(q) for q in services.shown_questions(attempt)] if is_open else [],
     )
     return body
 
 
-def _result_body(attempt, now) -> dict:
+def result_json(attempt, now) -> dict:
+    """A graded attempt as ResultSchema dumps it, with what the quiz's review options show."""
     review = services.review_of(attempt, now)
-    body = _summary(attempt)
+    body = _summary_json(attempt)
     body.update(
         quiz_id=attempt.quiz_id,
         passed=review.passed,
         pass_mark=review.pass_mark,
         shows_responses=review.shows_responses,
         shows_feedback=review.shows_feedback,
-        questions=review.questions,
+        questions=[_review_json(q) for q in review.questions],
     )
     return body
+
+
+def _json(body: dict, status: int = 200):
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 @blp.get("/quizzes/<int:quiz_id>")
@@ -158,9 +207,9 @@ def start_attempt(quiz_id: int):
     now = utcnow()
     # start_attempt finds the learner's enrolment itself (NotFound when there is none).
     attempt, started = services.start_attempt(current_user, services.quiz_by_id(quiz_id), now)
-    body = _attempt_body(attempt, now)  # before the commit, which would expire what the body reads
+    body = attempt_json(attempt, now)  # before the commit, which would expire what the body reads
     db.session.commit()
-    return body, 201 if started else 200
+    return _json(body, 201 if started else 200)
 
 
 @blp.get("/attempts/<int:attempt_id>")
@@ -171,9 +220,9 @@ def get_attempt(attempt_id: int):
     """One of the caller's attempts: open → questions with the saved responses and seconds left."""
     now = utcnow()
     attempt = services.attempt_of(current_user, attempt_id, now)
-    body = _attempt_body(attempt, now)
+    body = attempt_json(attempt, now)
     db.session.commit()
-    return body
+    return _json(body)
 
 
 @blp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
@@ -190,7 +239,7 @@ def save_answer(body, attempt_id: int, question_id: int):
         db.session.commit()  # keep the grading of the expired attempt
         raise
     db.session.commit()
-    return answer
+    return _json({"question_id": answer.question_id, "response": answer.response, "saved_at": _iso(answer.saved_at)})
 
 
 @blp.post("/attempts/<int:attempt_id>/submit")
@@ -201,6 +250,6 @@ def submit_attempt(attempt_id: int):
     """Grade the attempt with its saved answers; submitting again returns the same result."""
     now = utcnow()
     attempt = services.submit_attempt(current_user, attempt_id, now)
-    body = _result_body(attempt, now)  # before the commit, which would expire what the body reads
+    body = result_json(attempt, now)  # before the commit, which would expire what the body reads
     db.session.commit()
-    return body
+    return _json(body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markupsafe import Markup, escape
 
@@ -39,7 +41,10 @@ RENDERERS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def render_text(text: str, text_format: TextFormat | str = TextFormat.MOODLE) -> Markup:
+    """Kept per process: a quiz's twenty questions are rendered again for every learner who starts or submits it
+    (a Markup is immutable, and the same text always gives the same HTML)."""
     return RENDERERS[TextFormat(text_format)](text or "")
 
 

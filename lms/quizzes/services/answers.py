@@ -14,7 +14,7 @@ from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt, AttemptState, CloseReason, Question
 from lms.quizzes.services.attempts import attempt_of
-from lms.quizzes.services.closing import _grace_seconds, _specs_of
+from lms.quizzes.services.closing import _grace_seconds, _specs_of, forget_answers
 from lms.quizzes.spec import QuestionSpec
 from lms.quizzes.timing import DeadlinePassed, is_late
 from lms.quizzes.types import normalize_or_blank
@@ -39,6 +39,7 @@ def _open_for_answers(user: User, attempt_id: int, now: datetime) -> Attempt:
 def _store_answer(attempt_id: int, question_id: int, response: Any, now: datetime):
     """Upsert one answer; returns the stored (response, saved_at) row."""
     values = {"attempt_id": attempt_id, "question_id": question_id, "response": response, "saved_at": now}
+    forget_answers(attempt_id)
     return db.session.execute(_answer_upsert(), values).one()
 
 

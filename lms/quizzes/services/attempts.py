@@ -20,7 +20,8 @@ from lms.extensions import db
 from lms.quizzes.grading import build_layout, draw_questions, quiz_grade
 from lms.quizzes.models import Attempt, AttemptState, CloseReason, Question, QuestionSelection, Quiz, QuizQuestion
 from lms.quizzes.services.bank import bank_questions
-from lms.quizzes.services.closing import _grade, close_if_expired
+from lms.quizzes.services.closing import _grade, close_if_expired, remember_answers, remember_specs
+from lms.quizzes.spec import QuestionSpec
 from lms.quizzes.timing import attempt_deadline, attempts_left, check_can_start
 from lms.quizzes.types import QUESTION_TYPES
 
@@ -147,6 +148,7 @@ def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
             .where(QuizQuestion.quiz_id == quiz.id)
             .order_by(QuizQuestion.position)
         ).all()
+        remember_specs({q.id: QuestionSpec.from_data(q.spec_data) for q in chosen})  # the new attempt's body shows them
     return [(q.id, len(q.spec_data.get("choices", ())) if QUESTION_TYPES[q.kind].has_options else 0) for q in chosen]
 
 
@@ -198,6 +200,7 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random |
         if current is None:
             raise Conflict(_l("Another attempt was started at the same moment; open the quiz again.")) from None
         return current, False
+    remember_answers(attempt.id, {})  # nothing answered yet
     return attempt, True
 
 

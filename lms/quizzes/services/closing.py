@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.orm import Session
 
 from lms.courses.requirements import progress_changed
 from lms.extensions import db
@@ -40,9 +43,55 @@ def close_expired_attempts(now: datetime, *, quiz_id: int | None = None) -> int:
     return closed
 
 
+# What one transaction has read or written already, so that the body a start or a submit answers with does not read
+# it again: the questions' specs (a start has just read them to draw the attempt, a submit to grade it) and an
+# attempt's answers (none for an attempt just started; for one just graded, what the grading stored). Forgotten when
+# the transaction ends, specs when a question is flushed, an attempt's answers when one of them is saved.
+FRACTION_STEP = Decimal(1).scaleb(-Answer.__table__.c.fraction.type.scale)
+SPECS_KEY = "quizzes.specs"
+ANSWERS_KEY = "quizzes.answers"
+
+
+def remember_specs(specs: dict[int, QuestionSpec]) -> None:
+    db.session.info.setdefault(SPECS_KEY, {}).update(specs)
+
+
+def remember_answers(attempt_id: int, answers: dict[int, tuple[Any, Decimal | None]]) -> None:
+    """{question id: (response, fraction)} of every stored answer of the attempt."""
+    db.session.info.setdefault(ANSWERS_KEY, {})[attempt_id] = answers
+
+
+def remembered_answers(attempt_id: int) -> dict[int, tuple[Any, Decimal | None]] | None:
+    return db.session.info.get(ANSWERS_KEY, {}).get(attempt_id)
+
+
+def forget_answers(attempt_id: int) -> None:
+    db.session.info.get(ANSWERS_KEY, {}).pop(attempt_id, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_edited_specs(session: Session, flush_context, instances) -> None:
+    if SPECS_KEY in session.info and any(isinstance(o, Question) for o in (*session.dirty, *session.new)):
+        session.info.pop(SPECS_KEY)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(SPECS_KEY, None)
+        session.info.pop(ANSWERS_KEY, None)
+
+
 def _specs_of(question_ids: Sequence[int]) -> dict[int, QuestionSpec]:
-    rows = db.session.execute(select(Question.id, Question.spec_data).where(Question.id.in_(question_ids)))
-    return {question_id: QuestionSpec.from_data(data) for question_id, data in rows}
+    known = db.session.info.get(SPECS_KEY, {})
+    specs = {question_id: known[question_id] for question_id in question_ids if question_id in known}
+    missing = [question_id for question_id in question_ids if question_id not in specs]
+    if missing:
+        rows = db.session.execute(select(Question.id, Question.spec_data).where(Question.id.in_(missing)))
+        read = {question_id: QuestionSpec.from_data(data) for question_id, data in rows}
+        remember_specs(read)
+        specs.update(read)
+    return specs
 
 
 def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
@@ -55,11 +104,12 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
             select(Answer.id, Answer.question_id, Answer.response).where(Answer.attempt_id == attempt.id)
         )
     }
-    fractions, changed, missing = [], [], []
+    fractions, changed, missing, graded = [], [], [], {}
     for question_id in question_ids:
         answer_id, response = saved.get(question_id, (None, None))
         fraction = grade_response(specs[question_id], response)
         fractions.append(fraction)
+        graded[question_id] = (response, fraction.quantize(FRACTION_STEP))  # as the column gives it back
         if answer_id is None:
             missing.append({"attempt_id": attempt.id, "question_id": question_id, "fraction": fraction, "saved_at": at})
         else:
@@ -72,6 +122,7 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
         )
     if missing:
         db.session.execute(insert(table), missing)
+    remember_answers(attempt.id, graded)
     attempt.points, attempt.score = attempt_score(fractions, len(question_ids))
     attempt.state = AttemptState.GRADED
     attempt.open_slot = None

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt
-from lms.quizzes.services.closing import _specs_of
+from lms.quizzes.services.closing import _specs_of, remembered_answers
 from lms.quizzes.spec import QuestionSpec
 from lms.quizzes.timing import review_visibility
 from lms.quizzes.types import QuestionType, ShownOption, type_of
@@ -43,18 +43,21 @@ class ShownQuestion:
 
 
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
-    """Every question of the attempt in its frozen order, with saved responses: two queries for any length."""
+    """Every question of the attempt in its frozen order, with saved responses: two queries for any length, none
+    for what this transaction has just read or written (see closing.SPECS_KEY)."""
     specs = _specs_of(attempt.question_ids)
-    answers = {
-        answer.question_id: answer
-        for answer in db.session.execute(
-            select(Answer.question_id, Answer.response, Answer.fraction).where(Answer.attempt_id == attempt.id)
-        )
-    }
+    answers = remembered_answers(attempt.id)
+    if answers is None:
+        answers = {
+            question_id: (response, fraction)
+            for question_id, response, fraction in db.session.execute(
+                select(Answer.question_id, Answer.response, Answer.fraction).where(Answer.attempt_id == attempt.id)
+            )
+        }
     shown = []
     for number, item in enumerate(attempt.layout, start=1):
         spec = specs[item["question_id"]]
-        answer = answers.get(item["question_id"])
+        response, fraction = answers.get(item["question_id"], (None, None))
         shown.append(
             ShownQuestion(
                 number=number,
@@ -62,8 +65,8 @@ def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
                 spec=spec,
                 type=type_of(spec),
                 options=[ShownOption(i, spec.choices[i].text) for i in item["order"]],
-                response=answer.response if answer else None,
-                fraction=answer.fraction if answer else None,
+                response=response,
+                fraction=fraction,
             )
         )
     return shown

@@ -1,0 +1,122 @@
+"""The quiz path a test's learners all take at once (start, save each answer, submit) through the API: a fixed number
+of SQL statements per request whatever the quiz's length, and bodies built without marshmallow that are exactly what
+the documented schemas dump."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+
+from lms.extensions import db
+from lms.quizzes import api as quiz_api
+from lms.quizzes import services
+from lms.quizzes.models import Attempt, QuizKind
+from lms.quizzes.timing import seconds_left
+from tests.conftest import api_token
+from tests.factories.quizzes import every_type, make_quiz_setup, single_spec
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+START_STATEMENTS = 8
+SAVE_STATEMENTS = 3
+SUBMIT_STATEMENTS = 6
+"""Each begins with the token and its user. Start: quiz, enrolment, attempts so far, the questions, the insert (in a
+savepoint); the body shows what was just read. Save: the locked attempt with the question's spec, the upsert. Submit:
+the locked attempt, specs, answers, the grades, the attempt; the review shows what the grading has just stored."""
+
+
+@contextmanager
+def counted_statements(engine):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _statements_of_a_test(app, client, size: int) -> tuple[list[str], list[list[str]], list[str], dict]:
+    """The requests run as in a server, each in its own app context and database session (none held around them)."""
+    with app.app_context():
+        # A pre-test: a passing post-test also asks the certificate rules whether the learner is now eligible.
+        setup = make_quiz_setup([single_spec(n) for n in range(size)], code=f"CEPAT-{size}", kind=QuizKind.PRE_TEST)
+        quiz_id, email, engine = setup.quiz.id, setup.learner.email, db.engine
+    token = api_token(client, email)
+    headers = {"Authorization": f"Bearer {token}"}
+    client.get("/api/v1/me", headers=headers)  # the token's first use of the day is recorded once, not measured
+    with counted_statements(engine) as start:
+        started = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers)
+    assert started.status_code == 201, started.get_json()
+    attempt_id = started.get_json()["id"]
+    saves = []
+    for shown in started.get_json()["questions"]:
+        with counted_statements(engine) as save:
+            saved = client.put(
+                f"/api/v1/attempts/{attempt_id}/answers/{shown['question_id']}", json={"response": 1}, headers=headers
+            )
+        assert saved.status_code == 200, saved.get_json()
+        saves.append(save)
+    with counted_statements(engine) as submit:
+        result = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
+    assert result.status_code == 200, result.get_json()
+    return start, saves, submit, result.get_json()
+
+
+def test_start_save_and_submit_run_a_fixed_number_of_statements_whatever_the_length(app, client):
+    for size in (3, 20):
+        start, saves, submit, result = _statements_of_a_test(app, client, size)
+        assert len(start) == START_STATEMENTS, start
+        assert [len(save) for save in saves] == [SAVE_STATEMENTS] * size, saves[0]
+        assert len(submit) == SUBMIT_STATEMENTS, submit
+        assert result["score"] == "100.00" and result["state"] == "graded"
+        assert [(q["response"], q["fraction"]) for q in result["questions"]] == [(1, "1.00000")] * size
+
+
+def test_attempt_bodies_are_exactly_what_the_schemas_dump(app_ctx):
+    """Every question type, answered and not, open and graded, with the review's right answers and feedback."""
+    setup = make_quiz_setup(every_type(), time_limit_minutes=30)
+    attempt, _started = services.start_attempt(setup.learner, setup.quiz, T0)
+    first, second, *_rest = services.shown_questions(attempt)
+    services.save_answer(setup.learner, attempt.id, first.question_id, 0, T0 + timedelta(seconds=5))
+    services.save_answer(setup.learner, attempt.id, second.question_id, [0, 1], T0 + timedelta(seconds=9))
+    now = T0 + timedelta(minutes=1)
+    summary = {name: getattr(attempt, name) for name in quiz_api.AttemptSummarySchema().fields}
+    expected = quiz_api.AttemptSchema().dump(
+        summary
+        | {
+            "quiz_id": attempt.quiz_id,
+            "seconds_left": seconds_left(now, attempt.deadline),
+            "questions": services.shown_questions(attempt),
+        }
+    )
+    assert quiz_api.attempt_json(attempt, now) == expected
+    assert expected["seconds_left"] == 29 * 60 and expected["questions"][1]["response"] == [0, 1]
+
+    services.submit_attempt(setup.learner, attempt.id, now)
+    answered = quiz_api.result_json(attempt, now)  # as the submit answers: from what the grading has just stored
+    attempt_id = attempt.id
+    db.session.commit()
+    db.session.expunge_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    review = services.review_of(attempt, now)
+    summary = {name: getattr(attempt, name) for name in quiz_api.AttemptSummarySchema().fields}
+    expected = quiz_api.ResultSchema().dump(
+        summary
+        | {
+            "quiz_id": attempt.quiz_id,
+            "passed": review.passed,
+            "pass_mark": review.pass_mark,
+            "shows_responses": review.shows_responses,
+            "shows_feedback": review.shows_feedback,
+            "questions": review.questions,
+        }
+    )
+    assert answered == expected
+    assert quiz_api.result_json(attempt, now) == expected
+    assert expected["close_reason"] == "submitted" and expected["questions"][0]["right_answers"]
+    assert quiz_api.attempt_json(attempt, now)["questions"] == []  # a graded attempt shows no questions to answer
