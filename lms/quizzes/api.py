@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lms.core.api import BEARER, computed, token_required
+from lms.core.api import BEARER, computed, number_of, token_required
 from lms.core.models import utcnow
 from lms.extensions import db
 from lms.quizzes import services
@@ -114,10 +114,6 @@ def _iso(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _decimal(value) -> str | None:
-    return None if value is None else format(value, "f")
-
-
 def _summary_json(attempt) -> dict:
     return {
         "id": attempt.id,
@@ -127,7 +123,7 @@ def _summary_json(attempt) -> dict:
         "deadline": _iso(attempt.deadline),
         "submitted_at": _iso(attempt.submitted_at),
         "close_reason": None if attempt.close_reason is None else str(attempt.close_reason),
-        "score": _decimal(attempt.score),
+        "score": number_of(attempt.score),
     }
 
 
@@ -145,7 +141,7 @@ def _shown_json(question) -> dict:
 
 def _review_json(question) -> dict:
     return _shown_json(question) | {
-        "fraction": _decimal(question.fraction),
+        "fraction": number_of(question.fraction),
         "right_answers": list(question.right_answers),
         "feedback": list(question.feedback),
     }

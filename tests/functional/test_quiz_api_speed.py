@@ -73,8 +73,8 @@ def test_start_save_and_submit_run_a_fixed_number_of_statements_whatever_the_len
         assert len(start) == START_STATEMENTS, start
         assert [len(save) for save in saves] == [SAVE_STATEMENTS] * size, saves[0]
         assert len(submit) == SUBMIT_STATEMENTS, submit
-        assert result["score"] == "100.00" and result["state"] == "graded"
-        assert [(q["response"], q["fraction"]) for q in result["questions"]] == [(1, "1.00000")] * size
+        assert result["score"] == 100.0 and result["state"] == "graded"
+        assert [(q["response"], q["fraction"]) for q in result["questions"]] == [(1, 1.0)] * size
 
 
 def test_attempt_bodies_are_exactly_what_the_schemas_dump(app_ctx):
