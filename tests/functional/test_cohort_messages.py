@@ -81,7 +81,7 @@ def test_message_to_all_who_are_behind_arrives_in_app_and_by_email_per_preferenc
     assert len(messages_to(people["later"])) == 1
     assert messages_to(people["ahead"]) == [] and messages_to(people["stranger"]) == []
     (mail,) = [m for m in server.messages if m["To"] == "late@x.test"]
-    assert mail["Subject"] == f"Lentera: Message from Bu Fasil, {cohort.name}"
+    assert mail["Subject"] == f"Lentera: Message from Bu Fasil about {cohort.name}"
     assert "Ayo selesaikan modul 2." in mail.get_body(preferencelist=("plain",)).get_content()
     assert not [m for m in server.messages if m["To"] == "later@x.test"]
     audit = db.session.execute(select(AuditEntry).where(AuditEntry.action == "cohort.message")).scalar_one()
