@@ -182,14 +182,6 @@ def list_roles(organization_id: int):
     return services.organization_members(_organization_for_admin(organization_id))
 
 
-class RoleOfferSchema(Schema):
-    email = fields.String(metadata={"description": "the address the role was offered to, as sent"})
-    role = fields.String()
-    message = fields.String(
-        metadata={"description": "the same sentence for every address: it never tells whether it has an account"}
-    )
-
-
 @blp.post("/organizations/<int:organization_id>/roles")
 @blp.doc(security=BEARER, operationId="inviteToRole")
 @blp.response(202, RoleInvitationSchema)

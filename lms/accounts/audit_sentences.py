@@ -1,4 +1,5 @@
-"""The audit log's sentences for role changes: who gave or took which role from whom, in which organization."""
+"""The audit log's sentences for role changes: who invited an address to which role, who accepted it, who gave or
+took which role from whom, in which organization."""
 
 from __future__ import annotations
 
@@ -25,6 +26,25 @@ def _names(entry: AuditEntry) -> dict[str, str]:
 @audit_sentence("membership.add")
 def _role_given(entry: AuditEntry) -> str:
     return _("%(actor)s gave %(person)s the role %(role)s in %(organization)s.", **_names(entry))
+
+
+@audit_sentence("role.invite")
+def _role_offered(entry: AuditEntry) -> str:
+    # The address only, never the account it may belong to: the log must not tell the admin who has an account.
+    return _(
+        "%(actor)s invited %(email)s to take the role %(role)s in %(organization)s.",
+        email=entry.details.get("email", ""),
+        **_names(entry),
+    )
+
+
+@audit_sentence("role.accept")
+def _role_accepted(entry: AuditEntry) -> str:
+    return _(
+        "%(actor)s accepted the role %(role)s in %(organization)s (invitation to %(email)s).",
+        email=entry.details.get("email", ""),
+        **_names(entry),
+    )
 
 
 @audit_sentence("membership.remove")

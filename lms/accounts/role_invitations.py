@@ -103,7 +103,14 @@ def accept_role_invitation(user: User, token: str) -> Membership | None:
             _l("This invitation is for %(email)s: log in with that e-mail to accept it.", email=invitation.email)
         )
     invitation.accepted_by_id, invitation.accepted_at = user.id, utcnow()
-    record_audit(user, "role.accept", invitation, invitation.organization_id, role=Role(invitation.role).value)
+    record_audit(
+        user,
+        "role.accept",
+        invitation,
+        invitation.organization_id,
+        email=invitation.email,
+        role=Role(invitation.role).value,
+    )
     if Role(invitation.role) in user.roles_in(invitation.organization_id):
         return None
     membership = Membership(user=user, organization_id=invitation.organization_id, role=invitation.role)

@@ -373,7 +373,8 @@ def test_my_data_shows_and_downloads_every_consent_from_the_one_table(client, au
     auth.login(REGISTRATION["email"].lower(), REGISTRATION["password"])
     page = client.get("/my/data").get_data(as_text=True)
     consents_section = page.split('id="consents"')[1].split("</section>")[0]
-    assert consents_section.count("<blockquote>") == 3 and "PPNI" in consents_section
+    # Each is quoted in the language she agreed in, marked so (an English page may quote Indonesian words).
+    assert consents_section.count('<blockquote lang="id">') == 3 and "PPNI" in consents_section
     downloaded = client.get("/my/data.json").get_json()["consents"]
     assert {c["purpose"] for c in downloaded} == {"registration", "organization_record", "facility_supervision"}
     by_purpose = {c["purpose"]: c for c in downloaded}

@@ -5,14 +5,16 @@ address has an account."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from huey.storage import SqliteStorage
 from sqlalchemy import func, select
 
-from lms.accounts.models import Membership, OrganizationKind, Role, User
+from lms.accounts.models import Membership, OrganizationKind, Role, RoleInvitation, User
 from lms.core.audit import AuditEntry
+from lms.core.mail import OutboxMessage
 from lms.extensions import db
 from lms.jobs import huey
 from lms.notifications.models import Notification
@@ -42,7 +44,16 @@ def ppni(app_ctx):
     return organization, admin
 
 
-def test_a_role_given_and_taken_by_the_organization_admin_reaches_her_in_her_language(
+def _accept_invitation(app, server, email: str) -> None:
+    """She opens the link of the invitation e-mail the server caught, logged in with that address, and accepts."""
+    (invitation,) = [m for m in _mail_to(server, email) if "/role-invitations/" in m.get_body(("plain",)).get_content()]
+    link = re.search(r"http://localhost(/role-invitations/\S+)", invitation.get_body(("plain",)).get_content()).group(1)
+    her = app.test_client()
+    assert her.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert her.post(link).status_code == 302
+
+
+def test_a_role_given_by_invitation_and_taken_by_the_organization_admin_reaches_her_in_her_language(
     app, client, auth, ppni, monkeypatch
 ):
     organization, admin = ppni
@@ -52,32 +63,42 @@ def test_a_role_given_and_taken_by_the_organization_admin_reaches_her_in_her_lan
         _use_mail_server(app, monkeypatch, server)
         auth.login(admin.email)
         for person in (siti, rina):
-            given = client.post(f"/organizations/{organization.id}/members", data={"email": person.email,
-                                                                                   "role": "facilitator"})  # fmt: skip
-            assert given.status_code == 302
+            form = {"email": person.email, "role": "facilitator"}
+            invited = client.post(f"/organizations/{organization.id}/members", data=form)
+            assert invited.status_code == 302
+        server.handler.wait_for(2)
+        assert _notifications(client, rina.email) == []  # invited, not yet given: nothing is hers until she accepts
+        for person in (siti, rina):
+            _accept_invitation(app, server, person.email)
         membership = db.session.execute(select(Membership).where(Membership.user_id == siti.id)).scalar_one()
         assert client.post(f"/organizations/{organization.id}/members/{membership.id}/remove").status_code == 302
-        server.handler.wait_for(3)
+        server.handler.wait_for(5)
 
-    (given_id, taken_id) = _mail_to(server, "siti@example.test")
+    (invitation_id, given_id, taken_id) = _mail_to(server, "siti@example.test")
+    # The invitation goes to an address, in the admin's language; what follows goes to the account, in hers.
+    assert invitation_id["Subject"] == "Lentera: PPNI Kota Palu memberi Anda peran"
     assert given_id["Subject"] == "Lentera: Anda diberi peran Fasilitator di PPNI Kota Palu"
     assert "Diberikan oleh Admin Palu" in given_id.get_body(("plain",)).get_content()
     assert taken_id["Subject"] == "Lentera: Peran Fasilitator Anda di PPNI Kota Palu dicabut"
     assert "Anda telah dikeluarkan dari semua perangkat" in taken_id.get_body(("plain",)).get_content()
-    (given_en,) = _mail_to(server, "rina@example.test")
+    (_invitation_en, given_en) = _mail_to(server, "rina@example.test")
     assert given_en["Subject"] == "Lentera: You were given the role Facilitator in PPNI Kota Palu"
+    assert "Given by Admin Palu" in given_en.get_body(("plain",)).get_content()
 
     in_app = _notifications(client, "rina@example.test")
     assert [(n["kind"], n["title"]) for n in in_app] == [
         ("role_changed", "You were given the role Facilitator in PPNI Kota Palu")
     ]
 
-    # The organization's audit log says it in words.
+    # The organization's audit log says it in words: the invitation names the address, never an account.
     auth.logout()
     auth.login(admin.email)
     log = client.get(f"/organizations/{organization.id}/audit").get_data(as_text=True)
-    assert "Admin Palu memberi Siti Aminah peran Fasilitator di PPNI Kota Palu." in log
-    assert "Admin Palu mencabut peran Fasilitator di PPNI Kota Palu dari Siti Aminah." in log
+    sentences = re.findall(r'data-testid="audit-sentence">([^<]*)<', log)
+    assert "Admin Palu mengundang siti@example.test untuk menerima peran Fasilitator di PPNI Kota Palu." in sentences
+    assert "Siti Aminah menerima peran Fasilitator di PPNI Kota Palu (undangan untuk siti@example.test)." in sentences
+    assert "Admin Palu mencabut peran Fasilitator di PPNI Kota Palu dari Siti Aminah." in sentences
+    assert len(sentences) == 5  # two invitations, two acceptances, one removal: each in words
 
 
 def test_e_mail_follows_her_choice_and_the_in_app_notice_stays(app, client, auth, ppni, monkeypatch):
@@ -91,7 +112,11 @@ def test_e_mail_follows_her_choice_and_the_in_app_notice_stays(app, client, auth
         _use_mail_server(app, monkeypatch, server)
         auth.login(admin.email)
         client.post(f"/organizations/{organization.id}/members", data={"email": siti.email, "role": "supervisor"})
-    assert _mail_to(server, siti.email) == []
+        server.handler.wait_for(1)
+        _accept_invitation(app, server, siti.email)
+        server.handler.wait_for(2, timeout=1)
+    # Only the invitation (mail to an address, which no choice of hers can stop); no mail about the role itself.
+    assert [m["Subject"] for m in _mail_to(server, siti.email)] == ["Lentera: PPNI Kota Palu memberi Anda peran"]
     assert [n["kind"] for n in client.get("/api/v1/me/notifications", headers=headers).get_json()] == ["role_changed"]
 
 
@@ -143,30 +168,65 @@ def test_supervisors_are_told_when_their_organization_kind_or_region_changes(cli
 # --- probes: giving a role never tells whether an e-mail has an account ---------------------------------------------
 
 
-def test_the_roles_api_answers_alike_for_a_known_and_an_unknown_e_mail(app, client, ppni, monkeypatch):
-    organization, admin = ppni
+PROBES = ("holder@example.test", "known@example.test", "nobody@example.test")
+"""An address whose account holds the role already, one whose account does not, and one with no account."""
+
+
+@pytest.fixture
+def probed(app_ctx, ppni):
+    organization, _admin = ppni
+    make_user("holder@example.test", role=Role.SUPERVISOR, organization=organization)
     make_user("known@example.test")
-    headers = {"Authorization": f"Bearer {api_token(client, admin.email)}"}
+    return organization
+
+
+def _give_role(client, channel: str, organization, email: str, token: str):
+    """Give the supervisor role to `email` through the roles API or the organization's members form."""
+    given = {"email": email, "role": "supervisor"}
+    if channel == "api":
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.post(f"/api/v1/organizations/{organization.id}/roles", json=given, headers=headers)
+    return client.post(f"/organizations/{organization.id}/members", data=given)
+
+
+def _answer(client, response, email: str) -> tuple:
+    """What the admin learns: status, body or where she is sent and the message she then reads, with the address
+    she typed taken out."""
+    if response.is_json:
+        return response.status_code, response.get_data(as_text=True).replace(email, "<e-mail>")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    shown = re.findall(r'role="(?:status|alert)">([^<]*)<', page)
+    return response.status_code, response.headers["Location"], [text.replace(email, "<e-mail>") for text in shown]
+
+
+@pytest.mark.parametrize("channel", ["api", "form"])
+def test_giving_a_role_answers_alike_for_any_e_mail(app, client, auth, ppni, probed, monkeypatch, channel):
+    organization, admin = ppni
+    token = api_token(client, admin.email)
+    auth.login(admin.email)
+    client.get(f"/organizations/{organization.id}")  # shows the welcome message, so that only the answers' remain
     with SmtpServer() as server:
         _use_mail_server(app, monkeypatch, server)
-        answers = {}
-        for email in ("known@example.test", "nobody@example.test"):
-            response = client.post(f"/api/v1/organizations/{organization.id}/roles",
-                                   json={"email": email, "role": "facilitator"}, headers=headers)  # fmt: skip
-            body = response.get_json()
-            answers[email] = (response.status_code, body["message"].replace(email, "<e-mail>"), sorted(body))
-        server.handler.wait_for(2)
-    assert answers["known@example.test"] == answers["nobody@example.test"]
-    assert answers["known@example.test"][0] == 202
-    # The owner of the account holds the role and was told; the other address got an invitation to register.
-    (told,) = _mail_to(server, "known@example.test")
-    (invited,) = _mail_to(server, "nobody@example.test")
-    assert (
-        "Fasilitator" in told["Subject"] and "http://localhost/register" in invited.get_body(("plain",)).get_content()
-    )
+        answers = {email: _answer(client, _give_role(client, channel, organization, email, token), email)
+                   for email in PROBES}  # fmt: skip
+        server.handler.wait_for(len(PROBES))
+    assert answers["holder@example.test"] == answers["known@example.test"] == answers["nobody@example.test"]
+    if channel == "api":
+        assert answers["nobody@example.test"] == (202, '{"email":"<e-mail>","role":"supervisor","status":"invited"}\n')
+    else:
+        assert answers["nobody@example.test"][0] == 302 and answers["nobody@example.test"][2]
+        assert "No account" not in str(answers) and "Tidak ada akun" not in str(answers)
+    # Each address got the same invitation, apart from its own link; no account was made for the unknown one.
+    mails = {email: _mail_to(server, email) for email in PROBES}
+    assert all(len(sent) == 1 for sent in mails.values())
+    texts = {
+        (sent[0]["Subject"], re.sub(r"/role-invitations/\S+", "<link>", sent[0].get_body(("plain",)).get_content()))
+        for sent in mails.values()
+    }
+    assert len(texts) == 1 and "http://localhost/register" not in next(iter(texts))[1]
     assert db.session.execute(select(User.id).where(User.email == "nobody@example.test")).first() is None
     audit = db.session.execute(select(AuditEntry.action).where(AuditEntry.organization_id == organization.id))
-    assert list(audit.scalars()) == ["membership.add"]
+    assert list(audit.scalars()) == ["role.invite"] * len(PROBES)
 
 
 @pytest.fixture
@@ -220,28 +280,34 @@ def test_reset_and_register_answer_alike_and_at_once_even_with_a_hanging_mail_se
         assert results["known@example.test"][2] == results["unknown@example.test"][2] == 1
 
 
-def test_the_roles_api_does_the_same_work_for_a_known_and_an_unknown_e_mail(app, client, ppni, queued):
-    """Equal work, hence equal time: the request checks and queues one job whatever the address; the job grants or
-    invites (before, a known address wrote the role, the audit entry and the notice within the request)."""
+@pytest.mark.parametrize("channel", ["api", "form"])
+def test_giving_a_role_does_the_same_work_for_any_e_mail(app, client, auth, ppni, probed, queued, monkeypatch, channel):
+    """Equal work, hence equal time: whatever the address, the request writes one invitation, one audit entry and
+    queues one mail, and nothing else (no role, no notice, no account) until the address's owner accepts."""
     organization, admin = ppni
-    make_user("known@example.test")
-    headers = {"Authorization": f"Bearer {api_token(client, admin.email)}"}
+    token = api_token(client, admin.email)
+    auth.login(admin.email)
+    with SmtpServer() as server:
+        _use_mail_server(app, monkeypatch, server)
+        counted = (Membership, AuditEntry, Notification, RoleInvitation, User, OutboxMessage)
 
-    def rows() -> tuple[int, ...]:
-        db.session.expire_all()
-        return tuple(
-            db.session.execute(select(func.count()).select_from(model)).scalar_one()
-            for model in (Membership, AuditEntry, Notification)
-        )
+        def rows() -> tuple[int, ...]:
+            db.session.expire_all()
+            counts = [db.session.execute(select(func.count()).select_from(model)).scalar_one() for model in counted]
+            return (*counts, queued.pending_count())
 
-    for email in ("known@example.test", "nobody@example.test"):
-        before, queued_before = rows(), queued.pending_count()
-        response = client.post(f"/api/v1/organizations/{organization.id}/roles",
-                               json={"email": email, "role": "supervisor"}, headers=headers)  # fmt: skip
-        assert response.status_code == 202
-        assert rows() == before and queued.pending_count() == queued_before + 1, email
-    # The worker then gives the role to the account, and invites the other address.
-    while (task := queued.dequeue()) is not None:
-        queued.execute(task)
-    holder = db.session.execute(select(User).join(Membership).where(Membership.role == Role.SUPERVISOR)).scalar_one()
-    assert holder.email == "known@example.test"
+        work = {}
+        for email in PROBES:
+            before = rows()
+            response = _give_role(client, channel, organization, email, token)
+            assert response.status_code in (202, 302), email
+            work[email] = tuple(after - then for after, then in zip(rows(), before, strict=True))
+        # The same rows for every address: one invitation and its audit entry, one mail queued.
+        assert set(work.values()) == {(0, 1, 0, 1, 0, 0, 1)}, work
+        # The worker then sends the three invitations; the account that accepts gets the role.
+        while (task := queued.dequeue()) is not None:
+            queued.execute(task)
+        server.handler.wait_for(len(PROBES))
+    assert sorted(m["To"] for m in server.messages) == sorted(PROBES)
+    holders = select(User.email).join(Membership).where(Membership.role == Role.SUPERVISOR)
+    assert list(db.session.execute(holders).scalars()) == ["holder@example.test"]
