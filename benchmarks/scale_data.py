@@ -360,20 +360,29 @@ def write_certificates(batch: list[tuple], now: datetime) -> list[str]:
 
 
 def refresh_totals(user_ids: list[int], today) -> int:
-    """In a pool process: the cycle totals of these learners, by the project's own recomputation."""
+    """In a pool process: the cycle totals of these learners, by the project's own recomputation (the
+    organizations' member counts are made once afterwards: two processes moving the same few count rows in
+    parallel chunks would wait on each other, or deadlock)."""
     from lms.extensions import db
-    from lms.records.standings import refresh_standings
+    from lms.records.standings import recompute_rows
 
-    refresh_standings(user_ids, today)
+    recompute_rows(db.session, user_ids, today)
     db.session.commit()
     return len(user_ids)
 
 
 def make_cycle_totals(learners: list, pool) -> None:
-    """Every learner's cycle totals, recomputed from the ledger by the pool in chunks."""
+    """Every learner's cycle totals, recomputed from the ledger by the pool in chunks; then the organizations'
+    member counts from them, in this process (`reconcile_counts`, what the nightly job runs)."""
+    from lms.extensions import db
+    from lms.records.member_counts import reconcile_counts
+
+    today = datetime.now(UTC).date()
     user_ids = sorted(user_id for user_id, _slug, _name in learners)
     chunks = [user_ids[start : start + TOTALS_CHUNK] for start in range(0, len(user_ids), TOTALS_CHUNK)]
-    sum(pool.imap_unordered(partial(refresh_totals, today=datetime.now(UTC).date()), chunks))
+    sum(pool.imap_unordered(partial(refresh_totals, today=today), chunks))
+    reconcile_counts(db.session, today)
+    db.session.commit()
 
 
 LOADED_TABLES = ("users", "memberships", "enrolments", "certificates", "audit_entries", "skp_entries")
