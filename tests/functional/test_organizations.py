@@ -214,3 +214,17 @@ def test_audit_log_is_append_only(app_ctx):
     except AuditLogIsAppendOnly:
         db.session.rollback()
     assert db.session.execute(select(AuditEntry.action)).scalar_one() == "organization.test"
+
+
+def test_the_audit_log_leaves_out_details_that_say_nothing(client, auth, app_ctx):
+    """Issue 16: the log showed "reason: None" beside an entry; an empty detail is left out, the others stay."""
+    from lms.core.audit import record_audit
+
+    org = make_organization("ppni")
+    admin = make_user("admin@example.test", role=Role.ORG_ADMIN, organization=org)
+    record_audit(admin, "organization.update", org, org.id, reason=None, note="", field="name")
+    db.session.commit()
+    auth.login("admin@example.test")
+    page = client.get(f"/organizations/{org.id}/audit").get_data(as_text=True)
+    assert "field: name" in page
+    assert "reason:" not in page and "note:" not in page and "None" not in page
