@@ -81,7 +81,7 @@ def refresh_pending(today: date | None = None) -> None:
     """Recompute the rows of the workers marked in this transaction (readers call it to see their own changes)."""
     pending = db.session.info.pop(PENDING_KEY, None)
     if pending:
-        recompute_rows(db.session, pending, today)
+        update_rows(db.session, pending, today)  # the rows, and the member counts they move
 
 
 @event.listens_for(Session, "before_commit")
