@@ -132,7 +132,7 @@ def reconcile_counts(session: Session, today: date, rules: SkpRules | None = Non
             WorkerMembership.status == MembershipStatus.CONFIRMED,
             or_(
                 counted.state.is_(None),
-                counted.state != empty_state,
+                counted.state != func.coalesce(SkpCycleTotal.state, empty_state),
                 counted.profession_code != func.coalesce(User.profession_code, ""),
             ),
         )
