@@ -269,7 +269,7 @@ def _import_done(entry: AuditEntry, names: AuditNames) -> str:
     )
 
 
-# --- user admin, sign-in and two-factor -------------------------------------------------------------------------------
+# --- user admin, sign-in and two-factor authentication ----------------------------------------------------------
 
 
 def _subject(entry: AuditEntry, names: AuditNames) -> str:
@@ -331,12 +331,12 @@ def _sessions_ended(entry: AuditEntry, names: AuditNames) -> str:
 
 @audit_sentence("account.two_factor_enable")
 def _two_factor_on(entry: AuditEntry, names: AuditNames) -> str:
-    return _("%(actor)s turned on two-step sign-in.", actor=actor_name(entry)) + _tokens_revoked(entry)
+    return _("%(actor)s turned on two-factor authentication.", actor=actor_name(entry)) + _tokens_revoked(entry)
 
 
 @audit_sentence("account.two_factor_disable")
 def _two_factor_off(entry: AuditEntry, names: AuditNames) -> str:
-    return _("%(actor)s turned off two-step sign-in.", actor=actor_name(entry))
+    return _("%(actor)s turned off two-factor authentication.", actor=actor_name(entry))
 
 
 @audit_sentence("account.recovery_codes_replace")
@@ -366,7 +366,7 @@ def _organization_fields() -> dict[str, tuple[Any, Any]]:
         "kind": (_("Kind"), _kind_label),
         "province": (_("Province"), None),
         "regency": (_("Regency or city"), None),
-        "admins_require_two_factor": (_("Admins must use two-step sign-in"), _yes_no),
+        "admins_require_two_factor": (_("Admins must use two-factor authentication"), _yes_no),
     }
 
 
