@@ -25,17 +25,17 @@ from lms.extensions import db
 
 @audit_names("user")
 def _users(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples())
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 @audit_names("organization")
 def _organizations(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).tuples())
+    return dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
 
 
 @audit_names("facility")
 def _facilities(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(ids))).tuples())
+    return dict(db.session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(ids))).all())
 
 
 def _role_label(role: str | None) -> str:
@@ -229,10 +229,10 @@ def _facility_left(entry: AuditEntry, names: AuditNames) -> str:
 def _import_confirmed(entry: AuditEntry, names: AuditNames) -> str:
     rows = entry.details.get("rows") or 0
     return ngettext(
-        "%(actor)s started the member import of %(file)s into %(organization)s (%(num)s row).",
-        "%(actor)s started the member import of %(file)s into %(organization)s (%(num)s rows).",
+        "%(actor)s started the member import of %(file)s into %(organization)s (%(count)s row).",
+        "%(actor)s started the member import of %(file)s into %(organization)s (%(count)s rows).",
         rows,
-        num=count(rows),
+        count=count(rows),
         actor=actor_name(entry),
         file=entry.details.get("file_name", ""),
         organization=names("organization", entry.organization_id, ""),
@@ -241,17 +241,21 @@ def _import_confirmed(entry: AuditEntry, names: AuditNames) -> str:
 
 IMPORT_COUNTS = {
     # What applying the rows did; the preview's estimates (new_accounts, matched_accounts) are not repeated.
-    "accounts_created": lambda n: ngettext("%(num)s account created", "%(num)s accounts created", n, num=count(n)),
-    "accounts_matched": lambda n: ngettext("%(num)s account found", "%(num)s accounts found", n, num=count(n)),
-    "accounts_completed": lambda n: ngettext(
-        "%(num)s account completed", "%(num)s accounts completed", n, num=count(n)
+    "accounts_created": lambda n: ngettext(
+        "%(count)s account created", "%(count)s accounts created", n, count=count(n)
     ),
-    "memberships_invited": lambda n: ngettext("%(num)s member invited", "%(num)s members invited", n, num=count(n)),
+    "accounts_matched": lambda n: ngettext("%(count)s account found", "%(count)s accounts found", n, count=count(n)),
+    "accounts_completed": lambda n: ngettext(
+        "%(count)s account completed", "%(count)s accounts completed", n, count=count(n)
+    ),
+    "memberships_invited": lambda n: ngettext(
+        "%(count)s member invited", "%(count)s members invited", n, count=count(n)
+    ),
     "membership_numbers_set": lambda n: ngettext(
-        "%(num)s member number set", "%(num)s member numbers set", n, num=count(n)
+        "%(count)s member number set", "%(count)s member numbers set", n, count=count(n)
     ),
     "staff_invited": lambda n: ngettext(
-        "%(num)s invited to a facility's staff", "%(num)s invited to a facility's staff", n, num=count(n)
+        "%(count)s invited to a facility's staff", "%(count)s invited to a facility's staff", n, count=count(n)
     ),
 }
 
@@ -315,7 +319,7 @@ def _tokens_revoked(entry: AuditEntry) -> str:
     if not revoked:
         return ""
     return " " + ngettext(
-        "%(num)s API token was revoked.", "%(num)s API tokens were revoked.", revoked, num=count(revoked)
+        "%(count)s API token was revoked.", "%(count)s API tokens were revoked.", revoked, count=count(revoked)
     )
 
 

@@ -78,12 +78,12 @@ def _enrolments(ids: set[Any]) -> dict[Any, tuple[str, str]]:
 
 @audit_names("subject")
 def _subjects(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Subject.id, Subject.title).where(Subject.id.in_(ids))).tuples())
+    return dict(db.session.execute(select(Subject.id, Subject.title).where(Subject.id.in_(ids))).all())
 
 
 @audit_names("lesson")
 def _lessons(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids))).tuples())
+    return dict(db.session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids))).all())
 
 
 def _course_of(entry: AuditEntry):
@@ -303,10 +303,10 @@ def _enrolment_closed(entry: AuditEntry, names: AuditNames) -> str:
 def _cohort_cancelled(entry: AuditEntry, names: AuditNames) -> str:
     people = entry.details.get("people") or 0
     sentence = ngettext(
-        "%(actor)s cancelled the cohort %(cohort)s of %(course)s; %(num)s person was told.",
-        "%(actor)s cancelled the cohort %(cohort)s of %(course)s; %(num)s people were told.",
+        "%(actor)s cancelled the cohort %(cohort)s of %(course)s; %(count)s person was told.",
+        "%(actor)s cancelled the cohort %(cohort)s of %(course)s; %(count)s people were told.",
         people,
-        num=shown_count(people),
+        count=shown_count(people),
         **cohort_names(entry, names),
     )
     return with_reason(sentence, entry)
@@ -316,10 +316,10 @@ def _cohort_cancelled(entry: AuditEntry, names: AuditNames) -> str:
 def _roster_exported(entry: AuditEntry, names: AuditNames) -> str:
     rows = entry.details.get("rows") or 0
     return ngettext(
-        "%(actor)s downloaded the roster of the cohort %(cohort)s of %(course)s (%(num)s learner).",
-        "%(actor)s downloaded the roster of the cohort %(cohort)s of %(course)s (%(num)s learners).",
+        "%(actor)s downloaded the roster of the cohort %(cohort)s of %(course)s (%(count)s learner).",
+        "%(actor)s downloaded the roster of the cohort %(cohort)s of %(course)s (%(count)s learners).",
         rows,
-        num=shown_count(rows),
+        count=shown_count(rows),
         **cohort_names(entry, names),
     )
 
@@ -331,10 +331,10 @@ def _roster_exported(entry: AuditEntry, names: AuditNames) -> str:
 def _enrolled_in_bulk(entry: AuditEntry, names: AuditNames) -> str:
     enrolled = entry.details.get("count") or 0
     return ngettext(
-        "%(actor)s enrolled %(num)s person in the cohort %(cohort)s of %(course)s.",
-        "%(actor)s enrolled %(num)s people in the cohort %(cohort)s of %(course)s.",
+        "%(actor)s enrolled %(count)s person in the cohort %(cohort)s of %(course)s.",
+        "%(actor)s enrolled %(count)s people in the cohort %(cohort)s of %(course)s.",
         enrolled,
-        num=shown_count(enrolled),
+        count=shown_count(enrolled),
         **cohort_names(entry, names),
     )
 

@@ -16,7 +16,7 @@ from lms.instruments.models import CourseInstrumentSettings, Instrument, Supervi
 
 @audit_names("instrument")
 def _instruments(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Instrument.id, Instrument.title).where(Instrument.id.in_(ids))).tuples())
+    return dict(db.session.execute(select(Instrument.id, Instrument.title).where(Instrument.id.in_(ids))).all())
 
 
 @audit_names("instrument_settings")
@@ -27,7 +27,7 @@ def _settings(ids: set[Any]) -> dict[Any, str]:
         .join(Course, Course.id == CourseInstrumentSettings.course_id)
         .where(CourseInstrumentSettings.id.in_(ids))
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 @audit_names("supervisor_invitation")

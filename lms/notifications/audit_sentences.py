@@ -14,20 +14,20 @@ def _cohort_written_to(entry: AuditEntry, names: AuditNames) -> str:
     recipients = entry.details.get("recipients")
     if recipients is not None:  # chosen learners
         return ngettext(
-            "%(actor)s wrote a message of %(characters)s characters to %(num)s chosen learner of the cohort "
+            "%(actor)s wrote a message of %(characters)s characters to %(count)s chosen learner of the cohort "
             "%(cohort)s of %(course)s.",
-            "%(actor)s wrote a message of %(characters)s characters to %(num)s chosen learners of the cohort "
+            "%(actor)s wrote a message of %(characters)s characters to %(count)s chosen learners of the cohort "
             "%(cohort)s of %(course)s.",
             len(recipients),
-            num=shown_count(len(recipients)),
+            count=shown_count(len(recipients)),
             characters=shown_count(entry.details.get("characters")),
             **found,
         )
     people = entry.details.get("people") or 0
     return ngettext(
-        "%(actor)s wrote a message to the %(num)s learner of the cohort %(cohort)s of %(course)s.",
-        "%(actor)s wrote a message to the %(num)s learners of the cohort %(cohort)s of %(course)s.",
+        "%(actor)s wrote a message to the %(count)s learner of the cohort %(cohort)s of %(course)s.",
+        "%(actor)s wrote a message to the %(count)s learners of the cohort %(cohort)s of %(course)s.",
         people,
-        num=shown_count(people),
+        count=shown_count(people),
         **found,
     )

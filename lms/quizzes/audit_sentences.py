@@ -22,7 +22,7 @@ def _quizzes(ids: set[Any]) -> dict[Any, str]:
         .join(CourseVersion, CourseVersion.id == Quiz.version_id)
         .where(Quiz.id.in_(ids))
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 @audit_sentence("questions.import", refs=lambda entry: [("course_id", entry.object_id)])
@@ -30,10 +30,10 @@ def _questions_imported(entry: AuditEntry, names: AuditNames) -> str:
     code, title = names("course_id", entry.object_id, ("", ""))
     added = entry.details.get("count") or 0
     return ngettext(
-        "%(actor)s imported %(num)s question into the question bank of %(course)s (%(code)s).",
-        "%(actor)s imported %(num)s questions into the question bank of %(course)s (%(code)s).",
+        "%(actor)s imported %(count)s question into the question bank of %(course)s (%(code)s).",
+        "%(actor)s imported %(count)s questions into the question bank of %(course)s (%(code)s).",
         added,
-        num=shown_count(added),
+        count=shown_count(added),
         actor=actor_name(entry),
         course=title or code,
         code=code,

@@ -18,7 +18,7 @@ from lms.records.models import ExternalActivity
 @audit_names("activity")
 def _activities(ids: set[Any]) -> dict[Any, str]:
     rows = select(ExternalActivity.id, ExternalActivity.title).where(ExternalActivity.id.in_(ids))
-    return dict(db.session.execute(rows).tuples())
+    return dict(db.session.execute(rows).all())
 
 
 def _activity_names(entry: AuditEntry, names: AuditNames) -> dict[str, str]:
