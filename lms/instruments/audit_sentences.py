@@ -11,12 +11,7 @@ from sqlalchemy import select
 from lms.core.audit import AuditEntry, AuditNames, actor_name, audit_names, audit_sentence, shown_count
 from lms.courses.models import Cohort, Course, CourseVersion, Enrolment
 from lms.extensions import db
-from lms.instruments.models import CourseInstrumentSettings, Instrument, SupervisorInvitation
-
-
-@audit_names("instrument")
-def _instruments(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Instrument.id, Instrument.title).where(Instrument.id.in_(ids))).all())
+from lms.instruments.models import CourseInstrumentSettings, SupervisorInvitation
 
 
 @audit_names("instrument_settings")
@@ -44,30 +39,24 @@ def _invitations(ids: set[Any]) -> dict[Any, tuple[str, str]]:
 
 
 def _instrument_names(entry: AuditEntry, names: AuditNames) -> dict[str, str]:
-    key = entry.details.get("key") or ""
+    # By its key, not its title: the title is the organization's text in its own language, which a sentence in the
+    # reader's language would mix in unmarked.
     return {
         "actor": actor_name(entry),
-        "title": names("instrument", entry.object_id) or key,
-        "key": key,
+        "key": entry.details.get("key") or "",
         "version": entry.details.get("version") or "",
     }
 
 
-def _the_instrument(entry: AuditEntry):
-    return [("instrument", entry.object_id)]
-
-
-@audit_sentence("instrument.create", refs=_the_instrument)
+@audit_sentence("instrument.create")
 def _instrument_created(entry: AuditEntry, names: AuditNames) -> str:
-    return _(
-        "%(actor)s saved version %(version)s of the instrument %(title)s (%(key)s).", **_instrument_names(entry, names)
-    )
+    return _("%(actor)s saved version %(version)s of the instrument %(key)s.", **_instrument_names(entry, names))
 
 
-@audit_sentence("instrument.edit", refs=_the_instrument)
+@audit_sentence("instrument.edit")
 def _instrument_edited(entry: AuditEntry, names: AuditNames) -> str:
     return _(
-        "%(actor)s changed version %(version)s of the instrument %(title)s (%(key)s) before anyone used it.",
+        "%(actor)s changed version %(version)s of the instrument %(key)s before anyone used it.",
         **_instrument_names(entry, names),
     )
 
