@@ -9,7 +9,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from lms.accounts import bp, facilities, memberships, role_invitations, services, throttle
-from lms.accounts.audit_sentences import people_named_in
 from lms.accounts.consent import REGISTRATION_CONSENT
 from lms.accounts.forms import (
     ApiTokenForm,
@@ -26,7 +25,7 @@ from lms.accounts.membership_forms import WorkerRegistrationForm, facility_choic
 from lms.accounts.models import Membership, Organization, Role
 from lms.accounts.permissions import organization_role_required, platform_admin_required, scope_to_organizations
 from lms.accounts.two_factor_views import start_second_step
-from lms.core.audit import AuditEntry
+from lms.core.audit import AuditEntry, describe_entries
 from lms.core.forms import Form
 from lms.core.service_calls import call_service
 from lms.core.urls import safe_next_url
@@ -417,5 +416,5 @@ def platform_audit():
 
 
 def _audit_page(organization: Organization | None, entries: list[AuditEntry]):
-    people = people_named_in(entries)  # noqa: F841  (kept while the sentences are written)
+    describe_entries(entries)  # what the sentences name, read for the whole page at once
     return render_template("accounts/audit.html", organization=organization, entries=entries)

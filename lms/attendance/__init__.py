@@ -9,6 +9,7 @@ from lms.attendance import views  # noqa: E402,F401
 
 def connect() -> None:
     """Register this feature's certificate requirement and home panels (once per process)."""
+    from lms.attendance import audit_sentences  # noqa: F401  (registers this feature's audit log sentences)
     from lms.attendance.services.certificate_requirement import attendance_requirements
     from lms.courses.requirements import register_requirement_provider
 

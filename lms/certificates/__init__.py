@@ -9,6 +9,7 @@ from lms.certificates import verify_views, views  # noqa: E402,F401
 
 def connect() -> None:
     """Register the certificate's own requirement line and issue when a learner's progress meets the last rule."""
+    from lms.certificates import audit_sentences  # noqa: F401  (registers this feature's audit log sentences)
     from lms.certificates.services.eligibility import certificate_requirement, certified_enrolment_ids
     from lms.certificates.services.issuance import issue_when_eligible
     from lms.courses.requirements import (

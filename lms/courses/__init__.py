@@ -9,6 +9,7 @@ from lms.courses import admin_views, authoring_views, cohort_admin_views, views 
 
 def connect() -> None:
     """Register what this feature adds to the lower floors' registries (explicitly, once per process)."""
+    from lms.courses import audit_sentences  # noqa: F401  (registers this feature's audit log sentences)
     from lms.courses.catalog_cache import forget_catalog
     from lms.courses.events import version_published
     from lms.courses.requirements import register_requirement_provider

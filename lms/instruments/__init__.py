@@ -10,6 +10,7 @@ from lms.instruments import views  # noqa: E402,F401
 def connect() -> None:
     """Register this feature's certificate requirements: passed checklists (40) and filled-in evaluations (50)."""
     from lms.courses.requirements import register_requirement_provider
+    from lms.instruments import audit_sentences  # noqa: F401  (registers this feature's audit log sentences)
     from lms.instruments.services.checklists import checklist_requirements
     from lms.instruments.services.evaluations import evaluation_requirements
 

@@ -14,7 +14,10 @@ def connect() -> None:
     from lms.accounts.events import membership_decided, role_changed
     from lms.certificates.events import certificate_status_changed, certificates_issued
     from lms.courses.events import cohort_cancelled, cohort_changed, enrolment_decided
-    from lms.notifications import jobs  # noqa: F401  (registers the mail and reminder jobs)
+    from lms.notifications import (
+        audit_sentences,  # noqa: F401  (registers this feature's audit log sentences)
+        jobs,  # noqa: F401  (registers the mail and reminder jobs)
+    )
     from lms.notifications.listeners import (
         on_activity_reviewed,
         on_certificate_status_changed,

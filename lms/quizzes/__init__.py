@@ -14,6 +14,7 @@ def connect() -> None:
     from lms.courses.named_files import register_question_file_handler
     from lms.courses.requirements import register_requirement_provider
     from lms.courses.services.publishing import register_outline_provider, register_problem_provider
+    from lms.quizzes import audit_sentences  # noqa: F401  (registers this feature's audit log sentences)
     from lms.quizzes.services.carry_over import carry_quizzes_over
     from lms.quizzes.services.course_files import QUESTION_FILES
     from lms.quizzes.services.requirements import quiz_requirements

@@ -12,6 +12,7 @@ def connect() -> None:
     and to instruments (a post-training evaluation answered at work is evidence of practice); add the home panels."""
     from lms.certificates.events import certificate_status_changed, certificates_issued
     from lms.instruments.events import post_training_answered
+    from lms.records import audit_sentences  # noqa: F401  (registers this feature's audit log sentences)
     from lms.records.practice import record_practice_evidence
     from lms.records.services import credit_issued_certificates, reverse_credit_of_revoked
 

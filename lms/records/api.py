@@ -132,5 +132,6 @@ def my_certificate_badge(public_id: str):
 def my_data():
     """Everything Lentera holds about the caller (UU 27/2022 PDP): profile (NIK masked), roles, consents, enrolments,
     quiz attempts with answers, attendance, certificates, SKP ledger, activities, share links, API tokens, correction
-    requests and the audit entries about her. The same as the "My data" page's JSON download."""
+    requests and the audit entries about her (each with `sentence`, what happened in her language). The same as the
+    "My data" page's JSON download."""
     return jsonify(personal_data.held_data(current_user).sections)

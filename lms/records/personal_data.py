@@ -24,7 +24,7 @@ from lms.accounts.consent import consents_of
 from lms.accounts.models import ApiToken, Consent, DataRequest, Membership, RecoveryCode, User
 from lms.attendance.models import AttendanceMark, session_facilitators
 from lms.certificates.models import Certificate
-from lms.core.audit import AuditEntry, record_audit
+from lms.core.audit import AuditEntry, describe_entries, record_audit
 from lms.core.errors import InvalidInput, PermissionDenied
 from lms.core.models import utcnow
 from lms.core.storage import delete_after_commit, get_storage
@@ -165,10 +165,20 @@ def held_data(user: User) -> HeldData:
                             "name", "prefix", "created_at", "last_used_at", "revoked_at"),
         "correction_requests": _rows(select(DataRequest).where(DataRequest.user_id == user.id),
                                      "message", "status", "answer", "created_at", "answered_at"),
-        "audit_entries": _rows(audit_entries_about(user), "at", "action", "object_type", "object_id", "details"),
+        "audit_entries": _audit_rows(user),
     }  # fmt: skip
     evidence = [(a.evidence_key, f"evidence/{a.id}-{a.evidence_name}") for a in activities]
     return HeldData(sections, evidence)
+
+
+def _audit_rows(user: User) -> list[dict[str, Any]]:
+    """The entries about her, each with its sentence in her language beside the stored fields."""
+    entries = list(db.session.execute(audit_entries_about(user)).scalars())
+    describe_entries(entries)
+    fields = ("at", "action", "object_type", "object_id", "details")
+    return [
+        {**{field: _plain(getattr(entry, field)) for field in fields}, "sentence": entry.sentence} for entry in entries
+    ]
 
 
 def audit_entries_about(user: User):
