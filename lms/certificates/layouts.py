@@ -510,7 +510,6 @@ class KlasikLayout(Layout):
 
     key = "klasik"
     label = _l("Classic")
-    label = "Klasik"
     regular, bold = "Lentera-Serif", "Lentera-Serif-Bold"
 
     def compose(self, canvas: Canvas) -> DrawnCertificate:
@@ -609,7 +608,6 @@ class ModernLayout(Layout):
 
     key = "modern"
     label = _l("Modern")
-    label = "Modern"
     regular, bold = "Lentera-Sans", "Lentera-Sans-Bold"
     band = 80 * mm
 

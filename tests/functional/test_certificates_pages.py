@@ -271,6 +271,20 @@ def test_settings_page_saves_and_shows_errors_beside_fields(client, auth, world)
     assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "certificate.settings")).scalar_one()
 
 
+def test_layout_names_follow_the_admins_language(client, auth, world):
+    # The layout classes once overwrote their catalog label with a plain Indonesian word.
+    world.admin.locale = "id"
+    db.session.commit()
+    auth.login(world.admin.email)
+    indonesian = client.get(f"/organizations/{world.organization.id}/certificates/settings").get_data(as_text=True)
+    assert ">Klasik<" in indonesian and ">Classic<" not in indonesian
+    auth.logout()
+    auth.login(world.ibi_admin.email)
+    ibi = world.ibi_admin.memberships[0].organization_id
+    english = client.get(f"/organizations/{ibi}/certificates/settings").get_data(as_text=True)
+    assert ">Classic<" in english and ">Klasik<" not in english
+
+
 def test_logo_and_signatory_uploads_are_cleaned(client, auth, world):
     auth.login(world.admin.email)
     base = f"/organizations/{world.organization.id}/certificates/settings"
