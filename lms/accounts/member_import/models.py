@@ -49,8 +49,8 @@ class MemberImport(TimestampMixin, db.Model):
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
-    """What applying the rows did so far: accounts_created, accounts_matched, memberships_added,
-    memberships_updated, staff_added, unchanged."""
+    """What applying the rows did so far: accounts_created, accounts_matched, accounts_completed,
+    memberships_invited, membership_numbers_set, staff_invited."""
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When a chunk was last applied: a running import silent for long has lost its worker and may be resumed."""
