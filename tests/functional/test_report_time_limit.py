@@ -114,16 +114,16 @@ def test_dashboard_pages_walk_the_name_index_from_the_cursor_on_postgresql(app_c
     from sqlalchemy import true
 
     from lms.core.keyset import encode_cursor
-    from lms.records.dashboards import member_page_query
+    from lms.records.standing_pages import page_query
 
     if not _postgresql():
         pytest.skip("EXPLAIN plans are PostgreSQL's")
     standings, cursor = _standings(), encode_cursor("Made Wirawan", 32553)
     for pages in ({}, {"after": cursor}, {"before": cursor}):
-        plan = _plan(member_page_query(standings, true(), 50, **pages))
+        plan = _plan(page_query(standings, true(), 50, **pages))
         assert "ix_users_full_name_id" in plan, (pages, plan)
         assert "Sort" not in plan and "OFFSET" not in plan.upper(), (pages, plan)
-    assert "Backward" in _plan(member_page_query(standings, true(), 50, before=cursor))
+    assert "Backward" in _plan(page_query(standings, true(), 50, before=cursor))
 
 
 def test_a_name_search_page_finds_its_matches_through_the_trigram_index_on_postgresql(app_ctx):
@@ -134,7 +134,8 @@ def test_a_name_search_page_finds_its_matches_through_the_trigram_index_on_postg
     from sqlalchemy import and_
 
     from lms.core.keyset import encode_cursor
-    from lms.records.dashboards import MemberFilters, _conditions, member_page_query, searches_by_trigrams
+    from lms.records.dashboards import MemberFilters, _conditions
+    from lms.records.standing_pages import page_query, searches_by_trigrams
 
     if not _postgresql():
         pytest.skip("EXPLAIN plans are PostgreSQL's")
@@ -142,10 +143,10 @@ def test_a_name_search_page_finds_its_matches_through_the_trigram_index_on_postg
         pytest.skip("pg_trgm is not installed on this server")
     organization_id = _national_organization()
     standings, filters = _standings(organization_id), MemberFilters(name="rina")
-    assert searches_by_trigrams(filters) and not searches_by_trigrams(MemberFilters(name="ri"))
+    assert searches_by_trigrams(filters.name) and not searches_by_trigrams("ri")
     matching = and_(*_conditions(standings, filters, date.today()))
     for pages in ({}, {"after": encode_cursor("Rina Marlina", 7)}):
-        plan = _plan(member_page_query(standings, matching, 50, search=True, **pages), sorting=True)
+        plan = _plan(page_query(standings, matching, 50, search=True, **pages), sorting=True)
         assert "ix_users_full_name_trgm" in plan and "ix_users_email_trgm" in plan, (pages, plan)
         assert "ix_users_full_name_id" not in plan, (pages, plan)
 
