@@ -38,16 +38,24 @@ def page_query(
     (full_name, id) index of users, so a page walks the index from the cursor on instead of sorting every row or
     counting past the earlier pages; with `search`, the same order on `full_name || ''`, which that index cannot
     serve: the planner then finds the matches through the trigram indexes and sorts only them (both plans
-    EXPLAIN-checked in the suite on PostgreSQL)."""
+    EXPLAIN-checked in the suite on PostgreSQL).
+
+    The page's keys are chosen first (by name and id, on users' columns and whatever `matching` needs) and only its
+    rows are then read in full: a broad search ("rina", a tenth of all users) sorts its matches' names without
+    joining every match to its cycle totals first (issue 19: 46 → 31 ms of PostgreSQL CPU per view)."""
     name = standings.c.full_name.concat("") if search else standings.c.full_name
     key = tuple_(name, standings.c.user_id)
-    query = select(standings).where(matching)
+    keys = select(standings.c.user_id, name.label("sort_name")).where(matching)
     if before:
-        query = query.where(key < tuple_(*decode_cursor(before)))
-        return query.order_by(name.desc(), standings.c.user_id.desc()).limit(limit + 1)
-    if after:
-        query = query.where(key > tuple_(*decode_cursor(after)))
-    return query.order_by(name, standings.c.user_id).limit(limit + 1)
+        keys = keys.where(key < tuple_(*decode_cursor(before)))
+        order = (name.desc(), standings.c.user_id.desc())
+    else:
+        if after:
+            keys = keys.where(key > tuple_(*decode_cursor(after)))
+        order = (name, standings.c.user_id)
+    page = keys.order_by(*order).limit(limit + 1).subquery("page")
+    again = (page.c.sort_name.desc(), page.c.user_id.desc()) if before else (page.c.sort_name, page.c.user_id)
+    return select(standings).join(page, page.c.user_id == standings.c.user_id).order_by(*again)
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,22 @@ def test_a_name_search_page_finds_its_matches_through_the_trigram_index_on_postg
         plan = _plan(page_query(standings, matching, 50, search=True, **pages), sorting=True)
         assert "ix_users_full_name_trgm" in plan and "ix_users_email_trgm" in plan, (pages, plan)
         assert "ix_users_full_name_id" not in plan, (pages, plan)
+        # A broad search ("rina" is a tenth of all users at national scale) sorts its matches' names only: the
+        # cycle totals are read for the page's rows, after the LIMIT, not joined to every match before the sort.
+        assert "skp_cycle_totals" not in _below("Limit", plan), (pages, plan)
+
+
+def _below(node: str, plan: str) -> str:
+    """The lines of the first `node` of an EXPLAIN and of the nodes under it."""
+    lines = plan.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip(" ->").startswith(node))
+    depth = len(lines[start]) - len(lines[start].lstrip(" ->"))
+    under = [lines[start]]
+    for line in lines[start + 1 :]:
+        if len(line) - len(line.lstrip(" ->")) <= depth and line.lstrip().startswith("->"):
+            break
+        under.append(line)
+    return "\n".join(under)
 
 
 def test_the_dashboard_counts_read_the_summary_not_the_members_on_postgresql(app_ctx):
