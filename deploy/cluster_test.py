@@ -6,7 +6,8 @@ Run as root (it makes network namespaces): `deploy/cluster-test [--learners 1000
    (made and removed by this script; traffic goes only to 127.0.0.0/8 and those namespaces);
 2. forwards 10.213.N.1:5432 to the local PostgreSQL (which listens on 127.0.0.1 only) with socat, and starts gunicorn
    in each namespace on 10.213.N.2:8000 with an empty instance folder, files and signing keys in the database
-   (LMS_STORAGE=database, LMS_SIGNING_KEYS=database, a fresh LMS_KEY_ENCRYPTION_KEY), the proxy trusted;
+   (LMS_STORAGE=database, LMS_SIGNING_KEYS=database, a fresh LMS_KEY_ENCRYPTION_KEY), the proxy trusted, and its
+   report pages' pool on 10.213.N.2:8001 (deploy/lentera-reports.service);
 3. starts nginx on 127.0.0.1 with deploy/nginx-lentera.conf (TLS and the redirect removed, these addresses put in),
    or with `--proxy haproxy` HAProxy with deploy/haproxy-lentera.cfg (active health checks on /healthz);
 4. runs the post-test load of benchmarks/quiz_load.py through nginx (learners start, save 20 answers, submit; failed
@@ -14,7 +15,7 @@ Run as root (it makes network namespaces): `deploy/cluster-test [--learners 1000
    proxy; rotates the signing key on host 2 at 30 % and kills every process of host 1 (SIGKILL) at 50 %;
 5. restarts host 1 from another empty instance folder and checks: every acknowledged answer, submission and
    certificate is in the database, none twice; every certificate issued during the run verifies on both hosts; an
-   evidence file uploaded through host 1 downloads through host 2.
+   evidence file uploaded through host 1 downloads through host 2; the report paths reach the reports pools.
 Prints the figures; exit status 0 only when nothing was lost or doubled and every check passed. What it started is
 stopped and the namespaces removed on exit (also on Ctrl-C); every loop is bounded in count and time.
 """
@@ -63,6 +64,7 @@ from benchmarks.quiz_load import QUESTIONS, make_data, right_answers  # noqa: E4
 SUBNET = "10.213"
 HOSTS = (1, 2)
 APP_PORT = 8000
+REPORTS_PORT = 8001  # the report pages' own pool on each host (deploy/lentera-reports.service)
 RETRIES = 8
 RETRY_PAUSE = 0.25
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + secrets.token_bytes(2048)
@@ -132,10 +134,15 @@ class Cluster:
         }
 
     def start_host(self, n: int) -> None:
-        command = ["ip", "netns", "exec", namespace(n), str(VENV_BIN / "gunicorn"), "--workers", str(self.workers),
-                   "--bind", f"{host_address(n)}:{APP_PORT}", "--log-level", "warning", "lms:create_app()"]  # fmt: skip
-        process = self._start(f"host{n}", command, self.host_env(n))
-        _wait_healthy(f"http://{host_address(n)}:{APP_PORT}", process, f"host {n}")
+        """The host's web pool and its reports pool (one worker; its access log shows what the proxy sent it)."""
+        env = self.host_env(n)
+        for name, port, options in (
+            (f"host{n}", APP_PORT, ["--workers", str(self.workers), "--log-level", "warning"]),
+            (f"reports{n}", REPORTS_PORT, ["--workers", "1", "--access-logfile", "-"]),
+        ):
+            command = ["ip", "netns", "exec", namespace(n), str(VENV_BIN / "gunicorn"), *options,
+                       "--bind", f"{host_address(n)}:{port}", "lms:create_app()"]  # fmt: skip
+            _wait_healthy(f"http://{host_address(n)}:{port}", self._start(name, command, env), name)
 
     @staticmethod
     def kill_namespace_processes(ns: str) -> None:
@@ -146,9 +153,10 @@ class Cluster:
                 os.kill(int(pid), signal.SIGKILL)
 
     def kill_host(self, n: int) -> None:
-        """SIGKILL to every process of the host (gunicorn's master and its workers): no graceful anything."""
-        os.killpg(self.processes[f"host{n}"].pid, signal.SIGKILL)
-        self.processes[f"host{n}"].wait(timeout=10)
+        """SIGKILL to every process of the host (both pools' masters and workers): no graceful anything."""
+        for name in (f"host{n}", f"reports{n}"):
+            os.killpg(self.processes[name].pid, signal.SIGKILL)
+            self.processes[name].wait(timeout=10)
 
     def start_proxy(self, kind: str) -> None:
         if kind == "haproxy":
@@ -203,6 +211,8 @@ def nginx_config(folder: Path, port: int) -> str:
     changes = [
         (r"server 10\.0\.0\.21:8000", f"server {host_address(1)}:{APP_PORT}"),
         (r"server 10\.0\.0\.22:8000", f"server {host_address(2)}:{APP_PORT}"),
+        (r"server 10\.0\.0\.21:8001", f"server {host_address(1)}:{REPORTS_PORT}"),
+        (r"server 10\.0\.0\.22:8001", f"server {host_address(2)}:{REPORTS_PORT}"),
         (r"server \{\n    listen 80;.*?\n\}\n", ""),
         (r"listen 443 ssl http2;", f"listen 127.0.0.1:{port};"),
         (r"\n    ssl_certificate .*?;", ""),
@@ -227,6 +237,8 @@ def haproxy_config(port: int) -> str:
     changes = [
         (r"server app1 10\.0\.0\.21:8000", f"server app1 {host_address(1)}:{APP_PORT}"),
         (r"server app2 10\.0\.0\.22:8000", f"server app2 {host_address(2)}:{APP_PORT}"),
+        (r"server app1 10\.0\.0\.21:8001", f"server app1 {host_address(1)}:{REPORTS_PORT}"),
+        (r"server app2 10\.0\.0\.22:8001", f"server app2 {host_address(2)}:{REPORTS_PORT}"),
         (r"    bind :443 ssl crt \S+\n", ""),
         (r"    bind :80\n", f"    bind 127.0.0.1:{port}\n"),
         (r"    http-request redirect scheme https code 301 unless \{ ssl_fc \}\n", ""),
@@ -469,6 +481,17 @@ def evidence_crosses_hosts(url: str, data: dict) -> bool:
     return status == 200 and downloaded == PDF
 
 
+def reports_go_to_their_pool(cluster: Cluster, data: dict) -> bool:
+    """The report paths reach a host's reports pool through the proxy (in its access log), other pages do not."""
+    org, client = data["organization_id"], HttpClient(cluster.proxy_url)
+    paths = [f"/api/v1/organizations/{org}/member-standings?limit=5", "/api/v1/supervision/workers", "/api/v1/me"]
+    answers = [client.request("GET", path, token=data["admin_token"])[0] for path in paths]
+    time.sleep(0.5)  # the access log line is written after the answer
+    logged = "".join((cluster.folder / f"reports{n}.log").read_text(errors="replace") for n in HOSTS)
+    routed = [f"GET {path}" in logged for path in paths]
+    return answers == [200, 403, 200] and routed == [True, True, False]
+
+
 # --- main ----------------------------------------------------------------------------------------------------------
 
 
@@ -497,6 +520,9 @@ def main() -> int:
         "LMS_SIGNING_KEYS": "database",
         "LMS_KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "LMS_VERIFY_RATE_LIMIT": "100000 per minute",
+        # The organization admin issues certificates and reads reports with a bearer token made for her: without
+        # this, her role's two-factor requirement refuses the token (403) and no certificate is issued.
+        "LMS_REQUIRE_2FA_FOR_ADMINS": "false",
     }
     os.environ.update({k: env[k] for k in ("LMS_STORAGE", "LMS_SIGNING_KEYS", "LMS_KEY_ENCRYPTION_KEY")})
     cluster = Cluster(url, env, args.workers)
@@ -579,6 +605,7 @@ def _test(cluster: Cluster, url: str, args) -> int:
     figures = check_database(url, quiz_id, run, data)
     checked, valid, kids = verify_everywhere(run)
     evidence_ok = evidence_crosses_hosts(url, data)
+    reports_ok = reports_go_to_their_pool(cluster, data)
     both_up = {name: latencies.percentile(name, 95) * 1000 for name in ("save answer", "submit")}
     print("\nfigures")
     print(f"  total time (load, {args.learners} learners x {QUESTIONS} answers + submit): {total:.1f} s")
@@ -590,7 +617,8 @@ def _test(cluster: Cluster, url: str, args) -> int:
         f"  certificates issued during the run that verify on both hosts: {valid}/{checked} (signing keys: {len(kids)})"
     )
     print(f"  evidence uploaded through host 1 downloads through host 2: {'yes' if evidence_ok else 'NO'}")
-    ok = lost_or_doubled == 0 and valid == checked > 0 and evidence_ok and run.killed_at is not None
+    print(f"  a dashboard page and the API's report list answered by the reports pool: {'yes' if reports_ok else 'NO'}")
+    ok = lost_or_doubled == 0 and valid == checked > 0 and evidence_ok and reports_ok and run.killed_at is not None
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

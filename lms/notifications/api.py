@@ -119,8 +119,12 @@ def set_my_notification_preferences(data):
 class CohortMessageSchema(Schema):
     text = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=cohort_messages.MESSAGE_MAX),
-        metadata={"description": "the message, as the learners will read it"},
+        # Documented here, checked by the service (`cohort_messages.message_text`): the same words as on the page.
+        metadata={
+            "minLength": 1,
+            "maxLength": cohort_messages.MESSAGE_MAX,
+            "description": "the message, as the learners will read it",
+        },
     )
     user_ids = fields.List(
         fields.Integer(),

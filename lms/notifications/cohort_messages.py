@@ -34,6 +34,17 @@ def _recipients(cohort_id: int):
     )
 
 
+def message_text(text: str | None, *, field: str) -> str:
+    """The message as written, without surrounding blanks; refused beside `field` when empty or longer than
+    MESSAGE_MAX. The one check of both ways of writing (its words are what the page and the API show)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidField(field, _l("Write the message the learners are to receive."))
+    if len(text) > MESSAGE_MAX:
+        raise InvalidField(field, _l("A message can have at most %(n)d characters.", n=MESSAGE_MAX))
+    return text
+
+
 def recipient_count(cohort_id: int) -> int:
     """The cohort's active learners: who a message reaches."""
     return db.session.execute(select(func.count()).select_from(_recipients(cohort_id).subquery())).scalar_one()
@@ -44,11 +55,7 @@ def write_cohort_message(actor: User, cohort: Cohort, text: str, now: datetime) 
     if not can_run_cohort(actor, cohort):
         raise PermissionDenied()
     cohort.ensure_running()
-    text = (text or "").strip()
-    if not text:
-        raise InvalidField("body", _l("Write the message the learners are to receive."))
-    if len(text) > MESSAGE_MAX:
-        raise InvalidField("body", _l("A message can have at most %(n)d characters.", n=MESSAGE_MAX))
+    text = message_text(text, field="body")
     message = CohortMessage(cohort_id=cohort.id, sender_id=actor.id, body=text, created_at=now)
     db.session.add(message)
     db.session.flush()
@@ -101,23 +108,13 @@ def deliver_cohort_message(message: CohortMessage, batch_done: Callable[[int], N
 RECIPIENTS_MAX = 5000
 
 
-def clean_message_text(text: str | None) -> str:
-    """The message as written, without surrounding blanks; refused when empty or longer than MESSAGE_MAX."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput(_l("Write the message."))
-    if len(text) > MESSAGE_MAX:
-        raise InvalidInput(_l("A message has at most %(n)d characters.", n=MESSAGE_MAX))
-    return text
-
-
 def send_to_learners(actor: User | None, cohort: Cohort, user_ids: Sequence[int], text: str) -> list[int]:
     """Notify these learners of `cohort` (active enrolments only) with the message; audited. `actor` runs the cohort
     (its facilitator or the organization's admin); None is the command line or a job. Returns the user ids written
     to, in order; nothing is written when one of them is not an active learner of the cohort."""
     if actor is not None and not can_run_cohort(actor, cohort):
         raise NotFound()
-    text = clean_message_text(text)
+    text = message_text(text, field="text")
     wanted = sorted(set(user_ids))
     if not wanted:
         raise InvalidInput(_l("Choose at least one learner."))

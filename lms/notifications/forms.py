@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from lms.core.forms import Form
 from lms.notifications.cohort_messages import MESSAGE_MAX
@@ -28,12 +28,12 @@ def preferences_form(choices: dict[str, bool]):
 
 
 class CohortMessageForm(Form):
+    """The message to the whole cohort. Its length is checked by the service (`cohort_messages.message_text`), for the
+    page and the API alike; `maxlength` only stops a browser typing more."""
+
     body = TextAreaField(
         _l("Message"),
-        validators=[
-            DataRequired(message=_l("Write the message the learners are to receive.")),
-            Length(max=MESSAGE_MAX),
-        ],
+        validators=[DataRequired(message=_l("Write the message the learners are to receive."))],
         description=_l(
             "Each learner finds it in Lentera, and by e-mail if she chose e-mail for messages to her cohort."
         ),
@@ -56,7 +56,7 @@ class MessageLearnersForm(Form):
     user_ids = SelectMultipleField(_l("Learners"), coerce=int, validate_choice=True)
     text = TextAreaField(
         _l("Message"),
-        validators=[DataRequired(), Length(max=MESSAGE_MAX)],
+        validators=[DataRequired(message=_l("Write the message the learners are to receive."))],
         description=_l(
             "Each learner finds it in Lentera, and by e-mail if she chose e-mail for messages to her cohort."
         ),

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, literal, or_, select, true, tuple_
+from sqlalchemy import and_, case, false, func, literal, or_, select, true
 
 from lms.accounts.models import (
     Facility,
@@ -23,7 +23,6 @@ from lms.accounts.models import (
 from lms.accounts.permissions import require_organization_role
 from lms.core.database import time_limited
 from lms.core.errors import PermissionDenied
-from lms.core.keyset import decode_cursor, encode_cursor
 from lms.courses.curriculum import Ranah
 from lms.courses.models import (
     Cohort,
@@ -57,6 +56,7 @@ from lms.records.skp import (
     skp_rules,
     skp_standing,
 )
+from lms.records.standing_pages import name_or_email_contains, page_of_standings, searches_by_trigrams
 from lms.records.standings import refresh_stale, standings_subquery
 
 PER_PAGE = 50
@@ -153,13 +153,7 @@ def _conditions(standings, filters: MemberFilters, today: date) -> list:
     if filters.profession:
         conditions.append(standings.c.profession_code == filters.profession)
     if filters.name.strip():
-        needle = filters.name.strip().lower()
-        conditions.append(
-            or_(
-                func.lower(standings.c.full_name).contains(needle, autoescape=True),
-                func.lower(standings.c.email).contains(needle, autoescape=True),
-            )
-        )
+        conditions.append(name_or_email_contains(standings.c.full_name, standings.c.email, filters.name))
     if filters.renewal_due:
         conditions.append(
             and_(
@@ -200,32 +194,6 @@ def standing_from_row(row, rules: SkpRules, today: date) -> MemberStanding:
         date.fromordinal(row.cycle_ends_on.toordinal() + 1) if row.has_licence else None,
         frozenset(r.ranah.value for r in standing.ranah if ranah_behind(r, cycle, today)),
     )
-
-
-def searches_by_trigrams(filters: MemberFilters) -> bool:
-    """A name search of three characters or more: answered from the trigram indexes (PostgreSQL), not by walking the
-    names in order (the matches may all sit far down the alphabet: "rina" among 56,000 members walked 140,000
-    index entries)."""
-    return len(filters.name.strip()) >= 3
-
-
-def member_page_query(
-    standings, matching, limit: int, *, after: str | None = None, before: str | None = None, search: bool = False
-):
-    """One page of members by name after the `after` cursor (or, walking back, before the `before` one), one row
-    more than `limit` to tell whether another page follows. Ordered like the (full_name, id) index of users, so a page
-    walks the index from the cursor on instead of sorting every member or counting past the earlier pages; with
-    `search`, the same order on `full_name || ''`, which that index cannot serve: the planner then finds the matches
-    through the trigram indexes and sorts only them (both plans EXPLAIN-checked in the suite on PostgreSQL)."""
-    name = standings.c.full_name.concat("") if search else standings.c.full_name
-    key = tuple_(name, standings.c.user_id)
-    query = select(standings).where(matching)
-    if before:
-        query = query.where(key < tuple_(*decode_cursor(before)))
-        return query.order_by(name.desc(), standings.c.user_id.desc()).limit(limit + 1)
-    if after:
-        query = query.where(key > tuple_(*decode_cursor(after)))
-    return query.order_by(name, standings.c.user_id).limit(limit + 1)
 
 
 def _counts_query(organization_id: int, standings, matching, capped: bool):
@@ -278,26 +246,12 @@ def member_standings(
             counts[row_state] = counts.get(row_state, 0) + members
             if total is not None and not capped and (not state or row_state == state):
                 total += members if profession_matches(profession, filters) else 0
-        rows = db.session.execute(
-            member_page_query(
-                standings, matching, per_page, after=after, before=before, search=searches_by_trigrams(filters)
-            )
-        ).all()
-    more = len(rows) > per_page
-    rows = rows[:per_page]
-    if before:
-        rows.reverse()
-    first, last = (rows[0], rows[-1]) if rows else (None, None)
-    next_cursor = previous_cursor = None
-    if last and (more or before):
-        next_cursor = encode_cursor(last.full_name, last.user_id)
-    if first and (more if before else after):
-        previous_cursor = encode_cursor(first.full_name, first.user_id)
-    elif after and not rows:
-        previous_cursor = after  # past the end: the page before the cursor
+        page = page_of_standings(
+            standings, matching, per_page, after=after, before=before, search=searches_by_trigrams(filters.name)
+        )
     rules = skp_rules()
-    members = [standing_from_row(row, rules, today) for row in rows]
-    return MemberPage(members, total, counts, next_cursor, previous_cursor)
+    members = [standing_from_row(row, rules, today) for row in page.rows]
+    return MemberPage(members, total, counts, page.next_cursor, page.previous_cursor)
 
 
 def profession_matches(profession: str, filters: MemberFilters) -> bool:

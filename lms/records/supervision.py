@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, true, tuple_
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.sql.elements import BindParameter
 
 from lms.accounts.models import Facility, FacilityStaff, MembershipStatus, User
 from lms.core.errors import InvalidInput, PermissionDenied
-from lms.core.keyset import decode_cursor, encode_cursor
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records.dashboards import MemberStanding, can_supervise, jurisdiction, standing_from_row
 from lms.records.models import SkpCycleTotal
 from lms.records.skp import SkpState, skp_rules
+from lms.records.standing_pages import name_or_email_contains, page_of_standings
 from lms.records.standings import (
     EARNED_COLUMNS,
     empty_state_expression,
@@ -135,13 +135,7 @@ def _standing_conditions(standings, filters: SupervisionFilters, today: date) ->
             )
         )
     if filters.name.strip():
-        needle = filters.name.strip().lower()
-        conditions.append(
-            or_(
-                func.lower(standings.c.full_name).contains(needle, autoescape=True),
-                func.lower(standings.c.email).contains(needle, autoescape=True),
-            )
-        )
+        conditions.append(name_or_email_contains(standings.c.full_name, standings.c.email, filters.name))
     return conditions
 
 
@@ -168,18 +162,11 @@ def supervised_workers(
     refresh_stale(today)
     standings = standings_subquery(_staff_in_area(actor, filters), today)
     conditions = _standing_conditions(standings, filters, today)
-    if after:
-        name, user_id = decode_cursor(after)
-        # A row-value comparison: the index on users(full_name, id) starts right after the cursor.
-        conditions.append(tuple_(standings.c.full_name, standings.c.user_id) > tuple_(name, user_id))
-    rows = db.session.execute(
-        select(standings).where(*conditions).order_by(standings.c.full_name, standings.c.user_id).limit(limit + 1)
-    ).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    workers = _with_facilities(actor, rows, today)
-    last = rows[-1] if rows else None
-    return WorkerPage(workers, encode_cursor(last.full_name, last.user_id) if more and last else None)
+    # By the name index from the cursor on, stopping after `limit` matches (no trigram plan: an area is walked in
+    # name order whatever the search).
+    matching = and_(*conditions) if conditions else true()
+    page = page_of_standings(standings, matching, limit, after=after)
+    return WorkerPage(_with_facilities(actor, page.rows, today), page.next_cursor)
 
 
 def _with_facilities(actor: User, rows, today: date) -> list[SupervisedWorker]:
@@ -283,13 +270,7 @@ def area_summary(actor: User, filters: SupervisionFilters, today: date) -> list[
     if filters.name.strip() or by_ranah or not isinstance(empty_state, BindParameter):
         per_facility = per_facility.join(User, User.id == FacilityStaff.user_id)
         if filters.name.strip():
-            needle = filters.name.strip().lower()
-            conditions.append(
-                or_(
-                    func.lower(User.full_name).contains(needle, autoescape=True),
-                    func.lower(User.email).contains(needle, autoescape=True),
-                )
-            )
+            conditions.append(name_or_email_contains(User.full_name, User.email, filters.name))
     counts = per_facility.where(*conditions).group_by(FacilityStaff.facility_id).subquery("per_facility")
     rows = db.session.execute(
         select(

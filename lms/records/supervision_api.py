@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_dump, validate
 
-from lms.core.api import BEARER, token_required
-from lms.core.api_errors import documented_errors
 from lms.core.i18n import local_today
 from lms.records import supervision
-from lms.records.dashboard_api import RanahStandingSchema, standing_fields
+from lms.records.standing_api import (
+    StandingSchema,
+    after_argument,
+    limit_argument,
+    next_cursor_field,
+    search_argument,
+    standing_fields,
+    standing_list,
+)
 
 blp = Blueprint("supervision_api", __name__, description="Regional supervision (health office supervisors)")
 
@@ -31,47 +37,39 @@ class WorkerArgsSchema(Schema):
     )
     facility = fields.String(load_default="", validate=validate.Length(max=40), metadata={"description": "code"})
     regency = fields.String(load_default="", validate=validate.Length(max=80))
-    q = fields.String(load_default="", validate=validate.Length(max=120), metadata={"description": "name or e-mail"})
-    after = fields.String(
-        load_default=None, validate=validate.Length(max=400), metadata={"description": "next_cursor of the last page"}
-    )
-    limit = fields.Integer(load_default=supervision.PAGE_SIZE, validate=validate.Range(min=1, max=500))
+    q = search_argument()
+    after = after_argument()
+    limit = limit_argument(supervision.PAGE_SIZE, 500)
 
 
-class SupervisedWorkerSchema(Schema):
-    user_id = fields.Integer()
-    full_name = fields.String()
-    profession_code = fields.String(allow_none=True)
+class SupervisedWorkerSchema(StandingSchema):
+    """Dumps a `SupervisedWorker`: the standing and the facility she works at."""
+
     facility_code = fields.String()
     facility_name = fields.String()
     regency = fields.String()
-    state = fields.String(validate=validate.OneOf(["short", "on_track", "complete"]))
-    skp_earned = fields.Float()
-    skp_target = fields.Float()
-    skp_missing = fields.Float()
-    ranah = fields.List(fields.Nested(RanahStandingSchema))
-    sip_renewal_on = fields.Date(allow_none=True, metadata={"description": "the day after the SIP cycle ends"})
+
+    @pre_dump
+    def _standing(self, worker: supervision.SupervisedWorker, **_kwargs) -> dict:
+        return standing_fields(worker.standing) | {
+            "facility_code": worker.facility_code,
+            "facility_name": worker.facility_name,
+            "regency": worker.regency,
+        }
 
 
 class WorkerPageSchema(Schema):
     workers = fields.List(fields.Nested(SupervisedWorkerSchema))
-    next_cursor = fields.String(allow_none=True, metadata={"description": "pass as `after`; null on the last page"})
+    next_cursor = next_cursor_field()
 
 
-def _worker(w: supervision.SupervisedWorker) -> dict:
-    return standing_fields(w.standing) | {
-        "facility_code": w.facility_code,
-        "facility_name": w.facility_name,
-        "regency": w.regency,
-    }
-
-
-@blp.get("/supervision/workers")
-@blp.doc(security=BEARER, operationId="listSupervisedWorkers")
-@blp.arguments(WorkerArgsSchema, location="query")
-@blp.response(200, WorkerPageSchema)
-@documented_errors(blp, 401, 403, 422)
-@token_required
+@standing_list(
+    blp,
+    "/supervision/workers",
+    operation_id="listSupervisedWorkers",
+    arguments=WorkerArgsSchema,
+    page=WorkerPageSchema,
+)
 def list_workers(args):
     """Workers of the facilities in the caller's area (confirmed staff who agreed to it) with their SKP standing per
     ranah and SIP renewal date, by name; a page at a time with `after` = the previous page's `next_cursor`."""
@@ -82,7 +80,6 @@ def list_workers(args):
         regency=args["regency"],
         name=args["q"],
     )
-    page = supervision.supervised_workers(
+    return supervision.supervised_workers(
         current_user, filters, local_today(), after=args["after"], limit=args["limit"]
     )
-    return {"workers": [_worker(w) for w in page.workers], "next_cursor": page.next_cursor}

@@ -145,3 +145,35 @@ def test_api_messages_learners_as_described(client, cohort_world):
     check_response(spec, "POST", template, missing)
     assert client.post(url, json={"behind": True, "text": "x"}).status_code == 401
     assert len(messages_to(people["stranger"])) == 0 and len(messages_to(people["ahead"])) == 1
+
+
+@pytest.mark.parametrize(
+    ("locale", "too_long", "empty"),
+    [
+        ("id", "Pesan paling banyak 2000 karakter.", "Tulis pesan yang akan diterima peserta."),
+        ("en", "A message can have at most 2000 characters.", "Write the message the learners are to receive."),
+    ],
+)
+def test_both_ways_of_writing_refuse_an_empty_or_over_long_message_in_the_same_words(
+    client, cohort_world, locale, too_long, empty
+):
+    """The message to the whole cohort and the one to some learners are checked by one rule: the same words on both
+    pages and in the API, in the writer's language, and nothing is written."""
+    cohort, facilitator, people = cohort_world
+    facilitator.locale = locale
+    db.session.commit()
+    Auth(client).login(facilitator.email)
+    for text, words in (("x" * 2001, too_long), ("   ", empty)):
+        whole = client.post(f"/cohorts/{cohort.id}/message", data={"body": text})
+        some = client.post(f"/cohorts/{cohort.id}/learners/message", data={"recipients": "behind", "text": text})
+        for page in (whole, some):
+            assert page.status_code == 422 and words in page.get_data(as_text=True), page.get_data(as_text=True)
+    token = api_token(client, facilitator.email)
+    for text, words in (("x" * 2001, too_long), ("", empty), ("   ", empty)):
+        answer = client.post(
+            MESSAGES.format(cohort.id),
+            json={"text": text, "behind": True},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 422 and answer.get_json()["error"]["message"] == words, answer.get_json()
+    assert not messages_to(people["late"]) and not messages_to(people["later"])

@@ -298,6 +298,43 @@ def test_keyset_pages_of_fifty_forward_and_back_and_a_fixed_number_of_queries(cl
     assert len(page_queries) == len(filtered_queries) == len(deep_filtered)
 
 
+def test_a_name_search_pages_every_match_once_whether_the_walk_or_the_trigram_step_finds_them(app_ctx, monkeypatch):
+    """A search first walks a bounded stretch of names from the cursor (here 12 users), then, when that stretch holds
+    no whole page, every match: both ways give the same pages, forward and back, each match once, by name."""
+    from lms.records import standing_pages
+
+    monkeypatch.setattr(standing_pages, "WALK_ROWS", 12)
+    ppni = make_organization("ppni")
+    admin = make_user("admin@ppni.test", role=Role.ORG_ADMIN, organization=ppni, full_name="ZZ Admin")
+    dense = bulk_members(ppni, 30, "Anggota Ners")  # the walk finds a page of 5 among 12 names
+    sparse = bulk_members(ppni, 40, "Bidan")
+    db.session.execute(  # every tenth Bidan a Ners too: a walk of 12 names holds at most 2 of them
+        User.__table__.update().where(User.id.in_(sparse[::10])).values(full_name=User.full_name + " Ners")
+    )
+    db.session.commit()
+    expected = [*dense, *sparse[::10]]
+
+    def walk(**cursor) -> tuple[list[int], dashboards.MemberPage]:
+        page = dashboards.member_standings(admin, ppni.id, MemberFilters(name="ners"), TODAY, per_page=5, **cursor)
+        return [m.user_id for m in page.members], page
+
+    shown, pages, cursor = [], [], {}
+    while True:
+        ids, page = walk(**cursor)
+        shown += ids
+        pages.append((ids, page))
+        if not page.next_cursor:
+            break
+        cursor = {"after": page.next_cursor}
+    assert shown == expected and len(pages) == 7 and [len(ids) for ids, _ in pages][-1] == 4
+    # Back from the last page, page by page, to the first.
+    back, ids, page = [], *pages[-1]
+    while page.previous_cursor:
+        ids, page = walk(before=page.previous_cursor)
+        back.append(ids)
+    assert back == [ids for ids, _ in reversed(pages[:-1])]
+
+
 def test_the_renewal_filter_counts_up_to_a_cap_and_a_name_search_is_not_counted(client, auth, app_ctx, monkeypatch):
     ppni, admin, people, _ = members_world()
     sip(people["nothing"], years_ago(4, 200))  # a second member due for renewal and short

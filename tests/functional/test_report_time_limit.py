@@ -114,40 +114,80 @@ def test_dashboard_pages_walk_the_name_index_from_the_cursor_on_postgresql(app_c
     from sqlalchemy import true
 
     from lms.core.keyset import encode_cursor
-    from lms.records.dashboards import member_page_query
+    from lms.records.standing_pages import page_query
 
     if not _postgresql():
         pytest.skip("EXPLAIN plans are PostgreSQL's")
     standings, cursor = _standings(), encode_cursor("Made Wirawan", 32553)
     for pages in ({}, {"after": cursor}, {"before": cursor}):
-        plan = _plan(member_page_query(standings, true(), 50, **pages))
+        plan = _plan(page_query(standings, true(), 50, **pages))
         assert "ix_users_full_name_id" in plan, (pages, plan)
         assert "Sort" not in plan and "OFFSET" not in plan.upper(), (pages, plan)
-    assert "Backward" in _plan(member_page_query(standings, true(), 50, before=cursor))
+    assert "Backward" in _plan(page_query(standings, true(), 50, before=cursor))
 
 
-def test_a_name_search_page_finds_its_matches_through_the_trigram_index_on_postgresql(app_ctx):
-    """A name search of three letters or more reads the trigram indexes (made by migration 0019 where pg_trgm is
-    available), also after a cursor, and sorts only the matches."""
+def test_a_name_search_page_walks_a_bounded_stretch_of_names_then_the_trigram_index_on_postgresql(app_ctx):
+    """A name search of three letters or more is one statement in two steps: the first WALK_ROWS users by name from
+    the cursor, each looked up by itself (no hash of every member); when that stretch holds no whole page, the
+    matches through the trigram indexes (made by migration 0019 where pg_trgm is available), of which only the names
+    are sorted. Either way the cycle totals are read for the page's rows alone."""
     from datetime import date
 
     from sqlalchemy import and_
 
     from lms.core.keyset import encode_cursor
-    from lms.records.dashboards import MemberFilters, _conditions, member_page_query, searches_by_trigrams
+    from lms.records.dashboards import MemberFilters, _conditions
+    from lms.records.standing_pages import WALK_ROWS, page_query, searches_by_trigrams
 
     if not _postgresql():
         pytest.skip("EXPLAIN plans are PostgreSQL's")
     if db.session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first() is None:
         pytest.skip("pg_trgm is not installed on this server")
     organization_id = _national_organization()
-    standings, filters = _standings(organization_id), MemberFilters(name="rina")
-    assert searches_by_trigrams(filters) and not searches_by_trigrams(MemberFilters(name="ri"))
-    matching = and_(*_conditions(standings, filters, date.today()))
-    for pages in ({}, {"after": encode_cursor("Rina Marlina", 7)}):
-        plan = _plan(member_page_query(standings, matching, 50, search=True, **pages), sorting=True)
-        assert "ix_users_full_name_trgm" in plan and "ix_users_email_trgm" in plan, (pages, plan)
-        assert "ix_users_full_name_id" not in plan, (pages, plan)
+    standings = _standings(organization_id)
+    assert searches_by_trigrams("rina") and not searches_by_trigrams("ri")
+
+    def query(name: str, **pages):
+        matching = and_(*_conditions(standings, MemberFilters(name=name), date.today()))
+        return page_query(standings, matching, 50, search=True, **pages)
+
+    for pages in ({}, {"after": encode_cursor("Rina Marlina", 7)}, {"before": encode_cursor("Rina Marlina", 7)}):
+        plan = _plan(query("rina", **pages), sorting=True)
+        walk, found = _below("CTE walked", plan), _below('Subquery Scan on "*SELECT* 2"', plan)
+        assert "ix_users_full_name_id" in walk and f"rows={WALK_ROWS} " in walk, (pages, plan)
+        assert "Hash" not in walk and "trgm" not in walk, (pages, plan)
+        assert "ix_users_full_name_trgm" in found and "ix_users_email_trgm" in found, (pages, plan)
+        assert "ix_users_full_name_id" not in found and "One-Time Filter" in found, (pages, plan)
+        assert "skp_cycle_totals" not in walk + found, (pages, plan)
+    # Run: a search matching everyone ("national": every e-mail), from the Dewis on (all members), is answered by the
+    # walk alone; one person ("rina") by the walk falling short, then the trigram indexes.
+    broad, narrow = _analyzed(query("national", after=encode_cursor("D", 0))), _analyzed(query("rina"))
+    assert "never executed" in _below('Subquery Scan on "*SELECT* 2"', broad), broad
+    assert "never executed" not in _below('Subquery Scan on "*SELECT* 2"', narrow), narrow
+    assert "CTE Scan on walked (never executed)" in narrow, narrow  # the walk's rows are not used
+
+
+def _analyzed(query) -> str:
+    from sqlalchemy.dialects import postgresql
+
+    sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    try:
+        return "\n".join(db.session.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}")).scalars())
+    finally:
+        db.session.rollback()
+
+
+def _below(node: str, plan: str) -> str:
+    """The lines of the first `node` of an EXPLAIN and of the nodes under it (indented deeper than it)."""
+    lines = plan.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip(" ->").startswith(node))
+    depth = len(lines[start]) - len(lines[start].lstrip(" "))
+    under = [lines[start]]
+    for line in lines[start + 1 :]:
+        if len(line) - len(line.lstrip(" ")) <= depth:
+            break
+        under.append(line)
+    return "\n".join(under)
 
 
 def test_the_dashboard_counts_read_the_summary_not_the_members_on_postgresql(app_ctx):

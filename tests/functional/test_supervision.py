@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from lms.accounts.models import Facility, FacilityKind, MembershipStatus, OrganizationKind, Role
 from lms.core.errors import InvalidInput
+from lms.core.keyset import decode_cursor, encode_cursor
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
 from lms.records import services
 from lms.records.models import EntrySource
-from lms.records.supervision import add_months, decode_cursor, encode_cursor
+from lms.records.supervision import add_months
 from tests.conftest import Auth, api_token
 from tests.csv_files import csv_dicts
 from tests.factories import add_staff, make_facility, make_organization, make_user
