@@ -102,15 +102,18 @@ def _build(result: VerificationResult, fields: dict[str, Any], render: Callable[
 def skeleton_page(
     result: VerificationResult,
     fields: dict[str, Any] | None,
-    render: Callable[[VerificationResult, dict], str | None],
+    render: Callable[[VerificationResult, dict], str | None] | None,
 ) -> str | None:
     """The page for `result` from its shape's skeleton (`render(result, fields)` renders one in full); None when
-    the result has no skeleton (render it in full)."""
+    the result has no skeleton (render it in full). Without `render`, only from a skeleton already built (None
+    when there is none yet): the fast path of verify_fast_path, which cannot render."""
     shape = _shape(result, fields)
     if shape is None:
         return None
     skeleton = _skeletons.get(shape)
     if skeleton is None:
+        if render is None:
+            return None
         skeleton = _build(result, fields, render)
         _skeletons.put(shape, skeleton)
     if skeleton == _NO_SKELETON:

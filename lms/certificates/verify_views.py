@@ -52,12 +52,15 @@ def _render_page(result, form=None, **context) -> str:
     )
 
 
+# The verdict is live (a revocation shows at once): never let a cache keep an old one. A shared link names a person:
+# keep it out of search engines.
+RESULT_HEADERS = (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex, nofollow"))
+
+
 def _result_response(html: str, status: int = 200):
     response = current_app.make_response((html, status))
-    # The verdict is live (a revocation shows at once): never let a cache keep an old one. A shared link names a
-    # person: keep it out of search engines.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    for name, value in RESULT_HEADERS:
+        response.headers[name] = value
     return response
 
 
@@ -112,16 +115,34 @@ def _page_with_marks(result: VerificationResult, fields: dict | None = None) -> 
     return html.replace(local, _LOCAL_MARK).replace(iso, _ISO_MARK)
 
 
-def _page_without_session(result: VerificationResult) -> str:
+def kept_page_without_session(result: VerificationResult) -> str | None:
+    """The page of a visitor without a session from what this process keeps, without rendering anything: this
+    certificate's page in this state, or its values filled into its shape's skeleton; None when neither is kept
+    yet. (verify_fast_path answers with it before Flask's request machinery runs; the view below with it first.)"""
     key = _page_key(result)
     marked = _pages.get(key)
     if marked is None:
-        # A certificate not seen before in this state: filled into its shape's skeleton, else rendered in full.
-        marked = skeleton_page(result, signed_fields(result), _page_with_marks) or _page_with_marks(result)
+        marked = skeleton_page(result, signed_fields(result), None)
         if marked is None:
-            return _render_page(result, language_per_page=True)
+            return None
         _pages.put(key, marked)
-    moment = result.checked_at
+    return _with_moment(marked, result.checked_at)
+
+
+def _page_without_session(result: VerificationResult) -> str:
+    page = kept_page_without_session(result)
+    if page is not None:
+        return page
+    # A certificate not seen before in this state and no skeleton of its shape yet (or a shape without one): the
+    # skeleton is built now, else the page rendered in full.
+    marked = skeleton_page(result, signed_fields(result), _page_with_marks) or _page_with_marks(result)
+    if marked is None:
+        return _render_page(result, language_per_page=True)
+    _pages.put(_page_key(result), marked)
+    return _with_moment(marked, result.checked_at)
+
+
+def _with_moment(marked: str, moment: datetime) -> str:
     return marked.replace(_LOCAL_MARK, _moment_text(moment)).replace(_ISO_MARK, str(escape(moment.isoformat())))
 
 
@@ -152,9 +173,10 @@ def _chosen_locale() -> str | None:
 @verify_limit
 def verify_page(token: str):
     """The page a scanned QR opens: one verdict, the signed fields, and an in-browser signature check."""
-    result = verify_qr(token)
     locale = _chosen_locale()
     with force_locale(locale) if locale else nullcontext():
+        # In the chosen language: the status's reason ("… Replaced by …") is written by the lookup.
+        result = verify_qr(token)
         if not _without_session():
             return _render_result(result)
         return _result_response(_page_without_session(result))
