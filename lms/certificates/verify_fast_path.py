@@ -2,16 +2,16 @@
 
 A QR scan is the request the platform gets most, nearly always from a phone with no cookie of ours. Its page is
 already kept by the view (verify_views: this certificate's page, or its values filled into its shape's skeleton);
-yet around the view, Flask's request machinery (request context, session and Flask-Login, before- and
-after-request hooks, the response object and its headers) cost half as much CPU again as the verdict and the page
-(benchmarks/verify_cold.py), and most of a scan seen before. This WSGI middleware answers the requests that
-nothing about the visitor can change: a GET of /v/<token> (or /V/) with no session or remember-me cookie, no
-Authorization header and no query but the language buttons' `?locale=…`. It counts the request in the verify budget, judges the token with the
-same `verify_qr` as every verification surface (one verdict), and sends the page verify_views keeps, with the
-headers and the gzip the view's response gets. Everything else goes on to Flask unchanged: a signed-in visitor,
-another method or path, a request over its budget (the view answers 429), a page not kept yet (the view renders it
-and keeps it for the next scan), an error. tests/functional/test_verify_fast_path.py compares the two answers
-byte for byte.
+yet around the view, Flask's request machinery (request context, session and Flask-Login, before- and after-request
+hooks, the response object and its headers) cost half as much CPU again as the verdict and the page
+(benchmarks/verify_cold.py), and most of a scan seen before. This WSGI middleware answers the requests that nothing
+about the visitor can change: a GET of /v/<token> (or /V/) with no session or remember-me cookie, no Authorization
+header and no query but the language buttons' `?locale=…`. It counts the request in the verify budget, judges the
+token with the same `verify_qr` as every verification surface (one verdict), and sends the page verify_views keeps,
+with the headers and the gzip the view's response gets. Everything else goes on to Flask unchanged: a signed-in
+visitor, another method or path, a request over its budget (the view answers 429), a page not kept yet (the view
+renders it and keeps it for the next scan), an error. tests/functional/test_verify_fast_path.py compares the two
+answers byte for byte.
 """
 
 from __future__ import annotations
