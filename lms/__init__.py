@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routing.init_app(app)  # before any route is added: every `<int:...>` uses the bounded converter
     _init_extensions(app)
     _register_blueprints(app)
+    _wrap_wsgi_app(app)
     return app
 
 
@@ -76,10 +77,9 @@ def _check_settings(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lms import cli
-    from lms.core import compression, database, errors, i18n, proxies, security
+    from lms.core import compression, database, errors, i18n, security
     from lms.extensions import db, limiter, login_manager, migrate
 
-    proxies.init_app(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -97,6 +97,16 @@ def _init_extensions(app: Flask) -> None:
     from lms import jobs
 
     jobs.init_app(app)
+
+
+def _wrap_wsgi_app(app: Flask) -> None:
+    """WSGI middleware, innermost first: the trusted proxies' outermost, so that every layer sees the client's
+    address and scheme."""
+    from lms.certificates.verify_fast_path import VerifyFastPath
+    from lms.core import proxies
+
+    app.wsgi_app = VerifyFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    proxies.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -84,6 +84,9 @@ class DefaultConfig:
     REGISTER_RATE_LIMIT = "100 per hour"
     # Public certificate verification (/v/<token>, the manual form, POST /api/v1/verify), per client address.
     VERIFY_RATE_LIMIT = "60 per minute"
+    # Answer a cookie-less scan of /v/<token> in front of Flask from the pages the view keeps (the same bytes:
+    # lms.certificates.verify_fast_path); False sends every scan through the view.
+    VERIFY_FAST_PATH = True
 
     # SMTP for outgoing mail; with no MAIL_SERVER messages are kept in the outbox table (/admin/outbox).
     MAIL_SERVER: str = ""

@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from babel import Locale
 from babel.dates import format_date
 from flask_babel import get_locale
 from markupsafe import escape
@@ -39,18 +40,31 @@ _skeletons: LruCache[tuple, tuple[str, ...] | str] = LruCache(SKELETON_CACHE_SIZ
 _NO_SKELETON = "no skeleton"
 
 
+class Viewer(NamedTuple):
+    """The visitor's language and zone, looked up once per page (each lookup goes through Flask-Babel's context)."""
+
+    locale: Locale
+    locale_name: str
+    zone: str
+
+
+def viewer() -> Viewer:
+    locale = get_locale()
+    return Viewer(locale, str(locale), current_zone_name())
+
+
 def _mark(name: str) -> str:
     return f"\x01{name}\x01"
 
 
-def _shape(result: VerificationResult, fields: dict[str, Any] | None) -> tuple | None:
+def _shape(result: VerificationResult, fields: dict[str, Any] | None, where: Viewer) -> tuple | None:
     if result.verdict not in (Verdict.VALID, Verdict.EXPIRED) or fields is None or result.token is None:
         return None
     if result.reason or result.foreign_host or result.changed_at or not fields["profession"]:
         return None  # (without a profession name the page shows its code: rare, and not marked)
     return (
-        str(get_locale()),
-        current_zone_name(),
+        where.locale_name,
+        where.zone,
         result.verdict,
         result.token.kid_hex,
         *(bool(fields[name]) for name in ("course_title", "organization", "ranah")),
@@ -58,10 +72,9 @@ def _shape(result: VerificationResult, fields: dict[str, Any] | None) -> tuple |
     )
 
 
-def _dates(completed_on: date, issued_at: datetime, expires_at: datetime | None) -> dict[str, str]:
-    """The page's three dates as the template's `format_date` and `localdatetime` filters write them (the
-    language and zone looked up once, not per date)."""
-    locale, zone = get_locale(), current_zone_name()
+def _dates(completed_on: date, issued_at: datetime, expires_at: datetime | None, where: Viewer) -> dict[str, str]:
+    """The page's three dates as the template's `format_date` and `localdatetime` filters write them."""
+    locale, zone = where.locale, where.zone
     texts = {
         "completed_on": format_date(completed_on, "long", locale=locale),
         "issued_at": format_local_datetime(issued_at, "medium", locale, zone),
@@ -71,7 +84,9 @@ def _dates(completed_on: date, issued_at: datetime, expires_at: datetime | None)
     return {name: str(escape(text)) for name, text in texts.items()}
 
 
-def _build(result: VerificationResult, fields: dict[str, Any], render: Callable[..., str | None]) -> tuple | str:
+def _build(
+    result: VerificationResult, fields: dict[str, Any], render: Callable[..., str | None], where: Viewer
+) -> tuple | str:
     """The page of this shape rendered with marks: (html with marks, ...); _NO_SKELETON when a placeholder does not
     show exactly once (the page is then rendered in full each time)."""
     claims = result.claims
@@ -86,7 +101,7 @@ def _build(result: VerificationResult, fields: dict[str, Any], render: Callable[
     html = render(placeholder, {**fields, **marked_fields})
     if html is None:
         return _NO_SKELETON
-    placeholder_dates = _dates(PLACEHOLDER_COMPLETED, PLACEHOLDER_ISSUED, placeholder_claims.expires_at)
+    placeholder_dates = _dates(PLACEHOLDER_COMPLETED, PLACEHOLDER_ISSUED, placeholder_claims.expires_at, where)
     for name, text in placeholder_dates.items():
         if html.count(text) != 1:
             return _NO_SKELETON
@@ -102,23 +117,28 @@ def _build(result: VerificationResult, fields: dict[str, Any], render: Callable[
 def skeleton_page(
     result: VerificationResult,
     fields: dict[str, Any] | None,
-    render: Callable[[VerificationResult, dict], str | None],
+    render: Callable[[VerificationResult, dict], str | None] | None,
+    where: Viewer | None = None,
 ) -> str | None:
     """The page for `result` from its shape's skeleton (`render(result, fields)` renders one in full); None when
-    the result has no skeleton (render it in full)."""
-    shape = _shape(result, fields)
+    the result has no skeleton (render it in full). Without `render`, only from a skeleton already built (None
+    when there is none yet): the fast path of verify_fast_path, which cannot render."""
+    where = where or viewer()
+    shape = _shape(result, fields, where)
     if shape is None:
         return None
     skeleton = _skeletons.get(shape)
     if skeleton is None:
-        skeleton = _build(result, fields, render)
+        if render is None:
+            return None
+        skeleton = _build(result, fields, render, where)
         _skeletons.put(shape, skeleton)
     if skeleton == _NO_SKELETON:
         return None
     (html,) = skeleton
     claims = result.claims
     values = {name: str(escape(fields[name])) for name in TEXT_FIELDS if fields[name]}
-    values.update(_dates(claims.completed_on, claims.issued_at, claims.expires_at))
+    values.update(_dates(claims.completed_on, claims.issued_at, claims.expires_at, where))
     values["token"] = str(escape(result.token_text))
     # One pass: a value is never searched for marks itself.
     return _MARKS.sub(lambda match: values[match.group(1)], html)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Response, current_app, jsonify, render_template, request
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from markupsafe import escape
 
 from lms.certificates import bp, keys
@@ -23,8 +23,8 @@ from lms.certificates.verification import (
     verify_qr,
 )
 from lms.certificates.verify_forms import ManualVerifyForm
-from lms.certificates.verify_skeleton import skeleton_page
-from lms.core.i18n import current_zone_name, local_datetime
+from lms.certificates.verify_skeleton import Viewer, skeleton_page, viewer
+from lms.core.i18n import format_local_datetime, local_datetime
 from lms.core.lru import LruCache
 from lms.extensions import limiter
 
@@ -52,12 +52,15 @@ def _render_page(result, form=None, **context) -> str:
     )
 
 
+# The verdict is live (a revocation shows at once): never let a cache keep an old one. A shared link names a person:
+# keep it out of search engines.
+RESULT_HEADERS = (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex, nofollow"))
+
+
 def _result_response(html: str, status: int = 200):
     response = current_app.make_response((html, status))
-    # The verdict is live (a revocation shows at once): never let a cache keep an old one. A shared link names a
-    # person: keep it out of search engines.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    for name, value in RESULT_HEADERS:
+        response.headers[name] = value
     return response
 
 
@@ -88,9 +91,9 @@ def _without_session() -> bool:
     )
 
 
-def _page_key(result: VerificationResult) -> tuple:
+def _page_key(result: VerificationResult, where: Viewer) -> tuple:
     return (
-        str(get_locale()),
+        where.locale_name,
         result.token_text,
         result.verdict,
         result.invalid_reason,
@@ -112,29 +115,50 @@ def _page_with_marks(result: VerificationResult, fields: dict | None = None) -> 
     return html.replace(local, _LOCAL_MARK).replace(iso, _ISO_MARK)
 
 
-def _page_without_session(result: VerificationResult) -> str:
-    key = _page_key(result)
+def kept_page_without_session(result: VerificationResult) -> str | None:
+    """The page of a visitor without a session from what this process keeps, without rendering anything: this
+    certificate's page in this state, or its values filled into its shape's skeleton; None when neither is kept
+    yet. (verify_fast_path answers with it before Flask's request machinery runs; the view below with it first.)"""
+    where = viewer()
+    key = _page_key(result, where)
     marked = _pages.get(key)
     if marked is None:
-        # A certificate not seen before in this state: filled into its shape's skeleton, else rendered in full.
-        marked = skeleton_page(result, signed_fields(result), _page_with_marks) or _page_with_marks(result)
+        marked = skeleton_page(result, signed_fields(result), None, where)
         if marked is None:
-            return _render_page(result, language_per_page=True)
+            return None
         _pages.put(key, marked)
-    moment = result.checked_at
-    return marked.replace(_LOCAL_MARK, _moment_text(moment)).replace(_ISO_MARK, str(escape(moment.isoformat())))
+    return _with_moment(marked, result.checked_at, where)
+
+
+def _page_without_session(result: VerificationResult) -> str:
+    page = kept_page_without_session(result)
+    if page is not None:
+        return page
+    # A certificate not seen before in this state and no skeleton of its shape yet (or a shape without one): the
+    # skeleton is built now, else the page rendered in full.
+    where = viewer()
+    marked = skeleton_page(result, signed_fields(result), _page_with_marks, where) or _page_with_marks(result)
+    if marked is None:
+        return _render_page(result, language_per_page=True)
+    _pages.put(_page_key(result, where), marked)
+    return _with_moment(marked, result.checked_at, where)
+
+
+def _with_moment(marked: str, moment: datetime, where: Viewer) -> str:
+    local, iso = _moment_text(moment, where), str(escape(moment.isoformat()))
+    return marked.replace(_LOCAL_MARK, local).replace(_ISO_MARK, iso)
 
 
 _moment_texts: dict[tuple, str] = {}
 
 
-def _moment_text(moment: datetime) -> str:
+def _moment_text(moment: datetime, where: Viewer) -> str:
     """The moment of the check as the page shows it (to the second, in the visitor's language and zone), escaped.
     Formatted once per second and language: every scan in that second shows the same text."""
-    key = (str(get_locale()), current_zone_name(), moment.replace(microsecond=0))
+    key = (where.locale_name, where.zone, moment.replace(microsecond=0))
     text = _moment_texts.get(key)
     if text is None:
-        text = str(escape(local_datetime(moment)))
+        text = str(escape(format_local_datetime(moment, "medium", where.locale, where.zone)))
         if len(_moment_texts) >= 64:
             _moment_texts.clear()
         _moment_texts[key] = text
@@ -152,9 +176,10 @@ def _chosen_locale() -> str | None:
 @verify_limit
 def verify_page(token: str):
     """The page a scanned QR opens: one verdict, the signed fields, and an in-browser signature check."""
-    result = verify_qr(token)
     locale = _chosen_locale()
     with force_locale(locale) if locale else nullcontext():
+        # In the chosen language: the status's reason ("… Replaced by …") is written by the lookup.
+        result = verify_qr(token)
         if not _without_session():
             return _render_result(result)
         return _result_response(_page_without_session(result))

@@ -47,6 +47,11 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
+def gzip_bytes(body: bytes) -> bytes:
+    """The gzip of a response body, the same bytes for the same body (no time stamp in the header)."""
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
 def compress_response(response: Response) -> Response:
     if response.status_code != 200 or "Content-Encoding" in response.headers:
         return response
@@ -65,7 +70,7 @@ def compress_response(response: Response) -> Response:
         body = response.get_data()
         if len(body) < MIN_BYTES:
             return response
-        cached = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        cached = gzip_bytes(body)
         if static_file and etag:
             _static_bodies.put(etag, cached)
     else:

@@ -105,6 +105,15 @@ class RedisCounters:
             self._redis.delete(name)
 
 
+COUNTED_SCOPES = "lms.rate_limits.counted"
+"""WSGI environ key: the scopes a request was already counted in before Flask (lms.certificates.verify_fast_path,
+which hands to the view the requests it does not answer): the view's limit does not count them twice."""
+
+
+def mark_counted(environ: dict, scope: str) -> None:
+    environ.setdefault(COUNTED_SCOPES, set()).add(scope)
+
+
 class RateLimiter:
     """The app's request budgets. `limit()` decorates a view; views given the same `scope` share one budget."""
 
@@ -143,7 +152,11 @@ class RateLimiter:
 
             @wraps(view)
             def limited(*args, **kwargs):
-                if current_app.config.get("RATELIMIT_ENABLED", True) and (counted is None or request.method in counted):
+                if (
+                    current_app.config.get("RATELIMIT_ENABLED", True)
+                    and (counted is None or request.method in counted)
+                    and name not in request.environ.get(COUNTED_SCOPES, ())
+                ):
                     self.hit(name, parse_rate(rate() if callable(rate) else rate), shared=shared)
                 return view(*args, **kwargs)
 

@@ -110,7 +110,7 @@ def live_status(certificate_id: bytes, now: datetime) -> LiveStatus | None:
     if not isinstance(certificate_id, bytes) or len(certificate_id) != 12:
         return None
     parameters = {"public_id": certificate_id.hex()}
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():
         # Within a transaction (a certificate issued or changed but not yet committed): what the session sees.
         row = db.session.execute(_live_status_query(), parameters).first()
     else:
