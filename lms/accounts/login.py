@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from lms.accounts import services
 from lms.accounts.identity import profession_name
@@ -13,6 +15,12 @@ from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, login_manager
 
 
+_SESSION_USER = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.memberships))
+"""The session's user with her roles (and their organizations) in one statement: every signed-in page reads her
+roles for its menu. Read afresh on every request (never from a cache), so that a raised session version, a
+deactivated account or a role taken away counts at the next request."""
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     if uses_bearer_token():
@@ -20,7 +28,7 @@ def load_user(user_id: str) -> User | None:
     id_part, _, version = user_id.partition(".")
     if not (id_part.isdigit() and version.isdigit()):
         return None  # a session from before session versions, or forged: log in again
-    user = db.session.get(User, int(id_part))
+    user = db.session.execute(_SESSION_USER, {"user_id": int(id_part)}).unique().scalar_one_or_none()
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
@@ -52,5 +60,5 @@ def template_globals() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    app.context_processor(template_globals)
+    app.jinja_env.globals.update(template_globals())  # constants: set once, not computed for every render
     app.jinja_env.filters["profession_name"] = profession_name

@@ -3,7 +3,7 @@ work without logging in, and the platform admin's outbox of mail not sent (no SM
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -27,12 +27,15 @@ from lms.notifications.jobs import COHORT_MESSAGE_JOB, send_cohort_message
 from lms.notifications.kinds import KINDS
 
 
-@bp.app_context_processor
-def _bell():
-    """The unread count for the bell in the header: one indexed count per page, for logged-in people only."""
-    if current_user and current_user.is_authenticated:
-        return {"notifications_unread": services.unread_count(current_user.id)}
-    return {}
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """The unread count for the bell in the header: one indexed count per page, read when the page's header asks for
+    it (not for every fragment a page renders), for logged-in people only."""
+    if not (current_user and current_user.is_authenticated):
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = services.unread_count(current_user.id)
+    return g.unread_notifications
 
 
 @bp.route("/notifications")
