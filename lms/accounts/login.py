@@ -14,7 +14,6 @@ from lms.core.errors import json_error, wants_json
 from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, login_manager
 
-
 _SESSION_USER = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.memberships))
 """The session's user with her roles (and their organizations) in one statement: every signed-in page reads her
 roles for its menu. Read afresh on every request (never from a cache), so that a raised session version, a
