@@ -56,8 +56,8 @@ def catalog():
             skp_of=services.skp_of,
         )
 
-    # The next cohort depends on the day where the visitor is, so the zone is part of the key.
-    key = (str(get_locale()), select_timezone(), *filters.values())
+    # The next cohort depends on the day where the visitor is, so the zone and that day are part of the key.
+    key = (str(get_locale()), select_timezone(), today, *filters.values())
     body = catalog_cache().body(key, render_body)
     return render_template("courses/catalog.html", body=Markup(_with_course_states(body)))
 
