@@ -96,6 +96,22 @@ def format_local_datetime(value: datetime, format: str, locale: Locale | str, zo
     return f"{text} {ZONE_LABELS.get(zone_name, zone_name)}"
 
 
+@cache
+def _date_pattern(locale: Locale, format: str):
+    """Babel's date pattern for a named format ("medium") or a custom one, looked up and parsed once."""
+    return get_date_format(format, locale) if format in NAMED_FORMATS else parse_pattern(format)
+
+
+def local_date(value: date | datetime | None, format: str = "medium") -> str:
+    """flask_babel's `format_date`, with a calendar date's pattern looked up once per language and format (the
+    record page formats a date on every line); a datetime (moved into the viewer's zone first) or None (today)
+    goes through flask_babel itself."""
+    locale = get_locale()
+    if type(value) is not date or locale is None:
+        return format_date(value, format)
+    return _date_pattern(locale, format).apply(value, locale)
+
+
 def current_zone_name() -> str:
     """The viewer's zone name ("Asia/Makassar"), chosen once per request (flask_babel keeps it: a pytz zone)."""
     zone = get_timezone()
@@ -173,7 +189,7 @@ def init_app(app: Flask) -> None:
     # The two a page calls dozens of times, without the extension's three calls through the context each.
     app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext)
     app.jinja_env.filters["localdatetime"] = local_datetime
-    app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["format_date"] = app.jinja_env.filters["dateformat"] = local_date
     app.jinja_env.filters["number"] = local_number
     app.context_processor(lambda: {"current_locale": str(get_locale())})
     app.jinja_env.globals["content_lang"] = app.config["CONTENT_LANGUAGE"]
