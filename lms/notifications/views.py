@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from lms.accounts.login import page_value
 from lms.accounts.permissions import platform_admin_required
 from lms.attendance.services import cohort_for_runner, cohort_progress
 from lms.core.i18n import local_today
@@ -26,15 +27,19 @@ from lms.notifications.forms import BEHIND, CohortMessageForm, MessageLearnersFo
 from lms.notifications.jobs import COHORT_MESSAGE_JOB, send_cohort_message
 from lms.notifications.kinds import KINDS
 
+UNREAD = "unread_notifications"
+
 
 @bp.app_template_global()
 def unread_notifications() -> int:
-    """The unread count for the bell in the header: one indexed count per page, read when the page's header asks for
-    it (not for every fragment a page renders), for logged-in people only."""
+    """The unread count for the bell in the header, for logged-in people only: read in the statement that loads the
+    user from the session cookie, or else (a user logged in during this request) counted once when the header asks
+    for it."""
     if not (current_user and current_user.is_authenticated):
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = services.unread_count(current_user.id)
+        counted = page_value(UNREAD)  # read with the signed-in user (lms.notifications.connect)
+        g.unread_notifications = services.unread_count(current_user.id) if counted is None else counted
     return g.unread_notifications
 
 
