@@ -132,3 +132,16 @@ def test_a_cohort_change_shows_at_once_on_another_instance(app, app_ctx, second_
     )  # fmt: skip
     db.session.commit()
     assert wait_until(lambda: "Aula RSUD Tarakan" in _catalog(elsewhere), 2.0)
+
+
+def test_a_new_day_renders_the_body_again(app, app_ctx, client, monkeypatch):
+    """The next cohort shown depends on the visitor's day: a body kept from yesterday is not today's."""
+    make_organization("ppni", name="PPNI")
+    import_course(make_course_spec("PPI-DASAR"), publish=True)
+    db.session.commit()
+    _listening_catalog(app, client)
+    tomorrow = date.today() + timedelta(days=1)
+    monkeypatch.setattr("lms.courses.views.local_today", lambda: tomorrow)
+    with statements(app) as seen:
+        _catalog(client)
+    assert [s for s in seen if "course_versions" in s]
