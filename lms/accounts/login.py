@@ -22,7 +22,6 @@ PageValue = Callable[[ColumnElement[int]], ColumnElement[Any]]
 """A value every page shows beside the signed-in user (the bell's unread count), as a SQL expression on her id."""
 
 _PAGE_VALUES: dict[str, PageValue] = {}
-_MISSING = object()
 
 
 def register_page_value(name: str, value: PageValue) -> None:
