@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, request, url_for
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from flask import Flask, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from lms.accounts import services
 from lms.accounts.identity import profession_name
@@ -11,6 +17,33 @@ from lms.accounts.models import ConsentPurpose, FacilityKind, OrganizationKind, 
 from lms.core.errors import json_error, wants_json
 from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, login_manager
+
+PageValue = Callable[[ColumnElement[int]], ColumnElement[Any]]
+"""A value every page shows beside the signed-in user (the bell's unread count), as a SQL expression on her id."""
+
+_PAGE_VALUES: dict[str, PageValue] = {}
+
+
+def register_page_value(name: str, value: PageValue) -> None:
+    """Read `value` in the statement that loads the signed-in user for a page (not for JSON requests), so that the
+    page pays no statement of its own for it; `page_value(name)` gives it back. Higher floors register here."""
+    _PAGE_VALUES[name] = value
+    _session_user_statement.cache_clear()
+
+
+def page_value(name: str, default: Any = None) -> Any:
+    """The value registered as `name`, read with this request's signed-in user; `default` when it was not read
+    (no user from the session cookie, or a JSON request)."""
+    return g.get("_lentera_page_values", {}).get(name, default)
+
+
+@cache
+def _session_user_statement(names: tuple[str, ...]):
+    """The session's user with her roles (and their organizations), and the page values `names`, in one statement:
+    every signed-in page reads her roles for its menu. Read afresh on every request (never from a cache), so that a
+    raised session version, a deactivated account or a role taken away counts at the next request."""
+    columns = [_PAGE_VALUES[name](User.id).label(name) for name in names]
+    return select(User, *columns).where(User.id == bindparam("user_id")).options(joinedload(User.memberships))
 
 
 @login_manager.user_loader
@@ -20,9 +53,12 @@ def load_user(user_id: str) -> User | None:
     id_part, _, version = user_id.partition(".")
     if not (id_part.isdigit() and version.isdigit()):
         return None  # a session from before session versions, or forged: log in again
-    user = db.session.get(User, int(id_part))
+    names = () if wants_json() else tuple(_PAGE_VALUES)
+    row = db.session.execute(_session_user_statement(names), {"user_id": int(id_part)}).unique().first()
+    user = row[0] if row else None
     if user is None or not user.is_active or user.session_version != int(version):
         return None
+    g._lentera_page_values = dict(zip(names, row[1:], strict=True))
     return user
 
 
@@ -52,5 +88,5 @@ def template_globals() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    app.context_processor(template_globals)
+    app.jinja_env.globals.update(template_globals())  # constants: set once, not computed for every render
     app.jinja_env.filters["profession_name"] = profession_name

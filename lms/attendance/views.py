@@ -42,9 +42,12 @@ from lms.courses.models import Cohort
 from lms.extensions import db
 
 
-@bp.app_context_processor
-def attendance_globals() -> dict:
-    return {"attendance_status_labels": labels_of(AttendanceStatus), "session_mode_labels": labels_of(SessionMode)}
+@bp.record_once
+def _template_globals(state) -> None:
+    # Constant (the labels are lazy strings, translated where shown): set once, not computed for every render.
+    state.app.jinja_env.globals.update(
+        attendance_status_labels=labels_of(AttendanceStatus), session_mode_labels=labels_of(SessionMode)
+    )
 
 
 def _zone() -> tuple[ZoneInfo, str]:

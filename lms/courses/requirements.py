@@ -7,9 +7,11 @@ eligibility all read the same list, so what a learner is told is missing is exac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, false, or_
 
 if TYPE_CHECKING:
     from lms.courses.models import Enrolment
@@ -80,21 +82,20 @@ def progress_changed(enrolment: Enrolment) -> None:
         listener(enrolment)
 
 
-CompletionLookup = Callable[[Collection[int]], set[int]]
+CompletionCondition = Callable[["ColumnElement[int]"], "ColumnElement[bool]"]
 
-_COMPLETION_LOOKUPS: list[CompletionLookup] = []
-
-
-def register_completion_lookup(lookup: CompletionLookup) -> CompletionLookup:
-    """Tell which enrolments are complete (e.g. their certificate is issued), for many at once; idempotent."""
-    if lookup not in _COMPLETION_LOOKUPS:
-        _COMPLETION_LOOKUPS.append(lookup)
-    return lookup
+_COMPLETION_CONDITIONS: list[CompletionCondition] = []
 
 
-def completed_enrolment_ids(enrolment_ids: Collection[int]) -> set[int]:
-    """The enrolments among `enrolment_ids` that a registered lookup calls complete: one query per lookup, however
-    many enrolments (the catalog shows each course's state to its learner)."""
-    if not enrolment_ids:
-        return set()
-    return set().union(*(lookup(enrolment_ids) for lookup in _COMPLETION_LOOKUPS))
+def register_completion_condition(condition: CompletionCondition) -> CompletionCondition:
+    """Tell which enrolments are complete (e.g. their certificate is issued) as a SQL condition on an enrolment id
+    column, so that a list of enrolments reads its completion in the same statement; idempotent."""
+    if condition not in _COMPLETION_CONDITIONS:
+        _COMPLETION_CONDITIONS.append(condition)
+    return condition
+
+
+def completed(enrolment_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """True for an enrolment that a registered condition calls complete (the catalog shows each course's state to
+    its learner); false when no feature registered one."""
+    return or_(false(), *(condition(enrolment_id) for condition in _COMPLETION_CONDITIONS))

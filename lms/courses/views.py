@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -55,18 +56,25 @@ def catalog():
             skp_of=services.skp_of,
         )
 
-    # The next cohort depends on the day where the visitor is, so the zone is part of the key.
-    key = (str(get_locale()), select_timezone(), *filters.values())
+    # The next cohort depends on the day where the visitor is, so the zone and that day are part of the key.
+    key = (str(get_locale()), select_timezone(), today, *filters.values())
     body = catalog_cache().body(key, render_body)
     return render_template("courses/catalog.html", body=Markup(_with_course_states(body)))
 
 
+def _badge(state: services.CourseState) -> Callable[[], str]:
+    """Renders a catalog card's badge: the same four for everyone in a language, so kept beside the body."""
+    return lambda: render_template("courses/_catalog_state.html", state=state)
+
+
 def _with_course_states(body: str) -> str:
-    """The cached body with the signed-in learner's state in each course put into its card (two queries)."""
+    """The cached body with the signed-in learner's state in each course put into its card (one query)."""
     if not current_user.is_authenticated:
         return CARD_STATE.sub("", body)
     states = services.course_states(current_user.id)
-    badges = {state: render_template("courses/_catalog_state.html", state=state) for state in services.CourseState}
+    locale = str(get_locale())
+    cache = catalog_cache()
+    badges = {state: cache.body(("course-state", locale, state), _badge(state)) for state in services.CourseState}
     not_enrolled = badges[services.CourseState.NOT_ENROLLED]
     return CARD_STATE.sub(lambda m: badges[states[int(m[1])]] if int(m[1]) in states else not_enrolled, body)
 

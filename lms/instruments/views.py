@@ -30,9 +30,9 @@ def answers_from_form(items: list[Item]) -> dict:
     return {item.id: request.form.get(f"item-{item.id}", "") for item in items}
 
 
-@bp.app_context_processor
-def instrument_globals() -> dict:
-    return {"bar_chart": bar_chart, "trend_chart": trend_chart, "dist_rows": distribution_rows}
+@bp.record_once
+def _template_globals(state) -> None:
+    state.app.jinja_env.globals.update(bar_chart=bar_chart, trend_chart=trend_chart, dist_rows=distribution_rows)
 
 
 @bp.app_template_filter("trend_point")

@@ -38,3 +38,9 @@ def connect() -> None:
     cohort_cancelled.connect(on_cohort_cancelled)
     cohort_changed.connect(on_cohort_changed)
     role_changed.connect(on_role_changed)
+
+    from lms.accounts.login import register_page_value
+    from lms.notifications.services import unread_of
+    from lms.notifications.views import UNREAD
+
+    register_page_value(UNREAD, unread_of)  # the bell's count, in the statement that loads the signed-in user

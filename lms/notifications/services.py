@@ -11,6 +11,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from lms.accounts.models import User
 from lms.core.errors import InvalidInput, NotFound
@@ -119,10 +120,19 @@ def notifications_of(user: User, *, limit: int = 50, before_id: int | None = Non
     return list(db.session.execute(stmt.order_by(Notification.id.desc()).limit(limit)).scalars())
 
 
+def unread_of(user_id) -> ScalarSelect[int]:
+    """The count of a user's unread notifications as a SQL expression (`user_id` a value or a column): one indexed
+    count, read with the signed-in user on every page (lms.accounts.login.register_page_value)."""
+    return (
+        select(func.count())
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .correlate_except(Notification)
+        .scalar_subquery()
+    )
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.execute(
-        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).scalar_one()
+    return db.session.execute(select(unread_of(user_id))).scalar_one()
 
 
 def mark_read(user: User, ids: Sequence[int] | None = None) -> int:

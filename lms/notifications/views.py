@@ -3,13 +3,14 @@ work without logging in, and the platform admin's outbox of mail not sent (no SM
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from lms.accounts.login import page_value
 from lms.accounts.permissions import platform_admin_required
 from lms.attendance.services import cohort_for_runner, cohort_progress
 from lms.core.i18n import local_today
@@ -26,13 +27,20 @@ from lms.notifications.forms import BEHIND, CohortMessageForm, MessageLearnersFo
 from lms.notifications.jobs import COHORT_MESSAGE_JOB, send_cohort_message
 from lms.notifications.kinds import KINDS
 
+UNREAD = "unread_notifications"
 
-@bp.app_context_processor
-def _bell():
-    """The unread count for the bell in the header: one indexed count per page, for logged-in people only."""
-    if current_user and current_user.is_authenticated:
-        return {"notifications_unread": services.unread_count(current_user.id)}
-    return {}
+
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """The unread count for the bell in the header, for logged-in people only: read in the statement that loads the
+    user from the session cookie, or else (a user logged in during this request) counted once when the header asks
+    for it."""
+    if not (current_user and current_user.is_authenticated):
+        return 0
+    if "unread_notifications" not in g:
+        counted = page_value(UNREAD)  # read with the signed-in user (lms.notifications.connect)
+        g.unread_notifications = services.unread_count(current_user.id) if counted is None else counted
+    return g.unread_notifications
 
 
 @bp.route("/notifications")

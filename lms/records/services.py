@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from lms.accounts.models import Organization, Role, User
 from lms.accounts.permissions import has_organization_role, require_organization_role
@@ -220,6 +221,8 @@ def activities_of(user: User) -> list[ExternalActivity]:
         db.session.execute(
             select(ExternalActivity)
             .where(ExternalActivity.user_id == user.id)
+            # Her own activities: the user is the one already loaded (joining it again would load her roles again).
+            .options(lazyload(ExternalActivity.user))
             .order_by(ExternalActivity.held_on.desc(), ExternalActivity.id.desc())
         ).scalars()
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from contextvars import ContextVar
 
 from flask import has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.courses.models import Enrolment, EnrolmentStatus
@@ -52,14 +51,13 @@ def live_certificate_of(enrolment: Enrolment) -> Certificate | None:
     ).scalar_one_or_none()
 
 
-def certified_enrolment_ids(enrolment_ids: Collection[int]) -> set[int]:
-    """Of `enrolment_ids`, those with a certificate that is not revoked: the course is completed (one query)."""
-    return set(
-        db.session.execute(
-            select(Certificate.enrolment_id).where(
-                Certificate.enrolment_id.in_(list(enrolment_ids)), Certificate.status != CertificateStatus.REVOKED
-            )
-        ).scalars()
+def is_certified(enrolment_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """The enrolment has a certificate that is not revoked: the course is completed (a condition for one statement
+    over many enrolments)."""
+    return (
+        select(Certificate.id)
+        .where(Certificate.enrolment_id == enrolment_id, Certificate.status != CertificateStatus.REVOKED)
+        .exists()
     )
 
 

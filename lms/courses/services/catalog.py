@@ -8,13 +8,13 @@ from datetime import date
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organization
 from lms.core.errors import NotFound
 from lms.courses.models import Cohort, CohortMode, Course, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
-from lms.courses.requirements import completed_enrolment_ids
+from lms.courses.requirements import completed
 from lms.courses.services.versions import course_by_code
 from lms.extensions import db
 
@@ -108,21 +108,24 @@ class CourseState(StrEnum):
 
 
 def course_states(user_id: int) -> dict[int, CourseState]:
-    """The learner's state in each course she has an enrolment in, by course id, in two queries whatever their
+    """The learner's state in each course she has an enrolment in, by course id, in one statement whatever their
     number (the catalog card's badge); a course not in the result is not enrolled. Of several enrolments in one
     course (a cohort repeated) the furthest counts: completed, then enrolled, then pending."""
     waiting = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
     rows = db.session.execute(
-        select(CourseVersion.course_id, Enrolment.id, Enrolment.status)
+        select(
+            CourseVersion.course_id,
+            Enrolment.status,
+            and_(Enrolment.status == EnrolmentStatus.ACTIVE, completed(Enrolment.id)).label("completed"),
+        )
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .join(CourseVersion, Cohort.version_id == CourseVersion.id)
         .where(Enrolment.user_id == user_id, Enrolment.status.in_([EnrolmentStatus.ACTIVE, *waiting]))
     ).all()
-    completed = completed_enrolment_ids([r.id for r in rows if r.status == EnrolmentStatus.ACTIVE])
     rank = list(CourseState)
     states: dict[int, CourseState] = {}
-    for course_id, enrolment_id, status in rows:
-        if enrolment_id in completed:
+    for course_id, status, is_completed in rows:
+        if is_completed:
             state = CourseState.COMPLETED
         else:
             state = CourseState.PENDING if status in waiting else CourseState.ENROLLED

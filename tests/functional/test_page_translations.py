@@ -1,0 +1,41 @@
+"""Templates translate and format dates through per-request shortcuts (lms.core.i18n): the same text as
+flask_babel's own, in the language in force at each moment of the request."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from flask import render_template_string
+from flask_babel import force_locale, format_date, refresh
+
+from lms.core.i18n import local_date
+
+PAGE = "{{ _('Course catalog') }}|{{ _('%(n)d unread', n=3) }}|{{ ngettext('%(num)d course', '%(num)d courses', 2) }}"
+
+
+def test_template_strings_follow_the_language_also_when_it_changes_during_the_request(app):
+    with app.test_request_context("/"):
+        indonesian = render_template_string(PAGE)
+        with force_locale("en"):  # an e-mail in its recipient's language, rendered during a page
+            english = render_template_string(PAGE)
+        again = render_template_string(PAGE)
+    assert english == "Course catalog|3 unread|2 courses"
+    assert indonesian == again == "Katalog pelatihan|3 belum dibaca|2 pelatihan"
+
+
+def test_a_percent_sign_and_markup_are_kept_as_jinja_has_them(app):
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('100%% sure') }}") == "100% sure"
+        assert render_template_string("{{ _('Hello %(name)s', name='<b>') }}") == "Hello &lt;b&gt;"
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+@pytest.mark.parametrize("format", ["short", "medium", "long", "full", "d MMM y"])
+def test_dates_read_as_flask_babel_writes_them(app, locale, format):
+    with app.test_request_context("/"), force_locale(locale):
+        for day in (date(2026, 1, 1), date(2026, 3, 4), date(2031, 12, 31)):
+            assert local_date(day, format) == format_date(day, format)
+        moment = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)  # a datetime: moved into the viewer's zone first
+        assert local_date(moment, format) == format_date(moment, format)
+        refresh()
