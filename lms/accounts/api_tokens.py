@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from lms.accounts.models import ApiToken, Membership, User
 from lms.core.database import read_one
@@ -56,9 +56,7 @@ def revoke_all_api_tokens(user: User) -> int:
 
 
 def revoke_token_by_value(plaintext: str) -> None:
-    token = db.session.execute(
-        select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))
-    ).scalar_one_or_none()
+    token = db.session.execute(select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))).scalar_one_or_none()
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
 
@@ -116,18 +114,18 @@ def user_for_api_token(plaintext: str) -> User | None:
 def _session_user(values: list, has_roles: bool) -> User:
     """The user of a row of `_TOKEN_ROW` as the session's own object, as if the session had loaded it: the one it
     already holds (tests share a session with their requests), or one made from the row's values. The values are
-    set as loaded ones (set_committed_value): no attribute event fires and nothing is written back."""
+    set as loaded ones (straight into the instance's dict, then committed): no attribute event fires and nothing is
+    written back."""
     session = db.session()
     key = User.__mapper__.identity_key_from_primary_key((values[_USER_ID],))
     held = session.identity_map.get(key)
     if held is not None:
         return held
     user = User.__mapper__.class_manager.new_instance()
-    for attribute, value in zip(_USER_ATTRIBUTES, values, strict=True):
-        set_committed_value(user, attribute, value)
+    instance_dict(user).update(zip(_USER_ATTRIBUTES, values, strict=True))  # as the ORM's loading fills it
     if not has_roles:
         set_committed_value(user, "memberships", [])
-    make_transient_to_detached(user)  # memberships not set are read when first used
+    make_transient_to_detached(user)  # all of it counts as loaded; memberships not set are read when first used
     session.add(user)
     return user
 

@@ -54,7 +54,8 @@ def test_a_role_given_or_taken_after_the_token_was_issued_counts_at_once(app, cl
     app.config["REQUIRE_2FA_FOR_ADMINS"] = True
     try:
         with app.app_context():  # an admin of an organization that requires two-factor must enrol first
-            db.session.execute(select(Membership).where(Membership.user_id == user_id)).scalar_one().role = Role.ORG_ADMIN
+            role = db.session.execute(select(Membership).where(Membership.user_id == user_id)).scalar_one()
+            role.role = Role.ORG_ADMIN
             db.session.commit()
         refused = client.get("/api/v1/me", headers=_bearer(token))
         assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "two_factor_required"
