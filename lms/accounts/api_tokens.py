@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import bindparam, exists, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from lms.accounts.models import ApiToken, Membership, User
@@ -121,6 +121,7 @@ def _session_user(values: list, has_roles: bool) -> User:
     held = session.identity_map.get(key)
     if held is not None:
         return held
+    configure_mappers()  # a worker's first request may come here before any query has set up the relationships
     user = User.__mapper__.class_manager.new_instance()
     instance_dict(user).update(zip(_USER_ATTRIBUTES, values, strict=True))  # as the ORM's loading fills it
     if not has_roles:

@@ -3,6 +3,10 @@ counts from the very next request; the user is the session's own object, with ro
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from sqlalchemy import inspect, select
 
 from lms.accounts.login import load_user_from_token
@@ -101,3 +105,20 @@ def test_the_users_object_is_the_sessions_own_loaded_as_stored_and_changes_to_it
         db.session.commit()
     with app.app_context():
         assert db.session.execute(select(User.full_name)).scalar_one() == "Siti Aminah Lubis"
+
+
+def test_a_fresh_workers_first_request_with_a_token_is_served(app, client, tmp_path):
+    """In a new process nothing has set up the models' relationships before the token's user is made from its row
+    (the first quiz start of every gunicorn worker failed so)."""
+    with app.app_context():
+        make_user("a@example.test")
+    token = api_token(client, "a@example.test")
+    script = (
+        "from lms import create_app\n"
+        f"app = create_app({{'DATABASE_URL': {app.config['SQLALCHEMY_DATABASE_URI']!r}}})\n"
+        f"response = app.test_client().get('/api/v1/me', headers={{'Authorization': 'Bearer {token}'}})\n"
+        "print(response.status_code, response.get_json()['memberships'])\n"
+    )
+    environment = os.environ | {"LMS_SECRET_KEY": "test", "LMS_INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "200 []", done.stderr[-2000:]
