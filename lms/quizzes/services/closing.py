@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
+from lms.core.lru import LruCache
 from lms.courses.requirements import progress_changed
 from lms.extensions import db
 from lms.quizzes.grading import attempt_score
@@ -94,16 +95,57 @@ def _specs_of(question_ids: Sequence[int]) -> dict[int, QuestionSpec]:
     return specs
 
 
+_questions, _answers = Question.__table__.c, Answer.__table__.c
+_QUESTIONS_AND_ANSWERS = (
+    select(_questions.id, _questions.updated_at, _answers.id, _answers.response)
+    .select_from(Question.__table__)
+    .outerjoin(
+        Answer.__table__,
+        (_answers.question_id == _questions.id) & (_answers.attempt_id == bindparam("attempt_id")),
+    )
+    .where(_questions.id.in_(bindparam("question_ids", expanding=True)))
+)
+"""The attempt's questions, each with when it was last changed, and the learner's saved answer: one statement."""
+
+_graded_specs: LruCache[tuple[int, datetime], QuestionSpec] = LruCache(4096)
+"""Specs by (question id, updated_at), kept per process: every submit of a quiz grades the same twenty questions, and
+a question changed in place (one nobody has answered yet) has a new updated_at, so it is never graded by an old
+spec."""
+
+
+def _specs_as_of(changed_at: dict[int, datetime]) -> dict[int, QuestionSpec]:
+    """The specs of the questions {id: updated_at}: what this transaction read, what the process keeps for that
+    exact version of the question, and the rest read (one statement)."""
+    known = db.session.info.get(SPECS_KEY, {})
+    specs, missing = {}, []
+    for question_id, updated_at in changed_at.items():
+        spec = known.get(question_id) or _graded_specs.get((question_id, updated_at))
+        if spec is None:
+            missing.append(question_id)
+        else:
+            specs[question_id] = spec
+    if missing:
+        rows = db.session.execute(
+            select(Question.id, Question.updated_at, Question.spec_data).where(Question.id.in_(missing))
+        )
+        for question_id, updated_at, data in rows:
+            specs[question_id] = spec = QuestionSpec.from_data(data)
+            _graded_specs.put((question_id, updated_at), spec)
+    remember_specs(specs)  # the review of the result shows them
+    return specs
+
+
 def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     """Grade with what was saved: a fixed number of statements whatever the number of questions."""
     question_ids = attempt.question_ids
-    specs = _specs_of(question_ids)
-    saved = {
-        question_id: (answer_id, response)
-        for answer_id, question_id, response in db.session.execute(
-            select(Answer.id, Answer.question_id, Answer.response).where(Answer.attempt_id == attempt.id)
-        )
-    }
+    changed_at, saved = {}, {}
+    for question_id, updated_at, answer_id, response in db.session.execute(
+        _QUESTIONS_AND_ANSWERS, {"attempt_id": attempt.id, "question_ids": question_ids}
+    ):
+        changed_at[question_id] = updated_at
+        if answer_id is not None:
+            saved[question_id] = (answer_id, response)
+    specs = _specs_as_of(changed_at)
     fractions, changed, missing, graded = [], [], [], {}
     for question_id in question_ids:
         answer_id, response = saved.get(question_id, (None, None))
