@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.core.database import dialect_insert
 from lms.core.lru import LruCache
 from lms.courses.requirements import progress_changed
 from lms.extensions import db
@@ -95,7 +97,7 @@ def _specs_of(question_ids: Sequence[int]) -> dict[int, QuestionSpec]:
     return specs
 
 
-_questions, _answers = Question.__table__.c, Answer.__table__.c
+_questions, _answers, _attempts = Question.__table__.c, Answer.__table__.c, Attempt.__table__.c
 _QUESTIONS_AND_ANSWERS = (
     select(_questions.id, _questions.updated_at, _answers.id, _answers.response)
     .select_from(Question.__table__)
@@ -144,33 +146,37 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     ):
         changed_at[question_id] = updated_at
         if answer_id is not None:
-            saved[question_id] = (answer_id, response)
+            saved[question_id] = response
     specs = _specs_as_of(changed_at)
-    fractions, changed, missing, graded = [], [], [], {}
+    fractions, rows, graded = [], [], {}
     for question_id in question_ids:
-        answer_id, response = saved.get(question_id, (None, None))
+        response = saved.get(question_id)
         fraction = grade_response(specs[question_id], response)
         fractions.append(fraction)
         graded[question_id] = (response, fraction.quantize(FRACTION_STEP))  # as the column gives it back
-        if answer_id is None:
-            missing.append({"attempt_id": attempt.id, "question_id": question_id, "fraction": fraction, "saved_at": at})
-        else:
-            changed.append({"answer_id": answer_id, "new_fraction": fraction})
-    table = Answer.__table__
-    if changed:
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("answer_id")).values(fraction=bindparam("new_fraction")),
-            changed,
+        rows.append({"attempt_id": attempt.id, "question_id": question_id, "fraction": fraction, "saved_at": at})
+    # One statement for every question: a saved answer gets its fraction, an unanswered question a row of its own
+    # (response NULL), instead of an UPDATE per answer.
+    upsert = dialect_insert(db.session, Answer.__table__).values(rows)
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[_answers.attempt_id, _answers.question_id], set_={"fraction": upsert.excluded.fraction}
         )
-    if missing:
-        db.session.execute(insert(table), missing)
+    )
     remember_answers(attempt.id, graded)
-    attempt.points, attempt.score = attempt_score(fractions, len(question_ids))
-    attempt.state = AttemptState.GRADED
-    attempt.open_slot = None
-    attempt.close_reason = reason
-    attempt.submitted_at = at
-    db.session.flush()
+    points, score = attempt_score(fractions, len(question_ids))
+    closed = {
+        "points": points,
+        "score": score,
+        "state": AttemptState.GRADED,
+        "open_slot": None,
+        "close_reason": reason,
+        "submitted_at": at,
+    }
+    # A Core UPDATE and the values set as stored: the unit of work's flush cost more than the rest of the grading.
+    db.session.execute(update(Attempt.__table__).where(_attempts.id == attempt.id).values(closed))
+    for name, value in closed.items():
+        set_committed_value(attempt, name, value)
     if _can_meet_a_requirement(attempt):
         progress_changed(attempt.enrolment)
 
