@@ -137,6 +137,24 @@ def _specs_as_of(changed_at: dict[int, datetime]) -> dict[int, QuestionSpec]:
     return specs
 
 
+_GRADES_UPSERTS: dict[str, Any] = {}
+
+
+def _grades_upsert():
+    """Every question's fraction in one statement: a saved answer gets it, an unanswered question gets a row of its
+    own (response NULL). Built once per dialect; run with a row per question, which SQLAlchemy sends as one INSERT
+    of many VALUES (its "insertmanyvalues") instead of an UPDATE per answer."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _GRADES_UPSERTS.get(dialect)
+    if statement is None:
+        upsert = dialect_insert(db.session, Answer.__table__)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[_answers.attempt_id, _answers.question_id], set_={"fraction": upsert.excluded.fraction}
+        )
+        _GRADES_UPSERTS[dialect] = statement
+    return statement
+
+
 def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     """Grade with what was saved: a fixed number of statements whatever the number of questions."""
     question_ids = attempt.question_ids
@@ -155,14 +173,7 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
         fractions.append(fraction)
         graded[question_id] = (response, fraction.quantize(FRACTION_STEP))  # as the column gives it back
         rows.append({"attempt_id": attempt.id, "question_id": question_id, "fraction": fraction, "saved_at": at})
-    # One statement for every question: a saved answer gets its fraction, an unanswered question a row of its own
-    # (response NULL), instead of an UPDATE per answer.
-    upsert = dialect_insert(db.session, Answer.__table__).values(rows)
-    db.session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[_answers.attempt_id, _answers.question_id], set_={"fraction": upsert.excluded.fraction}
-        )
-    )
+    db.session.execute(_grades_upsert(), rows)
     remember_answers(attempt.id, graded)
     points, score = attempt_score(fractions, len(question_ids))
     closed = {
