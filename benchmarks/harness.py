@@ -234,6 +234,21 @@ class ServerCpu:
             {pid: cpu for pid, cpu in backends.items() if cpu is not None},
         )
 
+    def wait_until_idle(self, workers: int, quiet: float = 1.0, timeout: float = 180) -> float:
+        """Wait until every worker has started and none spends CPU for `quiet` seconds; returns the seconds waited.
+
+        /healthz answers as soon as one worker is up: the others may still be importing the app (a second or more
+        of CPU each on a busy machine), which the first phase measured would otherwise count as its own."""
+        started = time.monotonic()
+        previous: dict[int, float] = {}
+        while time.monotonic() - started < timeout:
+            now = self.snapshot()[0]
+            if len(now) >= workers and now.keys() == previous.keys() and self.spent(previous, now) < 0.01:
+                return time.monotonic() - started
+            previous = now
+            time.sleep(quiet)
+        return time.monotonic() - started
+
     @staticmethod
     def spent(before: dict[int, float], after: dict[int, float]) -> float:
         """CPU spent between two snapshots (a process new in `after` counts from zero)."""

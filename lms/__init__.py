@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 
 from lms.config import MissingSecretKey
 
@@ -60,6 +61,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routing.init_app(app)  # before any route is added: every `<int:...>` uses the bounded converter
     _init_extensions(app)
     _register_blueprints(app)
+    # Every model is imported now: set up their relationships here, not in a worker's first request.
+    configure_mappers()
     _wrap_wsgi_app(app)
     return app
 

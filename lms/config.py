@@ -36,7 +36,9 @@ class DefaultConfig:
     JOBS_CONSUMER_IN_RUN: bool | None = None
     JOBS_QUEUE_NAME: str = "lentera"
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No ping before each use of a pooled connection (a round trip per request): on PostgreSQL a connection the
+    # server closed is found at checkout from its socket instead (lms.core.database._refuse_dropped_connection).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # On PostgreSQL, a report page's statements (the organization dashboard) are cancelled after this many
     # milliseconds: a slow report must not hold a worker while verifications and quiz saves wait (0: no limit).
     REPORT_STATEMENT_TIMEOUT_MS: int = 5000

@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
-from lms.accounts.models import ApiToken, User
+from lms.accounts.models import ApiToken, Membership, User
+from lms.core.database import read_one
 from lms.core.errors import NotFound
 from lms.core.models import utcnow
 from lms.extensions import db
@@ -55,7 +56,7 @@ def revoke_all_api_tokens(user: User) -> int:
 
 
 def revoke_token_by_value(plaintext: str) -> None:
-    token = db.session.execute(_TOKEN_LOOKUP, {"digest": _token_digest(plaintext)}).unique().scalar_one_or_none()
+    token = db.session.execute(select(ApiToken).where(ApiToken.digest == _token_digest(plaintext))).scalar_one_or_none()
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
 
@@ -68,26 +69,66 @@ def user_tokens(user: User) -> list[ApiToken]:
     )
 
 
-_TOKEN_LOOKUP = (
-    select(ApiToken)
-    .where(ApiToken.digest == bindparam("digest"))
-    .options(joinedload(ApiToken.user).joinedload(User.memberships))
+_tokens, _users, _memberships = ApiToken.__table__.c, User.__table__.c, Membership.__table__.c
+_USER_ATTRIBUTES = tuple(User.__mapper__.get_property_by_column(column).key for column in User.__table__.columns)
+_USER_ID, _USER_ACTIVE = _USER_ATTRIBUTES.index("id"), _USER_ATTRIBUTES.index("is_active_account")
+_TOKEN_ROW = (
+    select(
+        _tokens.id,
+        _tokens.revoked_at,
+        _tokens.last_used_at,
+        exists().where(_memberships.user_id == _users.id).label("has_roles"),
+        *User.__table__.columns,
+    )
+    .join_from(ApiToken.__table__, User.__table__, _users.id == _tokens.user_id)
+    .where(_tokens.digest == bindparam("digest"))
 )
-"""One query for the token, its user and the user's memberships, built once: every API call goes through it."""
+"""The token and its user in one row, built once: every API call reads it (with whether the user holds any role:
+learners hold none, and then nothing more is read for a permission or two-factor check)."""
 
 
 def user_for_api_token(plaintext: str) -> User | None:
-    """The active user holding this live token; touches `last_used_at` at most every five minutes."""
+    """The active user holding this live token; touches `last_used_at` at most every five minutes.
+
+    One read outside the request's transaction (lms.core.database.read_one: the raw driver, no pool ping), so a
+    revoked token is refused from the next request on. The user becomes the session's object without another
+    statement; their memberships (and organizations) are read only when a permission check asks for them.
+    """
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.execute(_TOKEN_LOOKUP, {"digest": _token_digest(plaintext)}).unique().scalar_one_or_none()
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    row = read_one(_TOKEN_ROW, {"digest": _token_digest(plaintext)})
+    if row is None:
+        return None
+    token_id, revoked_at, last_used_at, has_roles, *user_values = row
+    if revoked_at is not None or not user_values[_USER_ACTIVE]:
+        return None
+    user = _session_user(user_values, has_roles)
+    if not user.is_active:  # the session's own object, changed in this transaction
         return None
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        _touch_token(token.id, now)
-        set_committed_value(token, "last_used_at", now)
-    return token.user
+    if last_used_at is None or now - last_used_at > timedelta(minutes=5):
+        _touch_token(token_id, now)
+    return user
+
+
+def _session_user(values: list, has_roles: bool) -> User:
+    """The user of a row of `_TOKEN_ROW` as the session's own object, as if the session had loaded it: the one it
+    already holds (tests share a session with their requests), or one made from the row's values. The values are
+    set as loaded ones (straight into the instance's dict, then committed): no attribute event fires and nothing is
+    written back."""
+    session = db.session()
+    key = User.__mapper__.identity_key_from_primary_key((values[_USER_ID],))
+    held = session.identity_map.get(key)
+    if held is not None:
+        return held
+    configure_mappers()  # a worker's first request may come here before any query has set up the relationships
+    user = User.__mapper__.class_manager.new_instance()
+    instance_dict(user).update(zip(_USER_ATTRIBUTES, values, strict=True))  # as the ORM's loading fills it
+    if not has_roles:
+        set_committed_value(user, "memberships", [])
+    make_transient_to_detached(user)  # all of it counts as loaded; memberships not set are read when first used
+    session.add(user)
+    return user
 
 
 def _touch_token(token_id: int, now) -> None:

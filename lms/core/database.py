@@ -1,8 +1,10 @@
-"""Database connection settings: SQLite gets WAL journaling and enforced foreign keys; one-statement reads on hot
-public paths get an autocommit engine without a ping before each use."""
+"""Database connection settings: SQLite gets WAL journaling and enforced foreign keys; PostgreSQL connections are
+checked at pool checkout from their socket (no ping round trip); one-statement reads on hot public paths get an
+autocommit engine."""
 
 from __future__ import annotations
 
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, Row
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from lms.core.errors import TooSlow
 from lms.core.lru import LruCache
@@ -26,12 +28,26 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+def _refuse_dropped_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Pool checkout on PostgreSQL: a connection the server has closed (a restart, pg_terminate_backend, an idle
+    timeout) is thrown away and another one checked out, without the round trip of a ping before every request.
+
+    An idle connection has nothing to read: when its socket is readable, the server has sent its goodbye (or the end
+    of the stream). Raising DisconnectionError makes the pool discard it and check out a fresh one."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("closed")
+    readable, _writable, _failed = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection")
+
+
 def init_app(app: Flask) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
     with app.app_context():
         engine: Engine = db.engine
-        event.listen(engine, "connect", _configure_sqlite)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _configure_sqlite)
+        elif engine.dialect.name == "postgresql" and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+            event.listen(engine, "checkout", _refuse_dropped_connection)
 
 
 def _autocommit_engine() -> Engine:
@@ -41,6 +57,7 @@ def _autocommit_engine() -> Engine:
             engine = db.engine  # a file, no server: nothing to save
         else:
             engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+            event.listen(engine, "checkout", _refuse_dropped_connection)
         current_app.extensions["lentera_autocommit_engine"] = engine
     return engine
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from lms.core.database import read_one
 from lms.extensions import db
+from tests.conftest import TEST_DATABASE_URL
 
 
 def test_reads_what_is_committed_not_the_open_transaction(app_ctx):
@@ -62,3 +63,38 @@ def test_rows_come_back_as_the_orm_types_them_and_nothing_is_left_open(app_ctx):
         reader = read_one(text("SELECT pg_backend_pid()"), {})[0]
         state = db.session.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": reader})
         assert state.scalar() == "idle"  # not "idle in transaction": the read left nothing open
+
+
+def test_requests_after_the_server_dropped_every_pooled_connection_are_served(app, client):
+    """No ping before each use of a pooled connection (a round trip per request): a connection the server closed is
+    found at checkout from its socket and replaced, for the request's session and for read_one alike."""
+    import time
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from tests.conftest import api_token
+    from tests.factories import make_user
+
+    if not TEST_DATABASE_URL:
+        pytest.skip("PostgreSQL only: SQLite has no server to drop a connection")
+    assert not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+    with app.app_context():
+        make_user("a@example.test")
+    headers = {"Authorization": f"Bearer {api_token(client, 'a@example.test')}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # both pools hold a connection now
+    with app.app_context():
+        admin_engine = create_engine(db.engine.url, poolclass=NullPool)  # not one of the pools' own connections
+    with admin_engine.connect() as admin:
+        killed = admin.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+        admin.rollback()
+    admin_engine.dispose()
+    assert killed >= 2  # the app's engine's and read_one's
+    time.sleep(0.2)  # the server's goodbye reaches the pooled sockets
+    for _ in range(3):
+        assert client.get("/api/v1/me", headers=headers).status_code == 200

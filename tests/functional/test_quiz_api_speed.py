@@ -5,14 +5,18 @@ the documented schemas dump."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 from sqlalchemy import event
 
+from lms.accounts import api_tokens
+from lms.core.database import read_one
 from lms.extensions import db
 from lms.quizzes import api as quiz_api
 from lms.quizzes import services
-from lms.quizzes.models import Attempt, QuizKind
+from lms.quizzes.models import Attempt, Question, QuizKind
 from lms.quizzes.timing import seconds_left
 from tests.conftest import api_token
 from tests.factories.quizzes import every_type, make_quiz_setup, single_spec
@@ -20,61 +24,91 @@ from tests.factories.quizzes import every_type, make_quiz_setup, single_spec
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 START_STATEMENTS = 8
 SAVE_STATEMENTS = 3
-SUBMIT_STATEMENTS = 6
-"""Each begins with the token and its user. Start: quiz, enrolment, attempts so far, the questions, the insert (in a
-savepoint); the body shows what was just read. Save: the locked attempt with the question's spec, the upsert. Submit:
-the locked attempt, specs, answers, the grades, the attempt; the review shows what the grading has just stored."""
+SUBMIT_STATEMENTS = 5
+"""Each begins with the token and its user (one row). Start: quiz, enrolment, attempts so far, the questions' ids and
+versions, the insert (in a savepoint); the body shows what was just read. Save: the locked attempt with the
+question's spec, the upsert. Submit: the locked attempt, the questions' versions with the saved answers, the grades,
+the attempt; the review shows what the grading has just stored. The specs of a question's version are kept per
+process: the first start of a quiz in a process reads them once more (FIRST_START_STATEMENTS)."""
+FIRST_START_STATEMENTS = START_STATEMENTS + 1
+PASSING_POST_TEST_SUBMIT_STATEMENTS = SUBMIT_STATEMENTS + 3
+"""A passed post-test asks whether the learner may now have the certificate: the enrolment with its lessons done,
+and whether it had a certificate; the course version's lesson ids are kept per process once read."""
 
 
 @contextmanager
 def counted_statements(engine):
+    """Every statement sent: through the app's engine, and the token's read (lms.core.database.read_one), which on
+    PostgreSQL goes to the driver directly (on SQLite it runs on the app's engine and is counted there)."""
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
+    def counted_read_one(statement, parameters):
+        if engine.dialect.name != "sqlite":
+            statements.append(str(statement))
+        return read_one(statement, parameters)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
-        yield statements
+        with patch.object(api_tokens, "read_one", counted_read_one):
+            yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def _statements_of_a_test(app, client, size: int) -> tuple[list[str], list[list[str]], list[str], dict]:
-    """The requests run as in a server, each in its own app context and database session (none held around them)."""
+def _statements_of_attempts(app, client, size: int, *, kind=QuizKind.PRE_TEST, attempts: int = 2, response=1):
+    """The requests run as in a server, each in its own app context and database session (none held around them):
+    [(start, [save, ...], submit, result)] per attempt, one learner taking the quiz `attempts` times."""
     with app.app_context():
-        # A pre-test: a passing post-test also asks the certificate rules whether the learner is now eligible.
-        setup = make_quiz_setup([single_spec(n) for n in range(size)], code=f"CEPAT-{size}", kind=QuizKind.PRE_TEST)
+        setup = make_quiz_setup(
+            [single_spec(n) for n in range(size)], code=f"CEPAT-{size}-{kind}", kind=kind, attempts_allowed=attempts
+        )
         quiz_id, email, engine = setup.quiz.id, setup.learner.email, db.engine
     token = api_token(client, email)
     headers = {"Authorization": f"Bearer {token}"}
     client.get("/api/v1/me", headers=headers)  # the token's first use of the day is recorded once, not measured
-    with counted_statements(engine) as start:
-        started = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers)
-    assert started.status_code == 201, started.get_json()
-    attempt_id = started.get_json()["id"]
-    saves = []
-    for shown in started.get_json()["questions"]:
-        with counted_statements(engine) as save:
-            saved = client.put(
-                f"/api/v1/attempts/{attempt_id}/answers/{shown['question_id']}", json={"response": 1}, headers=headers
-            )
-        assert saved.status_code == 200, saved.get_json()
-        saves.append(save)
-    with counted_statements(engine) as submit:
-        result = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
-    assert result.status_code == 200, result.get_json()
-    return start, saves, submit, result.get_json()
+    taken = []
+    for _attempt in range(attempts):
+        with counted_statements(engine) as start:
+            started = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers)
+        assert started.status_code == 201, started.get_json()
+        attempt_id = started.get_json()["id"]
+        saves = []
+        for shown in started.get_json()["questions"]:
+            with counted_statements(engine) as save:
+                path = f"/api/v1/attempts/{attempt_id}/answers/{shown['question_id']}"
+                saved = client.put(path, json={"response": response}, headers=headers)
+            assert saved.status_code == 200, saved.get_json()
+            saves.append(save)
+        with counted_statements(engine) as submit:
+            result = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
+        assert result.status_code == 200, result.get_json()
+        taken.append((start, saves, submit, result.get_json()))
+    return taken
 
 
 def test_start_save_and_submit_run_a_fixed_number_of_statements_whatever_the_length(app, client):
+    # A pre-test: a passing post-test also asks the certificate rules whether the learner is now eligible (below).
     for size in (3, 20):
-        start, saves, submit, result = _statements_of_a_test(app, client, size)
+        (first_start, _saves, _submit, _result), (start, saves, submit, result) = _statements_of_attempts(
+            app, client, size
+        )
+        assert len(first_start) == FIRST_START_STATEMENTS, first_start
         assert len(start) == START_STATEMENTS, start
         assert [len(save) for save in saves] == [SAVE_STATEMENTS] * size, saves[0]
         assert len(submit) == SUBMIT_STATEMENTS, submit
-        assert result["score"] == 100.0 and result["state"] == "graded"
+        assert result["score"] == 100.0 and result["state"] == "graded" and result["number"] == 2
         assert [(q["response"], q["fraction"]) for q in result["questions"]] == [(1, 1.0)] * size
+
+
+def test_a_passed_post_test_asks_for_the_certificate_in_a_fixed_number_of_statements(app, client):
+    taken = _statements_of_attempts(app, client, 20, kind=QuizKind.POST_TEST)
+    (_start, _saves, first_submit, _result), (_start2, _saves2, submit, result) = taken
+    assert result["passed"] is True
+    assert len(first_submit) == PASSING_POST_TEST_SUBMIT_STATEMENTS + 1, first_submit  # the lesson ids, once
+    assert len(submit) == PASSING_POST_TEST_SUBMIT_STATEMENTS, submit
 
 
 def test_attempt_bodies_are_exactly_what_the_schemas_dump(app_ctx):
@@ -120,3 +154,23 @@ def test_attempt_bodies_are_exactly_what_the_schemas_dump(app_ctx):
     assert quiz_api.result_json(attempt, now) == expected
     assert expected["close_reason"] == "submitted" and expected["questions"][0]["right_answers"]
     assert quiz_api.attempt_json(attempt, now)["questions"] == []  # a graded attempt shows no questions to answer
+
+
+def test_a_question_changed_in_place_after_a_start_is_graded_by_its_new_version(app, client):
+    """The specs kept per process are per version of a question (its updated_at): a question nobody has answered yet
+    is changed in place, and the attempts started before must be graded by what it says now, as before the cache."""
+    with app.app_context():
+        setup = make_quiz_setup([single_spec(1)], code="CEPAT-EDIT", kind=QuizKind.PRE_TEST)
+        quiz_id, email, question_id = setup.quiz.id, setup.learner.email, setup.questions[0].id
+    headers = {"Authorization": f"Bearer {api_token(client, email)}"}
+    attempt_id = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()["id"]  # kept now
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        changed = single_spec(1, choices=tuple(replace(c, fraction=1 - c.fraction) for c in question.spec.choices))
+        services.update_question(None, question, changed)
+        db.session.commit()
+        assert db.session.get(Question, question_id).spec.choices == changed.choices  # in place: nobody answered it
+    saved = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question_id}", json={"response": 0}, headers=headers)
+    assert saved.status_code == 200
+    result = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers).get_json()
+    assert result["score"] == 100.0 and result["questions"][0]["fraction"] == 1.0

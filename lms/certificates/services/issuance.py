@@ -306,7 +306,8 @@ def issue_when_eligible(enrolment: Enrolment) -> Certificate | None:
     version = enrolment.cohort.version
     if version.certificate_needs_approval or _has_any_certificate(enrolment):
         return None
-    _load_lessons(version)
+    # No _load_lessons here: the lesson rule reads a frozen version's lesson ids alone, kept per process
+    # (lms.courses.services.study.lesson_ids_in_order), and every cohort runs a frozen version.
     if not is_eligible(enrolment):
         return None
     try:

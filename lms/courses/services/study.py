@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from lms.accounts.models import User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import NotFound
+from lms.core.lru import LruCache
 from lms.courses.enrolment import LessonLocked, Progress, is_unlocked, progress_of
-from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Lesson, LessonCompletion
+from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Lesson, LessonCompletion, Subject
 from lms.courses.requirements import (
     Requirement,
     progress_changed,
@@ -19,9 +20,29 @@ from lms.courses.requirements import (
 )
 from lms.extensions import db
 
+_frozen_lesson_ids: LruCache[tuple, tuple[int, ...]] = LruCache(256)
+
 
 def lesson_ids_in_order(version: CourseVersion) -> list[int]:
-    return [lesson.id for lesson in version.lessons]
+    """The version's lessons, subject by subject, as ids. A published (frozen) version's lessons never change: they
+    are kept per process, so that deciding eligibility after every passed post-test or completed lesson reads no
+    subjects and lessons (with their bodies) again. The key holds the publication time and fingerprint as well as
+    the id, so an id used again after rows were deleted (SQLite reuses them) cannot find another version's list."""
+    if "subjects" not in inspect(version).unloaded or not version.is_frozen:
+        return [lesson.id for lesson in version.lessons]
+    key = (version.id, version.published_at, version.fingerprint)
+    ids = _frozen_lesson_ids.get(key)
+    if ids is None:
+        ids = tuple(
+            db.session.execute(
+                select(Lesson.id)
+                .join(Subject, Subject.id == Lesson.subject_id)
+                .where(Subject.version_id == version.id)
+                .order_by(Subject.position, Lesson.position)
+            ).scalars()
+        )
+        _frozen_lesson_ids.put(key, ids)
+    return list(ids)
 
 
 def progress(enrolment: Enrolment) -> Progress:

@@ -20,8 +20,7 @@ from lms.extensions import db
 from lms.quizzes.grading import build_layout, draw_questions, quiz_grade
 from lms.quizzes.models import Attempt, AttemptState, CloseReason, Question, QuestionSelection, Quiz, QuizQuestion
 from lms.quizzes.services.bank import bank_questions
-from lms.quizzes.services.closing import _grade, close_if_expired, remember_answers, remember_specs
-from lms.quizzes.spec import QuestionSpec
+from lms.quizzes.services.closing import _grade, _specs_as_of, close_if_expired, remember_answers
 from lms.quizzes.timing import attempt_deadline, attempts_left, check_can_start
 from lms.quizzes.types import QUESTION_TYPES
 
@@ -139,17 +138,26 @@ def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
     """(question id, option count) of the questions a new attempt gets, in the quiz's order."""
     if quiz.selection == QuestionSelection.RANDOM:
         by_id = {q.id: q for q in random_candidates(quiz)}
-        chosen = [by_id[i] for i in draw_questions(list(by_id), quiz.draw_count or 0, rng)]
+        chosen = [
+            (question_id, by_id[question_id].spec)
+            for question_id in draw_questions(list(by_id), quiz.draw_count or 0, rng)
+        ]
     else:
-        # The three columns needed, not whole questions: every learner's start runs this.
-        chosen = db.session.execute(
-            select(Question.id, Question.kind, Question.spec_data)
-            .join(QuizQuestion, QuizQuestion.question_id == Question.id)
-            .where(QuizQuestion.quiz_id == quiz.id)
-            .order_by(QuizQuestion.position)
-        ).all()
-        remember_specs({q.id: QuestionSpec.from_data(q.spec_data) for q in chosen})  # the new attempt's body shows them
-    return [(q.id, len(q.spec_data.get("choices", ())) if QUESTION_TYPES[q.kind].has_options else 0) for q in chosen]
+        # Ids and versions, not whole questions: every learner's start runs this, and the specs of those exact
+        # versions are kept per process (read once per process and question version; the body shows them).
+        changed_at = dict(
+            db.session.execute(
+                select(Question.id, Question.updated_at)
+                .join(QuizQuestion, QuizQuestion.question_id == Question.id)
+                .where(QuizQuestion.quiz_id == quiz.id)
+                .order_by(QuizQuestion.position)
+            ).all()
+        )
+        specs = _specs_as_of(changed_at)
+        chosen = [(question_id, specs[question_id]) for question_id in changed_at]
+    return [
+        (question_id, len(spec.choices) if QUESTION_TYPES[spec.kind].has_options else 0) for question_id, spec in chosen
+    ]
 
 
 def _open_attempt(user: User, quiz: Quiz) -> Attempt | None:
