@@ -8,7 +8,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
 from lms.accounts.models import (
     Facility,
@@ -18,24 +17,20 @@ from lms.accounts.models import (
     Role,
     User,
 )
-from lms.core.audit import AuditEntry, AuditNames, actor_name, audit_names, audit_sentence, described_changes, shown
+from lms.core.audit import (
+    AuditEntry,
+    AuditNames,
+    actor_name,
+    audit_column_names,
+    audit_sentence,
+    described_changes,
+    shown,
+)
 from lms.core.audit import shown_count as count
-from lms.extensions import db
 
-
-@audit_names("user")
-def _users(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
-
-
-@audit_names("organization")
-def _organizations(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
-
-
-@audit_names("facility")
-def _facilities(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(ids))).all())
+audit_column_names("user", User.id, User.full_name)
+audit_column_names("organization", Organization.id, Organization.name)
+audit_column_names("facility", Facility.id, Facility.name)
 
 
 def _role_label(role: str | None) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.i18n import local_datetime, local_number
@@ -81,6 +81,14 @@ def audit_names(kind: str) -> Callable:
         return load
 
     return register
+
+
+def audit_column_names(kind: str, id_column, name_column) -> None:
+    """Register the loader of a kind named by one column of its table (a user's full name, a lesson's title)."""
+
+    @audit_names(kind)
+    def load(ids: set[Any]) -> dict[Any, Any]:
+        return dict(db.session.execute(select(id_column, name_column).where(id_column.in_(ids))).all())
 
 
 class AuditNames:

@@ -14,6 +14,7 @@ from lms.core.audit import (
     AuditEntry,
     AuditNames,
     actor_name,
+    audit_column_names,
     audit_names,
     audit_sentence,
     described_changes,
@@ -76,14 +77,8 @@ def _enrolments(ids: set[Any]) -> dict[Any, tuple[str, str]]:
     return {id: (name, title) for id, name, title in rows}
 
 
-@audit_names("subject")
-def _subjects(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Subject.id, Subject.title).where(Subject.id.in_(ids))).all())
-
-
-@audit_names("lesson")
-def _lessons(ids: set[Any]) -> dict[Any, str]:
-    return dict(db.session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids))).all())
+audit_column_names("subject", Subject.id, Subject.title)
+audit_column_names("lesson", Lesson.id, Lesson.title)
 
 
 def _course_of(entry: AuditEntry):
