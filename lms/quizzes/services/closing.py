@@ -9,11 +9,12 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core.database import dialect_insert
 from lms.core.lru import LruCache
+from lms.courses.models import Cohort, Enrolment
 from lms.courses.requirements import progress_changed
 from lms.extensions import db
 from lms.quizzes.grading import attempt_score
@@ -137,6 +138,9 @@ def _specs_as_of(changed_at: dict[int, datetime]) -> dict[int, QuestionSpec]:
     return specs
 
 
+_CLOSE_ATTEMPT = update(Attempt.__table__).where(_attempts.id == bindparam("closed_attempt_id"))
+"""Sets the columns named by the parameters (built once: building the UPDATE per submit cost more than running it)."""
+
 _GRADES_UPSERTS: dict[str, Any] = {}
 
 
@@ -185,11 +189,25 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
         "submitted_at": at,
     }
     # A Core UPDATE and the values set as stored: the unit of work's flush cost more than the rest of the grading.
-    db.session.execute(update(Attempt.__table__).where(_attempts.id == attempt.id).values(closed))
+    db.session.execute(_CLOSE_ATTEMPT, closed | {"closed_attempt_id": attempt.id})
     for name, value in closed.items():
         set_committed_value(attempt, name, value)
     if _can_meet_a_requirement(attempt):
-        progress_changed(attempt.enrolment)
+        progress_changed(_enrolment_of(attempt))
+
+
+def _enrolment_of(attempt: Attempt) -> Enrolment:
+    """The attempt's enrolment with its cohort, without the learner and the course version the enrolment would join
+    again: the learner is the session's already (the request's user, or the one whose attempt expired) and the
+    version is the quiz's (a cohort of the quiz's version runs it), so reading them later finds them in the session
+    (a lazy many-to-one load looks in the identity map first) or reads them then."""
+    enrolment = db.session.get(
+        Enrolment,
+        attempt.enrolment_id,
+        options=[lazyload(Enrolment.user), joinedload(Enrolment.cohort).lazyload(Cohort.version)],
+    )
+    set_committed_value(attempt, "enrolment", enrolment)
+    return enrolment
 
 
 def _can_meet_a_requirement(attempt: Attempt) -> bool:

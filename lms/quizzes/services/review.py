@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt
 from lms.quizzes.services.closing import _specs_of, remembered_answers
 from lms.quizzes.spec import QuestionSpec
-from lms.quizzes.timing import review_visibility
+from lms.quizzes.timing import ReviewVisibility, review_visibility
 from lms.quizzes.types import QuestionType, ShownOption, type_of
 
 
@@ -45,6 +45,12 @@ class ShownQuestion:
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     """Every question of the attempt in its frozen order, with saved responses: two queries for any length, none
     for what this transaction has just read or written (see closing.SPECS_KEY)."""
+    return _questions(attempt, None)
+
+
+def _questions(attempt: Attempt, review: ReviewVisibility | None) -> list[ShownQuestion]:
+    """shown_questions, with the right answers and (as `review` allows) the feedback when `review` is given: built
+    once each rather than shown and then copied with the review's fields (a submit's body shows every question)."""
     specs = _specs_of(attempt.question_ids)
     answers = remembered_answers(attempt.id)
     if answers is None:
@@ -57,16 +63,26 @@ def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     shown = []
     for number, item in enumerate(attempt.layout, start=1):
         spec = specs[item["question_id"]]
+        kind = type_of(spec)
         response, fraction = answers.get(item["question_id"], (None, None))
+        right_answers, feedback = [], []
+        if review is not None:
+            right_answers = kind.right_answers(spec)
+            if review.feedback:
+                feedback = kind.answer_feedback(spec, response) + (
+                    [spec.general_feedback] if spec.general_feedback else []
+                )
         shown.append(
             ShownQuestion(
                 number=number,
                 question_id=item["question_id"],
                 spec=spec,
-                type=type_of(spec),
+                type=kind,
                 options=[ShownOption(i, spec.choices[i].text) for i in item["order"]],
                 response=response,
                 fraction=fraction,
+                feedback=feedback,
+                right_answers=right_answers,
             )
         )
     return shown
@@ -87,21 +103,7 @@ def review_of(attempt: Attempt, now: datetime) -> AttemptReview:
     """What the learner may see of a graded attempt now, following the quiz's review options."""
     quiz = attempt.quiz
     visibility = review_visibility(now, quiz.review_shows, quiz.review_when, quiz.closes_at)
-    questions = []
-    if visibility.responses:
-        for shown in shown_questions(attempt):
-            questions.append(
-                replace(
-                    shown,
-                    right_answers=shown.type.right_answers(shown.spec),
-                    feedback=(
-                        shown.type.answer_feedback(shown.spec, shown.response)
-                        + ([shown.spec.general_feedback] if shown.spec.general_feedback else [])
-                    )
-                    if visibility.feedback
-                    else [],
-                )
-            )
+    questions = _questions(attempt, visibility) if visibility.responses else []
     pass_mark = quiz.effective_pass_mark
     return AttemptReview(
         attempt=attempt,
