@@ -32,7 +32,8 @@ the attempt; the review shows what the grading has just stored. The specs of a q
 process: the first start of a quiz in a process reads them once more (FIRST_START_STATEMENTS)."""
 FIRST_START_STATEMENTS = START_STATEMENTS + 1
 PASSING_POST_TEST_SUBMIT_STATEMENTS = SUBMIT_STATEMENTS + 3
-"""A passed post-test asks whether the learner may now have the certificate: the enrolment with its lessons done,
+"""A passed post-test asks whether the learner may now have the certificate: the enrolment (with its cohort; the
+learner and the course version are the session's already) with its lessons done,
 and whether it had a certificate; the course version's lesson ids are kept per process once read."""
 
 
@@ -109,6 +110,10 @@ def test_a_passed_post_test_asks_for_the_certificate_in_a_fixed_number_of_statem
     assert result["passed"] is True
     assert len(first_submit) == PASSING_POST_TEST_SUBMIT_STATEMENTS + 1, first_submit  # the lesson ids, once
     assert len(submit) == PASSING_POST_TEST_SUBMIT_STATEMENTS, submit
+    # The enrolment is read without its learner (the request's user) and course version (the quiz's) joined again.
+    enrolment_reads = [s for s in submit if "FROM enrolments" in s]
+    assert len(enrolment_reads) == 1 and "JOIN users" not in enrolment_reads[0], enrolment_reads
+    assert "JOIN course_versions" not in enrolment_reads[0], enrolment_reads
 
 
 def test_attempt_bodies_are_exactly_what_the_schemas_dump(app_ctx):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -212,18 +212,30 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random |
     return attempt, True
 
 
+_ATTEMPT_STATEMENTS: dict[bool, Any] = {}
+
+
+def _attempt_statement(lock: bool) -> Any:
+    """The attempt by the parameter `attempt_id`, built once (on first use, once the mappers are set up): building
+    the locked one with its loader options per request cost more than the rest of loading it."""
+    stmt = _ATTEMPT_STATEMENTS.get(lock)
+    if stmt is None:
+        stmt = select(Attempt).where(Attempt.id == bindparam("attempt_id"))
+        if lock:
+            # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway).
+            # The quiz and its version come along (grading and the result read them), unlocked.
+            stmt = (
+                stmt.options(joinedload(Attempt.quiz).joinedload(Quiz.version))
+                .with_for_update(of=Attempt)
+                .execution_options(populate_existing=True)
+            )
+        _ATTEMPT_STATEMENTS[lock] = stmt
+    return stmt
+
+
 def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
     """The learner's own attempt (NotFound for anyone else's); an expired open attempt is graded first."""
-    stmt = select(Attempt).where(Attempt.id == attempt_id)
-    if lock:
-        # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway). The
-        # quiz and its version come along (grading and the result read them), unlocked.
-        stmt = (
-            stmt.options(joinedload(Attempt.quiz).joinedload(Quiz.version))
-            .with_for_update(of=Attempt)
-            .execution_options(populate_existing=True)
-        )
-    attempt = db.session.execute(stmt).scalar_one_or_none()
+    attempt = db.session.execute(_attempt_statement(lock), {"attempt_id": attempt_id}).scalar_one_or_none()
     if attempt is None or attempt.user_id != user.id:
         raise NotFound()
     close_if_expired(attempt, now)

@@ -196,16 +196,25 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
         progress_changed(_enrolment_of(attempt))
 
 
+_ENROLMENT_STATEMENTS: list[Any] = []
+
+
 def _enrolment_of(attempt: Attempt) -> Enrolment:
     """The attempt's enrolment with its cohort, without the learner and the course version the enrolment would join
     again: the learner is the session's already (the request's user, or the one whose attempt expired) and the
     version is the quiz's (a cohort of the quiz's version runs it), so reading them later finds them in the session
-    (a lazy many-to-one load looks in the identity map first) or reads them then."""
-    enrolment = db.session.get(
-        Enrolment,
-        attempt.enrolment_id,
-        options=[lazyload(Enrolment.user), joinedload(Enrolment.cohort).lazyload(Cohort.version)],
-    )
+    (a lazy many-to-one load looks in the identity map first) or reads them then. The statement is built once, on
+    first use."""
+    key = Enrolment.__mapper__.identity_key_from_primary_key((attempt.enrolment_id,))
+    enrolment = db.session.identity_map.get(key)
+    if enrolment is None:
+        if not _ENROLMENT_STATEMENTS:
+            _ENROLMENT_STATEMENTS.append(
+                select(Enrolment)
+                .options(lazyload(Enrolment.user), joinedload(Enrolment.cohort).lazyload(Cohort.version))
+                .where(Enrolment.id == bindparam("enrolment_id"))
+            )
+        enrolment = db.session.execute(_ENROLMENT_STATEMENTS[0], {"enrolment_id": attempt.enrolment_id}).scalar_one()
     set_committed_value(attempt, "enrolment", enrolment)
     return enrolment
 
