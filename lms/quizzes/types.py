@@ -366,7 +366,9 @@ QUESTION_TYPES: dict[str, QuestionType] = {
 
 
 def type_of(spec: QuestionSpec) -> QuestionType:
-    return QUESTION_TYPES[QuestionKind(spec.kind).value]
+    # A kind (a StrEnum) finds its type by itself; grading and every review call this once per question shown.
+    question_type = QUESTION_TYPES.get(spec.kind)
+    return QUESTION_TYPES[QuestionKind(spec.kind).value] if question_type is None else question_type
 
 
 def normalize_or_blank(spec: QuestionSpec, raw: Any) -> Any:
