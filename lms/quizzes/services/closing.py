@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, event, func, select, update
+from sqlalchemy import Integer, any_, bindparam, event, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -100,15 +100,27 @@ def _specs_of(question_ids: Sequence[int]) -> dict[int, QuestionSpec]:
 
 
 _questions, _answers, _attempts = Question.__table__.c, Answer.__table__.c, Attempt.__table__.c
-_QUESTIONS_AND_ANSWERS = (
-    select(_questions.id, _questions.updated_at, _answers.id, _answers.response)
-    .select_from(Question.__table__)
-    .outerjoin(
-        Answer.__table__,
-        (_answers.question_id == _questions.id) & (_answers.attempt_id == bindparam("attempt_id")),
+
+
+def _questions_and_answers(question_ids):
+    return (
+        select(_questions.id, _questions.updated_at, _answers.id, _answers.response)
+        .select_from(Question.__table__)
+        .outerjoin(
+            Answer.__table__,
+            (_answers.question_id == _questions.id) & (_answers.attempt_id == bindparam("attempt_id")),
+        )
+        .where(question_ids)
     )
-    .where(_questions.id.in_(bindparam("question_ids", expanding=True)))
-)
+
+
+_QUESTIONS_AND_ANSWERS = {
+    # One array parameter on PostgreSQL: an IN list of parameters is rendered anew for every execution.
+    "postgresql": _questions_and_answers(
+        _questions.id == any_(bindparam("question_ids", type_=postgresql.ARRAY(Integer)))
+    ),
+    "other": _questions_and_answers(_questions.id.in_(bindparam("question_ids", expanding=True))),
+}
 """The attempt's questions, each with when it was last changed, and the learner's saved answer: one statement."""
 
 _graded_specs: LruCache[tuple[int, datetime], QuestionSpec] = LruCache(4096)
@@ -179,8 +191,9 @@ def _grades_upsert(dialect: str):
     return statement
 
 
-def _store_grades(attempt_id: int, question_ids: list[int], fractions: list[Decimal], at: datetime) -> None:
-    dialect = db.session.get_bind().dialect.name
+def _store_grades(
+    dialect: str, attempt_id: int, question_ids: list[int], fractions: list[Decimal], at: datetime
+) -> None:
     if dialect == "postgresql":
         parameters: Any = {
             "attempt_id": attempt_id,
@@ -199,9 +212,11 @@ def _store_grades(attempt_id: int, question_ids: list[int], fractions: list[Deci
 def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     """Grade with what was saved: a fixed number of statements whatever the number of questions."""
     question_ids = attempt.question_ids
+    dialect = db.session.get_bind().dialect.name
     changed_at, saved = {}, {}
     for question_id, updated_at, answer_id, response in db.session.execute(
-        _QUESTIONS_AND_ANSWERS, {"attempt_id": attempt.id, "question_ids": question_ids}
+        _QUESTIONS_AND_ANSWERS.get(dialect, _QUESTIONS_AND_ANSWERS["other"]),
+        {"attempt_id": attempt.id, "question_ids": question_ids},
     ):
         changed_at[question_id] = updated_at
         if answer_id is not None:
@@ -213,7 +228,7 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
         fraction = grade_response(specs[question_id], response)
         fractions.append(fraction)
         graded[question_id] = (response, fraction.quantize(FRACTION_STEP))  # as the column gives it back
-    _store_grades(attempt.id, question_ids, fractions, at)
+    _store_grades(dialect, attempt.id, question_ids, fractions, at)
     remember_answers(attempt.id, graded)
     points, score = attempt_score(fractions, len(question_ids))
     closed = {
