@@ -217,7 +217,7 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     for question_id, updated_at, answer_id, response in db.session.execute(
         _QUESTIONS_AND_ANSWERS.get(dialect, _QUESTIONS_AND_ANSWERS["other"]),
         {"attempt_id": attempt.id, "question_ids": question_ids},
-    ):
+    ).all():  # fetched at once: iterating fetches row by row, at a cost per row in the driver
         changed_at[question_id] = updated_at
         if answer_id is not None:
             saved[question_id] = response
