@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
+import pytest
 from sqlalchemy import event
 
 from lms.accounts import api_tokens
@@ -179,3 +180,29 @@ def test_a_question_changed_in_place_after_a_start_is_graded_by_its_new_version(
     assert saved.status_code == 200
     result = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers).get_json()
     assert result["score"] == 100.0 and result["questions"][0]["fraction"] == 1.0
+
+
+def test_grading_sends_each_statement_once_on_postgresql(app, client):
+    """psycopg runs a statement given many rows (executemany) once per row, on the server too: grading's upsert sends
+    every question's grade in one execution there (on SQLite the rows go to the driver's executemany, in C)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg's executemany is PostgreSQL's")
+        setup = make_quiz_setup([single_spec(n) for n in range(5)], code="CEPAT-ONCE", kind=QuizKind.PRE_TEST)
+        quiz_id, email, engine, first_id = setup.quiz.id, setup.learner.email, db.engine, setup.questions[0].id
+    headers = {"Authorization": f"Bearer {api_token(client, email)}"}
+    attempt_id = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()["id"]
+    client.put(f"/api/v1/attempts/{attempt_id}/answers/{first_id}", json={"response": 1}, headers=headers)
+    many: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if executemany:
+            many.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        result = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers).get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert many == []
+    assert result["score"] == 20.0 and [q["fraction"] for q in result["questions"]] == [1.0, 0, 0, 0, 0]
