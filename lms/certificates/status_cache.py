@@ -15,10 +15,7 @@ Only on PostgreSQL; on SQLite every scan reads the database.
 
 from __future__ import annotations
 
-import logging
-import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,95 +24,56 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
 from lms.certificates.models import Certificate
+from lms.core.change_notices import ChangeNotices
 from lms.extensions import db
 
-logger = logging.getLogger(__name__)
-
 CHANNEL = "lentera_certificates"
+TRIGGER = "certificates_changed"
 LISTENER_NAME = "lentera-certificate-notices"
 MAX_ROWS = 20_000
 RECONNECT_SECONDS = 1.0
 _EXTENSION = "lentera_status_cache"
-_TRIGGER_EXISTS = "SELECT 1 FROM pg_trigger WHERE tgname = 'certificates_changed' AND NOT tgisinternal"
 
 
 class StatusCache:
     """Rows by key, kept only while listening; `read(key, query)` runs `query` on a miss."""
 
     def __init__(self, conninfo: str):
-        self._conninfo = conninfo
         self._rows: dict[str, Any] = {}
         self._generation = 0
-        self._listening = False
         self._lock = threading.Lock()
-        self._listener_pid: int | None = None
+        # A database not migrated to 0011 sends no notices: nothing is kept, and the trigger is looked for every
+        # second (the verify page reads the database meanwhile).
+        self.notices = ChangeNotices(
+            conninfo, CHANNEL, TRIGGER, self.forget_all, LISTENER_NAME, no_trigger_seconds=RECONNECT_SECONDS
+        )
 
     @property
     def listening(self) -> bool:
-        return self._listening
+        return self.notices.listening
 
     def read(self, key: str, query: Callable[[], Any]) -> Any:
-        self._start_listener()
+        self.notices.start()
         with self._lock:
             row = self._rows.get(key)
-            generation, listening = self._generation, self._listening
+            generation = self._generation
         if row is not None:
             return row
+        listening = self.listening  # read after the generation: a change of either starts over (forget_all)
         row = query()
         if row is not None and listening:  # an unknown certificate is not kept: it may be issued any moment
             with self._lock:
-                if self._listening and self._generation == generation:
+                if self.listening and self._generation == generation:
                     if len(self._rows) >= MAX_ROWS:
                         self._rows.clear()
                     self._rows[key] = row
         return row
 
     def forget_all(self) -> None:
+        """No row kept, and reads in flight will not keep theirs (also called when listening starts or stops)."""
         with self._lock:
-            self._start_over(self._listening)
-
-    def _set_listening(self, listening: bool) -> None:
-        with self._lock:
-            self._start_over(listening)
-
-    def _start_over(self, listening: bool) -> None:
-        """Under the lock: no row kept, and reads in flight will not keep theirs."""
-        self._listening = listening
-        self._generation += 1
-        self._rows.clear()
-
-    def _start_listener(self) -> None:
-        pid = os.getpid()
-        if self._listener_pid == pid:
-            return
-        with self._lock:
-            if self._listener_pid == pid:
-                return
-            # A forked worker inherits the parent's rows and flags, but not its listening thread.
-            self._listener_pid = pid
-            self._start_over(listening=False)
-        threading.Thread(target=self._listen_forever, name=LISTENER_NAME, daemon=True).start()
-
-    def _listen_forever(self) -> None:
-        import psycopg
-
-        while True:
-            try:
-                with psycopg.connect(self._conninfo, autocommit=True, application_name=LISTENER_NAME) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
-                    if connection.execute(_TRIGGER_EXISTS).fetchone() is None:
-                        # A database not migrated to 0011 sends no notices: keeping rows would keep them stale.
-                        logger.warning("No certificates_changed trigger (run `lms db upgrade`); nothing is kept")
-                    else:
-                        self._set_listening(True)
-                        for _notice in connection.notifies():
-                            self.forget_all()
-            except Exception:  # the server went away: read the database meanwhile, and listen again
-                logger.warning(
-                    "Certificate change notices lost; verify pages read the database meanwhile", exc_info=True
-                )
-            self._set_listening(False)
-            time.sleep(RECONNECT_SECONDS)
+            self._generation += 1
+            self._rows.clear()
 
 
 def status_cache() -> StatusCache | None:

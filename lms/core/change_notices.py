@@ -23,9 +23,18 @@ NO_TRIGGER_SECONDS = 60.0
 class ChangeNotices:
     """Listens on `channel` from a daemon thread of this process (started by `start()`, again after a fork)."""
 
-    def __init__(self, conninfo: str, channel: str, trigger: str, on_change: Callable[[], None], name: str):
+    def __init__(
+        self,
+        conninfo: str,
+        channel: str,
+        trigger: str,
+        on_change: Callable[[], None],
+        name: str,
+        no_trigger_seconds: float = NO_TRIGGER_SECONDS,
+    ):
         self._conninfo, self._channel, self._trigger, self._name = conninfo, channel, trigger, name
         self._on_change = on_change
+        self._no_trigger_seconds = no_trigger_seconds
         self._listening = False
         self._pid: int | None = None
         self._lock = threading.Lock()
@@ -64,7 +73,7 @@ class ChangeNotices:
                     ).fetchone()
                     if exists is None:
                         logger.warning("No %s trigger (run `lms db upgrade`): %s is deaf", self._trigger, self._name)
-                        wait = NO_TRIGGER_SECONDS  # a migration is needed: asking again every second would not help
+                        wait = self._no_trigger_seconds  # a migration is needed: asking every second rarely helps
                     else:
                         self._set_listening(True)
                         for _notice in connection.notifies():

@@ -61,8 +61,8 @@ def listening_cache() -> StatusCache:
 def deaf_cache() -> StatusCache:
     """A cache that believes it listens but has no listener thread: only this process's own hooks clear it."""
     cache = StatusCache("unused")
-    cache._listener_pid = os.getpid()
-    cache._set_listening(True)
+    cache.notices._pid = os.getpid()  # its listener counts as started in this process
+    cache.notices._set_listening(True)
     return cache
 
 
