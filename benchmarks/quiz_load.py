@@ -39,6 +39,7 @@ from benchmarks.harness import (  # noqa: E402
     database_url,
     gunicorn_process,
     load_average,
+    machine_speed,
     prepare_database,
     run_jobs,
     traced_url,
@@ -204,6 +205,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     parser.add_argument("--time-limit", type=float, help="abandon jobs not started by then (default 300 s per 1,000)")
     args = parser.parse_args()
+    speed = machine_speed()
     args.time_limit = args.time_limit or 300 * max(args.learners, 1000) / 1000
 
     url = database_url("bench_quizzes")
@@ -251,6 +253,7 @@ def main() -> int:
     requests = sum(latencies.count(name) for name, _jobs in phases)
     failed = max(outcome.failed for outcome in outcomes)
     first_error = next((outcome.first_error for outcome in outcomes if outcome.first_error), None)
+    print(speed)
     print(f"\ngunicorn: {args.workers} workers x {args.threads} threads; {args.concurrency} learners at a time")
     latencies.print_summary()
     print(f"\n{'server CPU per request':<24}{'requests':>9}{'ms':>8}{'(app':>8}{'+ PG)':>7}{'client':>8}{'phase s':>9}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import load_average, process_cpu, traced_url  # noqa: E402
+from benchmarks.harness import load_average, machine_speed, process_cpu, traced_url  # noqa: E402
 
 
 def scan_environ(token: str) -> dict:
@@ -51,6 +51,7 @@ def main() -> int:
     parser.add_argument("--scans", type=int, default=1500, help="cold scans per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each path; the least is reported")
     args = parser.parse_args()
+    speed = machine_speed()
 
     os.environ["LMS_INSTANCE_PATH"] = args.instance
     from sqlalchemy import create_engine, text
@@ -97,6 +98,7 @@ def main() -> int:
             position += args.scans
     print(f"cold verify scans in one process ({args.scans} a round, the least of {args.rounds} rounds);"
           f" load {load_average()}")  # fmt: skip
+    print(speed)
     for name, rounds in figures.items():
         app_ms, backend_ms = min(r[0] for r in rounds), min(r[1] for r in rounds)
         print(f"{name:<10} {app_ms + backend_ms:6.3f} ms CPU per scan (app {app_ms:.3f} + PG {backend_ms:.3f})")

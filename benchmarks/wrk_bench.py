@@ -43,7 +43,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from benchmarks.harness import HttpClient, ServerCpu, gunicorn_process, load_average, traced_url  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    HttpClient,
+    ServerCpu,
+    gunicorn_process,
+    load_average,
+    machine_speed,
+    traced_url,
+)
 
 LUA_SCRIPT = Path(__file__).resolve().parent / "wrk_paths.lua"
 HOT_TOKENS = 20
@@ -165,6 +172,7 @@ def main() -> int:
         "the report pages to lentera-reports); 0: the one pool serves everything",
     )
     args = parser.parse_args()
+    speed = machine_speed()
 
     targets: list[tuple[str, Path]] = [("/healthz", paths_file(["/healthz"]))]
     if args.tokens_file:
@@ -235,6 +243,7 @@ def main() -> int:
     model = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers} gthread workers × {args.threads}"
     print(f"gunicorn {model}, wrk -t{args.wrk_threads} -c{args.connections} -d{args.seconds}s;"
           f" CPU per request = (utime+stime of workers and their PostgreSQL backends) / requests")  # fmt: skip
+    print(speed)
     header = f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>7}{'CPU ms/req':>12}"
     print(header + f"{'(app':>7}{'+ PG)':>7}{'non-2xx':>9}  load (1, 5, 15 min)")
     for name, result, worker_ms, backend_ms, load in rows:
