@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import Flask, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from lms.core.i18n import chosen_locale, without_session
 
 
 class DomainError(Exception):
@@ -126,16 +131,20 @@ def json_error(status: int, message, code: str | None = None, details: dict | No
 
 
 def error_page(status: int, message=None):
+    """The error page. It has no form of its own: a visitor without a session gets none from it (a verifier's phone
+    that met a 404 or a 429 would otherwise leave the verify page's fast path for good), and its language buttons
+    reload it with ?locale=, which it honours for anyone."""
     page_status = status if status in ERROR_TITLES else (500 if status >= 500 else 400)
-    return (
-        render_template(
+    locale = chosen_locale()
+    with force_locale(locale) if locale else nullcontext():
+        html = render_template(
             "errors/error.html",
             status=status,
             title=ERROR_TITLES[page_status],
             explanation=message or ERROR_EXPLANATIONS[page_status],
-        ),
-        status,
-    )
+            language_per_page=without_session(),
+        )
+    return html, status
 
 
 def handle_http_exception(error: HTTPException):

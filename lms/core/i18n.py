@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, has_request_context, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_date, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -43,6 +43,21 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def chosen_locale() -> str | None:
+    """?locale=en from the language buttons of a page that reloads itself in the language chosen (below); honoured
+    whoever follows the link."""
+    locale = request.args.get("locale")
+    return locale if locale in current_app.config["LANGUAGES"] else None
+
+
+def without_session() -> bool:
+    """An anonymous visitor with nothing in a session. A page of theirs without a form of its own offers the language
+    buttons that reload it with ?locale= (base.html, `language_per_page`) rather than the form that stores the choice
+    with a CSRF token, whose token would start a session: then a verifier's phone gets no cookie of ours from such a
+    page, and its later scans stay on the verify page's fast path (lms.certificates.verify_fast_path)."""
+    return not session and not current_user.is_authenticated
 
 
 def select_timezone() -> str:
