@@ -221,8 +221,9 @@ def member_standings(
 ) -> MemberPage:
     """One page of the organization's confirmed members with their SKP state for their current cycle, by name, after
     the `after` cursor (or before `before`). The same statements for every page, however deep: stale rows, the
-    counts (the summary, and a capped count of the matches for the renewal filter), the page. A name search is not
-    counted: its matches are found through the trigram indexes, and counting them all would cost as much again."""
+    counts (the summary, and a capped count of the matches for the renewal filter), the page. A name search reads the
+    organization's member names (`member_names`: a walk of their index, then their trigram indexes) and is not
+    counted: counting its matches would cost more than finding a page of them."""
     require_organization_role(actor, organization_id)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     refresh_stale(today)
