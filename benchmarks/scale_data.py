@@ -152,7 +152,8 @@ def next_ids(table, count: int) -> range:
 
 
 def make_learners(learners: int, rng: random.Random) -> list[tuple[int, str, str]]:
-    """The learners and their (one) membership, confirmed; returns (user id, organization slug, full name) in order."""
+    """The learners and their (one) membership, confirmed, with the dashboard's name rows (member_names); returns
+    (user id, organization slug, full name) in order."""
     from sqlalchemy import select
 
     from lms.accounts.models import Membership, MembershipStatus, Organization, Role, User, WorkerMembership
@@ -192,7 +193,21 @@ def make_learners(learners: int, rng: random.Random) -> list[tuple[int, str, str
          "requested_at": now, "decided_at": now, "created_at": now}
         for n in range(learners)
     ]  # fmt: skip
+    # The trigger of member_names (migration 0027) would write the dashboard's name row for each membership copied,
+    # one at a time: off for the COPY, then every row written by one statement (its indexes are built afterwards).
+    trigger = "TRIGGER member_names_membership_written"
+    db.session.execute(text(f"ALTER TABLE worker_memberships DISABLE {trigger}"))
     copy_rows(WorkerMembership.__table__, confirmed)
+    db.session.execute(text(f"ALTER TABLE worker_memberships ENABLE {trigger}"))
+    db.session.execute(
+        text(
+            "INSERT INTO member_names (user_id, organization_id, full_name, name_key, email_key)"
+            " SELECT users.id, worker_memberships.organization_id, full_name, lower(full_name), lower(email)"
+            " FROM worker_memberships JOIN users ON users.id = worker_memberships.user_id"
+            " WHERE worker_memberships.status = 'confirmed' AND users.id BETWEEN :first AND :last"
+        ),
+        {"first": ids[0], "last": ids[-1]},
+    )
     db.session.commit()
     return [(ids[n], slugs[n], row["full_name"]) for n, row in enumerate(rows)]
 
@@ -385,7 +400,15 @@ def make_cycle_totals(learners: list, pool) -> None:
     db.session.commit()
 
 
-LOADED_TABLES = ("users", "memberships", "enrolments", "certificates", "audit_entries", "skp_entries")
+LOADED_TABLES = (
+    "users",
+    "memberships",
+    "member_names",
+    "enrolments",
+    "certificates",
+    "audit_entries",
+    "skp_entries",
+)
 
 
 @contextmanager

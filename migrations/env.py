@@ -73,9 +73,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-# Indexes only some databases get (0017: trigram indexes where PostgreSQL has pg_trgm): not in the models, so the
-# comparison of models and database must not ask to drop them.
-DATABASE_ONLY_INDEXES = {"ix_users_full_name_trgm", "ix_users_email_trgm"}
+# Indexes only some databases get (0019, 0027: trigram indexes where PostgreSQL has pg_trgm): not in the models, so
+# the comparison of models and database must not ask to drop them.
+DATABASE_ONLY_INDEXES = {
+    "ix_users_full_name_trgm",
+    "ix_users_email_trgm",
+    "ix_member_names_name_key_trgm",
+    "ix_member_names_email_key_trgm",
+}
 
 
 def include_object(obj, name, type_, reflected, compare_to):

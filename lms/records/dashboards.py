@@ -3,7 +3,7 @@ coverage of facilities × competencies with expiring competencies (supervisors o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -56,7 +56,7 @@ from lms.records.skp import (
     skp_rules,
     skp_standing,
 )
-from lms.records.standing_pages import name_or_email_contains, page_of_standings, searches_by_trigrams
+from lms.records.standing_pages import MemberSearch, name_or_email_contains, page_of_standings
 from lms.records.standings import refresh_stale, standings_subquery
 
 PER_PAGE = 50
@@ -221,8 +221,9 @@ def member_standings(
 ) -> MemberPage:
     """One page of the organization's confirmed members with their SKP state for their current cycle, by name, after
     the `after` cursor (or before `before`). The same statements for every page, however deep: stale rows, the
-    counts (the summary, and a capped count of the matches for the renewal filter), the page. A name search is not
-    counted: its matches are found through the trigram indexes, and counting them all would cost as much again."""
+    counts (the summary, and a capped count of the matches for the renewal filter), the page. A name search reads the
+    organization's member names (`member_names`: a walk of their index, then their trigram indexes) and is not
+    counted: counting its matches would cost more than finding a page of them."""
     require_organization_role(actor, organization_id)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     refresh_stale(today)
@@ -246,9 +247,18 @@ def member_standings(
             counts[row_state] = counts.get(row_state, 0) + members
             if total is not None and not capped and (not state or row_state == state):
                 total += members if profession_matches(profession, filters) else 0
-        page = page_of_standings(
-            standings, matching, per_page, after=after, before=before, search=searches_by_trigrams(filters.name)
-        )
+        if search:  # the organization's members named so (member_names), then the other filters
+            others = _conditions(standings, replace(filters, name=""), today)
+            page = page_of_standings(
+                standings,
+                and_(*others) if others else None,
+                per_page,
+                after=after,
+                before=before,
+                search=MemberSearch(organization_id, filters.name),
+            )
+        else:
+            page = page_of_standings(standings, matching, per_page, after=after, before=before)
     rules = skp_rules()
     members = [standing_from_row(row, rules, today) for row in page.rows]
     return MemberPage(members, total, counts, page.next_cursor, page.previous_cursor)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Organization, User
@@ -192,6 +192,37 @@ class OrganizationSkpCount(db.Model):
     state: Mapped[str] = mapped_column(String(12), primary_key=True)
     profession_code: Mapped[str] = mapped_column(String(60), primary_key=True)
     members: Mapped[int]
+
+
+class MemberName(db.Model):
+    """One confirmed member of an organization with her name and e-mail as the dashboard's name search reads them, so
+    that a search reads the organization's members only (not every user) and the names and keys from one index.
+
+    Kept by database triggers (migration 0027) on every write of a membership or of a user's name or e-mail, by any
+    statement (ORM, bulk, COPY): one row per confirmed membership, always."""
+
+    __tablename__ = "member_names"
+    __table_args__ = (
+        # The search's walk in name order from a cursor: the keys come with the index entry (PostgreSQL: INCLUDE), so
+        # the walk reads no table row. Trigram indexes on the keys (with the organization where btree_gin is
+        # available) are made by 0027 on PostgreSQL only: see migrations/env.py.
+        Index(
+            "ix_member_names_organization_id_full_name_user_id",
+            "organization_id",
+            "full_name",
+            "user_id",
+            postgresql_include=["name_key", "email_key"],
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    """Her name as `users.full_name`: what the lists sort by."""
+    name_key: Mapped[str] = mapped_column(Text)
+    """`lower(full_name)` as the database computes it: what a name search matches."""
+    email_key: Mapped[str] = mapped_column(Text)
+    """`lower(email)`."""
 
 
 class PracticeRespondent(StrEnum):

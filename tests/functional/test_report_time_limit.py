@@ -100,10 +100,15 @@ def _national_organization() -> int:
     )  # fmt: skip
     db.session.commit()
     # What autovacuum does on a live database: the trigram indexes' pending entries merged, statistics taken.
-    for index in ("ix_users_full_name_trgm", "ix_users_email_trgm"):
+    for index in (
+        "ix_users_full_name_trgm",
+        "ix_users_email_trgm",
+        "ix_member_names_name_key_trgm",
+        "ix_member_names_email_key_trgm",
+    ):
         db.session.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index})
-    db.session.execute(text("ANALYZE users"))
-    db.session.execute(text("ANALYZE worker_memberships"))
+    for table in ("users", "worker_memberships", "member_names"):
+        db.session.execute(text(f"ANALYZE {table}"))
     db.session.commit()
     return organization.id
 
@@ -126,39 +131,57 @@ def test_dashboard_pages_walk_the_name_index_from_the_cursor_on_postgresql(app_c
     assert "Backward" in _plan(page_query(standings, true(), 50, before=cursor))
 
 
-def test_a_name_search_page_walks_a_bounded_stretch_of_names_then_the_trigram_index_on_postgresql(app_ctx):
-    """A name search of three letters or more is one statement in two steps: the first WALK_ROWS users by name from
-    the cursor, each looked up by itself (no hash of every member); when that stretch holds no whole page, the
-    matches through the trigram indexes (made by migration 0019 where pg_trgm is available), of which only the names
-    are sorted. Either way the cycle totals are read for the page's rows alone."""
+def test_a_name_search_reads_the_organizations_member_names_a_bounded_walk_then_the_trigram_index_on_postgresql(
+    app_ctx,
+):
+    """A name search reads `member_names` only (the organization's members, not every user). Three characters or
+    more: one statement in two steps: the first WALK_ROWS members by name from the cursor, read from the name index
+    alone (its entries hold the keys: an index-only scan, no hash, no other table); when that stretch holds no whole
+    page, the organization's matches through the trigram indexes (made by migration 0027 where pg_trgm is available,
+    with the organization in them where btree_gin is), of which only the names are sorted. Shorter texts walk the
+    name index until the page is full. Either way the cycle totals are read for the page's rows alone; a filter
+    besides the name looks up each walked match's standing by itself."""
     from datetime import date
-
-    from sqlalchemy import and_
 
     from lms.core.keyset import encode_cursor
     from lms.records.dashboards import MemberFilters, _conditions
-    from lms.records.standing_pages import WALK_ROWS, page_query, searches_by_trigrams
+    from lms.records.standing_pages import WALK_ROWS, MemberSearch, page_query, searches_by_trigrams
 
     if not _postgresql():
         pytest.skip("EXPLAIN plans are PostgreSQL's")
     if db.session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first() is None:
         pytest.skip("pg_trgm is not installed on this server")
+    btree_gin = db.session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'btree_gin'")).first()
     organization_id = _national_organization()
     standings = _standings(organization_id)
     assert searches_by_trigrams("rina") and not searches_by_trigrams("ri")
 
-    def query(name: str, **pages):
-        matching = and_(*_conditions(standings, MemberFilters(name=name), date.today()))
-        return page_query(standings, matching, 50, search=True, **pages)
+    def query(name: str, matching=None, **pages):
+        return page_query(standings, matching, 50, search=MemberSearch(organization_id, name), **pages)
 
+    name_index, in_organization = (
+        "ix_member_names_organization_id_full_name_user_id",
+        f"(organization_id = {organization_id})",
+    )
     for pages in ({}, {"after": encode_cursor("Rina Marlina", 7)}, {"before": encode_cursor("Rina Marlina", 7)}):
         plan = _plan(query("rina", **pages), sorting=True)
         walk, found = _below("CTE walked", plan), _below('Subquery Scan on "*SELECT* 2"', plan)
-        assert "ix_users_full_name_id" in walk and f"rows={WALK_ROWS} " in walk, (pages, plan)
-        assert "Hash" not in walk and "trgm" not in walk, (pages, plan)
-        assert "ix_users_full_name_trgm" in found and "ix_users_email_trgm" in found, (pages, plan)
-        assert "ix_users_full_name_id" not in found and "One-Time Filter" in found, (pages, plan)
+        assert "Index Only Scan" in walk and name_index in walk and f"rows={WALK_ROWS} " in walk, (pages, plan)
+        assert "Hash" not in walk and "trgm" not in walk and "users" not in walk, (pages, plan)
+        assert "ix_member_names_name_key_trgm" in found and "ix_member_names_email_key_trgm" in found, (pages, plan)
+        assert name_index not in found and "One-Time Filter" in found, (pages, plan)
+        assert "users" not in found and "worker_memberships" not in found, (pages, plan)
         assert "skp_cycle_totals" not in walk + found, (pages, plan)
+        if btree_gin:  # the index holds the organization: only its matches are read from the table
+            assert f"Index Cond: ({in_organization} AND" in found, (pages, plan)
+    # Two letters: the name index from the cursor, no sort of the members.
+    for pages in ({}, {"after": encode_cursor("Rina Marlina", 7)}, {"before": encode_cursor("Rina Marlina", 7)}):
+        plan = _plan(query("ri", **pages))
+        assert name_index in plan and "Sort" not in plan and "trgm" not in plan, (pages, plan)
+    # Another filter (SKP state): checked on the walked matches one by one, no hash of every member.
+    state = _conditions(standings, MemberFilters(state="short"), date.today())[0]
+    walk = _below("CTE walked", _plan(query("rina", state), sorting=True))
+    assert name_index in walk and "SubPlan" in walk and "Hash" not in walk, walk
     # Run: a search matching everyone ("national": every e-mail), from the Dewis on (all members), is answered by the
     # walk alone; one person ("rina") by the walk falling short, then the trigram indexes.
     broad, narrow = _analyzed(query("national", after=encode_cursor("D", 0))), _analyzed(query("rina"))
