@@ -89,6 +89,12 @@ def professions() -> dict[str, Profession]:
     }
 
 
+@cache
+def profession_names_by_number() -> dict[int, str]:
+    """Each profession's name by its `number` (the code a certificate token carries)."""
+    return {profession.number: profession.name for profession in professions().values()}
+
+
 def profession_choices() -> list:
     """Form choices grouped as in UU 17/2023 (an optgroup per group)."""
     from wtforms.fields.choices import SelectChoice

@@ -162,14 +162,14 @@ class DatabaseKeyStore(KeyStore):
     def _forget(self) -> None:
         _rows_cache.pop(self._cache_name(), None)
 
-    def _read(self) -> list[StoredKey]:
+    def _stored(self) -> tuple[StoredKey, ...]:
         name = self._cache_name()
         cached = _rows_cache.get(name)
         if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
-            return list(cached[1])
+            return cached[1]
         rows = db.session.execute(select(SigningKeyRow).order_by(SigningKeyRow.created_at)).scalars().all()
-        keys = [_entry(row) for row in rows]
-        _rows_cache[name] = (time.monotonic(), tuple(keys))
+        keys = tuple(_entry(row) for row in rows)
+        _rows_cache[name] = (time.monotonic(), keys)
         return keys
 
     def current(self) -> SigningKey | None:

@@ -63,6 +63,19 @@ _keyring_cache: dict[Path, tuple[tuple[int, int, int], tuple]] = {}
 _WITHDRAWN_UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+_keysets: dict[int, tuple[tuple[StoredKey, ...], KeySet]] = {}
+
+
+def _keyset_of(stored: tuple[StoredKey, ...]) -> KeySet:
+    """The key set of one reading of a keyring, made once: every scan asks for it (a KeySet hashes each key)."""
+    cached = _keysets.get(id(stored))
+    if cached is None or cached[0] is not stored:
+        if len(_keysets) >= 16:
+            _keysets.clear()
+        cached = _keysets[id(stored)] = (stored, KeySet(key.public for key in stored))
+    return cached[1]
+
+
 class KeyProblem(Conflict):
     """The key store cannot do what was asked (withdrawn environment key, unreadable key file, …)."""
 
@@ -151,13 +164,14 @@ class KeyStore:
 
     def __init__(self, folder: Path | str, environment_key: str = ""):
         self.folder = Path(folder)
+        self._keyring_path = self.folder / KEYRING_FILE
         self.environment_key = decode_environment_key(environment_key) if environment_key else None
 
     # -- reading -----------------------------------------------------------------------------------------------
 
     @property
     def keyring_path(self) -> Path:
-        return self.folder / KEYRING_FILE
+        return self._keyring_path
 
     def entries(self) -> list[StoredKey]:
         """Every key ever used, oldest first (including the environment key, even before it is recorded)."""
@@ -167,18 +181,23 @@ class KeyStore:
         return keys
 
     def _read(self) -> list[StoredKey]:
+        return list(self._stored())
+
+    def _stored(self) -> tuple[StoredKey, ...]:
+        """The keyring as read last, the same tuple until the file changes."""
         # Every verification reads the keyring: parse it again only when the file changed.
+        path = self.keyring_path
         try:
-            stat = self.keyring_path.stat()
+            stat = os.stat(path)
         except FileNotFoundError:
-            return []
+            return ()
         stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        cached = _keyring_cache.get(self.keyring_path)
+        cached = _keyring_cache.get(path)
         if cached is not None and cached[0] == stamp:
-            return list(cached[1])
-        data = json.loads(self.keyring_path.read_text(encoding="utf-8"))
-        keys = [_key_from_json(item) for item in data.get("keys", [])]
-        _keyring_cache[self.keyring_path] = (stamp, tuple(keys))
+            return cached[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        keys = tuple(_key_from_json(item) for item in data.get("keys", []))
+        _keyring_cache[path] = (stamp, keys)
         return keys
 
     def find(self, kid_hex: str) -> StoredKey:
@@ -189,7 +208,10 @@ class KeyStore:
         raise NotFound(_l("No signing key with the id %(kid)s.", kid=kid_hex))
 
     def keyset(self) -> KeySet:
-        return KeySet(key.public for key in self.entries())
+        stored = self._stored()
+        if self.environment_key is not None and not any(k.public.kid == self.environment_key.kid for k in stored):
+            return KeySet(key.public for key in self.entries())  # (an unrecorded environment key is valid from now)
+        return _keyset_of(stored)
 
     def current(self) -> SigningKey | None:
         """The key that signs now, or None when the store has none yet."""
@@ -369,6 +391,10 @@ class KeyStore:
         return withdrawn
 
 
+STORE_SETTINGS = ("SIGNING_KEYS", "KEY_ENCRYPTION_KEY", "SIGNING_KEYS_DIR", "SIGNING_KEY", "SIGNING_KEYS_CACHE_SECONDS")
+"""Every setting `key_store` reads (with the instance folder): `keyset` keeps one store per value of these."""
+
+
 def key_store(app=None) -> KeyStore:
     """The key store of the app: the database (`SIGNING_KEYS` = "database", lms.certificates.key_database) or the
     folder `SIGNING_KEYS_DIR` (default `<instance>/keys`); `SIGNING_KEY` from LMS_SIGNING_KEY in both."""
@@ -395,8 +421,19 @@ def current_signing_key() -> SigningKey:
 
 
 def keyset() -> KeySet:
-    """Every published key (current, retired and withdrawn) for `verify_token`."""
-    return key_store().keyset()
+    """Every published key (current, retired and withdrawn) for `verify_token`.
+
+    Asked on every scan: the store of the app's settings is made once (making it read and parsed the settings and a
+    path each time, as much CPU as the rest of the key set), and its key set once per version of the keyring."""
+    app = current_app._get_current_object()
+    settings = (app.instance_path, *map(app.config.get, STORE_SETTINGS))
+    kept = app.extensions.get(_READING_STORE)
+    if kept is None or kept[0] != settings:
+        kept = app.extensions[_READING_STORE] = (settings, key_store(app))
+    return kept[1].keyset()
+
+
+_READING_STORE = "lentera_reading_key_store"
 
 
 def _audit(actor, action: str, key: StoredKey, **details) -> None:

@@ -1,4 +1,4 @@
-"""The exact CBOR subset of a certificate token, decoded strictly (mirrored line by line in static/js/verify.js).
+"""The exact CBOR subset of a certificate token, decoded strictly (the rules and their order of static/js/verify.js).
 
 A token has one encoding only. So the decoder refuses, with a stable reason code:
 - `trailing_bytes`: anything after the item (the whole input must be consumed);
@@ -36,72 +36,73 @@ class Tag:
     value: Any
 
 
-class _Reader:
-    def __init__(self, data: bytes):
-        self.data = data
-        self.pos = 0
-        self.depth = 0
+def _item(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
+    """The item starting at `pos` and the position after it (as verify.js's item(): one head, then its content).
 
-    def take(self, count: int) -> bytes:
-        if self.pos + count > len(self.data):
+    A function over plain integers rather than a reader object: every scan of a certificate decodes three of these
+    (COSE, header, claims), some forty items, and the method calls and one-byte slices of a reader cost more than
+    the Ed25519 check."""
+    if depth > MAX_DEPTH:
+        raise CborRefused("bad_cbor")
+    if pos >= len(data):
+        raise CborRefused("bad_cbor")
+    initial = data[pos]
+    pos += 1
+    major, info = initial >> 5, initial & 31
+    if info < 24:
+        value = info
+    elif info > 27:
+        raise CborRefused("bad_cbor")  # indefinite lengths (31) and reserved values never appear in a token
+    else:
+        end = pos + (1 << (info - 24))
+        if end > len(data):
             raise CborRefused("bad_cbor")
-        chunk = self.data[self.pos : self.pos + count]
-        self.pos += count
-        return chunk
-
-    def head(self) -> tuple[int, int, int]:
-        initial = self.take(1)[0]
-        major, info = initial >> 5, initial & 31
-        if info < 24:
-            return major, info, info
-        if info > 27:
-            raise CborRefused("bad_cbor")  # indefinite lengths (31) and reserved values never appear in a token
-        value = int.from_bytes(self.take(1 << (info - 24)), "big")
+        value = int.from_bytes(data[pos:end], "big")
         if value < _MINIMUM_FOR_INFO[info] or value > MAX_SAFE_INTEGER:
             raise CborRefused("bad_cbor")
-        return major, info, value
-
-    def item(self) -> Any:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
+        pos = end
+    if major == 0:
+        return value, pos
+    if major == 1:
+        return -1 - value, pos
+    if major == 2 or major == 3:
+        end = pos + value
+        if end > len(data):
             raise CborRefused("bad_cbor")
-        major, info, value = self.head()
-        if major == 0:
-            result = value
-        elif major == 1:
-            result = -1 - value
-        elif major == 2:
-            result = self.take(value)
-        elif major == 3:
-            try:
-                result = self.take(value).decode("utf-8")
-            except UnicodeDecodeError:
-                raise CborRefused("bad_cbor") from None
-        elif major == 4:
-            result = [self.item() for _ in range(value)]
-        elif major == 5:
-            result = {}
-            for _ in range(value):
-                key = self.item()
-                if isinstance(key, bool) or not isinstance(key, int | str):
-                    raise CborRefused("bad_cbor")
-                if key in result:
-                    raise CborRefused("duplicate_label")
-                result[key] = self.item()
-        elif major == 6:
-            result = Tag(value, self.item())
-        elif info in _SIMPLE_VALUES:
-            result = _SIMPLE_VALUES[info]
-        else:
-            raise CborRefused("bad_cbor")
-        self.depth -= 1
-        return result
+        if major == 2:
+            return data[pos:end], end
+        try:
+            return data[pos:end].decode("utf-8"), end
+        except UnicodeDecodeError:
+            raise CborRefused("bad_cbor") from None
+    depth += 1
+    if major == 4:
+        items = []
+        for _ in range(value):
+            item, pos = _item(data, pos, depth)
+            items.append(item)
+        return items, pos
+    if major == 5:
+        result = {}
+        for _ in range(value):
+            key, pos = _item(data, pos, depth)
+            if isinstance(key, bool) or not isinstance(key, int | str):
+                raise CborRefused("bad_cbor")
+            if key in result:
+                raise CborRefused("duplicate_label")
+            result[key], pos = _item(data, pos, depth)
+        return result, pos
+    if major == 6:
+        tagged, pos = _item(data, pos, depth)
+        return Tag(value, tagged), pos
+    if info in _SIMPLE_VALUES:
+        return _SIMPLE_VALUES[info], pos
+    raise CborRefused("bad_cbor")
 
 
 def decode(data: bytes) -> Any:
     """The one item `data` holds; raises CborRefused for anything outside the token's subset or after the item."""
-    reader = _Reader(data)
-    value = reader.item()
-    if reader.pos != len(data):
+    value, end = _item(data, 0, 1)
+    if end != len(data):
         raise CborRefused("trailing_bytes")
     return value

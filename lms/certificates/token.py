@@ -331,7 +331,8 @@ def _check_key(key: PublicKey | None) -> PublicKey:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer of the decoded CBOR, not a bool (the decoder makes no other subclass of int)."""
+    return type(value) is int
 
 
 def _decode_decimal(value) -> Decimal:

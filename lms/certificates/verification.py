@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
-from lms.accounts.identity import professions
+from lms.accounts.identity import profession_names_by_number
 from lms.certificates.token import (
     RANAH_BY_CODE,
     WHITESPACE,
@@ -153,6 +153,8 @@ def parse_qr_text(text: Any) -> str:
     if not isinstance(text, str):
         return ""
     text = text[: MAX_QR_TEXT + 1].strip(WHITESPACE)
+    if "/" not in text:
+        return text  # a bare token (what the verify page's URL gives): no path to look for
     match = _VERIFY_PATH.search(text)
     return match.group(1) if match else text
 
@@ -192,18 +194,21 @@ def judge(text: str, keyset: KeySet, lookup: StatusLookup, now: datetime | None 
         return VerificationResult(
             Verdict.INVALID, checked_at=now, invalid_reason=error.reason, withdrawn_reason=withdrawn
         )
-    result = judge_verified(verified, lookup(verified.claims.certificate_id, now), now)
-    return replace(result, token_text=token_text.upper())
+    return judge_verified(verified, lookup(verified.claims.certificate_id, now), now, token_text.upper())
 
 
-def judge_verified(verified: VerifiedToken, status: LiveStatus | None, now: datetime) -> VerificationResult:
+def judge_verified(
+    verified: VerifiedToken, status: LiveStatus | None, now: datetime, token_text: str = ""
+) -> VerificationResult:
     """The verdict once the signature is good: the issuer's status, with the signed expiry as a floor."""
     if status is None:
-        return VerificationResult(Verdict.INVALID, checked_at=now, token=verified, invalid_reason="unknown_certificate")
+        return VerificationResult(
+            Verdict.INVALID, checked_at=now, token=verified, invalid_reason="unknown_certificate", token_text=token_text
+        )
     verdict = _STATE_VERDICTS.get(status.state, Verdict.INVALID)
     if verdict is Verdict.VALID and check_moment(verified, now):
         verdict = Verdict.EXPIRED
-    return VerificationResult(verdict, checked_at=now, token=verified, status=status)
+    return VerificationResult(verdict, checked_at=now, token=verified, status=status, token_text=token_text)
 
 
 def signed_fields(result: VerificationResult) -> dict[str, Any] | None:
@@ -212,14 +217,13 @@ def signed_fields(result: VerificationResult) -> dict[str, Any] | None:
     claims = result.claims
     if claims is None or result.verdict is Verdict.INVALID:
         return None
-    by_number = {profession.number: profession.name for profession in professions().values()}
     ranah = RANAH_BY_CODE.get(claims.ranah_code)
     status = result.status
     return {
         "number": claims.number,
         "holder_name": claims.holder_name,
         "profession_code": claims.profession_code,
-        "profession": by_number.get(claims.profession_code, ""),
+        "profession": profession_names_by_number().get(claims.profession_code, ""),
         "course_code": claims.course_code,
         "course_version": claims.course_version,
         "course_title": status.course_title if status else "",

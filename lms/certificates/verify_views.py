@@ -23,7 +23,7 @@ from lms.certificates.verification import (
     verify_qr,
 )
 from lms.certificates.verify_forms import ManualVerifyForm
-from lms.certificates.verify_skeleton import Viewer, skeleton_page, viewer
+from lms.certificates.verify_skeleton import Viewer, escaped, skeleton_page, viewer
 from lms.core.i18n import format_local_datetime, local_datetime
 from lms.core.lru import LruCache
 from lms.extensions import limiter
@@ -115,11 +115,12 @@ def _page_with_marks(result: VerificationResult, fields: dict | None = None) -> 
     return html.replace(local, _LOCAL_MARK).replace(iso, _ISO_MARK)
 
 
-def kept_page_without_session(result: VerificationResult) -> str | None:
+def kept_page_without_session(result: VerificationResult, where: Viewer | None = None) -> str | None:
     """The page of a visitor without a session from what this process keeps, without rendering anything: this
     certificate's page in this state, or its values filled into its shape's skeleton; None when neither is kept
-    yet. (verify_fast_path answers with it before Flask's request machinery runs; the view below with it first.)"""
-    where = viewer()
+    yet. (verify_fast_path answers with it before Flask's request machinery runs; the view below with it first.)
+    `where`: the visitor's language and zone when the caller knows them already."""
+    where = where or viewer()
     key = _page_key(result, where)
     marked = _pages.get(key)
     if marked is None:
@@ -145,7 +146,7 @@ def _page_without_session(result: VerificationResult) -> str:
 
 
 def _with_moment(marked: str, moment: datetime, where: Viewer) -> str:
-    local, iso = _moment_text(moment, where), str(escape(moment.isoformat()))
+    local, iso = _moment_text(moment, where), escaped(moment.isoformat())
     return marked.replace(_LOCAL_MARK, local).replace(_ISO_MARK, iso)
 
 

@@ -5,12 +5,17 @@ autocommit engine."""
 from __future__ import annotations
 
 import select
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import psycopg
 from flask import Flask, current_app
+from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DisconnectionError, OperationalError
@@ -65,16 +70,17 @@ def _autocommit_engine() -> Engine:
 @dataclass(frozen=True)
 class _CompiledRead:
     statement: Any  # kept so that its id() stays its own
-    sql: str
+    sql: str  # PostgreSQL's own placeholders ($1, $2 …), in the order of `names`
+    names: tuple[str, ...]
     fixed_parameters: dict[str, Any]
     bind_processors: dict[str, Callable[[Any], Any]]
     processors: tuple[Callable[[Any], Any] | None, ...]
 
-    def parameters(self, given: dict[str, Any]) -> dict[str, Any]:
+    def parameters(self, given: dict[str, Any]) -> list[Any]:
         values = {**self.fixed_parameters, **given}
         for name, process in self.bind_processors.items():
             values[name] = process(values[name])
-        return values
+        return [values[name] for name in self.names]
 
     def row(self, values: tuple) -> tuple:
         if not self.processors:  # a text() statement: no declared result types
@@ -87,12 +93,18 @@ class _CompiledRead:
 _compiled_reads: LruCache[int, _CompiledRead] = LruCache(64)
 
 
+@cache
+def _numbered_dialect(dialect_class: type[Dialect]) -> Dialect:
+    """The engine's dialect writing $1, $2 … (what a prepared statement takes) instead of the driver's %(name)s."""
+    return dialect_class(paramstyle="numeric_dollar")
+
+
 def _compiled_read(statement: Any, dialect: Dialect) -> _CompiledRead:
     """The statement's SQL text and result conversions, worked out once per statement (the verify page's read is
     built once and run on every scan: compiling and result handling were most of SQLAlchemy's share of it)."""
     compiled = _compiled_reads.get(id(statement))
     if compiled is None or compiled.statement is not statement:
-        sql = statement.compile(dialect=dialect)
+        sql = statement.compile(dialect=_numbered_dialect(type(dialect)))
         processors = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in getattr(statement, "selected_columns", ())
@@ -102,7 +114,8 @@ def _compiled_read(statement: Any, dialect: Dialect) -> _CompiledRead:
             for bind, name in sql.bind_names.items()
             if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
-        compiled = _CompiledRead(statement, sql.string, dict(sql.params), bind_processors, processors)
+        names = tuple(sql.positiontup or ())
+        compiled = _CompiledRead(statement, sql.string, names, dict(sql.params), bind_processors, processors)
         _compiled_reads.put(id(statement), compiled)
     return compiled
 
@@ -113,8 +126,8 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
     The app's engine pings the server before every checkout (two more round trips with BEGIN/ROLLBACK around a
     read); for the verify page, scanned far more than any other, that was a third of its cost. This engine skips
     the ping: a connection the server dropped (a restart) fails once, is thrown away, and the read runs again on a
-    fresh one. On PostgreSQL the statement's text goes straight to the driver (which prepares it on the server
-    after a few runs), with the result types converted as SQLAlchemy would: a plain tuple.
+    fresh one. On PostgreSQL the statement is prepared once per connection and run through libpq directly (see
+    `_run_prepared`), with the result types converted as SQLAlchemy would: a plain tuple.
     """
     engine = _autocommit_engine()
     if engine.dialect.name == "sqlite":
@@ -125,10 +138,7 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
     for attempt in (1, 2):
         connection = engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            cursor.execute(compiled.sql, values)
-            row = cursor.fetchone()
-            cursor.close()
+            row = _run_prepared(connection.driver_connection, compiled.sql, values)
         except engine.dialect.loaded_dbapi.OperationalError:
             connection.invalidate()  # the server dropped it (a restart): a fresh connection reads again
             if attempt == 2:
@@ -138,6 +148,56 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
             connection.close()  # back to the pool (or gone, when invalidated)
         return None if row is None else compiled.row(row)
     raise AssertionError("unreachable")
+
+
+@dataclass
+class _PreparedReads:
+    """What one driver connection keeps for `read_one`: its adapters, and the statements prepared on its server."""
+
+    transformer: Any  # psycopg.adapt.Transformer
+    names: dict[tuple[str, tuple[int, ...]], bytes]
+
+
+_prepared_reads: weakref.WeakKeyDictionary[Any, _PreparedReads] = weakref.WeakKeyDictionary()
+
+
+def _run_prepared(connection: Any, sql: str, values: list[Any]) -> tuple | None:
+    """The first row of `sql` on a psycopg connection in autocommit, through libpq's PQexecPrepared.
+
+    A cursor's execute (query conversion, prepare bookkeeping, a generator per wait) cost the verify page more CPU
+    than the statement itself; here the parameters are adapted as a cursor adapts them, the statement is prepared on
+    the server on its first run on this connection (the plan is kept), and the row is loaded by the connection's own
+    loaders. The connection is checked out of the pool: no other thread uses it meanwhile."""
+    reads = _prepared_reads.get(connection)
+    if reads is None:
+        reads = _prepared_reads[connection] = _PreparedReads(Transformer.from_context(connection), {})
+    transformer = reads.transformer
+    parameters = transformer.dump_sequence(values, [PyFormat.AUTO] * len(values))
+    types = tuple(transformer.types or ())
+    pgconn = connection.pgconn
+    name = reads.names.get((sql, types))
+    if name is None:
+        name = f"lentera_read_{len(reads.names)}".encode()
+        _checked(connection, pgconn.prepare(name, sql.encode(), types))
+        reads.names[(sql, types)] = name
+    result = _checked(connection, pgconn.exec_prepared(name, parameters, transformer.formats))
+    if result.ntuples == 0:
+        return None
+    transformer.set_pgresult(result)
+    return transformer.load_row(0, tuple)
+
+
+_SUCCEEDED = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
+
+
+def _checked(connection: Any, result: Any) -> Any:
+    """`result` when it succeeded; else the error a cursor would raise (OperationalError for a lost connection)."""
+    if result.status in _SUCCEEDED:
+        return result
+    encoding = connection.info.encoding
+    if connection.pgconn.status != pq.ConnStatus.OK:
+        raise psycopg.OperationalError(result.get_error_message(encoding) or "the connection was lost")
+    raise psycopg.errors.error_from_result(result, encoding=encoding)
 
 
 def dispose_engines() -> None:

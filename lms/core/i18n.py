@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -9,7 +11,14 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
+from babel.dates import (
+    DateTimeFormat,
+    DateTimePattern,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_date, get_locale, get_timezone, get_translations
@@ -60,6 +69,13 @@ def without_session() -> bool:
     return not session and not current_user.is_authenticated
 
 
+def _selected_locale() -> Locale:
+    """select_locale's language as the process's one Locale object for it: Flask-Babel parses a name into a new
+    object on every request, and caches keyed on the language (the date texts below) then compare two objects
+    attribute by attribute instead of by identity."""
+    return _locale(select_locale())
+
+
 def select_timezone() -> str:
     if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
         return str(current_user.timezone)
@@ -103,8 +119,8 @@ def format_local_datetime(value: datetime, format: str, locale: Locale | str, zo
     patterns = _datetime_format(locale, format)
     if isinstance(patterns, tuple):
         combined, date_pattern, time_pattern = patterns
-        text = combined.replace("{0}", time_pattern.apply(moment, locale)).replace(
-            "{1}", date_pattern.apply(moment.date(), locale)
+        text = combined.replace("{0}", _time_text(time_pattern, moment, locale)).replace(
+            "{1}", _date_text(date_pattern, moment.date(), locale)
         )
     else:
         text = patterns.apply(moment, locale)
@@ -117,6 +133,70 @@ def _date_pattern(locale: Locale, format: str):
     return get_date_format(format, locale) if format in NAMED_FORMATS else parse_pattern(format)
 
 
+_PATTERN_FIELD = re.compile(r"%\((\w+)\)s")
+_CLOCK_FIELDS = frozenset("Hhms")
+
+
+@cache
+def _clock_writer(pattern: DateTimePattern, locale: Locale) -> Callable[[datetime], str] | None:
+    """A time pattern made of hours, minutes, seconds and am/pm ("HH.mm.ss", "h:mm:ss a") as a function that writes
+    what Babel's `pattern.apply` writes, by arithmetic (Babel looks each field up through its locale data: most of
+    a date's cost on the verify page); None for a pattern with any other field (Babel writes it)."""
+    names = set(_PATTERN_FIELD.findall(pattern.format))
+    fields, periods = [], {}
+    for name in names:
+        if name[0] == "a":  # am/pm: the locale's word for the hour's half of the day, as Babel words it
+            periods[name] = tuple(DateTimeFormat(datetime(2000, 1, 1, hour), locale)[name] for hour in (0, 12))
+        elif name[0] in _CLOCK_FIELDS and name == name[0] * len(name):
+            fields.append((name, name[0], len(name)))
+        else:
+            return None
+    template = pattern.format
+
+    def write(moment: datetime) -> str:
+        hour = moment.hour
+        values = {name: texts[hour >= 12] for name, texts in periods.items()}
+        for name, field, width in fields:
+            if field == "H":
+                number = hour
+            elif field == "h":
+                number = hour % 12 or 12
+            elif field == "m":
+                number = moment.minute
+            else:
+                number = moment.second
+            values[name] = str(number).zfill(width)  # as Babel pads a number ("%0*d")
+        return template % values
+
+    return write
+
+
+def _time_text(pattern: DateTimePattern, moment: datetime, locale: Locale) -> str:
+    write = _clock_writer(pattern, locale)
+    return pattern.apply(moment, locale) if write is None else write(moment)
+
+
+_DATE_TEXTS_KEPT = 4096
+_date_texts: dict[tuple, str] = {}
+
+
+def _date_text(pattern, value: date, locale: Locale) -> str:
+    """A parsed date pattern applied to a calendar date, kept per pattern, language and day: the same few days are
+    written over and over (a page of dates; a verify scan writes three, and certificates share their days)."""
+    key = (pattern, locale, value)
+    text = _date_texts.get(key)
+    if text is None:
+        if len(_date_texts) >= _DATE_TEXTS_KEPT:
+            _date_texts.clear()
+        text = _date_texts[key] = pattern.apply(value, locale)
+    return text
+
+
+def format_local_date(value: date, format: str, locale: Locale) -> str:
+    """Babel's format_date(value, format, locale=locale) for a calendar date (the same text: a test compares them)."""
+    return _date_text(_date_pattern(locale, format), value, locale)
+
+
 def local_date(value: date | datetime | None, format: str = "medium") -> str:
     """flask_babel's `format_date`, with a calendar date's pattern looked up once per language and format (the
     record page formats a date on every line); a datetime (moved into the viewer's zone first) or None (today)
@@ -124,7 +204,7 @@ def local_date(value: date | datetime | None, format: str = "medium") -> str:
     locale = get_locale()
     if type(value) is not date or locale is None:
         return format_date(value, format)
-    return _date_pattern(locale, format).apply(value, locale)
+    return format_local_date(value, format, locale)
 
 
 def current_zone_name() -> str:
@@ -190,7 +270,7 @@ def _page_ngettext(eval_context, singular: str, plural: str, num: int, **variabl
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=_selected_locale,
         timezone_selector=select_timezone,
         default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from lms.core.database import read_one
+from lms.core.database import _autocommit_engine, read_one
 from lms.extensions import db
 from tests.conftest import TEST_DATABASE_URL
 
@@ -98,3 +98,19 @@ def test_requests_after_the_server_dropped_every_pooled_connection_are_served(ap
     time.sleep(0.2)  # the server's goodbye reaches the pooled sockets
     for _ in range(3):
         assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+def test_a_read_is_prepared_on_the_server_at_its_first_run(app_ctx):
+    """The statement is prepared once per connection and run by name from then on (the verify page's status read:
+    parsing and planning it on every scan cost the server as much as reading the row)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite prepares nothing on a server")
+    _autocommit_engine().dispose()  # one connection in its pool from here on: every read below runs on it
+    marker = f"read_probe_{id(object())}"
+    statement = text(f"SELECT 1 AS {marker}")  # (a name of its own: no other statement is the same text)
+    assert read_one(statement, {}) == (1,)
+    prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, :marker) > 0")
+    assert read_one(prepared, {"marker": marker}) == (1,)
+    for _ in range(3):
+        assert read_one(statement, {}) == (1,)
+    assert read_one(prepared, {"marker": marker}) == (1,)  # run again by name, not prepared again

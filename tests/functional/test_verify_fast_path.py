@@ -269,3 +269,25 @@ def test_the_budget_counts_each_scan_once_whoever_answers(app, client, world, fr
     assert over.status_code == 429 and "Retry-After" in over.headers
     assert api.status_code == 429  # one budget for every way of asking
     assert other_address.status_code == 200
+
+
+def test_the_language_and_zone_are_looked_up_once_not_on_every_scan(app, client, world, frozen_clock, view_calls):
+    """A visitor without a session gets the default language and zone (or the language chosen on the page): the fast
+    path asks Flask-Babel for them once, not on every scan."""
+    tokens = [_certificate(world, f"scan{number}@example.test").token for number in range(3)]
+    for token in tokens:
+        client.get("/v/" + token)  # rendered by the view, then kept
+    asked = []
+    get_locale = verify_skeleton.get_locale
+
+    def counted():
+        asked.append(1)
+        return get_locale()
+
+    calls = len(view_calls)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify_skeleton, "get_locale", counted)
+        for token in tokens:
+            assert 'data-verdict="valid"' in client.get("/v/" + token).get_data(as_text=True)
+    assert len(view_calls) == calls  # answered by the fast path
+    assert asked == []

@@ -166,3 +166,27 @@ def test_first_key_waits_for_another_worker_holding_the_store(tmp_path):
     waiting.join(timeout=10)
     assert result["made"] is None
     assert [key.id for key in store.entries()] == [made_elsewhere.id]
+
+
+def test_the_key_set_is_made_once_per_version_of_the_keyring(tmp_path):
+    """Every scan asks for the key set: it is made again only when the keyring changed (here or in another worker)."""
+    store = KeyStore(tmp_path)
+    first = store.create_first()
+    keyset = store.keyset()
+    assert KeyStore(tmp_path).keyset() is keyset is store.keyset()
+    second = store.rotate()
+    rotated = KeyStore(tmp_path).keyset()
+    assert rotated is not keyset and {key.kid for key in rotated} == {first.public.kid, second.public.kid}
+    assert store.keyset() is rotated
+    assert rotated.get(first.public.kid).retired_at is not None  # the retirement itself is a change
+
+
+def test_an_unrecorded_environment_key_is_valid_from_each_asking(tmp_path):
+    """Until it is recorded (at its first signing), the environment key's key set is not kept."""
+    raw = base64.b64encode(bytes(range(32))).decode()
+    store = KeyStore(tmp_path, raw)
+    first = store.keyset().get(store.environment_key.kid)
+    second = store.keyset().get(store.environment_key.kid)
+    assert first.valid_from is not None and second.valid_from >= first.valid_from
+    store.record_environment_key()
+    assert store.keyset() is store.keyset()

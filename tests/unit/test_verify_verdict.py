@@ -112,3 +112,15 @@ def test_signed_fields_show_the_claims_and_the_server_title():
     assert (fields["jpl"], fields["skp"], fields["ranah"]) == ("32", "2.5", "pembelajaran")
     assert fields["completed_on"] == "2026-03-14"
     assert fields["organization"] == "PPNI"
+
+
+def test_page_values_are_escaped_as_the_template_escapes_them():
+    from decimal import Decimal
+
+    from markupsafe import Markup, escape
+
+    from lms.certificates.verify_skeleton import escaped
+
+    values = ['Ni Luh "Ayu" <b>&amp;</b> O\'Brien', "", "100%", "ñ ü 😀 \x01", "&&<<>>''\"\"", 3, Decimal("2.50")]
+    for value in [*values, Markup("<b>already safe</b>")]:
+        assert escaped(value) == str(escape(value))
