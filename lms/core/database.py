@@ -1,16 +1,19 @@
 """Database connection settings: SQLite gets WAL journaling and enforced foreign keys; PostgreSQL connections are
-checked at pool checkout from their socket (no ping round trip); one-statement reads on hot public paths get an
-autocommit engine."""
+checked at pool checkout from their socket (no ping round trip) and describe their results lazily; one-statement
+reads on hot public paths get an autocommit engine."""
 
 from __future__ import annotations
 
 import select
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+import psycopg
 from flask import Flask, current_app
+from psycopg import pq
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DisconnectionError, OperationalError
@@ -41,13 +44,58 @@ def _refuse_dropped_connection(dbapi_connection, connection_record, connection_p
         raise DisconnectionError("the server closed the connection")
 
 
+class _Description(Sequence):
+    """A cursor's `description` whose Column objects are made when first asked for. SQLAlchemy only asks whether
+    there is one for a statement it has run before (it keeps the result's columns with the compiled statement),
+    and psycopg made a Column of each column of every result (eight calls each: a submit's row of its attempt, quiz
+    and course version cost more than 500 calls). Made from the result they describe, not from the cursor, which
+    may have moved on to another result by the time they are asked for."""
+
+    __slots__ = ("_result", "_count", "_columns")
+
+    def __init__(self, result: SimpleNamespace, count: int) -> None:
+        self._result, self._count, self._columns = result, count, None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if self._columns is None:
+            self._columns = [psycopg.Column(self._result, i) for i in range(self._count)]  # type: ignore[arg-type]
+        return self._columns[index]
+
+
+_ROW_RESULTS = frozenset({pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE, pq.ExecStatus.TUPLES_CHUNK})
+
+
+class LazyDescriptionCursor(psycopg.Cursor):
+    """psycopg's client cursor with a `_Description` (the same answers as psycopg's own: None when the result has
+    no rows to give)."""
+
+    @property
+    def description(self):
+        result = self.pgresult
+        if result and (result.nfields or result.status in _ROW_RESULTS):
+            return _Description(
+                SimpleNamespace(pgresult=result, adapters=self.adapters, _encoding=self._encoding), result.nfields
+            )
+        return None
+
+
+def _use_lazy_description(dbapi_connection, connection_record) -> None:
+    dbapi_connection.cursor_factory = LazyDescriptionCursor
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _configure_sqlite)
-        elif engine.dialect.name == "postgresql" and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
-            event.listen(engine, "checkout", _refuse_dropped_connection)
+        elif engine.dialect.name == "postgresql":
+            if engine.dialect.driver == "psycopg":
+                event.listen(engine, "connect", _use_lazy_description)
+            if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+                event.listen(engine, "checkout", _refuse_dropped_connection)
 
 
 def _autocommit_engine() -> Engine:
