@@ -1,6 +1,6 @@
 """Database connection settings: SQLite gets WAL journaling and enforced foreign keys; PostgreSQL connections are
 checked at pool checkout from their socket (no ping round trip) and describe their results lazily; one-statement
-reads on hot public paths get an autocommit engine."""
+reads (and writes) on hot paths, outside the request's transaction, get an autocommit engine."""
 
 from __future__ import annotations
 
@@ -168,6 +168,22 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             return connection.execute(statement, parameters).first()
+    return _run_on_driver(engine, statement, parameters, fetch=True)
+
+
+def write_one(statement: Any, parameters: dict[str, Any]) -> None:
+    """Run one statement that changes rows outside the request's transaction, committed at once (as read_one runs
+    a read: one round trip on PostgreSQL, no BEGIN and COMMIT of their own; it may run twice, so make it one that
+    can, such as an UPDATE setting values)."""
+    engine = _autocommit_engine()
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.execute(statement, parameters)
+        return
+    _run_on_driver(engine, statement, parameters, fetch=False)
+
+
+def _run_on_driver(engine: Engine, statement: Any, parameters: dict[str, Any], *, fetch: bool) -> tuple | None:
     compiled = _compiled_read(statement, engine.dialect)
     values = compiled.parameters(parameters)
     for attempt in (1, 2):
@@ -175,10 +191,10 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
         try:
             cursor = connection.cursor()
             cursor.execute(compiled.sql, values)
-            row = cursor.fetchone()
+            row = cursor.fetchone() if fetch else None
             cursor.close()
         except engine.dialect.loaded_dbapi.OperationalError:
-            connection.invalidate()  # the server dropped it (a restart): a fresh connection reads again
+            connection.invalidate()  # the server dropped it (a restart): a fresh connection runs it again
             if attempt == 2:
                 raise
             continue

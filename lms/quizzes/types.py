@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from flask_babel import lazy_gettext as _l
-
 from lms.core.errors import InvalidInput
+from lms.core.i18n import lazy_gettext as _l  # translated through the request's kept catalog: reviews use many
 from lms.quizzes.spec import QuestionKind, QuestionSpec
 
 ZERO = Decimal(0)

@@ -23,11 +23,12 @@ from tests.conftest import api_token
 from tests.factories.quizzes import every_type, make_quiz_setup, single_spec
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-START_STATEMENTS = 8
+START_STATEMENTS = 5
 SAVE_STATEMENTS = 3
 SUBMIT_STATEMENTS = 5
-"""Each begins with the token and its user (one row). Start: quiz, enrolment, attempts so far, the questions' ids and
-versions, the insert (in a savepoint); the body shows what was just read. Save: the locked attempt with the
+"""Each begins with the token and its user (one row). Start: quiz, the learner's standing (enrolment, attempts used,
+open attempt: one row), the questions' ids and versions, the insert (no savepoint: ON CONFLICT DO NOTHING); the body
+shows what was just read. Save: the locked attempt with the
 question's spec, the upsert. Submit: the locked attempt, the questions' versions with the saved answers, the grades,
 the attempt; the review shows what the grading has just stored. The specs of a question's version are kept per
 process: the first start of a quiz in a process reads them once more (FIRST_START_STATEMENTS)."""
