@@ -142,3 +142,23 @@ def test_results_are_described_as_psycopg_describes_them_with_columns_made_only_
     lazy.close()
     plain.close()
     db.session.rollback()
+
+
+def test_write_one_commits_at_once_outside_the_open_transaction(app_ctx):
+    from sqlalchemy import bindparam
+
+    from lms.core.database import write_one
+
+    db.session.execute(text("CREATE TABLE IF NOT EXISTS write_probe (n INTEGER)"))
+    db.session.execute(text("INSERT INTO write_probe (n) VALUES (1)"))
+    db.session.commit()
+    try:
+        db.session.execute(text("SELECT count(*) FROM write_probe")).scalar()  # the session's transaction is open
+        write_one(text("UPDATE write_probe SET n = :n").bindparams(bindparam("n")), {"n": 7})
+        db.session.rollback()  # the request's transaction ends without committing: the write stays
+        assert read_one(text("SELECT n FROM write_probe"), {})[0] == 7
+        assert db.session.execute(text("SELECT n FROM write_probe")).scalar() == 7
+    finally:
+        db.session.rollback()
+        db.session.execute(text("DROP TABLE write_probe"))
+        db.session.commit()
