@@ -131,7 +131,7 @@ def _shown_json(question) -> dict:
     return {
         "number": question.number,
         "question_id": question.question_id,
-        "kind": question.type.kind.value,
+        "kind": str(question.type.kind),  # a StrEnum's str() is its value, without the enum's property lookup
         "text_html": str(question_html(question.spec)),
         "has_image": bool(question.spec.image),
         "options": [{"index": option.index, "text": option.text} for option in question.options],
@@ -223,7 +223,7 @@ def get_attempt(attempt_id: int):
 
 @blp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
 @blp.doc(security=BEARER)
-@blp.arguments(AnswerInSchema)
+@blp.arguments(AnswerInSchema())  # an instance: given the class, webargs makes one (copying its fields) per request
 @blp.response(200, AnswerOutSchema)
 @token_required
 def save_answer(body, attempt_id: int, question_id: int):
