@@ -201,8 +201,8 @@ def get_quiz(quiz_id: int):
 def start_attempt(quiz_id: int):
     """Start an attempt, or resume the open one: its questions, their order and the deadline are fixed at start."""
     now = utcnow()
-    # start_attempt finds the learner's enrolment itself (NotFound when there is none).
-    attempt, started = services.start_attempt(current_user, services.quiz_by_id(quiz_id), now)
+    # The quiz is read with the learner's enrolment and attempts (NotFound when there is no quiz or no enrolment).
+    attempt, started = services.start_attempt_by_id(current_user, quiz_id, now)
     body = attempt_json(attempt, now)  # before the commit, which would expire what the body reads
     db.session.commit()
     return _json(body, 201 if started else 200)

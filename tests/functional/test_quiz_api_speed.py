@@ -23,12 +23,12 @@ from tests.conftest import api_token
 from tests.factories.quizzes import every_type, make_quiz_setup, single_spec
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-START_STATEMENTS = 5
+START_STATEMENTS = 4
 SAVE_STATEMENTS = 3
 SUBMIT_STATEMENTS = {"postgresql": 4, "sqlite": 5}
-"""Each begins with the token and its user (one row). Start: quiz, the learner's standing (enrolment, attempts used,
-open attempt: one row), the questions' ids and versions, the insert (no savepoint: ON CONFLICT DO NOTHING); the body
-shows what was just read. Save: the locked attempt with the
+"""Each begins with the token and its user (one row). Start: the quiz with the learner's standing (enrolment, attempts
+used, open attempt: one row), the questions' ids and versions, the insert (no savepoint: ON CONFLICT DO NOTHING); the
+body shows what was just read. Save: the locked attempt with the
 question's spec, the upsert. Submit: the locked attempt, the questions' versions with the saved answers, the grades
 and the attempt's close (one statement on PostgreSQL, the grades' upsert carried by the UPDATE); the review shows
 what the grading has just stored. The specs of a question's version are kept per

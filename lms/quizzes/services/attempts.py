@@ -161,29 +161,33 @@ def _open_attempt(user: User, quiz: Quiz) -> Attempt | None:
     ).scalar_one_or_none()
 
 
-def _standing_statement() -> Any:
-    of_learner = (Attempt.quiz_id == bindparam("quiz_id")) & (Attempt.user_id == bindparam("user_id"))
+def _standing_columns(quiz_id: Any, version_id: Any) -> tuple[Any, ...]:
+    """The learner's (parameter `user_id`) enrolment in a cohort of the course version (as learner_enrolment finds
+    it), how many attempts they have used and their open attempt's id, as three columns."""
+    of_learner = (Attempt.quiz_id == quiz_id) & (Attempt.user_id == bindparam("user_id"))
     enrolment = (
         select(Enrolment.id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
             Enrolment.user_id == bindparam("user_id"),
             Enrolment.status == EnrolmentStatus.ACTIVE,
-            Cohort.version_id == bindparam("version_id"),
+            Cohort.version_id == version_id,
         )
         .order_by(Enrolment.id.desc())
         .limit(1)
     )
-    return select(
+    return (
         enrolment.scalar_subquery().label("enrolment_id"),
         select(func.count(Attempt.id)).where(of_learner).scalar_subquery().label("used"),
         select(Attempt.id).where(of_learner, Attempt.open_slot.is_(True)).scalar_subquery().label("open_attempt_id"),
     )
 
 
-_STANDING = _standing_statement()
-"""What starting needs to know of the learner in one row, built once: their enrolment (as learner_enrolment finds
-it), how many attempts they have used and their open attempt's id."""
+_STANDING = select(*_standing_columns(bindparam("quiz_id"), bindparam("version_id")))
+"""What starting needs to know of the learner, in one row; built once."""
+
+_QUIZ_AND_STANDING = select(Quiz, *_standing_columns(Quiz.id, Quiz.version_id)).where(Quiz.id == bindparam("quiz_id"))
+"""The quiz (parameter `quiz_id`) and the learner's standing in it, in one row; built once."""
 
 _NEW_ATTEMPT_COLUMNS = tuple(name for _column, name in mapped_columns(Attempt) if name != "id")
 _INSERT_ATTEMPTS: dict[str, Any] = {}
@@ -210,9 +214,33 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random |
 
     The questions drawn, their order, the option order and the deadline are fixed here, once.
     """
-    enrolment_id, used, open_attempt_id = db.session.execute(
+    standing = db.session.execute(
         _STANDING, {"user_id": user.id, "quiz_id": quiz.id, "version_id": quiz.version_id}
     ).one()
+    return _start(user, quiz, *standing, now, rng)
+
+
+def start_attempt_by_id(
+    user: User, quiz_id: int, now: datetime, *, rng: random.Random | None = None
+) -> tuple[Attempt, bool]:
+    """start_attempt for a quiz known by its id (NotFound for none), the quiz read with the learner's standing: one
+    statement for the two (the API's start)."""
+    row = db.session.execute(_QUIZ_AND_STANDING, {"user_id": user.id, "quiz_id": quiz_id}).one_or_none()
+    if row is None:
+        raise NotFound()
+    quiz, *standing = row
+    return _start(user, quiz, *standing, now, rng)
+
+
+def _start(
+    user: User,
+    quiz: Quiz,
+    enrolment_id: int | None,
+    used: int,
+    open_attempt_id: int | None,
+    now: datetime,
+    rng: random.Random | None,
+) -> tuple[Attempt, bool]:
     if enrolment_id is None:
         raise _not_enrolled()
     if open_attempt_id is not None:
