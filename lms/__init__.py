@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import configure_mappers
 
 from lms.config import MissingSecretKey
+from lms.core.application import Lentera
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,7 @@ def _database_uri(app: Flask) -> str:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then LMS_* environment variables, then `config`."""
-    app = Flask(
+    app = Lentera(
         __name__,
         instance_path=os.environ.get("LMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,

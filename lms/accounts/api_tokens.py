@@ -7,13 +7,12 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import bindparam, exists, select, update
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from lms.accounts.models import ApiToken, Membership, User
-from lms.core.database import read_one
+from lms.core.database import read_one, write_one
 from lms.core.errors import NotFound
 from lms.core.models import utcnow
+from lms.core.session_objects import loaded_object, mapped_columns
 from lms.extensions import db
 
 TOKEN_PREFIX = "lnt_"
@@ -70,15 +69,15 @@ def user_tokens(user: User) -> list[ApiToken]:
 
 
 _tokens, _users, _memberships = ApiToken.__table__.c, User.__table__.c, Membership.__table__.c
-_USER_ATTRIBUTES = tuple(User.__mapper__.get_property_by_column(column).key for column in User.__table__.columns)
-_USER_ID, _USER_ACTIVE = _USER_ATTRIBUTES.index("id"), _USER_ATTRIBUTES.index("is_active_account")
+_USER_ATTRIBUTES = tuple(name for _column, name in mapped_columns(User))
+_USER_ACTIVE = _USER_ATTRIBUTES.index("is_active_account")
 _TOKEN_ROW = (
     select(
         _tokens.id,
         _tokens.revoked_at,
         _tokens.last_used_at,
         exists().where(_memberships.user_id == _users.id).label("has_roles"),
-        *User.__table__.columns,
+        *(column for column, _name in mapped_columns(User)),
     )
     .join_from(ApiToken.__table__, User.__table__, _users.id == _tokens.user_id)
     .where(_tokens.digest == bindparam("digest"))
@@ -102,7 +101,10 @@ def user_for_api_token(plaintext: str) -> User | None:
     token_id, revoked_at, last_used_at, has_roles, *user_values = row
     if revoked_at is not None or not user_values[_USER_ACTIVE]:
         return None
-    user = _session_user(user_values, has_roles)
+    # The user becomes the session's object as if loaded (the one the session holds already, in tests); without
+    # roles, nothing more is read when a permission or two-factor check asks for them.
+    known = None if has_roles else {"memberships": []}
+    user = loaded_object(User, zip(_USER_ATTRIBUTES, user_values, strict=True), known=known)
     if not user.is_active:  # the session's own object, changed in this transaction
         return None
     now = utcnow()
@@ -111,28 +113,11 @@ def user_for_api_token(plaintext: str) -> User | None:
     return user
 
 
-def _session_user(values: list, has_roles: bool) -> User:
-    """The user of a row of `_TOKEN_ROW` as the session's own object, as if the session had loaded it: the one it
-    already holds (tests share a session with their requests), or one made from the row's values. The values are
-    set as loaded ones (straight into the instance's dict, then committed): no attribute event fires and nothing is
-    written back."""
-    session = db.session()
-    key = User.__mapper__.identity_key_from_primary_key((values[_USER_ID],))
-    held = session.identity_map.get(key)
-    if held is not None:
-        return held
-    configure_mappers()  # a worker's first request may come here before any query has set up the relationships
-    user = User.__mapper__.class_manager.new_instance()
-    instance_dict(user).update(zip(_USER_ATTRIBUTES, values, strict=True))  # as the ORM's loading fills it
-    if not has_roles:
-        set_committed_value(user, "memberships", [])
-    make_transient_to_detached(user)  # all of it counts as loaded; memberships not set are read when first used
-    session.add(user)
-    return user
+_TOUCH = update(ApiToken.__table__).where(_tokens.id == bindparam("token_id")).values(last_used_at=bindparam("now"))
 
 
 def _touch_token(token_id: int, now) -> None:
-    """Record when a token was used, on a connection of its own: the request's session keeps its loaded user
-    (committing it would expire the user and memberships) and a GET that commits nothing still keeps the time."""
-    with db.engine.begin() as connection:
-        connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    """Record when a token was used, outside the request's transaction (lms.core.database.write_one: committed at
+    once, one round trip): the request's session keeps its loaded user (committing it would expire the user and
+    memberships) and a GET that commits nothing still keeps the time."""
+    write_one(_TOUCH, {"token_id": token_id, "now": now})

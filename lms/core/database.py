@@ -1,15 +1,16 @@
 """Database connection settings: SQLite gets WAL journaling and enforced foreign keys; PostgreSQL connections are
-checked at pool checkout from their socket (no ping round trip); one-statement reads on hot public paths get an
-autocommit engine."""
+checked at pool checkout from their socket (no ping round trip) and describe their results lazily; one-statement
+reads (and writes) on hot paths, outside the request's transaction, get an autocommit engine."""
 
 from __future__ import annotations
 
 import select
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -46,13 +47,58 @@ def _refuse_dropped_connection(dbapi_connection, connection_record, connection_p
         raise DisconnectionError("the server closed the connection")
 
 
+class _Description(Sequence):
+    """A cursor's `description` whose Column objects are made when first asked for. SQLAlchemy only asks whether
+    there is one for a statement it has run before (it keeps the result's columns with the compiled statement),
+    and psycopg made a Column of each column of every result (eight calls each: a submit's row of its attempt, quiz
+    and course version cost more than 500 calls). Made from the result they describe, not from the cursor, which
+    may have moved on to another result by the time they are asked for."""
+
+    __slots__ = ("_result", "_count", "_columns")
+
+    def __init__(self, result: SimpleNamespace, count: int) -> None:
+        self._result, self._count, self._columns = result, count, None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if self._columns is None:
+            self._columns = [psycopg.Column(self._result, i) for i in range(self._count)]  # type: ignore[arg-type]
+        return self._columns[index]
+
+
+_ROW_RESULTS = frozenset({pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE, pq.ExecStatus.TUPLES_CHUNK})
+
+
+class LazyDescriptionCursor(psycopg.Cursor):
+    """psycopg's client cursor with a `_Description` (the same answers as psycopg's own: None when the result has
+    no rows to give)."""
+
+    @property
+    def description(self):
+        result = self.pgresult
+        if result and (result.nfields or result.status in _ROW_RESULTS):
+            return _Description(
+                SimpleNamespace(pgresult=result, adapters=self.adapters, _encoding=self._encoding), result.nfields
+            )
+        return None
+
+
+def _use_lazy_description(dbapi_connection, connection_record) -> None:
+    dbapi_connection.cursor_factory = LazyDescriptionCursor
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _configure_sqlite)
-        elif engine.dialect.name == "postgresql" and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
-            event.listen(engine, "checkout", _refuse_dropped_connection)
+        elif engine.dialect.name == "postgresql":
+            if engine.dialect.driver == "psycopg":
+                event.listen(engine, "connect", _use_lazy_description)
+            if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+                event.listen(engine, "checkout", _refuse_dropped_connection)
 
 
 def _autocommit_engine() -> Engine:
@@ -133,6 +179,22 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             return connection.execute(statement, parameters).first()
+    return _run_on_driver(engine, statement, parameters, fetch=True)
+
+
+def write_one(statement: Any, parameters: dict[str, Any]) -> None:
+    """Run one statement that changes rows outside the request's transaction, committed at once (as read_one runs
+    a read: one round trip on PostgreSQL, no BEGIN and COMMIT of their own; it may run twice, so make it one that
+    can, such as an UPDATE setting values)."""
+    engine = _autocommit_engine()
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.execute(statement, parameters)
+        return
+    _run_on_driver(engine, statement, parameters, fetch=False)
+
+
+def _run_on_driver(engine: Engine, statement: Any, parameters: dict[str, Any], *, fetch: bool) -> tuple | None:
     compiled = _compiled_read(statement, engine.dialect)
     values = compiled.parameters(parameters)
     for attempt in (1, 2):
@@ -140,13 +202,13 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
         try:
             row = _run_prepared(connection.driver_connection, compiled.sql, values)
         except engine.dialect.loaded_dbapi.OperationalError:
-            connection.invalidate()  # the server dropped it (a restart): a fresh connection reads again
+            connection.invalidate()  # the server dropped it (a restart): a fresh connection runs it again
             if attempt == 2:
                 raise
             continue
         finally:
             connection.close()  # back to the pool (or gone, when invalidated)
-        return None if row is None else compiled.row(row)
+        return None if row is None or not fetch else compiled.row(row)
     raise AssertionError("unreachable")
 
 

@@ -21,7 +21,7 @@ from babel.dates import (
 )
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import format_date, get_locale, get_timezone, get_translations
+from flask_babel import LazyString, format_date, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -251,6 +251,18 @@ def page_translations() -> Translations | NullTranslations:
     if kept is None or kept[0] is not locale:
         kept = g._lentera_translations = (locale, get_translations())
     return kept[1]
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel's `gettext`, through the translations kept for the request (page_translations): a third of its
+    calls, for strings a request translates many times (a review's "True" and "False" for every question)."""
+    translated = page_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """flask_babel's `lazy_gettext` (the same LazyString), translated by `gettext` above when used."""
+    return LazyString(gettext, string, **variables)
 
 
 @pass_eval_context

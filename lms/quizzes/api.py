@@ -131,7 +131,7 @@ def _shown_json(question) -> dict:
     return {
         "number": question.number,
         "question_id": question.question_id,
-        "kind": question.type.kind.value,
+        "kind": str(question.type.kind),  # a StrEnum's str() is its value, without the enum's property lookup
         "text_html": str(question_html(question.spec)),
         "has_image": bool(question.spec.image),
         "options": [{"index": option.index, "text": option.text} for option in question.options],
@@ -201,8 +201,8 @@ def get_quiz(quiz_id: int):
 def start_attempt(quiz_id: int):
     """Start an attempt, or resume the open one: its questions, their order and the deadline are fixed at start."""
     now = utcnow()
-    # start_attempt finds the learner's enrolment itself (NotFound when there is none).
-    attempt, started = services.start_attempt(current_user, services.quiz_by_id(quiz_id), now)
+    # The quiz is read with the learner's enrolment and attempts (NotFound when there is no quiz or no enrolment).
+    attempt, started = services.start_attempt_by_id(current_user, quiz_id, now)
     body = attempt_json(attempt, now)  # before the commit, which would expire what the body reads
     db.session.commit()
     return _json(body, 201 if started else 200)
@@ -223,7 +223,7 @@ def get_attempt(attempt_id: int):
 
 @blp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
 @blp.doc(security=BEARER)
-@blp.arguments(AnswerInSchema)
+@blp.arguments(AnswerInSchema())  # an instance: given the class, webargs makes one (copying its fields) per request
 @blp.response(200, AnswerOutSchema)
 @token_required
 def save_answer(body, attempt_id: int, question_id: int):

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from flask_babel import lazy_gettext as _l
-
 from lms.core.errors import InvalidInput
+from lms.core.i18n import lazy_gettext as _l  # translated through the request's kept catalog: reviews use many
 from lms.quizzes.spec import QuestionKind, QuestionSpec
 
 ZERO = Decimal(0)
@@ -122,8 +121,14 @@ class SingleChoice(QuestionType):
         return [feedback] if feedback else []
 
     def right_answers(self, spec):
-        best = max((c.fraction for c in spec.choices), default=ZERO)
-        return [c.text for c in spec.choices if c.fraction == best and best > 0]
+        # Lists, not generators: every review shows every question's right answers.
+        fractions = [c.fraction for c in spec.choices]
+        best = max(fractions, default=ZERO)
+        return (
+            [c.text for c, fraction in zip(spec.choices, fractions, strict=True) if fraction == best]
+            if best > 0
+            else []
+        )
 
     def response_text(self, spec, response):
         return "" if response is None else spec.choices[response].text

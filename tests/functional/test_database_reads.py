@@ -114,3 +114,67 @@ def test_a_read_is_prepared_on_the_server_at_its_first_run(app_ctx):
     for _ in range(3):
         assert read_one(statement, {}) == (1,)
     assert read_one(prepared, {"marker": marker}) == (1,)  # run again by name, not prepared again
+
+
+def test_results_are_described_as_psycopg_describes_them_with_columns_made_only_when_asked_for(app_ctx):
+    """The app's PostgreSQL connections describe each result lazily (lms.core.database.LazyDescriptionCursor):
+    SQLAlchemy only asks whether a statement it has run before returned rows, so no Column object is made for it;
+    asked for, the description gives what psycopg's own does, for the result it was taken from."""
+    from unittest.mock import patch
+
+    import psycopg
+    from sqlalchemy import select
+
+    from lms.accounts.models import User
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: psycopg's cursors")
+    made = []
+    real_init = psycopg.Column.__init__
+
+    def counted_init(self, cursor, index):
+        made.append(index)
+        real_init(self, cursor, index)
+
+    statement = select(User).where(User.id == -1)
+    db.session.execute(statement).all()  # compiled and its result columns kept by SQLAlchemy
+    with patch.object(psycopg.Column, "__init__", counted_init):
+        assert db.session.execute(statement).all() == []
+    assert made == []  # without the lazy description: a Column for each of the user's columns
+
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    lazy, plain = dbapi_connection.cursor(), psycopg.Cursor(dbapi_connection)
+    sql = "SELECT 1 AS n, 'x'::text AS word, now() AS moment"
+    lazy.execute(sql)
+    plain.execute(sql)
+    description = lazy.description
+    lazy.execute("SELECT 2 AS other")  # the cursor moves on; the description taken before still tells the first
+    assert len(description) == 3 and bool(description)
+    assert [tuple(column) for column in description] == [tuple(column) for column in plain.description]
+    assert [column.name for column in description] == ["n", "word", "moment"]
+    assert [column.name for column in lazy.description] == ["other"]
+    lazy.execute("SET LOCAL statement_timeout = 0")
+    assert lazy.description is None and plain.description is not None
+    lazy.close()
+    plain.close()
+    db.session.rollback()
+
+
+def test_write_one_commits_at_once_outside_the_open_transaction(app_ctx):
+    from sqlalchemy import bindparam
+
+    from lms.core.database import write_one
+
+    db.session.execute(text("CREATE TABLE IF NOT EXISTS write_probe (n INTEGER)"))
+    db.session.execute(text("INSERT INTO write_probe (n) VALUES (1)"))
+    db.session.commit()
+    try:
+        db.session.execute(text("SELECT count(*) FROM write_probe")).scalar()  # the session's transaction is open
+        write_one(text("UPDATE write_probe SET n = :n").bindparams(bindparam("n")), {"n": 7})
+        db.session.rollback()  # the request's transaction ends without committing: the write stays
+        assert read_one(text("SELECT n FROM write_probe"), {})[0] == 7
+        assert db.session.execute(text("SELECT n FROM write_probe")).scalar() == 7
+    finally:
+        db.session.rollback()
+        db.session.execute(text("DROP TABLE write_probe"))
+        db.session.commit()

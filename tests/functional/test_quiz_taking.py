@@ -160,6 +160,9 @@ def test_learners_reach_only_their_own_attempts(client, app_ctx):
     other = make_user()
     headers = {"Authorization": f"Bearer {api_token(client, other.email)}"}
     assert client.get(f"/api/v1/quizzes/{setup.quiz.id}", headers=headers).status_code == 404
+    not_enrolled = client.post(f"/api/v1/quizzes/{setup.quiz.id}/attempts", headers=headers)
+    assert not_enrolled.status_code == 404 and "Mendaftarlah" in not_enrolled.get_json()["error"]["message"]
+    assert client.post(f"/api/v1/quizzes/{setup.quiz.id + 1000}/attempts", headers=owner).status_code == 404
     assert client.get(f"/api/v1/attempts/{attempt_id}", headers=headers).status_code == 404
     put = client.put(
         f"/api/v1/attempts/{attempt_id}/answers/{setup.questions[0].id}", json={"response": 1}, headers=headers

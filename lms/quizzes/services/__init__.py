@@ -17,6 +17,7 @@ from .attempts import (
     quiz_for_learner,
     quiz_status,
     start_attempt,
+    start_attempt_by_id,
     submit_attempt,
 )
 from .bank import (
@@ -63,6 +64,7 @@ __all__ = [
     "QuizStatus",
     "quiz_status",
     "start_attempt",
+    "start_attempt_by_id",
     "attempt_of",
     "submit_attempt",
     "DEFAULT_CATEGORY",

@@ -9,12 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
+from lms.core.database import dialect_insert
 from lms.core.errors import Conflict, NotFound
+from lms.core.session_objects import loaded_object, mapped_columns
 from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.quizzes.grading import build_layout, draw_questions, quiz_grade
@@ -56,14 +57,6 @@ def learner_enrolment(user: User, quiz: Quiz) -> Enrolment:
     if enrolment is None:
         raise _not_enrolled()
     return enrolment
-
-
-def _learner_enrolment_id(user: User, quiz: Quiz) -> int:
-    """learner_enrolment's id alone: starting an attempt needs nothing else of the enrolment."""
-    enrolment_id = _learner_enrolment_query(user, quiz, Enrolment.id)
-    if enrolment_id is None:
-        raise _not_enrolled()
-    return enrolment_id
 
 
 def quiz_by_id(quiz_id: int) -> Quiz:
@@ -134,6 +127,15 @@ def random_candidates(quiz: Quiz) -> list[Question]:
     return candidates
 
 
+_FIXED_QUESTIONS = (
+    select(Question.id, Question.updated_at)
+    .join(QuizQuestion, QuizQuestion.question_id == Question.id)
+    .where(QuizQuestion.quiz_id == bindparam("quiz_id"))
+    .order_by(QuizQuestion.position)
+)
+"""A fixed-selection quiz's questions in its order, with when each was last changed; built once."""
+
+
 def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
     """(question id, option count) of the questions a new attempt gets, in the quiz's order."""
     if quiz.selection == QuestionSelection.RANDOM:
@@ -145,14 +147,7 @@ def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
     else:
         # Ids and versions, not whole questions: every learner's start runs this, and the specs of those exact
         # versions are kept per process (read once per process and question version; the body shows them).
-        changed_at = dict(
-            db.session.execute(
-                select(Question.id, Question.updated_at)
-                .join(QuizQuestion, QuizQuestion.question_id == Question.id)
-                .where(QuizQuestion.quiz_id == quiz.id)
-                .order_by(QuizQuestion.position)
-            ).all()
-        )
+        changed_at = dict(db.session.execute(_FIXED_QUESTIONS, {"quiz_id": quiz.id}).all())
         specs = _specs_as_of(changed_at)
         chosen = [(question_id, specs[question_id]) for question_id in changed_at]
     return [
@@ -166,17 +161,92 @@ def _open_attempt(user: User, quiz: Quiz) -> Attempt | None:
     ).scalar_one_or_none()
 
 
+def _standing_columns(quiz_id: Any, version_id: Any) -> tuple[Any, ...]:
+    """The learner's (parameter `user_id`) enrolment in a cohort of the course version (as learner_enrolment finds
+    it), how many attempts they have used and their open attempt's id, as three columns."""
+    of_learner = (Attempt.quiz_id == quiz_id) & (Attempt.user_id == bindparam("user_id"))
+    enrolment = (
+        select(Enrolment.id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            Enrolment.user_id == bindparam("user_id"),
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Cohort.version_id == version_id,
+        )
+        .order_by(Enrolment.id.desc())
+        .limit(1)
+    )
+    return (
+        enrolment.scalar_subquery().label("enrolment_id"),
+        select(func.count(Attempt.id)).where(of_learner).scalar_subquery().label("used"),
+        select(Attempt.id).where(of_learner, Attempt.open_slot.is_(True)).scalar_subquery().label("open_attempt_id"),
+    )
+
+
+_STANDING = select(*_standing_columns(bindparam("quiz_id"), bindparam("version_id")))
+"""What starting needs to know of the learner, in one row; built once."""
+
+_QUIZ_AND_STANDING = select(Quiz, *_standing_columns(Quiz.id, Quiz.version_id)).where(Quiz.id == bindparam("quiz_id"))
+"""The quiz (parameter `quiz_id`) and the learner's standing in it, in one row; built once."""
+
+_NEW_ATTEMPT_COLUMNS = tuple(name for _column, name in mapped_columns(Attempt) if name != "id")
+_INSERT_ATTEMPTS: dict[str, Any] = {}
+
+
+def _insert_attempt() -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per dialect: no id when another attempt holds the
+    number or the open slot (a second start racing this one), without the savepoint an IntegrityError needed."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERT_ATTEMPTS.get(dialect)
+    if statement is None:
+        table = Attempt.__table__
+        statement = _INSERT_ATTEMPTS[dialect] = (
+            dialect_insert(db.session, table)
+            .values({name: bindparam(name, type_=table.c[name].type) for name in _NEW_ATTEMPT_COLUMNS})
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+    return statement
+
+
 def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random | None = None) -> tuple[Attempt, bool]:
     """Resume the learner's open attempt, or start a new one; returns (attempt, started_now).
 
     The questions drawn, their order, the option order and the deadline are fixed here, once.
     """
-    enrolment_id = _learner_enrolment_id(user, quiz)
-    attempts = attempts_of(user, quiz)  # one query gives both the open attempt and how many were used
-    current = next((a for a in attempts if a.state == AttemptState.OPEN), None)
-    if current is not None and not close_if_expired(current, now):
-        return current, False
-    used = len(attempts)
+    standing = db.session.execute(
+        _STANDING, {"user_id": user.id, "quiz_id": quiz.id, "version_id": quiz.version_id}
+    ).one()
+    return _start(user, quiz, *standing, now, rng)
+
+
+def start_attempt_by_id(
+    user: User, quiz_id: int, now: datetime, *, rng: random.Random | None = None
+) -> tuple[Attempt, bool]:
+    """start_attempt for a quiz known by its id (NotFound for none), the quiz read with the learner's standing: one
+    statement for the two (the API's start)."""
+    row = db.session.execute(_QUIZ_AND_STANDING, {"user_id": user.id, "quiz_id": quiz_id}).one_or_none()
+    if row is None:
+        raise NotFound()
+    quiz, *standing = row
+    return _start(user, quiz, *standing, now, rng)
+
+
+def _start(
+    user: User,
+    quiz: Quiz,
+    enrolment_id: int | None,
+    used: int,
+    open_attempt_id: int | None,
+    now: datetime,
+    rng: random.Random | None,
+) -> tuple[Attempt, bool]:
+    if enrolment_id is None:
+        raise _not_enrolled()
+    if open_attempt_id is not None:
+        current = db.session.get(Attempt, open_attempt_id)
+        if current is not None and not close_if_expired(current, now):
+            return current, False
     check_can_start(
         now,
         opens_at=quiz.opens_at,
@@ -184,30 +254,39 @@ def start_attempt(user: User, quiz: Quiz, now: datetime, *, rng: random.Random |
         attempts_allowed=quiz.attempts_allowed,
         attempts_used=used,
     )
-    rng = rng or random.SystemRandom()
+    # A generator of its own, seeded from the system's randomness: as unpredictable as the system's generator for
+    # the few dozen draws of a shuffle, at a third of the calls.
+    rng = rng or random.Random()
     pool = _question_pool(quiz, rng)
     if not pool:
         raise QuizHasNoQuestions()
-    attempt = Attempt(
-        quiz=quiz,
-        user_id=user.id,
-        enrolment_id=enrolment_id,
-        number=used + 1,
-        started_at=now,
-        deadline=attempt_deadline(now, quiz.time_limit_minutes, quiz.closes_at),
-        layout=build_layout(
+    values = {
+        "quiz_id": quiz.id,
+        "user_id": user.id,
+        "enrolment_id": enrolment_id,
+        "number": used + 1,
+        "state": AttemptState.OPEN,
+        "open_slot": True,
+        "started_at": now,
+        "deadline": attempt_deadline(now, quiz.time_limit_minutes, quiz.closes_at),
+        "submitted_at": None,
+        "close_reason": None,
+        "layout": build_layout(
             pool, shuffle_questions=quiz.shuffle_questions, shuffle_options=quiz.shuffle_options, rng=rng
         ),
-    )
-    try:
-        # A second start racing this one (double click, two tabs) hits the unique constraints: resume theirs.
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:
+        "points": None,
+        "score": None,
+    }
+    attempt_id = db.session.execute(_insert_attempt(), values).scalar_one_or_none()
+    if attempt_id is None:
+        # A second start racing this one (double click, two tabs) took the open slot or the number: resume theirs.
         current = _open_attempt(user, quiz)
         if current is None:
-            raise Conflict(_l("Another attempt was started at the same moment; open the quiz again.")) from None
+            raise Conflict(_l("Another attempt was started at the same moment; open the quiz again."))
         return current, False
+    # The new row as the session's object, as if loaded (a Core insert: the unit of work's flush of one object cost
+    # more than the rest of a start).
+    attempt = loaded_object(Attempt, {"id": attempt_id, **values}.items(), known={"quiz": quiz})
     remember_answers(attempt.id, {})  # nothing answered yet
     return attempt, True
 

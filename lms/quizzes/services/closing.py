@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, any_, bindparam, event, func, select, update
+from sqlalchemy import Integer, String, any_, bindparam, cast, event, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -114,11 +114,20 @@ def _questions_and_answers(question_ids):
     )
 
 
+def _pg_array(name: str, item_type: Any) -> Any:
+    """A PostgreSQL array parameter sent as the array's text ('{1,2,3}', from `pg_array_text`), cast by the server:
+    psycopg turns a list into an array element by element in Python, which cost more than the rest of sending."""
+    return cast(bindparam(name, type_=String()), postgresql.ARRAY(item_type))
+
+
+def pg_array_text(values: Sequence[int | Decimal]) -> str:
+    """The text form of a PostgreSQL array of numbers (integers or decimals, which need no quoting)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 _QUESTIONS_AND_ANSWERS = {
     # One array parameter on PostgreSQL: an IN list of parameters is rendered anew for every execution.
-    "postgresql": _questions_and_answers(
-        _questions.id == any_(bindparam("question_ids", type_=postgresql.ARRAY(Integer)))
-    ),
+    "postgresql": _questions_and_answers(_questions.id == any_(_pg_array("question_ids", Integer()))),
     "other": _questions_and_answers(_questions.id.in_(bindparam("question_ids", expanding=True))),
 }
 """The attempt's questions, each with when it was last changed, and the learner's saved answer: one statement."""
@@ -154,6 +163,23 @@ def _specs_as_of(changed_at: dict[int, datetime]) -> dict[int, QuestionSpec]:
 _CLOSE_ATTEMPT = update(Attempt.__table__).where(_attempts.id == bindparam("closed_attempt_id"))
 """Sets the columns named by the parameters (built once: building the UPDATE per submit cost more than running it)."""
 
+_CLOSED_COLUMNS = ("points", "score", "state", "open_slot", "close_reason", "submitted_at")
+_GRADE_AND_CLOSE: list[Any] = []
+
+
+def _grade_and_close_statement() -> Any:
+    """PostgreSQL: the grades' upsert and the attempt's close in one statement (the upsert a data-modifying WITH
+    that the UPDATE carries), one round trip; the attempt's new values are the parameters `closed_<column>`. Built
+    once, on first use."""
+    if not _GRADE_AND_CLOSE:
+        _GRADE_AND_CLOSE.append(
+            _CLOSE_ATTEMPT.values(
+                {name: bindparam(f"closed_{name}", type_=_attempts[name].type) for name in _CLOSED_COLUMNS}
+            ).add_cte(_grades_upsert("postgresql").cte("graded"))
+        )
+    return _GRADE_AND_CLOSE[0]
+
+
 _GRADES_UPSERTS: dict[str, Any] = {}
 _GRADE_COLUMNS = ["attempt_id", "question_id", "fraction", "saved_at"]
 
@@ -168,10 +194,7 @@ def _grades_upsert(dialect: str):
         upsert = dialect_insert(db.session, Answer.__table__)
         if dialect == "postgresql":
             graded = (
-                func.unnest(
-                    bindparam("question_ids", type_=postgresql.ARRAY(Integer)),
-                    bindparam("fractions", type_=postgresql.ARRAY(_answers.fraction.type)),
-                )
+                func.unnest(_pg_array("question_ids", Integer()), _pg_array("fractions", _answers.fraction.type))
                 .table_valued("question_id", "fraction")
                 .render_derived()
             )
@@ -191,22 +214,26 @@ def _grades_upsert(dialect: str):
     return statement
 
 
-def _store_grades(
-    dialect: str, attempt_id: int, question_ids: list[int], fractions: list[Decimal], at: datetime
+def _store_grades_and_close(
+    dialect: str, attempt_id: int, question_ids: list[int], fractions: list[Decimal], at: datetime, closed: dict
 ) -> None:
     if dialect == "postgresql":
-        parameters: Any = {
+        parameters = {
             "attempt_id": attempt_id,
-            "question_ids": question_ids,
-            "fractions": fractions,
+            "question_ids": pg_array_text(question_ids),
+            "fractions": pg_array_text(fractions),
             "saved_at": at,
+            "closed_attempt_id": attempt_id,
         }
-    else:
-        parameters = [
-            {"attempt_id": attempt_id, "question_id": question_id, "fraction": fraction, "saved_at": at}
-            for question_id, fraction in zip(question_ids, fractions, strict=True)
-        ]
-    db.session.execute(_grades_upsert(dialect), parameters)
+        parameters.update((f"closed_{name}", value) for name, value in closed.items())
+        db.session.execute(_grade_and_close_statement(), parameters)
+        return
+    rows = [
+        {"attempt_id": attempt_id, "question_id": question_id, "fraction": fraction, "saved_at": at}
+        for question_id, fraction in zip(question_ids, fractions, strict=True)
+    ]
+    db.session.execute(_grades_upsert(dialect), rows)
+    db.session.execute(_CLOSE_ATTEMPT, closed | {"closed_attempt_id": attempt_id})
 
 
 def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
@@ -214,9 +241,10 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     question_ids = attempt.question_ids
     dialect = db.session.get_bind().dialect.name
     changed_at, saved = {}, {}
+    on_postgresql = dialect == "postgresql"
     for question_id, updated_at, answer_id, response in db.session.execute(
-        _QUESTIONS_AND_ANSWERS.get(dialect, _QUESTIONS_AND_ANSWERS["other"]),
-        {"attempt_id": attempt.id, "question_ids": question_ids},
+        _QUESTIONS_AND_ANSWERS["postgresql" if on_postgresql else "other"],
+        {"attempt_id": attempt.id, "question_ids": pg_array_text(question_ids) if on_postgresql else question_ids},
     ).all():  # fetched at once: iterating fetches row by row, at a cost per row in the driver
         changed_at[question_id] = updated_at
         if answer_id is not None:
@@ -228,8 +256,6 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
         fraction = grade_response(specs[question_id], response)
         fractions.append(fraction)
         graded[question_id] = (response, fraction.quantize(FRACTION_STEP))  # as the column gives it back
-    _store_grades(dialect, attempt.id, question_ids, fractions, at)
-    remember_answers(attempt.id, graded)
     points, score = attempt_score(fractions, len(question_ids))
     closed = {
         "points": points,
@@ -239,8 +265,9 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
         "close_reason": reason,
         "submitted_at": at,
     }
-    # A Core UPDATE and the values set as stored: the unit of work's flush cost more than the rest of the grading.
-    db.session.execute(_CLOSE_ATTEMPT, closed | {"closed_attempt_id": attempt.id})
+    # Core statements and the values set as stored: the unit of work's flush cost more than the rest of the grading.
+    _store_grades_and_close(dialect, attempt.id, question_ids, fractions, at, closed)
+    remember_answers(attempt.id, graded)
     for name, value in closed.items():
         set_committed_value(attempt, name, value)
     if _can_meet_a_requirement(attempt):
