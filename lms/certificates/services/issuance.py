@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.identity import professions
@@ -56,13 +56,12 @@ def _load_lessons(version: CourseVersion) -> None:
         ).scalar_one()
 
 
+_ANY_CERTIFICATE = select(Certificate.id).where(Certificate.enrolment_id == bindparam("enrolment_id")).limit(1)
+"""Built once: every passed post-test asks it (issue_when_eligible), and building it cost as much as running it."""
+
+
 def _has_any_certificate(enrolment: Enrolment) -> bool:
-    return (
-        db.session.execute(
-            select(Certificate.id).where(Certificate.enrolment_id == enrolment.id).limit(1)
-        ).scalar_one_or_none()
-        is not None
-    )
+    return db.session.execute(_ANY_CERTIFICATE, {"enrolment_id": enrolment.id}).scalar_one_or_none() is not None
 
 
 def _lock_enrolment(enrolment: Enrolment) -> None:

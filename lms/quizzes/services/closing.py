@@ -115,12 +115,12 @@ def _questions_and_answers(question_ids):
 
 
 def _pg_array(name: str, item_type: Any) -> Any:
-    """A PostgreSQL array parameter sent as the array's text ('{1,2,3}', from `pg_array_text`), cast by the server:
+    """A PostgreSQL array parameter sent as the array's text ('{1,2,3}', from `_pg_array_text`), cast by the server:
     psycopg turns a list into an array element by element in Python, which cost more than the rest of sending."""
     return cast(bindparam(name, type_=String()), postgresql.ARRAY(item_type))
 
 
-def pg_array_text(values: Sequence[int | Decimal]) -> str:
+def _pg_array_text(values: Sequence[int | Decimal]) -> str:
     """The text form of a PostgreSQL array of numbers (integers or decimals, which need no quoting)."""
     return "{" + ",".join(map(str, values)) + "}"
 
@@ -220,8 +220,8 @@ def _store_grades_and_close(
     if dialect == "postgresql":
         parameters = {
             "attempt_id": attempt_id,
-            "question_ids": pg_array_text(question_ids),
-            "fractions": pg_array_text(fractions),
+            "question_ids": _pg_array_text(question_ids),
+            "fractions": _pg_array_text(fractions),
             "saved_at": at,
             "closed_attempt_id": attempt_id,
         }
@@ -244,7 +244,7 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     on_postgresql = dialect == "postgresql"
     for question_id, updated_at, answer_id, response in db.session.execute(
         _QUESTIONS_AND_ANSWERS["postgresql" if on_postgresql else "other"],
-        {"attempt_id": attempt.id, "question_ids": pg_array_text(question_ids) if on_postgresql else question_ids},
+        {"attempt_id": attempt.id, "question_ids": _pg_array_text(question_ids) if on_postgresql else question_ids},
     ).all():  # fetched at once: iterating fetches row by row, at a cost per row in the driver
         changed_at[question_id] = updated_at
         if answer_id is not None:
