@@ -7,8 +7,7 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
 
-from lms.certificates import services, verify_skeleton, verify_views
-from lms.core.lru import LruCache
+from lms.certificates import services
 from lms.extensions import limiter
 from tests.conftest import csrf_token_from
 from tests.factories import make_user
@@ -16,27 +15,7 @@ from tests.factories.certificates import finished_learner, make_certificate_worl
 
 VIEW = "certificates.verify_page"
 
-
-@pytest.fixture(autouse=True)
-def own_state(app, tmp_path, monkeypatch):
-    """A key store of this test's own, and nothing kept from other tests' scans."""
-    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
-    monkeypatch.setattr(verify_views, "_pages", LruCache(verify_views.PAGE_CACHE_SIZE))
-    monkeypatch.setattr(verify_skeleton, "_skeletons", LruCache(verify_skeleton.SKELETON_CACHE_SIZE))
-
-
-@pytest.fixture
-def view_calls(app, monkeypatch):
-    """The scans the verify view answered (the rest were answered by the fast path, before Flask)."""
-    calls = []
-    view = app.view_functions[VIEW]
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs)
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(app.view_functions, VIEW, counted)
-    return calls
+pytestmark = pytest.mark.usefixtures("own_verify_state")
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lms.certificates import keys, services, verification, verify_skeleton, verify_views
+from lms.certificates import keys, services, verification, verify_skeleton
 from lms.certificates.token import SigningKey, encode_token
-from lms.core.lru import LruCache
 from lms.extensions import db
 from tests.factories import make_user
 from tests.factories.certificates import finished_learner, issue, make_certificate_world
@@ -18,13 +17,7 @@ from tests.unit.test_certificate_token import make_claims
 
 VIEW = "certificates.verify_page"
 
-
-@pytest.fixture(autouse=True)
-def own_state(app, tmp_path, monkeypatch):
-    """A key store of this test's own, and nothing kept from other tests' scans."""
-    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
-    monkeypatch.setattr(verify_views, "_pages", LruCache(verify_views.PAGE_CACHE_SIZE))
-    monkeypatch.setattr(verify_skeleton, "_skeletons", LruCache(verify_skeleton.SKELETON_CACHE_SIZE))
+pytestmark = pytest.mark.usefixtures("own_verify_state")
 
 
 @pytest.fixture
@@ -50,20 +43,6 @@ def world(app_ctx):
 def _certificate(world, email: str, name: str = "Siti Rahmawati, S.Kep., Ns."):
     _user, enrolment = finished_learner(world.cohort, email, full_name=name)
     return services.live_certificate_of(enrolment) or issue(world.admin, enrolment)
-
-
-@pytest.fixture
-def view_calls(app, monkeypatch):
-    """The requests the verify view answered (the rest were answered before Flask)."""
-    calls = []
-    view = app.view_functions[VIEW]
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs)
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(app.view_functions, VIEW, counted)
-    return calls
 
 
 def _get(app, client, path, *, fast: bool, **kwargs):
