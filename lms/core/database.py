@@ -107,7 +107,10 @@ def _autocommit_engine() -> Engine:
         if db.engine.dialect.name == "sqlite":
             engine = db.engine  # a file, no server: nothing to save
         else:
-            engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+            # No rollback when a connection goes back to the pool: in autocommit no transaction is ever left open.
+            engine = create_engine(
+                db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_reset_on_return=None
+            )
             event.listen(engine, "checkout", _refuse_dropped_connection)
         current_app.extensions["lentera_autocommit_engine"] = engine
     return engine
