@@ -114,14 +114,39 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (copy, DROP, rename); with foreign keys enforced, dropping a table
+            # that other rows reference fails (0022 on `users` with any data in place). Enforcement is off while the
+            # migrations run (SQLite takes it only outside a transaction) and on again after; every reference is
+            # checked before (a database whose references are broken already is not touched: on SQLite a failed
+            # migration is not rolled back, its DDL commits as it goes) and after (a migration that broke one fails).
+            _check_references(connection, "the database holds rows with broken references; nothing was migrated")
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # (else Alembic would find a transaction begun and leave committing to no one)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _check_references(connection, "the migration left rows with broken references")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _check_references(connection, problem):
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    connection.commit()
+    if broken:
+        raise RuntimeError(f"{problem}: {broken[:10]} (table, rowid, referenced table, key)")
 
 
 if context.is_offline_mode():
