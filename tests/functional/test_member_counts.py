@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select
 
-from lms.accounts import memberships
-from lms.accounts.models import MembershipStatus, Role, User, WorkerMembership
+from lms.accounts.models import MembershipStatus, Role, WorkerMembership
 from lms.core.models import utcnow
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
@@ -28,6 +27,7 @@ from lms.records.models import (
 )
 from lms.records.standings import local_date_in, refresh_stale, standings_subquery
 from tests.factories import make_organization, make_user
+from tests.factories.memberships import MEMBERSHIP_ACTIONS, change_membership, join
 
 TODAY = local_date_in(None, utcnow())  # the date the listeners count for (WIB), also after 17:00 UTC
 
@@ -53,17 +53,9 @@ def summary(organization_id: int) -> Counter:
     return Counter({(state, profession): n for state, profession, n in rows})
 
 
-def join(user: User, organization, admin) -> WorkerMembership:
-    membership = memberships.request_membership(user, organization, membership_number=None, locale="id")
-    db.session.commit()
-    memberships.confirm_request(admin, membership)
-    db.session.commit()
-    return membership
-
-
 ACTIONS = st.lists(
     st.tuples(
-        st.sampled_from(["credit", "reverse", "sip", "profession", "join", "leave", "end", "other_org"]),
+        st.sampled_from(["credit", "reverse", "sip", "profession", *MEMBERSHIP_ACTIONS]),
         st.integers(0, 3),  # which worker
         st.decimals(min_value=Decimal("1"), max_value=Decimal("30"), places=1),
         st.integers(0, 2500),  # days ago (credit, SIP)
@@ -89,12 +81,6 @@ def test_the_summary_equals_a_full_count_after_any_series_of_changes(app_ctx, ac
         db.session.commit()
         for step, (action, who, skp, days_ago) in enumerate(actions):
             worker = workers[who]
-            row = db.session.execute(
-                select(WorkerMembership).where(
-                    WorkerMembership.user_id == worker.id, WorkerMembership.organization_id == ppni.id
-                )
-            ).scalar_one_or_none()
-            confirmed = row is not None and row.status == MembershipStatus.CONFIRMED
             if action == "credit":
                 services.post_entry(worker.id, source=EntrySource.ACTIVITY, source_id=f"a-{worker.id}-{step}",
                                     ranah=list(Ranah)[step % 3], skp=skp, earned_on=TODAY - timedelta(days=days_ago),
@@ -106,20 +92,8 @@ def test_the_summary_equals_a_full_count_after_any_series_of_changes(app_ctx, ac
                                      area="normal", today=TODAY)  # fmt: skip
             elif action == "profession":
                 worker.profession_code = ["perawat", "dokter", None][step % 3]
-            elif action == "join" and not confirmed:
-                join(worker, ppni, admin)
-            elif action == "leave" and confirmed:
-                memberships.leave_organization(worker, row.id)
-            elif action == "end" and confirmed:
-                memberships.end_membership(admin, row)
-            elif action == "other_org":
-                other = db.session.execute(
-                    select(WorkerMembership).where(
-                        WorkerMembership.user_id == worker.id, WorkerMembership.organization_id == ibi.id
-                    )
-                ).scalar_one_or_none()
-                if other is None or other.status != MembershipStatus.CONFIRMED:
-                    join(worker, ibi, ibi_admin)
+            else:
+                change_membership(action, worker, (ppni, admin), (ibi, ibi_admin))
             db.session.commit()
             for organization in (ppni, ibi):
                 counted = full_count(organization.id, TODAY)

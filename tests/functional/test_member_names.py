@@ -18,6 +18,7 @@ from lms.records.dashboards import MemberFilters
 from lms.records.models import MemberName
 from lms.records.standings import local_date_in
 from tests.factories import confirm_member, make_organization, make_user
+from tests.factories.memberships import MEMBERSHIP_ACTIONS, change_membership, join, membership_of
 
 TODAY = local_date_in(None, utcnow())
 
@@ -53,22 +54,6 @@ def truth() -> set[tuple]:
     )
 
 
-def join(user: User, organization, admin) -> WorkerMembership:
-    membership = memberships.request_membership(user, organization, membership_number=None, locale="id")
-    db.session.commit()
-    memberships.confirm_request(admin, membership)
-    db.session.commit()
-    return membership
-
-
-def membership_of(user: User, organization) -> WorkerMembership | None:
-    return db.session.execute(
-        select(WorkerMembership).where(
-            WorkerMembership.user_id == user.id, WorkerMembership.organization_id == organization.id
-        )
-    ).scalar_one_or_none()
-
-
 def rename(user: User, full_name: str) -> None:
     update_profile(
         user,
@@ -84,7 +69,7 @@ def rename(user: User, full_name: str) -> None:
 NAMES = st.sampled_from(["Rina Marlina", "SITI Aminah", "Ni Luh Putu", "Ahmad Fauzi", "Dewi Lestari"])
 ACTIONS = st.lists(
     st.tuples(
-        st.sampled_from(["join", "leave", "end", "rename", "email", "other_org", "bulk_rename", "bulk_join"]),
+        st.sampled_from([*MEMBERSHIP_ACTIONS, "rename", "email", "bulk_rename", "bulk_join"]),
         st.integers(0, 2),  # which worker
         NAMES,
     ),
@@ -104,21 +89,12 @@ def test_member_names_equal_the_confirmed_memberships_after_any_series_of_change
         for step, (action, who, name) in enumerate(actions):
             worker = workers[who]
             row = membership_of(worker, ppni)
-            confirmed = row is not None and row.status == MembershipStatus.CONFIRMED
-            if action == "join" and not confirmed:
-                join(worker, ppni, admin)
-            elif action == "leave" and confirmed:
-                memberships.leave_organization(worker, row.id)
-            elif action == "end" and confirmed:
-                memberships.end_membership(admin, row)
+            if action in MEMBERSHIP_ACTIONS:
+                change_membership(action, worker, (ppni, admin), (ibi, ibi_admin))
             elif action == "rename":
                 rename(worker, f"{name} {step}")
             elif action == "email":
                 worker.email = f"{name.split()[0]}.{step}.{worker.id}@Contoh.TEST"
-            elif action == "other_org":
-                other = membership_of(worker, ibi)
-                if other is None or other.status != MembershipStatus.CONFIRMED:
-                    join(worker, ibi, ibi_admin)
             elif action == "bulk_rename":  # an UPDATE statement around the ORM (as an import would write)
                 db.session.execute(update(User).where(User.id == worker.id).values(full_name=f"{name} massal"))
             elif action == "bulk_join" and row is None:  # an INSERT around the ORM
