@@ -13,8 +13,6 @@ from tests.conftest import csrf_token_from
 from tests.factories import make_user
 from tests.factories.certificates import finished_learner, make_certificate_world
 
-VIEW = "certificates.verify_page"
-
 pytestmark = pytest.mark.usefixtures("own_verify_state")
 
 

@@ -15,8 +15,6 @@ from tests.factories import make_user
 from tests.factories.certificates import finished_learner, issue, make_certificate_world
 from tests.unit.test_certificate_token import make_claims
 
-VIEW = "certificates.verify_page"
-
 pytestmark = pytest.mark.usefixtures("own_verify_state")
 
 
