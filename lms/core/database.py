@@ -4,7 +4,9 @@ reads (and writes) on hot paths, outside the request's transaction, get an autoc
 
 from __future__ import annotations
 
+import os
 import select
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -176,7 +178,8 @@ def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
     read); for the verify page, scanned far more than any other, that was a third of its cost. This engine skips
     the ping: a connection the server dropped (a restart) fails once, is thrown away, and the read runs again on a
     fresh one. On PostgreSQL the statement is prepared once per connection and run through libpq directly (see
-    `_run_prepared`), with the result types converted as SQLAlchemy would: a plain tuple.
+    `_run_prepared`) on a connection kept by `_DriverConnections` (not checked out of the pool for each read),
+    with the result types converted as SQLAlchemy would: a plain tuple.
     """
     engine = _autocommit_engine()
     if engine.dialect.name == "sqlite":
@@ -200,19 +203,82 @@ def write_one(statement: Any, parameters: dict[str, Any]) -> None:
 def _run_on_driver(engine: Engine, statement: Any, parameters: dict[str, Any], *, fetch: bool) -> tuple | None:
     compiled = _compiled_read(statement, engine.dialect)
     values = compiled.parameters(parameters)
+    connections = _driver_connections(engine)
     for attempt in (1, 2):
-        connection = engine.raw_connection()
+        connection = connections.take()
         try:
-            row = _run_prepared(connection.driver_connection, compiled.sql, values)
-        except engine.dialect.loaded_dbapi.OperationalError:
-            connection.invalidate()  # the server dropped it (a restart): a fresh connection runs it again
+            row = _run_prepared(connection, compiled.sql, values)
+        except psycopg.OperationalError:
+            connection.close()  # the server dropped it (a restart): a fresh connection runs it again
             if attempt == 2:
                 raise
             continue
-        finally:
-            connection.close()  # back to the pool (or gone, when invalidated)
+        except psycopg.Error:
+            connections.give_back(connection)  # the statement failed; the connection (in autocommit) is sound
+            raise
+        except BaseException:
+            connection.close()  # stopped mid-statement: nobody knows what the connection still holds
+            raise
+        connections.give_back(connection)
         return None if row is None or not fetch else compiled.row(row)
     raise AssertionError("unreachable")
+
+
+class _DriverConnections:
+    """The autocommit engine's driver connections for `read_one` and `write_one`, kept here instead of being checked
+    out of the engine's pool and back for each statement.
+
+    A checkout and checkin (the pool's bookkeeping, its checkout event's look at the socket) cost a cold verify scan
+    20 to 40 us of the app's 450 (benchmarks/verify_cold.py); here it is a list's pop and append under a lock. Each
+    connection is made by the engine's pool (its connect events: autocommit, the dialect's adapters) and then
+    detached from it. No look at the socket before each use: a connection the server dropped fails its statement
+    with OperationalError, is closed, and the statement runs again on a fresh one (`_run_on_driver`). After a fork
+    the parent's connections are neither used nor closed by the child (closing would end the parent's session)."""
+
+    KEEP = 5  # idle connections kept (the pool's default size); more threads at once open and close their own
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._idle: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def take(self) -> psycopg.Connection:
+        """A connection no other thread uses until it is given back (or closed)."""
+        with self._lock:
+            if self._pid != os.getpid():
+                self._idle, self._pid = [], os.getpid()
+            connection = self._idle.pop() if self._idle else None
+        if connection is not None and not connection.closed:
+            return connection
+        pooled = self.engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()  # ours from now on: the pool neither counts nor closes it
+        return connection
+
+    def give_back(self, connection: psycopg.Connection) -> None:
+        with self._lock:
+            if self._pid == os.getpid() and len(self._idle) < self.KEEP:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    def close(self) -> None:
+        """Close every idle connection (the engine's disposal)."""
+        with self._lock:
+            idle, self._idle = (self._idle if self._pid == os.getpid() else []), []
+        for connection in idle:
+            connection.close()
+
+
+_driver_connections_of: weakref.WeakKeyDictionary[Engine, _DriverConnections] = weakref.WeakKeyDictionary()
+
+
+def _driver_connections(engine: Engine) -> _DriverConnections:
+    connections = _driver_connections_of.get(engine)
+    if connections is None:
+        connections = _driver_connections_of.setdefault(engine, _DriverConnections(engine))
+    return connections
 
 
 @dataclass
@@ -232,7 +298,7 @@ def _run_prepared(connection: Any, sql: str, values: list[Any]) -> tuple | None:
     A cursor's execute (query conversion, prepare bookkeeping, a generator per wait) cost the verify page more CPU
     than the statement itself; here the parameters are adapted as a cursor adapts them, the statement is prepared on
     the server on its first run on this connection (the plan is kept), and the row is loaded by the connection's own
-    loaders. The connection is checked out of the pool: no other thread uses it meanwhile."""
+    loaders. The connection is taken from `_DriverConnections`: no other thread uses it meanwhile."""
     reads = _prepared_reads.get(connection)
     if reads is None:
         reads = _prepared_reads[connection] = _PreparedReads(Transformer.from_context(connection), {})
@@ -269,6 +335,9 @@ def dispose_engines() -> None:
     """Close every pooled connection of the app (its engine and the autocommit one): tests and scripts at their end."""
     engine = current_app.extensions.pop("lentera_autocommit_engine", None)
     if engine is not None and engine is not db.engine:
+        connections = _driver_connections_of.pop(engine, None)
+        if connections is not None:
+            connections.close()
         engine.dispose()
     db.engine.dispose()
 

@@ -178,3 +178,72 @@ def test_write_one_commits_at_once_outside_the_open_transaction(app_ctx):
         db.session.rollback()
         db.session.execute(text("DROP TABLE write_probe"))
         db.session.commit()
+
+
+def test_reads_keep_their_connection_without_a_pool_checkout_each(app_ctx):
+    """A read takes a connection kept for reads (no checkout from the engine's pool and back for each: that cost a
+    cold verify scan a tenth of its CPU); the same one serves the next read, and a thread reading while another
+    holds it gets one of its own."""
+    import threading
+
+    from flask import current_app
+    from sqlalchemy import event
+
+    from lms.core.database import _driver_connections
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite read_one runs on the app's engine")
+    engine = _autocommit_engine()
+    first = read_one(text("SELECT pg_backend_pid()"), {})[0]
+    checkouts = []
+
+    def count(*_args):
+        checkouts.append(1)
+
+    event.listen(engine, "checkout", count)
+    try:
+        assert {read_one(text("SELECT pg_backend_pid()"), {})[0] for _ in range(5)} == {first}
+        assert checkouts == []
+        state = db.session.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": first})
+        assert state.scalar() == "idle"  # autocommit: nothing left open between reads
+        app, seen = current_app._get_current_object(), []
+
+        def read_elsewhere():
+            with app.app_context():
+                seen.append(read_one(text("SELECT pg_backend_pid()"), {})[0])
+
+        connections = _driver_connections(engine)
+        held = connections.take()  # (the one `first` ran on)
+        try:
+            thread = threading.Thread(target=read_elsewhere)
+            thread.start()
+            thread.join()
+        finally:
+            connections.give_back(held)
+        assert len(seen) == 1 and seen[0] != first
+        assert len(checkouts) == 1  # the new connection came from the pool (its connect events), once
+    finally:
+        event.remove(engine, "checkout", count)
+
+
+def test_after_a_fork_the_parents_read_connections_are_neither_used_nor_closed(app_ctx, monkeypatch):
+    """A worker forked from a process that read (gunicorn --preload) must not share the parent's server session:
+    the child opens its own, and leaves the parent's open for the parent."""
+    import os
+
+    from lms.core.database import _driver_connections
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite read_one runs on the app's engine")
+    parent = read_one(text("SELECT pg_backend_pid()"), {})[0]
+    connections = _driver_connections(_autocommit_engine())
+    kept = connections.take()
+    connections.give_back(kept)
+    parent_pid = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: parent_pid + 1)  # as the child sees it
+    child = read_one(text("SELECT pg_backend_pid()"), {})[0]
+    assert child != parent
+    assert not kept.closed
+    connections.close()  # (the child's own)
+    monkeypatch.undo()
+    kept.close()  # (the parent's)
