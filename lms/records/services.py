@@ -135,6 +135,11 @@ class Record:
     practice: list = field(default_factory=list)
     """Evidence of practice (post-training evaluations answered at work), newest first."""
 
+    @property
+    def has_certificate_credits(self) -> bool:
+        """Whether a certificate still credits the ledger (then the record can be exported as Open Badges / CLR)."""
+        return any(e.source == EntrySource.CERTIFICATE and e.counts for e in self.entries)
+
 
 def record_of(user: User, today: date) -> Record:
     """The worker's record for the SIP cycle containing `today`."""
@@ -424,12 +429,12 @@ def competencies_of(user: User, today: date) -> list[HeldCompetency]:
     """Competencies granted by the worker's valid, unexpired certificates; the latest expiry wins per code."""
     from lms.certificates.models import Certificate, CertificateStatus
 
-    certificates = db.session.execute(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID)
+    # The snapshots alone: the rest of a certificate row (its token, its numbers) is not needed here.
+    snapshots = db.session.execute(
+        select(Certificate.snapshot).where(Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID)
     ).scalars()
     held: dict[str, HeldCompetency] = {}
-    for certificate in certificates:
-        snapshot = certificate.snapshot
+    for snapshot in snapshots:
         expires_on = date.fromisoformat(snapshot["expires_on"]) if snapshot.get("expires_on") else None
         if expires_on is not None and expires_on < today:
             continue
