@@ -431,7 +431,9 @@ def competencies_of(user: User, today: date) -> list[HeldCompetency]:
 
     # The snapshots alone: the rest of a certificate row (its token, its numbers) is not needed here.
     snapshots = db.session.execute(
-        select(Certificate.snapshot).where(Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID)
+        select(Certificate.snapshot).where(
+            Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID
+        )
     ).scalars()
     held: dict[str, HeldCompetency] = {}
     for snapshot in snapshots:

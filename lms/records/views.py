@@ -42,9 +42,7 @@ LABELLED = {"ranah_labels": Ranah, "kind_labels": ActivityKind, "area_labels": P
 def _labels(*names: str) -> dict:
     """The labels of the enums named (all by default), each translated once per request: a record of 500 entries
     would otherwise translate each label 500 times."""
-    return {
-        name: {key: str(label) for key, label in labels_of(LABELLED[name]).items()} for name in names or LABELLED
-    }
+    return {name: {key: str(label) for key, label in labels_of(LABELLED[name]).items()} for name in names or LABELLED}
 
 
 HISTORY_PAGE_SIZE = 50
