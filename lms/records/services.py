@@ -89,18 +89,6 @@ def reverse_entry(source: EntrySource, source_id: str, *, reason: str, now: date
     return entry
 
 
-def ledger_of(user: User) -> list[SkpEntry]:
-    return list(
-        db.session.execute(
-            select(SkpEntry).where(SkpEntry.user_id == user.id).order_by(SkpEntry.earned_on.desc(), SkpEntry.id.desc())
-        ).scalars()
-    )
-
-
-def credits_of(entries: list[SkpEntry]) -> list[Credit]:
-    return [Credit(Ranah(e.ranah), e.skp, e.earned_on) for e in entries if e.counts]
-
-
 # --- the SIP and where the worker stands -----------------------------------------------------------------------
 
 
@@ -141,23 +129,40 @@ class Record:
         return any(e.source == EntrySource.CERTIFICATE and e.counts for e in self.entries)
 
 
+def licence_and_ledger_of(user: User) -> tuple[PracticeLicence | None, list[SkpEntry]]:
+    """The worker's SIP and her ledger, newest first, in one statement: her row with the SIP and each ledger entry
+    joined to it (one row without an entry for an empty ledger)."""
+    rows = db.session.execute(
+        select(PracticeLicence, SkpEntry)
+        .select_from(User)
+        .outerjoin(PracticeLicence, PracticeLicence.user_id == User.id)
+        .outerjoin(SkpEntry, SkpEntry.user_id == User.id)
+        .where(User.id == user.id)
+        .order_by(SkpEntry.earned_on.desc(), SkpEntry.id.desc())
+    ).all()
+    return (rows[0][0] if rows else None), [entry for _, entry in rows if entry is not None]
+
+
 def record_of(user: User, today: date) -> Record:
     """The worker's record for the SIP cycle containing `today`."""
     rules = skp_rules()
-    licence = licence_of(user)
+    licence, entries = licence_and_ledger_of(user)
     area = PracticeArea(licence.area) if licence else PracticeArea.NORMAL
-    entries = ledger_of(user)
-    # Without a SIP date the cycle is counted from the first credit, so nothing recorded falls outside it.
-    first_credit = min((e.earned_on for e in entries), default=today)
+    # Without a SIP date the cycle is counted from the first credit (the last entry: newest first), so nothing
+    # recorded falls outside it.
+    first_credit = entries[-1].earned_on if entries else today
     cycle = cycle_containing(licence.starts_on if licence else min(first_credit, today), today, rules.cycle_years)
+    # One pass over the ledger for the SKP and the JPL (a long career has hundreds of entries).
+    starts_on, ends_on = cycle.starts_on, cycle.ends_on
+    counted = [e for e in entries if e.counts and starts_on <= e.earned_on <= ends_on]
     standing = skp_standing(
-        credits_of(entries),
+        [Credit(Ranah(e.ranah), e.skp, e.earned_on) for e in counted],
         target=rules.target_for(user.profession_code),
         shares=rules.shares[area],
         cycle=cycle,
         today=today,
     )
-    jpl = sum((e.jpl for e in entries if e.counts and e.earned_on in cycle), Decimal(0))
+    jpl = sum((e.jpl for e in counted), Decimal(0))
     from lms.records.practice import practice_of
 
     return Record(user, licence, entries, standing, jpl, rules.sources, competencies_of(user, today), practice_of(user))
