@@ -8,10 +8,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from lms.accounts.models import Organization, Role, User
@@ -129,17 +130,23 @@ class Record:
         return any(e.source == EntrySource.CERTIFICATE and e.counts for e in self.entries)
 
 
-def licence_and_ledger_of(user: User) -> tuple[PracticeLicence | None, list[SkpEntry]]:
-    """The worker's SIP and her ledger, newest first, in one statement: her row with the SIP and each ledger entry
-    joined to it (one row without an entry for an empty ledger)."""
-    rows = db.session.execute(
+@cache
+def _licence_and_ledger_statement() -> Select:
+    """Built once, the user's id bound at each execution (the record's statements cost more to build than to run)."""
+    return (
         select(PracticeLicence, SkpEntry)
         .select_from(User)
         .outerjoin(PracticeLicence, PracticeLicence.user_id == User.id)
         .outerjoin(SkpEntry, SkpEntry.user_id == User.id)
-        .where(User.id == user.id)
+        .where(User.id == bindparam("user_id"))
         .order_by(SkpEntry.earned_on.desc(), SkpEntry.id.desc())
-    ).all()
+    )
+
+
+def licence_and_ledger_of(user: User) -> tuple[PracticeLicence | None, list[SkpEntry]]:
+    """The worker's SIP and her ledger, newest first, in one statement: her row with the SIP and each ledger entry
+    joined to it (one row without an entry for an empty ledger)."""
+    rows = db.session.execute(_licence_and_ledger_statement(), {"user_id": user.id}).all()
     return (rows[0][0] if rows else None), [entry for _, entry in rows if entry is not None]
 
 
@@ -226,16 +233,20 @@ def report_activity(
     return activity
 
 
-def activities_of(user: User) -> list[ExternalActivity]:
-    return list(
-        db.session.execute(
-            select(ExternalActivity)
-            .where(ExternalActivity.user_id == user.id)
-            # Her own activities: the user is the one already loaded (joining it again would load her roles again).
-            .options(lazyload(ExternalActivity.user))
-            .order_by(ExternalActivity.held_on.desc(), ExternalActivity.id.desc())
-        ).scalars()
+@cache
+def _activities_statement() -> Select:
+    """Built once, the user's id bound at each execution (as the record's other statements)."""
+    return (
+        select(ExternalActivity)
+        .where(ExternalActivity.user_id == bindparam("user_id"))
+        # Her own activities: the user is the one already loaded (joining it again would load her roles again).
+        .options(lazyload(ExternalActivity.user))
+        .order_by(ExternalActivity.held_on.desc(), ExternalActivity.id.desc())
     )
+
+
+def activities_of(user: User) -> list[ExternalActivity]:
+    return list(db.session.execute(_activities_statement(), {"user_id": user.id}).scalars())
 
 
 def activities_to_review(actor: User, organization_id: int) -> list[ExternalActivity]:
@@ -430,16 +441,20 @@ class HeldCompetency:
         return self.expires_on is not None and today <= self.expires_on <= today + timedelta(days=days)
 
 
-def competencies_of(user: User, today: date) -> list[HeldCompetency]:
-    """Competencies granted by the worker's valid, unexpired certificates; the latest expiry wins per code."""
+@cache
+def _valid_snapshots_statement() -> Select:
+    """The snapshots of a worker's valid certificates (the rest of a certificate row, its token, is not needed for
+    her competencies); built once, the user's id bound at each execution."""
     from lms.certificates.models import Certificate, CertificateStatus
 
-    # The snapshots alone: the rest of a certificate row (its token, its numbers) is not needed here.
-    snapshots = db.session.execute(
-        select(Certificate.snapshot).where(
-            Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID
-        )
-    ).scalars()
+    return select(Certificate.snapshot).where(
+        Certificate.user_id == bindparam("user_id"), Certificate.status == CertificateStatus.VALID
+    )
+
+
+def competencies_of(user: User, today: date) -> list[HeldCompetency]:
+    """Competencies granted by the worker's valid, unexpired certificates; the latest expiry wins per code."""
+    snapshots = db.session.execute(_valid_snapshots_statement(), {"user_id": user.id}).scalars()
     held: dict[str, HeldCompetency] = {}
     for snapshot in snapshots:
         expires_on = date.fromisoformat(snapshot["expires_on"]) if snapshot.get("expires_on") else None
