@@ -4,8 +4,9 @@ the supervisor) is a line under the record's competencies, without SKP."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from lms.accounts.models import User
 from lms.extensions import db
@@ -33,12 +34,16 @@ def record_practice_evidence(
     db.session.flush()
 
 
+@cache
+def _practice_statement() -> Select:
+    """Built once, the user's id bound at each execution (as the record's other statements)."""
+    return (
+        select(PracticeEvidence)
+        .where(PracticeEvidence.user_id == bindparam("user_id"))
+        .order_by(PracticeEvidence.answered_on.desc(), PracticeEvidence.id.desc())
+    )
+
+
 def practice_of(user: User) -> list[PracticeEvidence]:
     """The worker's evidence of practice, newest first."""
-    return list(
-        db.session.execute(
-            select(PracticeEvidence)
-            .where(PracticeEvidence.user_id == user.id)
-            .order_by(PracticeEvidence.answered_on.desc(), PracticeEvidence.id.desc())
-        ).scalars()
-    )
+    return list(db.session.execute(_practice_statement(), {"user_id": user.id}).scalars())

@@ -8,10 +8,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from lms.accounts.models import Organization, Role, User
@@ -89,18 +90,6 @@ def reverse_entry(source: EntrySource, source_id: str, *, reason: str, now: date
     return entry
 
 
-def ledger_of(user: User) -> list[SkpEntry]:
-    return list(
-        db.session.execute(
-            select(SkpEntry).where(SkpEntry.user_id == user.id).order_by(SkpEntry.earned_on.desc(), SkpEntry.id.desc())
-        ).scalars()
-    )
-
-
-def credits_of(entries: list[SkpEntry]) -> list[Credit]:
-    return [Credit(Ranah(e.ranah), e.skp, e.earned_on) for e in entries if e.counts]
-
-
 # --- the SIP and where the worker stands -----------------------------------------------------------------------
 
 
@@ -135,24 +124,52 @@ class Record:
     practice: list = field(default_factory=list)
     """Evidence of practice (post-training evaluations answered at work), newest first."""
 
+    @property
+    def has_certificate_credits(self) -> bool:
+        """Whether a certificate still credits the ledger (then the record can be exported as Open Badges / CLR)."""
+        return any(e.source == EntrySource.CERTIFICATE and e.counts for e in self.entries)
+
+
+@cache
+def _licence_and_ledger_statement() -> Select:
+    """Built once, the user's id bound at each execution (the record's statements cost more to build than to run)."""
+    return (
+        select(PracticeLicence, SkpEntry)
+        .select_from(User)
+        .outerjoin(PracticeLicence, PracticeLicence.user_id == User.id)
+        .outerjoin(SkpEntry, SkpEntry.user_id == User.id)
+        .where(User.id == bindparam("user_id"))
+        .order_by(SkpEntry.earned_on.desc(), SkpEntry.id.desc())
+    )
+
+
+def licence_and_ledger_of(user: User) -> tuple[PracticeLicence | None, list[SkpEntry]]:
+    """The worker's SIP and her ledger, newest first, in one statement: her row with the SIP and each ledger entry
+    joined to it (one row without an entry for an empty ledger)."""
+    rows = db.session.execute(_licence_and_ledger_statement(), {"user_id": user.id}).all()
+    return (rows[0][0] if rows else None), [entry for _, entry in rows if entry is not None]
+
 
 def record_of(user: User, today: date) -> Record:
     """The worker's record for the SIP cycle containing `today`."""
     rules = skp_rules()
-    licence = licence_of(user)
+    licence, entries = licence_and_ledger_of(user)
     area = PracticeArea(licence.area) if licence else PracticeArea.NORMAL
-    entries = ledger_of(user)
-    # Without a SIP date the cycle is counted from the first credit, so nothing recorded falls outside it.
-    first_credit = min((e.earned_on for e in entries), default=today)
+    # Without a SIP date the cycle is counted from the first credit (the last entry: newest first), so nothing
+    # recorded falls outside it.
+    first_credit = entries[-1].earned_on if entries else today
     cycle = cycle_containing(licence.starts_on if licence else min(first_credit, today), today, rules.cycle_years)
+    # One pass over the ledger for the SKP and the JPL (a long career has hundreds of entries).
+    starts_on, ends_on = cycle.starts_on, cycle.ends_on
+    counted = [e for e in entries if e.counts and starts_on <= e.earned_on <= ends_on]
     standing = skp_standing(
-        credits_of(entries),
+        [Credit(Ranah(e.ranah), e.skp, e.earned_on) for e in counted],
         target=rules.target_for(user.profession_code),
         shares=rules.shares[area],
         cycle=cycle,
         today=today,
     )
-    jpl = sum((e.jpl for e in entries if e.counts and e.earned_on in cycle), Decimal(0))
+    jpl = sum((e.jpl for e in counted), Decimal(0))
     from lms.records.practice import practice_of
 
     return Record(user, licence, entries, standing, jpl, rules.sources, competencies_of(user, today), practice_of(user))
@@ -216,16 +233,20 @@ def report_activity(
     return activity
 
 
-def activities_of(user: User) -> list[ExternalActivity]:
-    return list(
-        db.session.execute(
-            select(ExternalActivity)
-            .where(ExternalActivity.user_id == user.id)
-            # Her own activities: the user is the one already loaded (joining it again would load her roles again).
-            .options(lazyload(ExternalActivity.user))
-            .order_by(ExternalActivity.held_on.desc(), ExternalActivity.id.desc())
-        ).scalars()
+@cache
+def _activities_statement() -> Select:
+    """Built once, the user's id bound at each execution (as the record's other statements)."""
+    return (
+        select(ExternalActivity)
+        .where(ExternalActivity.user_id == bindparam("user_id"))
+        # Her own activities: the user is the one already loaded (joining it again would load her roles again).
+        .options(lazyload(ExternalActivity.user))
+        .order_by(ExternalActivity.held_on.desc(), ExternalActivity.id.desc())
     )
+
+
+def activities_of(user: User) -> list[ExternalActivity]:
+    return list(db.session.execute(_activities_statement(), {"user_id": user.id}).scalars())
 
 
 def activities_to_review(actor: User, organization_id: int) -> list[ExternalActivity]:
@@ -420,16 +441,22 @@ class HeldCompetency:
         return self.expires_on is not None and today <= self.expires_on <= today + timedelta(days=days)
 
 
-def competencies_of(user: User, today: date) -> list[HeldCompetency]:
-    """Competencies granted by the worker's valid, unexpired certificates; the latest expiry wins per code."""
+@cache
+def _valid_snapshots_statement() -> Select:
+    """The snapshots of a worker's valid certificates (the rest of a certificate row, its token, is not needed for
+    her competencies); built once, the user's id bound at each execution."""
     from lms.certificates.models import Certificate, CertificateStatus
 
-    certificates = db.session.execute(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID)
-    ).scalars()
+    return select(Certificate.snapshot).where(
+        Certificate.user_id == bindparam("user_id"), Certificate.status == CertificateStatus.VALID
+    )
+
+
+def competencies_of(user: User, today: date) -> list[HeldCompetency]:
+    """Competencies granted by the worker's valid, unexpired certificates; the latest expiry wins per code."""
+    snapshots = db.session.execute(_valid_snapshots_statement(), {"user_id": user.id}).scalars()
     held: dict[str, HeldCompetency] = {}
-    for certificate in certificates:
-        snapshot = certificate.snapshot
+    for snapshot in snapshots:
         expires_on = date.fromisoformat(snapshot["expires_on"]) if snapshot.get("expires_on") else None
         if expires_on is not None and expires_on < today:
             continue

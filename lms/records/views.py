@@ -36,16 +36,13 @@ def _today() -> date:
     return local_today()
 
 
-def _labels() -> dict:
-    # Translated once per request: a record of 500 entries would otherwise translate each label 500 times.
-    return {
-        name: {key: str(label) for key, label in labels.items()}
-        for name, labels in (
-            ("ranah_labels", labels_of(Ranah)),
-            ("kind_labels", labels_of(ActivityKind)),
-            ("area_labels", labels_of(PracticeArea)),
-        )
-    }
+LABELLED = {"ranah_labels": Ranah, "kind_labels": ActivityKind, "area_labels": PracticeArea}
+
+
+def _labels(*names: str) -> dict:
+    """The labels of the enums named (all by default), each translated once per request: a record of 500 entries
+    would otherwise translate each label 500 times."""
+    return {name: {key: str(label) for key, label in labels_of(LABELLED[name]).items()} for name in names or LABELLED}
 
 
 HISTORY_PAGE_SIZE = 50
@@ -65,7 +62,7 @@ def _record_page(record: services.Record, *, activities: list, shared: bool) -> 
         activities=activities,
         shared=shared,
         today=_today(),
-        **_labels(),
+        **_labels("ranah_labels"),  # the only ones the record shows
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale, format_date, refresh
 
-from lms.core.i18n import local_date
+from lms.core.i18n import local_date, local_number
 
 PAGE = "{{ _('Course catalog') }}|{{ _('%(n)d unread', n=3) }}|{{ ngettext('%(num)d course', '%(num)d courses', 2) }}"
 
@@ -39,3 +39,35 @@ def test_dates_read_as_flask_babel_writes_them(app, locale, format):
         moment = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)  # a datetime: moved into the viewer's zone first
         assert local_date(moment, format) == format_date(moment, format)
         refresh()
+
+
+NUMBERS_AND_DATES = (
+    "{{ 1234.5|number }}|{{ 2|number(0) }}|{{ 2.25|number(None) }}|{{ day|dateformat }}|{{ day|dateformat('long') }}"
+)
+
+
+def _numbers_and_dates() -> str:
+    day = date(2026, 3, 4)
+    return "|".join(
+        (local_number(1234.5), local_number(2, 0), local_number(2.25, None), local_date(day), local_date(day, "long"))
+    )
+
+
+def test_number_and_date_filters_write_what_local_number_and_local_date_write_in_the_language_in_force(app):
+    """The filters read the page's language from the template (not flask_babel per value): still the request's,
+    also when it changes during the request (an e-mail in its recipient's language)."""
+    with app.test_request_context("/"):
+        indonesian = render_template_string(NUMBERS_AND_DATES, day=date(2026, 3, 4))
+        assert indonesian == _numbers_and_dates() == "1.234,50|2|2,25|4 Mar 2026|4 Maret 2026"
+        with force_locale("en"):
+            english = render_template_string(NUMBERS_AND_DATES, day=date(2026, 3, 4))
+            assert english == _numbers_and_dates() == "1,234.50|2|2.25|Mar 4, 2026|March 4, 2026"
+        moment = datetime(2026, 3, 4, 20, 30, tzinfo=UTC)  # a datetime still goes through the viewer's zone
+        assert render_template_string("{{ m|dateformat }}", m=moment) == format_date(moment, "medium")
+
+
+def test_number_and_date_filters_without_the_page_language_in_the_context_use_the_requests(app):
+    """A template rendered outside render_template (no context processors) still gets the request's language."""
+    with app.test_request_context("/"), force_locale("en"):
+        text = app.jinja_env.from_string(NUMBERS_AND_DATES).render(day=date(2026, 3, 4))
+        assert text == "1,234.50|2|2.25|Mar 4, 2026|March 4, 2026"

@@ -70,6 +70,9 @@ def test_record_is_the_sum_of_valid_entries_and_a_reversal_removes_exactly_one(a
                 services.reverse_entry(source, f"{user.id}-{n}", reason="dicabut", now=utcnow())
         valid = sum((skp for _, _, skp, revoked in lines if not revoked), Decimal(0))
         assert earned(user) == valid
+        # The record page offers the Open Badges / CLR download while a certificate still credits the ledger.
+        offers_clr = any(source == EntrySource.CERTIFICATE and not revoked for source, _, _, revoked in lines)
+        assert services.record_of(user, today).has_certificate_credits == offers_clr
         still_valid = [n for n, line in enumerate(lines) if not line[3]]
         if still_valid:
             n = data.draw(st.sampled_from(still_valid))
@@ -98,6 +101,9 @@ def test_report_review_and_the_record_moves(client, auth, app_ctx):
     assert activity.status == ActivityStatus.PENDING and activity.evidence_name == "sertifikat webinar.pdf"
     assert earned(nurse) == 0
     assert client.get(f"/records/activities/{activity.id}/evidence").data == PDF
+    page = client.get("/my/record").get_data(as_text=True)  # the record lists it with the link to its evidence
+    assert f'data-activity="{activity.id}" data-status="pending"' in page
+    assert f'<a href="/records/activities/{activity.id}/evidence">' in page
     auth.logout()
 
     auth.login(admin.email)
