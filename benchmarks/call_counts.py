@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser, kinds: Sequence[str] | None =
         "--inclusive", action="store_true", help="with --profile: calls made within each function, its callees' too"
     )
     parser.add_argument("--statements", action="store_true", help="print the statements of each kind's last request")
+    parser.add_argument(
+        "--cpu-timer",
+        action="store_true",
+        help="the profile's times in this process's CPU time (cProfile's default is the wall clock, which counts the "
+        "waits for the database)",
+    )
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Response:
 class Figure:
     measure: float  # function calls, or CPU µs with --cpu
     statements: int
+    commands: int  # BEGIN, COMMIT, ROLLBACK
     python_calls: int | None
 
 
@@ -64,6 +71,8 @@ class RequestCounter:
     around: Callable[[], AbstractContextManager[Any]] = nullcontext
     """Entered around every request, counted or not (e.g. patches that `note` statements sent outside the engine)."""
     statements: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    """BEGIN, COMMIT and ROLLBACK sent by psycopg: round trips of their own, beside the statements."""
     figures: dict[str, list[Figure]] = field(default_factory=dict)
     last_statements: dict[str, list[str]] = field(default_factory=dict)
     profiles: dict[str, pstats.Stats] = field(default_factory=dict)
@@ -72,12 +81,11 @@ class RequestCounter:
 
     def __post_init__(self) -> None:
         from sqlalchemy import event
+        from sqlalchemy.engine import Engine
 
-        from lms.extensions import db
-
-        with self.app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", lambda *a: self.statements.append(a[2]))
+        # Every engine's: the app's, and the autocommit one of lms.core.database (reads outside the transaction).
+        event.listen(Engine, "before_cursor_execute", lambda *a: self.statements.append(a[2]))
+        _count_transaction_commands(self.commands)
 
     def note(self, statement: str) -> None:
         """Count a statement sent outside the app's engine (by a patched function)."""
@@ -100,27 +108,29 @@ class RequestCounter:
                     result.close()
 
         self.statements.clear()
+        self.commands.clear()
         args = self.args
         with self.around():
             if kind is None:
                 run()
             elif args.inclusive and kind == args.profile:
                 calls = self._inclusive_run(run)
-                self._add(kind, Figure(calls, len(self.statements), None))
+                self._add(kind, Figure(calls, len(self.statements), len(self.commands), None))
             elif args.cpu:
                 before = time.process_time()
                 run()
                 spent = time.process_time() - before
-                self._add(kind, Figure(spent * 1e6, len(self.statements), None))
+                self._add(kind, Figure(spent * 1e6, len(self.statements), len(self.commands), None))
             else:
-                profile = cProfile.Profile()
+                profile = cProfile.Profile(time.process_time) if args.cpu_timer else cProfile.Profile()
                 profile.enable()
                 run()
                 profile.disable()
                 stats = pstats.Stats(profile)
                 rows = stats.stats.items()  # type: ignore[attr-defined]
                 python_calls = sum(row[1] for (filename, _line, _name), row in rows if filename != "~")
-                self._add(kind, Figure(stats.total_calls, len(self.statements), python_calls))  # type: ignore[attr-defined]
+                figure = Figure(stats.total_calls, len(self.statements), len(self.commands), python_calls)  # type: ignore[attr-defined]
+                self._add(kind, figure)
                 if kind == args.profile:
                     self.profiles[kind] = stats if kind not in self.profiles else self.profiles[kind].add(profile)
         status, headers = started[0]
@@ -128,7 +138,7 @@ class RequestCounter:
 
     def _add(self, kind: str, figure: Figure) -> None:
         self.figures.setdefault(kind, []).append(figure)
-        self.last_statements[kind] = list(self.statements)
+        self.last_statements[kind] = [*self.statements, *self.commands]
 
     def _inclusive_run(self, run: Callable[[], None]) -> int:
         """Run with every call counted in each function on the stack (instead of cProfile); returns the calls."""
@@ -163,16 +173,21 @@ class RequestCounter:
         print(f"{title}; per request, {average} and range")
         measure = "CPU µs" if args.cpu else "calls"
         width = max([16, *(len(kind) + 2 for kind in self.figures)])
-        print(f"{'request':<{width}}{'count':>7}{measure:>9}{'min':>8}{'max':>8}{'statements':>12}{'Python calls':>14}")
+        print(
+            f"{'request':<{width}}{'count':>7}{measure:>9}{'min':>8}{'max':>8}{'statements':>12}{'+BEGIN/END':>12}"
+            f"{'Python calls':>14}"
+        )
         for kind in kinds or self.figures:
             rows = self.figures[kind]
             calls = [row.measure for row in rows]
             sent = sorted({row.statements for row in rows})
+            commands = sorted({row.commands for row in rows})
             python = [row.python_calls for row in rows if row.python_calls is not None]
             middle = (median if args.cpu else mean)(calls)
             print(
                 f"{kind:<{width}}{len(rows):>7}{middle:>9.0f}{min(calls):>8.0f}{max(calls):>8.0f}"
-                f"{'/'.join(map(str, sent)):>12}{f'{mean(python):.0f}' if python else '-':>14}"
+                f"{'/'.join(map(str, sent)):>12}{'/'.join(map(str, commands)):>12}"
+                f"{f'{mean(python):.0f}' if python else '-':>14}"
             )
         if self.inclusive_runs:
             print(f"\ncalls within each function (its callees' too), per {args.profile}:")
@@ -185,6 +200,24 @@ class RequestCounter:
                 stats.print_callers(args.callers)
         if args.statements:
             for kind, sent in self.last_statements.items():
-                print(f"\nstatements of the last {kind}:")
+                print(f"\nstatements (then BEGIN, COMMIT, ROLLBACK) of the last {kind}:")
                 for number, statement in enumerate(sent, 1):
                     print(f"{number:>3}. {' '.join(statement.split())}")
+
+
+def _count_transaction_commands(commands: list[str]) -> None:
+    """Note each command psycopg sends of its own (BEGIN, COMMIT, ROLLBACK: a round trip each) in `commands`."""
+    try:
+        from psycopg._connection_base import BaseConnection
+    except ImportError:  # no psycopg: SQLite only
+        return
+    send = BaseConnection._exec_command
+    if getattr(send, "counted", False):
+        return
+
+    def counted(connection, command, *args, **kwargs):
+        commands.append(command.decode() if isinstance(command, bytes) else str(command))
+        return send(connection, command, *args, **kwargs)
+
+    counted.counted = True  # type: ignore[attr-defined]
+    BaseConnection._exec_command = counted  # type: ignore[method-assign]
