@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from lms.accounts import services
 from lms.accounts.identity import profession_name
 from lms.accounts.models import ConsentPurpose, FacilityKind, OrganizationKind, Role, User
+from lms.core.database import outside_transaction
 from lms.core.errors import json_error, wants_json
 from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, login_manager
@@ -54,7 +55,10 @@ def load_user(user_id: str) -> User | None:
     if not (id_part.isdigit() and version.isdigit()):
         return None  # a session from before session versions, or forged: log in again
     names = () if wants_json() else tuple(_PAGE_VALUES)
-    row = db.session.execute(_session_user_statement(names), {"user_id": int(id_part)}).unique().first()
+    statement = _session_user_statement(names)
+    # Outside the transaction: a page that reads nothing else (the catalog) sends no BEGIN and ROLLBACK at all.
+    parameters = {"user_id": int(id_part)}
+    row = db.session.execute(statement, parameters, bind_arguments=outside_transaction()).unique().first()
     user = row[0] if row else None
     if user is None or not user.is_active or user.session_version != int(version):
         return None

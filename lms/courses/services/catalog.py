@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organization
+from lms.core.database import outside_transaction
 from lms.core.errors import NotFound
 from lms.courses.models import Cohort, CohortMode, Course, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
-from lms.courses.requirements import completed
+from lms.courses.requirements import CompletionCondition, completed, completion_conditions
 from lms.courses.services.versions import course_by_code
 from lms.extensions import db
 
@@ -107,12 +109,11 @@ class CourseState(StrEnum):
         }[self]
 
 
-def course_states(user_id: int) -> dict[int, CourseState]:
-    """The learner's state in each course she has an enrolment in, by course id, in one statement whatever their
-    number (the catalog card's badge); a course not in the result is not enrolled. Of several enrolments in one
-    course (a cohort repeated) the furthest counts: completed, then enrolled, then pending."""
+@cache
+def _course_states_statement(_conditions: tuple[CompletionCondition, ...]) -> Select:
+    """Built once (per set of completion conditions): building it cost more than running it."""
     waiting = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
-    rows = db.session.execute(
+    return (
         select(
             CourseVersion.course_id,
             Enrolment.status,
@@ -120,7 +121,18 @@ def course_states(user_id: int) -> dict[int, CourseState]:
         )
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .join(CourseVersion, Cohort.version_id == CourseVersion.id)
-        .where(Enrolment.user_id == user_id, Enrolment.status.in_([EnrolmentStatus.ACTIVE, *waiting]))
+        .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_([EnrolmentStatus.ACTIVE, *waiting]))
+    )
+
+
+def course_states(user_id: int) -> dict[int, CourseState]:
+    """The learner's state in each course she has an enrolment in, by course id, in one statement whatever their
+    number (the catalog card's badge); a course not in the result is not enrolled. Of several enrolments in one
+    course (a cohort repeated) the furthest counts: completed, then enrolled, then pending. Read outside the
+    request's transaction: the catalog reads nothing else in it."""
+    waiting = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
+    rows = db.session.execute(
+        _course_states_statement(completion_conditions()), {"user_id": user_id}, bind_arguments=outside_transaction()
     ).all()
     rank = list(CourseState)
     states: dict[int, CourseState] = {}
