@@ -78,8 +78,10 @@ def _selected_locale() -> Locale:
 
 
 def select_timezone() -> str:
-    if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
-        return str(current_user.timezone)
+    if has_request_context():
+        user = current_user._get_current_object()  # once through the proxy, not four times (a page asks often)
+        if user is not None and user.is_authenticated and user.timezone:
+            return str(user.timezone)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
