@@ -32,10 +32,11 @@ HEADERS = {"User-Agent": "lentera-page-calls", "Accept": "text/html"}
 ENVIRON = {"REMOTE_ADDR": "127.0.0.1"}  # as gunicorn behind nothing has it: Flask-Login's session protection reads it
 
 
-def signed_in_cookie(app, email: str, password: str) -> str:
+def signed_in_cookie(app, email: str, password: str, user_agent: str = HEADERS["User-Agent"]) -> str:
     """The session cookie of `email` (checked against `password`) as her browser has it after logging in and
     opening its first page (which puts the form token into the session), made without writing to the database;
-    `name=value`."""
+    `name=value`. `user_agent` is the browser's (Flask-Login's session protection compares it), and the address
+    127.0.0.1."""
     from flask import session
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
@@ -43,7 +44,8 @@ def signed_in_cookie(app, email: str, password: str) -> str:
 
     from lms.accounts.services import find_user_by_email
 
-    with app.test_request_context("/login", method="POST", headers=HEADERS, environ_base=ENVIRON):
+    headers = {**HEADERS, "User-Agent": user_agent}
+    with app.test_request_context("/login", method="POST", headers=headers, environ_base=ENVIRON):
         user = find_user_by_email(email)
         if user is None or not check_password_hash(user.password_hash, password):
             raise SystemExit(f"could not log in as {email}: no such user or a wrong password")
