@@ -251,3 +251,16 @@ def test_a_signed_in_catalog_page_stays_within_its_calls_budget(app, app_ctx, cl
         client.get("/courses")
     calls = _python_calls(client, "/courses")
     assert calls < 2_800, calls
+
+
+def test_the_kept_links_follow_the_root_the_site_is_served_under(app, app_ctx, client, auth):
+    """The menu's links and the layout's fixed links (lms.core.urls.page_url_for) are kept per root: a site served
+    under a proxy's prefix gets its links with it, after pages without one were kept, and the other way round."""
+    make_user("nakes@example.test")
+    auth.login("nakes@example.test")
+    for _round in range(2):
+        plain = client.get("/verify").get_data(as_text=True)
+        prefixed = client.get("/verify", environ_overrides={"SCRIPT_NAME": "/lentera"}).get_data(as_text=True)
+        assert 'href="/static/css/lentera.css"' in plain and 'href="/my/record"' in plain
+        assert 'href="/lentera/static/css/lentera.css"' in prefixed and 'href="/lentera/my/record"' in prefixed
+        assert 'href="/lentera/courses"' in prefixed and 'href="/courses"' not in prefixed

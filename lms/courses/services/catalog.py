@@ -124,7 +124,8 @@ def course_states_of(user_id: ColumnElement[int]) -> ColumnElement[str]:
         .select_from(Enrolment)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .join(CourseVersion, Cohort.version_id == CourseVersion.id)
-        .where(Enrolment.user_id == user_id, Enrolment.status.in_([EnrolmentStatus.ACTIVE, *_WAITING]))
+        # Not IN (...): an IN list's parameters are expanded into the SQL anew on every execution.
+        .where(Enrolment.user_id == user_id, or_(*(Enrolment.status == s for s in (EnrolmentStatus.ACTIVE, *_WAITING))))
         .correlate_except(Enrolment, Cohort, CourseVersion)
         .scalar_subquery()
     )
