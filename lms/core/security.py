@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request
+from flask.globals import _cv_app, _cv_request
 from flask_wtf.csrf import csrf_meta_tag, generate_csrf
 
 from lms.core.lru import LruCache
@@ -82,23 +83,28 @@ def page_csrf_token() -> str:
     session's raw token. Tokens have no time limit here (WTF_CSRF_TIME_LIMIT None: a token is as good as the session
     it belongs to), so the one signed at a session's first page is as good as a fresh one, and signing it again (a
     serializer made, HMAC, base64: about 200 calls) was a twentieth of every signed-in page's calls."""
-    config = current_app.config
+    context = _cv_request.get(None)  # the request's context itself: not eight times through the proxies
+    if context is None:
+        return generate_csrf()
+    app = context.app
+    config = app.config
     if config.get("WTF_CSRF_TIME_LIMIT") is not None or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") != "csrf_token":
         return generate_csrf()
-    signed = g.get("csrf_token")
+    kept_by = _cv_app.get().g.__dict__  # flask.g's own attributes
+    signed = kept_by.get("csrf_token")
     if signed is not None:
         return signed
-    raw = session.get("csrf_token")
+    raw = context.session.get("csrf_token")
     if raw is None:  # a visitor without a session yet: her raw token is made now (kept from her next page on)
         return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
-    kept: LruCache[tuple, str] = current_app.extensions["lentera_csrf_tokens"]
+    key = (config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, raw)
+    kept: LruCache[tuple, str] = app.extensions["lentera_csrf_tokens"]
     signed = kept.get(key)
     if signed is None:
         signed = generate_csrf()
         kept.put(key, signed)
     else:
-        g.csrf_token = signed  # where generate_csrf looks first, for the forms' own fields
+        kept_by["csrf_token"] = signed  # g.csrf_token, where generate_csrf looks first (the forms' own fields)
     return signed
 
 

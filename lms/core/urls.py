@@ -7,7 +7,8 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request, url_for
+from flask.globals import _cv_request
 
 from lms.core.lru import LruCache
 
@@ -36,10 +37,11 @@ def page_url_for(endpoint: str, /, **values: Any) -> str:
     each anew, some twenty calls a link, on every page. Any other link goes through Flask's url_for.
 
     Nothing here registers url_defaults (which could change a link per request); with one, keep them out of here."""
-    if endpoint[:1] == "." or (values and (endpoint != "static" or values.keys() != {"filename"})):
+    context = _cv_request.get(None)  # the request's context itself, not twice through the proxies
+    if context is None or endpoint[:1] == "." or (values and (endpoint != "static" or values.keys() != {"filename"})):
         return url_for(endpoint, **values)
-    key = (request.script_root, endpoint, values.get("filename"))
-    kept: LruCache[tuple, str] = current_app.extensions["lentera_fixed_urls"]
+    key = (context.request.script_root, endpoint, values.get("filename"))
+    kept: LruCache[tuple, str] = context.app.extensions["lentera_fixed_urls"]
     url = kept.get(key)
     if url is None:
         url = url_for(endpoint, **values)
