@@ -114,28 +114,18 @@ def check_verdicts(base_url: str, tokens: list[str]) -> None:
 
 
 def session_cookie(database: str, instance: Path, email: str, password: str) -> str:
-    """A logged-in session cookie for `email`, made in-process by the login page (the server shares the instance's
-    secret key, so it accepts the cookie); for measuring pages behind a login."""
+    """A logged-in session cookie for `email`, made in-process as the browser that goes on has it after logging in
+    and opening its first page (the server shares the instance's secret key, so it accepts the cookie); for measuring
+    pages behind a login. Made without writing to the database (the login page would record the login), so a
+    shared benchmark database stays as it was."""
     from benchmarks.harness import app_context
+    from benchmarks.page_calls import signed_in_cookie
 
-    with app_context(
-        database, instance, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, REQUIRE_2FA_FOR_ADMINS=False
-    ) as app:
-        # The browser that logs in is the one that goes on (Flask-Login's session protection compares the user
-        # agent): with another, the server marks the session not fresh and writes it again on every request.
-        client = app.test_client()
-        client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
-        response = client.post("/login", data={"email": email, "password": password})
-        if response.status_code != 302:
-            raise SystemExit(f"could not log in as {email} (status {response.status_code})")
-        # Then a page, as a browser goes on after logging in: the first page puts the form token into the session,
-        # and a browser keeps the cookie that carries it. A cookie from before it would make the server write the
-        # session again on every request, which no browser's second request costs.
-        client.get("/")
-        cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-        if cookie is None:
-            raise SystemExit(f"could not log in as {email}: no session cookie")
-        return f"{cookie.key}={cookie.value}"
+    # The browser that logs in is the one that goes on (Flask-Login's session protection compares the user agent):
+    # with another, the server marks the session not fresh and writes it again on every request. The form token is
+    # in it, as after a first page: without it the server would write the session on every request.
+    with app_context(database, instance, REQUIRE_2FA_FOR_ADMINS=False) as app:
+        return signed_in_cookie(app, email, password, USER_AGENT)
 
 
 def paths_file(paths: list[str]) -> Path:

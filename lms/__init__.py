@@ -81,7 +81,7 @@ def _check_settings(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lms import cli
-    from lms.core import compression, database, errors, i18n, security
+    from lms.core import compression, database, errors, i18n, menu, security, urls
     from lms.extensions import db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -92,6 +92,8 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     compression.init_app(app)
     i18n.init_app(app)
+    menu.init_app(app)
+    urls.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import cache
 from typing import Any
 
@@ -14,27 +14,37 @@ from sqlalchemy.orm import joinedload
 from lms.accounts import services
 from lms.accounts.identity import profession_name
 from lms.accounts.models import ConsentPurpose, FacilityKind, OrganizationKind, Role, User
+from lms.core.database import outside_transaction
 from lms.core.errors import json_error, wants_json
 from lms.core.security import bearer_token, uses_bearer_token
 from lms.extensions import db, login_manager
 
 PageValue = Callable[[ColumnElement[int]], ColumnElement[Any]]
-"""A value every page shows beside the signed-in user (the bell's unread count), as a SQL expression on her id."""
+"""A value a page shows beside the signed-in user (the bell's unread count), as a SQL expression on her id."""
 
-_PAGE_VALUES: dict[str, PageValue] = {}
+_PAGE_VALUES: dict[str, tuple[PageValue, frozenset[str] | None]] = {}
 
 
-def register_page_value(name: str, value: PageValue) -> None:
+def register_page_value(name: str, value: PageValue, *, endpoints: Collection[str] | None = None) -> None:
     """Read `value` in the statement that loads the signed-in user for a page (not for JSON requests), so that the
-    page pays no statement of its own for it; `page_value(name)` gives it back. Higher floors register here."""
-    _PAGE_VALUES[name] = value
+    page pays no statement of its own for it; `page_value(name)` gives it back. Read for every page, or only for
+    the pages of `endpoints` (the catalog's course states). Higher floors register here."""
+    _PAGE_VALUES[name] = (value, None if endpoints is None else frozenset(endpoints))
+    _page_value_names.cache_clear()
     _session_user_statement.cache_clear()
 
 
 def page_value(name: str, default: Any = None) -> Any:
     """The value registered as `name`, read with this request's signed-in user; `default` when it was not read
-    (no user from the session cookie, or a JSON request)."""
+    (no user from the session cookie, a JSON request, or a page it is not registered for)."""
     return g.get("_lentera_page_values", {}).get(name, default)
+
+
+@cache
+def _page_value_names(endpoint: str | None) -> tuple[str, ...]:
+    return tuple(
+        name for name, (_value, endpoints) in _PAGE_VALUES.items() if endpoints is None or endpoint in endpoints
+    )
 
 
 @cache
@@ -42,7 +52,7 @@ def _session_user_statement(names: tuple[str, ...]):
     """The session's user with her roles (and their organizations), and the page values `names`, in one statement:
     every signed-in page reads her roles for its menu. Read afresh on every request (never from a cache), so that a
     raised session version, a deactivated account or a role taken away counts at the next request."""
-    columns = [_PAGE_VALUES[name](User.id).label(name) for name in names]
+    columns = [_PAGE_VALUES[name][0](User.id).label(name) for name in names]
     return select(User, *columns).where(User.id == bindparam("user_id")).options(joinedload(User.memberships))
 
 
@@ -53,8 +63,11 @@ def load_user(user_id: str) -> User | None:
     id_part, _, version = user_id.partition(".")
     if not (id_part.isdigit() and version.isdigit()):
         return None  # a session from before session versions, or forged: log in again
-    names = () if wants_json() else tuple(_PAGE_VALUES)
-    row = db.session.execute(_session_user_statement(names), {"user_id": int(id_part)}).unique().first()
+    names = () if wants_json() else _page_value_names(request.endpoint)
+    statement = _session_user_statement(names)
+    # Outside the transaction: a page that reads nothing else (the catalog) sends no BEGIN and ROLLBACK at all.
+    parameters = {"user_id": int(id_part)}
+    row = db.session.execute(statement, parameters, bind_arguments=outside_transaction()).unique().first()
     user = row[0] if row else None
     if user is None or not user.is_active or user.session_version != int(version):
         return None

@@ -114,8 +114,22 @@ def _autocommit_engine() -> Engine:
                 db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_reset_on_return=None
             )
             event.listen(engine, "checkout", _refuse_dropped_connection)
+            if engine.dialect.driver == "psycopg":
+                event.listen(engine, "connect", _use_lazy_description)  # the session's reads (outside_transaction)
         current_app.extensions["lentera_autocommit_engine"] = engine
     return engine
+
+
+def outside_transaction() -> dict[str, Any]:
+    """`bind_arguments` for `db.session.execute` that run one read outside the request's transaction, on the
+    autocommit engine: no BEGIN before it and no ROLLBACK at the request's end (two round trips), and the statement
+    stays prepared on its connection (a ROLLBACK makes psycopg forget the ones it prepared). What it loads is in the
+    session as usual (its later lazy loads and writes go through the transaction).
+
+    For a read that must not see the request's own uncommitted writes, or need not: the signed-in user, read before
+    the view runs, and a page's reads when it writes nothing. On SQLite it is the app's engine (a file, nothing to
+    save)."""
+    return {"bind": _autocommit_engine()}
 
 
 @dataclass(frozen=True)

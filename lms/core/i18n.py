@@ -20,7 +20,8 @@ from babel.dates import (
     parse_pattern,
 )
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_babel import LazyString, format_date, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2 import pass_context, pass_eval_context
@@ -78,8 +79,10 @@ def _selected_locale() -> Locale:
 
 
 def select_timezone() -> str:
-    if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
-        return str(current_user.timezone)
+    if has_request_context():
+        user = current_user._get_current_object()  # once through the proxy, not four times (a page asks often)
+        if user is not None and user.is_authenticated and user.timezone:
+            return str(user.timezone)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
@@ -266,13 +269,18 @@ def page_translations() -> Translations | NullTranslations:
     Flask-Babel finds them anew for every string (several lookups through context proxies and the locale turned into
     a string: 15 µs a string, 1 ms for the 70 strings of the record page). The locale object is compared by identity,
     so `force_locale` (an e-mail in its recipient's language) and a language changed during the request get theirs.
+    Read from the app context's `g` itself (where Flask-Babel keeps the locale), not through the `g` proxy: a page
+    translates dozens of strings, and the proxy's lookups were most of each one's calls.
     """
-    if not has_app_context():
+    app_context = _cv_app.get(None)
+    if app_context is None:
         return get_translations()
-    locale = get_locale()
-    kept = g.get("_lentera_translations")
-    if kept is None or kept[0] is not locale:
-        kept = g._lentera_translations = (locale, get_translations())
+    kept_by = app_context.g.__dict__
+    babel_context = kept_by.get("_flask_babel")
+    kept = kept_by.get("_lentera_translations")
+    if kept is None or babel_context is None or kept[0] is not getattr(babel_context, "babel_locale", None):
+        locale = get_locale()
+        kept = kept_by["_lentera_translations"] = (locale, get_translations())
     return kept[1]
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from flask.globals import _cv_app, _cv_request
+from flask_wtf.csrf import csrf_meta_tag, generate_csrf
 
+from lms.core.lru import LruCache
 from lms.extensions import csrf
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -63,15 +66,56 @@ STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; inc
 
 
 def add_security_headers(response):
+    """Each of SECURITY_HEADERS the response has not set itself (werkzeug's setdefault looked through the headers
+    once per name: five times)."""
     headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
     for name, value in SECURITY_HEADERS:
-        headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     if request.is_secure:
         headers.setdefault(*STRICT_TRANSPORT_SECURITY)
     return response
 
 
+def page_csrf_token() -> str:
+    """The templates' `csrf_token()`: Flask-WTF's generate_csrf, with the signed token kept per process for each
+    session's raw token. Tokens have no time limit here (WTF_CSRF_TIME_LIMIT None: a token is as good as the session
+    it belongs to), so the one signed at a session's first page is as good as a fresh one, and signing it again (a
+    serializer made, HMAC, base64: about 200 calls) was a twentieth of every signed-in page's calls."""
+    context = _cv_request.get(None)  # the request's context itself: not eight times through the proxies
+    if context is None:
+        return generate_csrf()
+    app = context.app
+    config = app.config
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") != "csrf_token":
+        return generate_csrf()
+    kept_by = _cv_app.get().g.__dict__  # flask.g's own attributes
+    signed = kept_by.get("csrf_token")
+    if signed is not None:
+        return signed
+    raw = context.session.get("csrf_token")
+    if raw is None:  # a visitor without a session yet: her raw token is made now (kept from her next page on)
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, raw)
+    kept: LruCache[tuple, str] = app.extensions["lentera_csrf_tokens"]
+    signed = kept.get(key)
+    if signed is None:
+        signed = generate_csrf()
+        kept.put(key, signed)
+    else:
+        kept_by["csrf_token"] = signed  # g.csrf_token, where generate_csrf looks first (the forms' own fields)
+    return signed
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.extensions["lentera_csrf_tokens"] = LruCache(4096)
+    app.jinja_env.globals["csrf_token"] = page_csrf_token
+    # Flask-WTF also hands its generate_csrf to every template through a context processor: that one, replaced.
+    processors = app.template_context_processors[None]
+    for n, processor in enumerate(processors):
+        if processor.__module__ == "flask_wtf.csrf":
+            processors[n] = lambda: {"csrf_token": page_csrf_token, "csrf_meta_tag": csrf_meta_tag}
     app.before_request(protect_from_csrf)
     app.after_request(add_security_headers)

@@ -24,3 +24,10 @@ def connect() -> None:
 
     register_home_panel("next-steps", "courses/home_next_steps.html", next_steps, order=10)
     register_home_panel("enrolment-requests", "courses/home_enrolment_requests.html", enrolment_requests, order=50)
+
+    from lms.accounts.login import register_page_value
+    from lms.courses.services.catalog import course_states_of
+    from lms.courses.views import COURSE_STATES
+
+    # The catalog's badges: the learner's course states, in the statement that loads her on the catalog page only.
+    register_page_value(COURSE_STATES, course_states_of, endpoints=("courses.catalog",))

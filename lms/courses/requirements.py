@@ -95,6 +95,11 @@ def register_completion_condition(condition: CompletionCondition) -> CompletionC
     return condition
 
 
+def completion_conditions() -> tuple[CompletionCondition, ...]:
+    """The conditions registered so far (a key for a statement built once with `completed`)."""
+    return tuple(_COMPLETION_CONDITIONS)
+
+
 def completed(enrolment_id: ColumnElement[int]) -> ColumnElement[bool]:
     """True for an enrolment that a registered condition calls complete (the catalog shows each course's state to
     its learner); false when no feature registered one."""

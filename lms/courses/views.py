@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.accounts.identity import profession_choices
+from lms.accounts.login import page_value
 from lms.accounts.models import Organization
 from lms.core.errors import Conflict
 from lms.core.i18n import local_today, select_timezone
@@ -33,6 +34,10 @@ from lms.extensions import db
 
 CARD_STATE = re.compile(r"<!--course-state:(\d+)-->")
 """Where the cached catalog body leaves room for the visitor's own state in a course (see `_catalog_body.html`)."""
+
+
+COURSE_STATES = "course_states"
+"""The page value (lms.accounts.login.register_page_value) of the learner's course states on the catalog."""
 
 
 @bp.route("/courses")
@@ -71,7 +76,8 @@ def _with_course_states(body: str) -> str:
     """The cached body with the signed-in learner's state in each course put into its card (one query)."""
     if not current_user.is_authenticated:
         return CARD_STATE.sub("", body)
-    states = services.course_states(current_user.id)
+    read = page_value(COURSE_STATES)  # read with her, in the statement that loads her (lms.courses.connect)
+    states = services.course_states(current_user.id) if read is None else services.course_states_from(read)
     locale = str(get_locale())
     cache = catalog_cache()
     badges = {state: cache.body(("course-state", locale, state), _badge(state)) for state in services.CourseState}

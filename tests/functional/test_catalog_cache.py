@@ -1,10 +1,8 @@
 """The catalog page's body is kept per process and language, and forgotten when a course version is published."""
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from lms import create_app
 from lms.core.database import dispose_engines
@@ -13,23 +11,8 @@ from lms.courses.models import Cohort, CohortMode, CourseStatus
 from lms.courses.services import import_course
 from lms.extensions import db
 from tests.factories import make_course_spec, make_organization
+from tests.functional.test_record_statements import counted_statements as statements
 from tests.functional.test_verify_status_cache import wait_until
-
-
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _catalog(client, **query) -> str:

@@ -92,3 +92,28 @@ def test_the_learners_states_take_a_fixed_number_of_statements(app, app_ctx, cli
     assert len([s for s in many if "FROM enrolments" in s]) == 1
     assert len([s for s in many if "FROM certificates" in s]) == 1
     assert not [s for s in many if "course_versions.summary" in s]  # the shared body stays cached
+
+
+def test_the_states_read_with_the_learner_are_the_states_read_alone(app, app_ctx, client, auth):
+    """The catalog reads her states in the statement that loads her (a page value); a page that did not (she logged
+    in during the request) reads them alone: the same states, a repeated course counted at its furthest."""
+    from flask_login import login_user
+
+    from lms.accounts.login import page_value
+    from lms.courses.services import course_states
+    from lms.courses.views import COURSE_STATES
+
+    learner, cohorts = world()
+    enrol(learner, make_cohort(cohorts["DONE-1"].version, starts_on=TODAY, ends_on=TODAY))  # DONE-1 again
+    db.session.commit()
+    expected = {"DONE-1": "completed", "ACTIVE-1": "enrolled", "PENDING-1": "pending", "OTHER-1": "not_enrolled"}
+    auth.login(learner.email)
+    assert states_on(client.get("/courses").get_data(as_text=True)) == expected
+    with app.test_request_context("/courses"):
+        login_user(learner)
+        assert page_value(COURSE_STATES) is None  # not read with her: the view reads them alone
+        alone = course_states(learner.id)
+    codes = {version_cohort.version.course_id: code for code, version_cohort in cohorts.items()}
+    assert {codes[course_id]: state.value for course_id, state in alone.items()} == {
+        code: state for code, state in expected.items() if state != "not_enrolled"
+    }

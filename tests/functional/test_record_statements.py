@@ -8,25 +8,25 @@ import pstats
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from benchmarks.records_speed import PASSWORD, generate_worker
-from lms.extensions import db
 
 
 @contextmanager
 def counted_statements(app):
+    """The statements every engine sends meanwhile: the app's and the autocommit one (reads outside the request's
+    transaction, lms.core.database.outside_transaction)."""
     statements: list[str] = []
 
     def count(_connection, _cursor, statement, *_args):
         statements.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(Engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(Engine, "before_cursor_execute", count)
 
 
 def _record_page(app, client, auth, email: str) -> tuple[list[str], int]:

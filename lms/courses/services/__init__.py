@@ -20,7 +20,14 @@ from lms.courses.services.authoring import (
     update_subject,
 )
 from lms.courses.services.bulk_enrolment import BulkDecision, BulkEnrolment, decide_enrolments, enrol_people
-from lms.courses.services.catalog import CourseState, catalog, course_states, next_cohorts, published_course
+from lms.courses.services.catalog import (
+    CourseState,
+    catalog,
+    course_states,
+    course_states_from,
+    next_cohorts,
+    published_course,
+)
 from lms.courses.services.cohort_admin import CohortDetails, cancel_cohort, close_enrolment, update_cohort
 from lms.courses.services.cohorts import InvalidCohort, create_cohort, seats_taken, seats_taken_in, upcoming_cohorts
 from lms.courses.services.enrolments import decide_enrolment, enrol, enrolment_of, user_enrolments, withdraw
@@ -56,6 +63,7 @@ from lms.courses.services.versions import (
 __all__ = [
     "CourseState",
     "course_states",
+    "course_states_from",
     "next_cohorts",
     "BulkDecision",
     "BulkEnrolment",

@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organization
+from lms.core.database import outside_transaction
 from lms.core.errors import NotFound
 from lms.courses.models import Cohort, CohortMode, Course, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
-from lms.courses.requirements import completed
+from lms.courses.requirements import CompletionCondition, completed, completion_conditions
 from lms.courses.services.versions import course_by_code
 from lms.extensions import db
 
@@ -107,31 +109,60 @@ class CourseState(StrEnum):
         }[self]
 
 
-def course_states(user_id: int) -> dict[int, CourseState]:
-    """The learner's state in each course she has an enrolment in, by course id, in one statement whatever their
-    number (the catalog card's badge); a course not in the result is not enrolled. Of several enrolments in one
-    course (a cohort repeated) the furthest counts: completed, then enrolled, then pending."""
-    waiting = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
-    rows = db.session.execute(
-        select(
-            CourseVersion.course_id,
-            Enrolment.status,
-            and_(Enrolment.status == EnrolmentStatus.ACTIVE, completed(Enrolment.id)).label("completed"),
-        )
+_WAITING = (EnrolmentStatus.PENDING, EnrolmentStatus.WAITLISTED)
+
+
+def course_states_of(user_id: ColumnElement[int]) -> ColumnElement[str]:
+    """The learner's enrolments that the catalog's badges show, as one text whatever their number: "course_id status
+    completed" entries joined by commas ("" for none), which `course_states_from` reads. A SQL expression on her id
+    (a column or a parameter), so that the catalog reads it in the statement that loads her
+    (lms.accounts.login.register_page_value)."""
+    is_completed = case((and_(Enrolment.status == EnrolmentStatus.ACTIVE, completed(Enrolment.id)), "1"), else_="0")
+    entry = cast(CourseVersion.course_id, String) + " " + Enrolment.status + " " + is_completed
+    entries = (
+        select(func.aggregate_strings(entry, ","))
+        .select_from(Enrolment)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .join(CourseVersion, Cohort.version_id == CourseVersion.id)
-        .where(Enrolment.user_id == user_id, Enrolment.status.in_([EnrolmentStatus.ACTIVE, *waiting]))
-    ).all()
+        # Not IN (...): an IN list's parameters are expanded into the SQL anew on every execution.
+        .where(Enrolment.user_id == user_id, or_(*(Enrolment.status == s for s in (EnrolmentStatus.ACTIVE, *_WAITING))))
+        .correlate_except(Enrolment, Cohort, CourseVersion)
+        .scalar_subquery()
+    )
+    return func.coalesce(entries, "")
+
+
+def course_states_from(entries: str) -> dict[int, CourseState]:
+    """The learner's state in each course she has an enrolment in, by course id, from `course_states_of`'s text; a
+    course not in it is not enrolled. Of several enrolments in one course (a cohort repeated) the furthest counts:
+    completed, then enrolled, then pending."""
     rank = list(CourseState)
     states: dict[int, CourseState] = {}
-    for course_id, status, is_completed in rows:
-        if is_completed:
+    for entry in filter(None, entries.split(",")):
+        course_text, status, is_completed = entry.split(" ")
+        course_id = int(course_text)
+        if is_completed == "1":
             state = CourseState.COMPLETED
         else:
-            state = CourseState.PENDING if status in waiting else CourseState.ENROLLED
+            state = CourseState.PENDING if status in _WAITING else CourseState.ENROLLED
         if course_id not in states or rank.index(state) < rank.index(states[course_id]):
             states[course_id] = state
     return states
+
+
+@cache
+def _course_states_statement(_conditions: tuple[CompletionCondition, ...]) -> Select:
+    """Built once (per set of completion conditions): building it cost more than running it."""
+    return select(course_states_of(bindparam("user_id")))
+
+
+def course_states(user_id: int) -> dict[int, CourseState]:
+    """`course_states_from` the learner's enrolments, read by themselves (the catalog reads them with her, see
+    lms.courses.views), in one statement outside the request's transaction."""
+    entries = db.session.execute(
+        _course_states_statement(completion_conditions()), {"user_id": user_id}, bind_arguments=outside_transaction()
+    ).scalar_one()
+    return course_states_from(entries)
 
 
 def published_course(code: str) -> CourseVersion:
