@@ -16,12 +16,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import psycopg
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.orm import Session
 
 from lms.core.errors import TooSlow
 from lms.core.lru import LruCache
@@ -130,6 +131,35 @@ def outside_transaction() -> dict[str, Any]:
     the view runs, and a page's reads when it writes nothing. On SQLite it is the app's engine (a file, nothing to
     save)."""
     return {"bind": _autocommit_engine()}
+
+
+def outside_idle_transaction() -> dict[str, Any]:
+    """`bind_arguments` for a read that may be run by a request that wrote before it: outside the transaction
+    (`outside_transaction`) while the session holds no transaction on the database — there is nothing uncommitted
+    to see — and within it when it does (the caller's own writes stay visible). The record page's reads: a page view
+    opens none before them (the signed-in user is read outside one), a service that posted a credit and then reads
+    the record sees its credit."""
+    if db.session.registry.has() and db.session().info.get(_HOLDS_TRANSACTION):
+        return {}
+    return outside_transaction()
+
+
+_HOLDS_TRANSACTION = "lentera_holds_transaction"
+"""Set in a session's info while its transaction holds a connection of the app's engine (not the autocommit one:
+the session's own transaction object begins with any read, `outside_transaction`'s too)."""
+
+
+@event.listens_for(Session, "after_begin")
+def _note_transaction_begun(session: Session, _transaction, connection) -> None:
+    autocommit = current_app.extensions.get("lentera_autocommit_engine") if has_app_context() else None
+    if connection.engine is not autocommit:
+        session.info[_HOLDS_TRANSACTION] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _note_transaction_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HOLDS_TRANSACTION, None)
 
 
 @dataclass(frozen=True)

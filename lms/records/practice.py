@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy import Select, bindparam, select
 
 from lms.accounts.models import User
+from lms.core.database import outside_idle_transaction
 from lms.extensions import db
 from lms.records.models import PracticeEvidence, PracticeRespondent
 
@@ -46,4 +47,8 @@ def _practice_statement() -> Select:
 
 def practice_of(user: User) -> list[PracticeEvidence]:
     """The worker's evidence of practice, newest first."""
-    return list(db.session.execute(_practice_statement(), {"user_id": user.id}).scalars())
+    return list(
+        db.session.execute(
+            _practice_statement(), {"user_id": user.id}, bind_arguments=outside_idle_transaction()
+        ).scalars()
+    )

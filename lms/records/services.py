@@ -18,6 +18,7 @@ from sqlalchemy.orm import lazyload
 from lms.accounts.models import Organization, Role, User
 from lms.accounts.permissions import has_organization_role, require_organization_role
 from lms.core.audit import record_audit
+from lms.core.database import outside_idle_transaction
 from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.core.storage import forget_on_rollback, get_storage
 from lms.core.uploads import display_name, validate_upload
@@ -146,7 +147,9 @@ def _licence_and_ledger_statement() -> Select:
 def licence_and_ledger_of(user: User) -> tuple[PracticeLicence | None, list[SkpEntry]]:
     """The worker's SIP and her ledger, newest first, in one statement: her row with the SIP and each ledger entry
     joined to it (one row without an entry for an empty ledger)."""
-    rows = db.session.execute(_licence_and_ledger_statement(), {"user_id": user.id}).all()
+    rows = db.session.execute(
+        _licence_and_ledger_statement(), {"user_id": user.id}, bind_arguments=outside_idle_transaction()
+    ).all()
     return (rows[0][0] if rows else None), [entry for _, entry in rows if entry is not None]
 
 
@@ -246,7 +249,11 @@ def _activities_statement() -> Select:
 
 
 def activities_of(user: User) -> list[ExternalActivity]:
-    return list(db.session.execute(_activities_statement(), {"user_id": user.id}).scalars())
+    return list(
+        db.session.execute(
+            _activities_statement(), {"user_id": user.id}, bind_arguments=outside_idle_transaction()
+        ).scalars()
+    )
 
 
 def activities_to_review(actor: User, organization_id: int) -> list[ExternalActivity]:
@@ -454,7 +461,9 @@ def _valid_snapshots_statement() -> Select:
 
 def competencies_of(user: User, today: date) -> list[HeldCompetency]:
     """Competencies granted by the worker's valid, unexpired certificates; the latest expiry wins per code."""
-    snapshots = db.session.execute(_valid_snapshots_statement(), {"user_id": user.id}).scalars()
+    snapshots = db.session.execute(
+        _valid_snapshots_statement(), {"user_id": user.id}, bind_arguments=outside_idle_transaction()
+    ).scalars()
     held: dict[str, HeldCompetency] = {}
     for snapshot in snapshots:
         expires_on = date.fromisoformat(snapshot["expires_on"]) if snapshot.get("expires_on") else None

@@ -19,7 +19,7 @@ from tests.catalog_phrases import english_phrases, indonesian_phrases, raw_codes
 from tests.factories import make_user
 from tests.factories.attendance import make_session
 from tests.factories.certificates import enrol, finished_learner, make_certificate_world, make_learner
-from tests.functional.test_record_statements import counted_statements
+from tests.statements import counted_statements
 
 
 class Thing:

@@ -11,8 +11,8 @@ from lms.courses.models import Cohort, CohortMode, CourseStatus
 from lms.courses.services import import_course
 from lms.extensions import db
 from tests.factories import make_course_spec, make_organization
-from tests.functional.test_record_statements import counted_statements as statements
 from tests.functional.test_verify_status_cache import wait_until
+from tests.statements import counted_statements as statements
 
 
 def _catalog(client, **query) -> str:

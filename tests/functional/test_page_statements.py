@@ -18,8 +18,8 @@ from lms.extensions import db
 from lms.notifications.models import Notification
 from lms.notifications.views import unread_notifications
 from tests.factories import make_course_spec, make_organization, make_user
-from tests.functional.test_record_statements import counted_statements
 from tests.functional.test_verify_status_cache import wait_until
+from tests.statements import counted_statements, transaction_commands_sent
 
 
 def _get(app, client, path: str) -> tuple[list[str], object]:
@@ -116,28 +116,18 @@ def test_the_bell_right_after_logging_in_counts_for_itself(app, app_ctx):
         assert unread_notifications() == 1
 
 
-def test_the_signed_in_catalog_sends_no_begin_or_rollback(app, app_ctx, client, auth, monkeypatch):
+def test_the_signed_in_catalog_sends_no_begin_or_rollback(app, app_ctx, client, auth):
     """Its one read (the user, with her course states) runs outside the request's transaction: no round trips for
     BEGIN and ROLLBACK around it. PostgreSQL's (SQLite's reads are in a file)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("BEGIN and ROLLBACK are round trips on PostgreSQL only")
-    from psycopg._connection_base import BaseConnection
-
     make_user("nakes@example.test")
     auth.login("nakes@example.test")
-    sent: list[str] = []
-    send = BaseConnection._exec_command
-
-    def counted(connection, command, *args, **kwargs):
-        sent.append(bytes(command).decode() if isinstance(command, bytes | bytearray) else str(command))
-        return send(connection, command, *args, **kwargs)
-
     statements, _response = _get(app, client, "/courses")  # warm (the body cached)
-    monkeypatch.setattr(BaseConnection, "_exec_command", counted)
-    statements, response = _get(app, client, "/courses")
+    with transaction_commands_sent() as sent:
+        statements, response = _get(app, client, "/courses")
     assert _tables(statements) == ["users"], statements
     assert sent == []
-    monkeypatch.setattr(BaseConnection, "_exec_command", send)
     client.post("/language", data={"locale": "en"})  # a page that writes still commits in its transaction
     assert "My courses" in client.get("/courses").get_data(as_text=True)
 

@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import cProfile
 import pstats
-from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+import pytest
 
 from benchmarks.records_speed import PASSWORD, generate_worker
-
-
-@contextmanager
-def counted_statements(app):
-    """The statements every engine sends meanwhile: the app's and the autocommit one (reads outside the request's
-    transaction, lms.core.database.outside_transaction)."""
-    statements: list[str] = []
-
-    def count(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
+from lms.courses.curriculum import Ranah
+from lms.extensions import db
+from lms.records import services
+from lms.records.models import EntrySource
+from tests.factories import make_user
+from tests.statements import counted_statements, transaction_commands_sent
 
 
 def _record_page(app, client, auth, email: str) -> tuple[list[str], int]:
@@ -53,3 +43,30 @@ def test_record_page_statements_and_calls_do_not_grow_with_the_record(app, app_c
     # 211 on SQLite; 323 before the words, links and the language of a line were found once per page.
     per_item = (calls_250 - calls_5) / (250 - 5)
     assert per_item < 250, (calls_250, calls_5, per_item)
+
+
+def test_the_record_page_sends_no_begin_or_rollback(app, app_ctx, client, auth):
+    """A page view writes nothing before its reads: they run outside a transaction, without the two round trips of
+    BEGIN and ROLLBACK. PostgreSQL's (SQLite's reads are in a file)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("BEGIN and ROLLBACK are round trips on PostgreSQL only")
+    _big, small = generate_worker(5)
+    auth.login(small, PASSWORD)
+    client.get("/my/record")
+    with transaction_commands_sent() as sent:
+        assert client.get("/my/record").status_code == 200
+    assert sent == []
+
+
+def test_a_record_read_after_a_write_in_the_same_transaction_sees_the_write(app_ctx):
+    """Outside the transaction only while none is open: a service that credits and then reads sees its credit."""
+    user = make_user()
+    today = date.today()
+    before = services.record_of(user, today).standing.earned
+    services.post_entry(user.id, source=EntrySource.ACTIVITY, source_id="same-transaction", ranah=Ranah.PEMBELAJARAN,
+                        skp=Decimal("7.5"), earned_on=today, title="Webinar")  # fmt: skip
+    assert db.session().in_transaction()
+    after = services.record_of(user, today).standing.earned
+    assert after == before + Decimal("7.5")
+    db.session.rollback()
+    assert services.record_of(user, today).standing.earned == before
