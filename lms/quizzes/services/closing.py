@@ -289,10 +289,18 @@ def _enrolment_of(attempt: Attempt) -> Enrolment:
         if not _ENROLMENT_STATEMENTS:
             _ENROLMENT_STATEMENTS.append(
                 select(Enrolment)
-                .options(lazyload(Enrolment.user), joinedload(Enrolment.cohort).lazyload(Cohort.version))
+                .options(
+                    lazyload(Enrolment.user),
+                    joinedload(Enrolment.cohort).lazyload(Cohort.version),
+                    joinedload(Enrolment.completions),
+                )
                 .where(Enrolment.id == bindparam("enrolment_id"))
             )
-        enrolment = db.session.execute(_ENROLMENT_STATEMENTS[0], {"enrolment_id": attempt.enrolment_id}).scalar_one()
+        enrolment = (
+            db.session.execute(_ENROLMENT_STATEMENTS[0], {"enrolment_id": attempt.enrolment_id})
+            .unique()
+            .scalar_one()
+        )
     set_committed_value(attempt, "enrolment", enrolment)
     return enrolment
 
