@@ -297,9 +297,7 @@ def _enrolment_of(attempt: Attempt) -> Enrolment:
                 .where(Enrolment.id == bindparam("enrolment_id"))
             )
         enrolment = (
-            db.session.execute(_ENROLMENT_STATEMENTS[0], {"enrolment_id": attempt.enrolment_id})
-            .unique()
-            .scalar_one()
+            db.session.execute(_ENROLMENT_STATEMENTS[0], {"enrolment_id": attempt.enrolment_id}).unique().scalar_one()
         )
     set_committed_value(attempt, "enrolment", enrolment)
     return enrolment
