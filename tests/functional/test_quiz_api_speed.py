@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event
 
 from lms.accounts import api_tokens
@@ -217,3 +218,52 @@ def test_grading_sends_each_statement_once_on_postgresql(app, client):
         event.remove(engine, "before_cursor_execute", note)
     assert many == []
     assert result["score"] == 20.0 and [q["fraction"] for q in result["questions"]] == [1.0, 0, 0, 0, 0]
+
+
+def test_what_a_review_takes_from_a_spec_alone_is_worked_out_once_per_spec(app):
+    """The type, the options and the right answers are kept on the spec object (the specs of a question's version are
+    kept per process): the same as the type works out each time, never carried to a changed copy of the spec, and
+    right answers said in words of the catalog (true/false, a numerical range) still follow each request's
+    language."""
+    from dataclasses import asdict
+
+    from lms.quizzes.services import review
+    from lms.quizzes.types import type_of
+
+    specs = every_type()
+    for spec in specs:
+        facts = review._facts_of(spec)
+        kind = type_of(spec)
+        assert facts.type is kind
+        assert [(o.index, o.text) for o in facts.options] == [(i, c.text) for i, c in enumerate(spec.choices)]
+        with app.test_request_context():
+            if kind.right_answers_in_words:
+                assert facts.right_answers is None
+            else:
+                assert list(facts.right_answers) == kind.right_answers(spec)
+        assert review._facts_of(spec) is facts  # kept
+        assert replace(spec, text="changed").__dict__.get(review._FACTS) is None  # a copy works out its own
+        assert "_review_facts" not in asdict(spec) and spec == replace(spec)  # no field of the spec
+
+    (true_false,) = [spec for spec in specs if type_of(spec).right_answers_in_words and spec.kind == "true_false"]
+    words = {}
+    for locale in ("id", "en"):
+        with app.test_request_context(), force_locale(locale):
+            words[locale] = type_of(true_false).right_answers(true_false)
+    assert words["id"] != words["en"]
+
+
+def test_a_review_shows_what_the_type_works_out(app_ctx):
+    """The review's right answers and options, from the facts kept per spec, equal what each question type says."""
+    from lms.quizzes.types import type_of
+
+    setup = make_quiz_setup(every_type(), code="CEPAT-FAKTA")
+    attempt, _started = services.start_attempt(setup.learner, setup.quiz, T0)
+    services.submit_attempt(setup.learner, attempt.id, T0 + timedelta(minutes=1))
+    for _round in range(2):  # the second from the facts kept on the specs
+        review = services.review_of(attempt, T0 + timedelta(minutes=1))
+        assert review.questions
+        for question in review.questions:
+            assert question.right_answers == type_of(question.spec).right_answers(question.spec)
+            order = next(item["order"] for item in attempt.layout if item["question_id"] == question.question_id)
+            assert [(o.index, o.text) for o in question.options] == [(i, question.spec.choices[i].text) for i in order]
