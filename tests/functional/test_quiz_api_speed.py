@@ -267,3 +267,16 @@ def test_a_review_shows_what_the_type_works_out(app_ctx):
             assert question.right_answers == type_of(question.spec).right_answers(question.spec)
             order = next(item["order"] for item in attempt.layout if item["question_id"] == question.question_id)
             assert [(o.index, o.text) for o in question.options] == [(i, question.spec.choices[i].text) for i in order]
+
+
+def test_a_submit_reads_its_attempt_quiz_and_version_in_one_locked_row(app, client):
+    """The quiz and its version come in the attempt's row (grading and the result read them: no statement of their
+    own), and on PostgreSQL only the attempt's row is locked (a quiz's learners submit at the same moment)."""
+    ((_start, _saves, submit, result),) = _statements_of_attempts(app, client, 3, attempts=1)
+    assert result["state"] == "graded"
+    (locked,) = [s for s in submit if "FROM attempts" in s and "JOIN quizzes" in s]
+    assert "JOIN course_versions" in locked
+    if _dialect(app) == "postgresql":
+        assert locked.rstrip().endswith("FOR UPDATE OF attempts"), locked
+    assert not [s for s in submit if s.lstrip().startswith("SELECT") and "FROM quizzes" in s]
+    assert not [s for s in submit if "FROM course_versions" in s]
