@@ -246,8 +246,15 @@ def page_translations() -> Translations | NullTranslations:
     """
     if not has_app_context():
         return get_translations()
+    # Once kept, read through one lookup of the request's `g`: get_locale() and g.get() went through the context
+    # proxies again for every string (about 40 calls each; a quiz review translates "True" or "False" per
+    # question). flask_babel's get_locale() returns the locale it records on g._flask_babel.babel_locale once
+    # chosen; force_locale and refresh() replace or remove it, and then it is asked again below.
+    request_globals = vars(g._get_current_object())
+    kept = request_globals.get("_lentera_translations")
+    if kept is not None and getattr(request_globals.get("_flask_babel"), "babel_locale", None) is kept[0]:
+        return kept[1]
     locale = get_locale()
-    kept = g.get("_lentera_translations")
     if kept is None or kept[0] is not locale:
         kept = g._lentera_translations = (locale, get_translations())
     return kept[1]

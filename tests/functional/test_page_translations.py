@@ -39,3 +39,25 @@ def test_dates_read_as_flask_babel_writes_them(app, locale, format):
         moment = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)  # a datetime: moved into the viewer's zone first
         assert local_date(moment, format) == format_date(moment, format)
         refresh()
+
+
+def test_kept_translations_are_read_without_asking_flask_babel_again_and_still_follow_the_language(app):
+    """Once kept, page_translations answers from the request's `g` alone (no get_locale per string), and still gives
+    another language's catalog under force_locale, the first again after it, and a new one after refresh()."""
+    from unittest.mock import patch
+
+    import lms.core.i18n as i18n
+
+    with app.test_request_context("/"):
+        indonesian = i18n.page_translations()
+        with patch.object(i18n, "get_locale", side_effect=AssertionError("asked again")):
+            assert i18n.page_translations() is indonesian and i18n.gettext("Course catalog") == "Katalog pelatihan"
+        with force_locale("en"):
+            assert i18n.gettext("Course catalog") == "Course catalog"
+        assert i18n.page_translations() is indonesian
+        app.config["BABEL_DEFAULT_LOCALE"] = "en"
+        try:
+            refresh()  # the language chosen anew (e.g. changed during the request)
+            assert i18n.gettext("Course catalog") == "Course catalog"
+        finally:
+            app.config["BABEL_DEFAULT_LOCALE"] = "id"
