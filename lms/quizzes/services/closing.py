@@ -143,8 +143,9 @@ def _specs_as_of(changed_at: dict[int, datetime]) -> dict[int, QuestionSpec]:
     exact version of the question, and the rest read (one statement)."""
     known = db.session.info.get(SPECS_KEY, {})
     specs, missing = {}, []
-    for question_id, updated_at in changed_at.items():
-        spec = known.get(question_id) or _graded_specs.get((question_id, updated_at))
+    kept = _graded_specs.get_many(changed_at.items())  # the keys: (question id, updated_at)
+    for question_id, spec in zip(changed_at, kept, strict=True):
+        spec = known.get(question_id) or spec
         if spec is None:
             missing.append(question_id)
         else:
