@@ -60,6 +60,8 @@ class QuestionType:
     """Jinja template (under templates/) that renders the answer field(s) of this type."""
     has_options: ClassVar[bool] = False
     """The learner picks among `spec.choices` (their order may be shuffled per attempt)."""
+    right_answers_in_words: ClassVar[bool] = False
+    """`right_answers` says them in words of the catalog (translated per request), not only the spec's own texts."""
 
     def normalize_response(self, spec: QuestionSpec, raw: Any) -> Any:
         raise NotImplementedError
@@ -189,6 +191,7 @@ class TrueFalse(QuestionType):
     kind = QuestionKind.TRUE_FALSE
     label = _l("True/false")
     template = "quizzes/types/true_false.html"
+    right_answers_in_words = True
 
     def normalize_response(self, spec, raw):
         if isinstance(raw, bool):
@@ -321,6 +324,7 @@ class Numerical(BestMatchType):
     kind = QuestionKind.NUMERICAL
     label = _l("Numerical")
     template = "quizzes/types/numerical.html"
+    right_answers_in_words = True  # "between 1.4 and 1.6"
 
     def normalize_response(self, spec, raw):
         if isinstance(raw, bool):

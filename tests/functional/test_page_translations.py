@@ -71,3 +71,25 @@ def test_number_and_date_filters_without_the_page_language_in_the_context_use_th
     with app.test_request_context("/"), force_locale("en"):
         text = app.jinja_env.from_string(NUMBERS_AND_DATES).render(day=date(2026, 3, 4))
         assert text == "1,234.50|2|2.25|Mar 4, 2026|March 4, 2026"
+
+
+def test_kept_translations_are_read_without_asking_flask_babel_again_and_still_follow_the_language(app):
+    """Once kept, page_translations answers from the request's `g` alone (no get_locale per string), and still gives
+    another language's catalog under force_locale, the first again after it, and a new one after refresh()."""
+    from unittest.mock import patch
+
+    import lms.core.i18n as i18n
+
+    with app.test_request_context("/"):
+        indonesian = i18n.page_translations()
+        with patch.object(i18n, "get_locale", side_effect=AssertionError("asked again")):
+            assert i18n.page_translations() is indonesian and i18n.gettext("Course catalog") == "Katalog pelatihan"
+        with force_locale("en"):
+            assert i18n.gettext("Course catalog") == "Course catalog"
+        assert i18n.page_translations() is indonesian
+        app.config["BABEL_DEFAULT_LOCALE"] = "en"
+        try:
+            refresh()  # the language chosen anew (e.g. changed during the request)
+            assert i18n.gettext("Course catalog") == "Course catalog"
+        finally:
+            app.config["BABEL_DEFAULT_LOCALE"] = "id"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event
 
 from lms.accounts import api_tokens
@@ -34,10 +35,11 @@ and the attempt's close (one statement on PostgreSQL, the grades' upsert carried
 what the grading has just stored. The specs of a question's version are kept per
 process: the first start of a quiz in a process reads them once more (FIRST_START_STATEMENTS)."""
 FIRST_START_STATEMENTS = START_STATEMENTS + 1
-PASSING_POST_TEST_EXTRA_STATEMENTS = 3
-"""A passed post-test asks whether the learner may now have the certificate: the enrolment (with its cohort; the
-learner and the course version are the session's already) with its lessons done,
-and whether it had a certificate; the course version's lesson ids are kept per process once read."""
+PASSING_POST_TEST_EXTRA_STATEMENTS = 1
+"""A passed post-test asks whether the learner may now have the certificate: the enrolment with its cohort and its
+lessons done, in one statement (the learner and the course version are the session's already); here the lessons are
+not done, so the rules stop there, and whether the enrolment ever had a certificate is not asked (it is asked once
+every rule is met). The course version's lesson ids are kept per process once read."""
 
 
 @contextmanager
@@ -123,6 +125,8 @@ def test_a_passed_post_test_asks_for_the_certificate_in_a_fixed_number_of_statem
     enrolment_reads = [s for s in submit if "FROM enrolments" in s]
     assert len(enrolment_reads) == 1 and "JOIN users" not in enrolment_reads[0], enrolment_reads
     assert "JOIN course_versions" not in enrolment_reads[0], enrolment_reads
+    assert "lesson_completions" in enrolment_reads[0], enrolment_reads  # the lessons done come along
+    assert not [s for s in submit if "FROM certificates" in s], submit  # a rule is open: no certificate asked
 
 
 def test_attempt_bodies_are_exactly_what_the_schemas_dump(app_ctx):
@@ -214,3 +218,65 @@ def test_grading_sends_each_statement_once_on_postgresql(app, client):
         event.remove(engine, "before_cursor_execute", note)
     assert many == []
     assert result["score"] == 20.0 and [q["fraction"] for q in result["questions"]] == [1.0, 0, 0, 0, 0]
+
+
+def test_what_a_review_takes_from_a_spec_alone_is_worked_out_once_per_spec(app):
+    """The type, the options and the right answers are kept on the spec object (the specs of a question's version are
+    kept per process): the same as the type works out each time, never carried to a changed copy of the spec, and
+    right answers said in words of the catalog (true/false, a numerical range) still follow each request's
+    language."""
+    from dataclasses import asdict
+
+    from lms.quizzes.services import review
+    from lms.quizzes.types import type_of
+
+    specs = every_type()
+    for spec in specs:
+        facts = review._facts_of(spec)
+        kind = type_of(spec)
+        assert facts.type is kind
+        assert [(o.index, o.text) for o in facts.options] == [(i, c.text) for i, c in enumerate(spec.choices)]
+        with app.test_request_context():
+            if kind.right_answers_in_words:
+                assert facts.right_answers is None
+            else:
+                assert list(facts.right_answers) == kind.right_answers(spec)
+        assert review._facts_of(spec) is facts  # kept
+        assert replace(spec, text="changed").__dict__.get(review._FACTS) is None  # a copy works out its own
+        assert "_review_facts" not in asdict(spec) and spec == replace(spec)  # no field of the spec
+
+    (true_false,) = [spec for spec in specs if type_of(spec).right_answers_in_words and spec.kind == "true_false"]
+    words = {}
+    for locale in ("id", "en"):
+        with app.test_request_context(), force_locale(locale):
+            words[locale] = type_of(true_false).right_answers(true_false)
+    assert words["id"] != words["en"]
+
+
+def test_a_review_shows_what_the_type_works_out(app_ctx):
+    """The review's right answers and options, from the facts kept per spec, equal what each question type says."""
+    from lms.quizzes.types import type_of
+
+    setup = make_quiz_setup(every_type(), code="CEPAT-FAKTA")
+    attempt, _started = services.start_attempt(setup.learner, setup.quiz, T0)
+    services.submit_attempt(setup.learner, attempt.id, T0 + timedelta(minutes=1))
+    for _round in range(2):  # the second from the facts kept on the specs
+        review = services.review_of(attempt, T0 + timedelta(minutes=1))
+        assert review.questions
+        for question in review.questions:
+            assert question.right_answers == type_of(question.spec).right_answers(question.spec)
+            order = next(item["order"] for item in attempt.layout if item["question_id"] == question.question_id)
+            assert [(o.index, o.text) for o in question.options] == [(i, question.spec.choices[i].text) for i in order]
+
+
+def test_a_submit_reads_its_attempt_quiz_and_version_in_one_locked_row(app, client):
+    """The quiz and its version come in the attempt's row (grading and the result read them: no statement of their
+    own), and on PostgreSQL only the attempt's row is locked (a quiz's learners submit at the same moment)."""
+    ((_start, _saves, submit, result),) = _statements_of_attempts(app, client, 3, attempts=1)
+    assert result["state"] == "graded"
+    (locked,) = [s for s in submit if "FROM attempts" in s and "JOIN quizzes" in s]
+    assert "JOIN course_versions" in locked
+    if _dialect(app) == "postgresql":
+        assert locked.rstrip().endswith("FOR UPDATE OF attempts"), locked
+    assert not [s for s in submit if s.lstrip().startswith("SELECT") and "FROM quizzes" in s]
+    assert not [s for s in submit if "FROM course_versions" in s]

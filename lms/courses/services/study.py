@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
 from lms.accounts.models import User
 from lms.accounts.permissions import require_organization_role
 from lms.core.audit import record_audit
 from lms.core.errors import NotFound
+from lms.core.i18n import (
+    lazy_gettext as _l,  # the request's kept catalog: eligibility is decided after every passed test
+)
 from lms.core.lru import LruCache
 from lms.courses.enrolment import LessonLocked, Progress, is_unlocked, progress_of
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus, Lesson, LessonCompletion, Subject

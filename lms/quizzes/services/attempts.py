@@ -10,13 +10,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.core.database import dialect_insert
 from lms.core.errors import Conflict, NotFound
 from lms.core.session_objects import loaded_object, mapped_columns
-from lms.courses.models import Cohort, Enrolment, EnrolmentStatus
+from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.quizzes.grading import build_layout, draw_questions, quiz_grade
 from lms.quizzes.models import Attempt, AttemptState, CloseReason, Question, QuestionSelection, Quiz, QuizQuestion
@@ -296,25 +296,45 @@ _ATTEMPT_STATEMENTS: dict[bool, Any] = {}
 
 def _attempt_statement(lock: bool) -> Any:
     """The attempt by the parameter `attempt_id`, built once (on first use, once the mappers are set up): building
-    the locked one with its loader options per request cost more than the rest of loading it."""
+    the locked one with its loader options per request cost more than the rest of loading it. Locked, it reads the
+    quiz and its version as entities of the same row rather than joined eager loads (grading and the result read
+    them): the ORM set up the eager loads' row processing anew for every submit."""
     stmt = _ATTEMPT_STATEMENTS.get(lock)
     if stmt is None:
-        stmt = select(Attempt).where(Attempt.id == bindparam("attempt_id"))
         if lock:
             # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway).
-            # The quiz and its version come along (grading and the result read them), unlocked.
+            # The quiz and its version come along, unlocked.
             stmt = (
-                stmt.options(joinedload(Attempt.quiz).joinedload(Quiz.version))
+                select(Attempt, Quiz, CourseVersion)
+                .join(Quiz, Quiz.id == Attempt.quiz_id)
+                .join(CourseVersion, CourseVersion.id == Quiz.version_id)
+                .where(Attempt.id == bindparam("attempt_id"))
                 .with_for_update(of=Attempt)
                 .execution_options(populate_existing=True)
             )
+        else:
+            stmt = select(Attempt).where(Attempt.id == bindparam("attempt_id"))
         _ATTEMPT_STATEMENTS[lock] = stmt
     return stmt
 
 
+def _locked_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt, locked, with its quiz and the quiz's version set as loaded."""
+    row = db.session.execute(_attempt_statement(True), {"attempt_id": attempt_id}).one_or_none()
+    if row is None:
+        return None
+    attempt, quiz, version = row
+    set_committed_value(quiz, "version", version)
+    set_committed_value(attempt, "quiz", quiz)
+    return attempt
+
+
 def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
     """The learner's own attempt (NotFound for anyone else's); an expired open attempt is graded first."""
-    attempt = db.session.execute(_attempt_statement(lock), {"attempt_id": attempt_id}).scalar_one_or_none()
+    if lock:
+        attempt = _locked_attempt(attempt_id)
+    else:
+        attempt = db.session.execute(_attempt_statement(False), {"attempt_id": attempt_id}).scalar_one_or_none()
     if attempt is None or attempt.user_id != user.id:
         raise NotFound()
     close_if_expired(attempt, now)

@@ -143,8 +143,9 @@ def _specs_as_of(changed_at: dict[int, datetime]) -> dict[int, QuestionSpec]:
     exact version of the question, and the rest read (one statement)."""
     known = db.session.info.get(SPECS_KEY, {})
     specs, missing = {}, []
-    for question_id, updated_at in changed_at.items():
-        spec = known.get(question_id) or _graded_specs.get((question_id, updated_at))
+    kept = _graded_specs.get_many(changed_at.items())  # the keys: (question id, updated_at)
+    for question_id, spec in zip(changed_at, kept, strict=True):
+        spec = known.get(question_id) or spec
         if spec is None:
             missing.append(question_id)
         else:
@@ -278,21 +279,31 @@ _ENROLMENT_STATEMENTS: list[Any] = []
 
 
 def _enrolment_of(attempt: Attempt) -> Enrolment:
-    """The attempt's enrolment with its cohort, without the learner and the course version the enrolment would join
-    again: the learner is the session's already (the request's user, or the one whose attempt expired) and the
-    version is the quiz's (a cohort of the quiz's version runs it), so reading them later finds them in the session
-    (a lazy many-to-one load looks in the identity map first) or reads them then. The statement is built once, on
-    first use."""
+    """The attempt's enrolment with its cohort and its lessons done (the lesson rule reads them) in one statement,
+    without the learner and the course version the enrolment would join again: the learner is the session's already
+    (the request's user, or the one whose attempt expired) and the version is the quiz's (a cohort of the quiz's
+    version runs it), so reading them later finds them in the session (a lazy many-to-one load looks in the identity
+    map first) or reads them then. The cohort comes as an entity of the row rather than a joined eager load (the ORM
+    set up an eager load's row processing anew each time). The statement is built once, on first use."""
     key = Enrolment.__mapper__.identity_key_from_primary_key((attempt.enrolment_id,))
     enrolment = db.session.identity_map.get(key)
     if enrolment is None:
         if not _ENROLMENT_STATEMENTS:
             _ENROLMENT_STATEMENTS.append(
-                select(Enrolment)
-                .options(lazyload(Enrolment.user), joinedload(Enrolment.cohort).lazyload(Cohort.version))
+                select(Enrolment, Cohort)
+                .join(Cohort, Cohort.id == Enrolment.cohort_id)
+                .options(
+                    lazyload(Enrolment.user),
+                    lazyload(Enrolment.cohort),
+                    lazyload(Cohort.version),
+                    joinedload(Enrolment.completions),
+                )
                 .where(Enrolment.id == bindparam("enrolment_id"))
             )
-        enrolment = db.session.execute(_ENROLMENT_STATEMENTS[0], {"enrolment_id": attempt.enrolment_id}).scalar_one()
+        enrolment, cohort = (
+            db.session.execute(_ENROLMENT_STATEMENTS[0], {"enrolment_id": attempt.enrolment_id}).unique().one()
+        )
+        set_committed_value(enrolment, "cohort", cohort)
     set_committed_value(attempt, "enrolment", enrolment)
     return enrolment
 

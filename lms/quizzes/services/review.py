@@ -42,6 +42,38 @@ class ShownQuestion:
         return set(self.response) if isinstance(self.response, list) else {self.response}
 
 
+@dataclass(frozen=True)
+class _ReviewFacts:
+    """What showing and reviewing a question takes from its spec alone: its type, its options in the spec's order,
+    and its right answers unless they are words of the catalog (true/false, a numerical range), which are
+    translated for each request's language."""
+
+    type: QuestionType
+    options: tuple[ShownOption, ...]
+    right_answers: tuple[str, ...] | None
+
+
+_FACTS = "_review_facts"
+
+
+def _facts_of(spec: QuestionSpec) -> _ReviewFacts:
+    """The spec's _ReviewFacts, worked out once and kept on the spec object itself, as functools.cached_property keeps
+    a value (in its __dict__, outside the dataclass's fields: equality, replace() and asdict() never see it). A spec
+    never changes, and the specs of a question's version are kept per process (closing._graded_specs): every start
+    and submit of a quiz shows the same twenty, whose types, options and right answers were worked out anew for
+    each learner."""
+    facts = spec.__dict__.get(_FACTS)
+    if facts is None:
+        kind = type_of(spec)
+        facts = _ReviewFacts(
+            type=kind,
+            options=tuple(ShownOption(index, choice.text) for index, choice in enumerate(spec.choices)),
+            right_answers=None if kind.right_answers_in_words else tuple(kind.right_answers(spec)),
+        )
+        spec.__dict__[_FACTS] = facts
+    return facts
+
+
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     """Every question of the attempt in its frozen order, with saved responses: two queries for any length, none
     for what this transaction has just read or written (see closing.SPECS_KEY)."""
@@ -63,11 +95,12 @@ def _questions(attempt: Attempt, review: ReviewVisibility | None) -> list[ShownQ
     shown = []
     for number, item in enumerate(attempt.layout, start=1):
         spec = specs[item["question_id"]]
-        kind = type_of(spec)
+        facts = _facts_of(spec)
+        kind = facts.type
         response, fraction = answers.get(item["question_id"], (None, None))
         right_answers, feedback = [], []
         if review is not None:
-            right_answers = kind.right_answers(spec)
+            right_answers = kind.right_answers(spec) if facts.right_answers is None else list(facts.right_answers)
             if review.feedback:
                 feedback = kind.answer_feedback(spec, response) + (
                     [spec.general_feedback] if spec.general_feedback else []
@@ -78,7 +111,7 @@ def _questions(attempt: Attempt, review: ReviewVisibility | None) -> list[ShownQ
                 question_id=item["question_id"],
                 spec=spec,
                 type=kind,
-                options=[ShownOption(i, spec.choices[i].text) for i in item["order"]],
+                options=[facts.options[i] for i in item["order"]],
                 response=response,
                 fraction=fraction,
                 feedback=feedback,
