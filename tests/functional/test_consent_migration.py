@@ -6,19 +6,15 @@ from __future__ import annotations
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from lms import create_app
 from lms.core.database import dispose_engines
 from lms.extensions import db
+from tests.migrations import migration_app
 
 GIVEN = "2026-01-02 03:04:05+00:00"
 
 
 def test_0021_moves_every_consent_into_one_table_and_back(tmp_path):
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
-         "SIGNING_KEYS_DIR": str(tmp_path / "keys"), "UPLOADS_DIR": str(tmp_path / "uploads"),
-         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite")}
-    )  # fmt: skip
+    app = migration_app(tmp_path)
     directory = app.extensions["migrate"].directory
     with app.app_context():
         try:

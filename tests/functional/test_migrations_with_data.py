@@ -7,22 +7,9 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from lms import create_app
 from lms.core.database import dispose_engines
 from lms.extensions import db
-
-
-def _app(tmp_path):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "migration-secret",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'in-use.sqlite'}",
-            "SIGNING_KEYS_DIR": str(tmp_path / "keys"),
-            "UPLOADS_DIR": str(tmp_path / "uploads"),
-            "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
-        }
-    )
+from tests.migrations import migration_app
 
 
 def _counts(*tables: str) -> dict[str, int]:
@@ -36,7 +23,7 @@ def _foreign_keys_enforced() -> bool:
 
 
 def test_sqlite_database_with_the_demo_data_goes_down_and_up_through_every_migration(tmp_path):
-    app = _app(tmp_path)
+    app = migration_app(tmp_path)
     directory = app.extensions["migrate"].directory
     try:
         with app.app_context():
@@ -66,7 +53,7 @@ def test_sqlite_database_with_the_demo_data_goes_down_and_up_through_every_migra
 
 
 def test_sqlite_database_with_a_broken_reference_is_not_migrated(tmp_path):
-    app = _app(tmp_path)
+    app = migration_app(tmp_path)
     directory = app.extensions["migrate"].directory
     try:
         with app.app_context():

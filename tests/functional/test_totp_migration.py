@@ -6,25 +6,16 @@ import pyotp
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from lms import create_app
 from lms.core import secret_box
 from lms.core.database import dispose_engines
 from lms.extensions import db
+from tests.migrations import migration_app
 
 BEFORE, AFTER = "0021", "0022"
 
 
 def test_migration_seals_existing_secrets_and_the_downgrade_opens_them(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "migration-secret",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'migrate.sqlite'}",
-            "SIGNING_KEYS_DIR": str(tmp_path / "keys"),
-            "UPLOADS_DIR": str(tmp_path / "uploads"),
-            "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
-        }
-    )
+    app = migration_app(tmp_path)
     secret = pyotp.random_base32()
     directory = app.extensions["migrate"].directory
     try:
