@@ -6,6 +6,7 @@ import pytest
 
 from lms import create_app
 from lms.core.database import dispose_engines
+from lms.core.i18n import local_today
 from lms.courses.catalog_cache import CatalogCache, catalog_cache
 from lms.courses.models import Cohort, CohortMode, CourseStatus
 from lms.courses.services import import_course
@@ -123,7 +124,7 @@ def test_a_new_day_renders_the_body_again(app, app_ctx, client, monkeypatch):
     import_course(make_course_spec("PPI-DASAR"), publish=True)
     db.session.commit()
     _listening_catalog(app, client)
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = local_today() + timedelta(days=1)  # the visitor's day (Jakarta; UTC's is behind after 17:00)
     monkeypatch.setattr("lms.courses.views.local_today", lambda: tomorrow)
     with statements(app) as seen:
         _catalog(client)

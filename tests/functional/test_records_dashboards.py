@@ -7,6 +7,7 @@ import re
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,7 +33,8 @@ from tests.csv_files import csv_dicts
 from tests.factories import add_staff, confirm_member, make_facility, make_member, make_organization, make_user
 from tests.factories.certificates import enrol, finished_learner, make_cohort, make_published_version
 
-TODAY = date.today()
+TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+"""The day the pages count in (the app's default zone): from 17:00 UTC on, UTC's date is still yesterday's."""
 
 
 def credit(user, skp, ranah=Ranah.PEMBELAJARAN, *, days_ago=10, source_id=None):
