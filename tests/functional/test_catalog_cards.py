@@ -5,10 +5,11 @@ body that every visitor shares, in a fixed number of statements however many cou
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from lms.courses import services
 from lms.extensions import db
-from tests.factories import make_organization
+from tests.factories import make_organization, make_user
 from tests.factories.certificates import enrol, finished_learner, make_cohort, make_published_version
 from tests.functional.test_catalog_cache import statements
 
@@ -117,3 +118,16 @@ def test_the_states_read_with_the_learner_are_the_states_read_alone(app, app_ctx
     assert {codes[course_id]: state.value for course_id, state in alone.items()} == {
         code: state for code, state in expected.items() if state != "not_enrolled"
     }
+
+
+def test_course_states_read_after_an_enrolment_in_the_same_transaction_see_it(app_ctx):
+    """Outside the transaction only while the session holds none: an enrolment written and not yet committed counts."""
+    make_organization("ppni")
+    version = make_published_version("PPI-DASAR")
+    cohort = make_cohort(version)
+    learner = make_user()
+    assert services.course_states(learner.id) == {}
+    services.enrol(learner, cohort, datetime.now(UTC))
+    assert services.course_states(learner.id) == {version.course_id: services.CourseState.ENROLLED}
+    db.session.rollback()
+    assert services.course_states(learner.id) == {}

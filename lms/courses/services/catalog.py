@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, bindparam, case, cas
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organization
-from lms.core.database import outside_transaction
+from lms.core.database import outside_idle_transaction
 from lms.core.errors import NotFound
 from lms.courses.models import Cohort, CohortMode, Course, CourseStatus, CourseVersion, Enrolment, EnrolmentStatus
 from lms.courses.requirements import CompletionCondition, completed, completion_conditions
@@ -158,10 +158,10 @@ def _course_states_statement(_conditions: tuple[CompletionCondition, ...]) -> Se
 
 def course_states(user_id: int) -> dict[int, CourseState]:
     """`course_states_from` the learner's enrolments, read by themselves (the catalog reads them with her, see
-    lms.courses.views), in one statement outside the request's transaction."""
-    entries = db.session.execute(
-        _course_states_statement(completion_conditions()), {"user_id": user_id}, bind_arguments=outside_transaction()
-    ).scalar_one()
+    lms.courses.views), in one statement: outside the request's transaction unless the session holds one (then its
+    own enrolments, written and not yet committed, count too)."""
+    statement, bind = _course_states_statement(completion_conditions()), outside_idle_transaction()
+    entries = db.session.execute(statement, {"user_id": user_id}, bind_arguments=bind).scalar_one()
     return course_states_from(entries)
 
 
