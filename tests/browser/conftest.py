@@ -107,3 +107,15 @@ def translated(app: Flask, locale: str, message: str) -> str:
     """`message` as the app shows it in `locale`, so tests pass whether or not a translation exists yet."""
     with app.test_request_context(), force_locale(locale):
         return babel_gettext(message)
+
+
+def wait_until(page: Page, predicate: str) -> None:
+    """Wait until the JavaScript arrow function `predicate` returns a truthy value on `page`.
+
+    Playwright compiles a plain expression with `eval` on every poll; our pages' Content-Security-Policy forbids eval
+    outside the first, DevTools-run check, so an expression that is false at first fails instead of waiting. A
+    function is compiled once, in that first check, and polled without eval.
+    """
+    if not predicate.lstrip().startswith("() =>"):
+        raise ValueError(f"wait_until takes an arrow function, not an expression: {predicate!r}")
+    page.wait_for_function(predicate)

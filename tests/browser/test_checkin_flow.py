@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lms.attendance.models import AttendanceMark
 from lms.extensions import db
-from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, translated
+from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, translated, wait_until
 from tests.factories import PASSWORD
 from tests.factories.attendance import make_session, make_training
 
@@ -55,7 +55,7 @@ def test_learner_scans_the_room_qr_logs_in_and_appears_in_the_report(
     assert code_answer.value.json()["rotating_qr"].startswith(f"{live_server}/attendance/checkin/{session_id}?t=")
     qr = page.get_by_test_id("rotating-qr")
     expect(qr).to_be_visible()
-    page.wait_for_function("document.querySelector('[data-testid=rotating-qr]').naturalWidth > 0")
+    wait_until(page, "() => document.querySelector('[data-testid=rotating-qr]').naturalWidth > 0")
 
     # 2. The learner's phone camera reads the screen.
     url = decode_qr(qr.screenshot())

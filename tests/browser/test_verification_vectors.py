@@ -7,7 +7,7 @@ import random
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS
+from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, wait_until
 from tests.browser.test_verify_page import issued_token
 from tests.conformance.tampering import variants
 from tests.conformance.vectors import document
@@ -34,7 +34,7 @@ def assert_agrees(answers: dict) -> None:
 
 def test_verify_js_passes_every_vector_online(page: Page):
     page.goto("/verify/offline")
-    page.wait_for_function("window.LenteraVerify !== undefined")
+    wait_until(page, "() => window.LenteraVerify !== undefined")
     assert_agrees(page.evaluate(RUN_VECTORS, document()))
 
 
@@ -48,7 +48,7 @@ def test_verify_js_from_the_service_worker_passes_every_vector_offline(browser: 
         expect(page.get_by_test_id("browser-check")).to_have_attribute("data-state", "genuine")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_until(page, "() => navigator.serviceWorker.controller !== null")
         context.set_offline(True)
         page.goto(f"/v/{token}")
         expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "genuine-offline")
@@ -67,7 +67,7 @@ def test_verify_js_never_calls_a_tampered_token_genuine(page: Page, app: Flask, 
         [case for case in cases if case.tampered], 60
     )
     page.goto("/verify/offline")
-    page.wait_for_function("window.LenteraVerify !== undefined")
+    wait_until(page, "() => window.LenteraVerify !== undefined")
     answers = page.evaluate(
         """async (texts) => {
           const keyDocument = await (await fetch("/.well-known/lentera-keys.json")).json();

@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from lms.certificates import keys, services
 from lms.extensions import db
-from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS
+from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, wait_until
 from tests.factories.certificates import finished_learner, issue, make_certificate_world
 
 
@@ -47,7 +47,7 @@ def test_a_withdrawn_key_reaches_the_offline_check_after_one_online_visit(
         expect(page.get_by_test_id("browser-check")).to_have_attribute("data-state", "genuine")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_until(page, "() => navigator.serviceWorker.controller !== null")
         expect(page.get_by_test_id("browser-check")).to_have_attribute("data-state", "genuine")
 
         with app.app_context():

@@ -9,7 +9,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from lms.certificates import services
-from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, translated
+from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, translated, wait_until
 from tests.factories.certificates import finished_learner, issue, make_certificate_world
 
 
@@ -73,7 +73,7 @@ def test_offline_the_cached_key_set_checks_the_signature(browser: Browser, live_
         assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         # Let the worker take control and keep the shell and key set in its cache.
         page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_until(page, "() => navigator.serviceWorker.controller !== null")
         expect(page.get_by_test_id("browser-check")).to_have_attribute("data-state", "genuine")
 
         context.set_offline(True)
