@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 
 @contextmanager
-def counted_statements(app):
+def counted_statements():
     """The statements every engine sends meanwhile: the app's and the autocommit one (reads outside the request's
     transaction, lms.core.database.outside_transaction)."""
     statements: list[str] = []

@@ -180,7 +180,7 @@ def _more_of_everything(world, people: int) -> None:
 
 def _statements_of_log(app, client, url: str) -> list[str]:
     client.get(url)  # once to warm what a first request loads
-    with counted_statements(app) as statements:
+    with counted_statements() as statements:
         response = client.get(url)
     assert response.status_code == 200
     return statements

@@ -4,7 +4,7 @@ once, the certificate requirement, the facilitator's five-response floor, author
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from lms.core.models import utcnow
 from lms.courses.requirements import requirements_for
@@ -17,6 +17,7 @@ from tests.conftest import api_token
 from tests.csv_files import csv_in
 from tests.factories import make_user
 from tests.factories.instruments import ALL_CORRECT, MISSED_CRITICAL, add_checklist, make_attended_training
+from tests.statements import counted_statements
 
 
 def _bearer(client, user):
@@ -272,18 +273,9 @@ def test_course_report_reads_a_fixed_number_of_queries_and_exports_csv(app_ctx, 
     add_checklist(training)
 
     def queries_for_report() -> int:
-        count = 0
-
-        def count_query(*args):
-            nonlocal count
-            count += 1
-
-        event.listen(db.engine, "before_cursor_execute", count_query)
-        try:
+        with counted_statements() as statements:
             services.course_report(training.cohort.version.course, utcnow().date(), with_learning=False)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_query)
-        return count
+        return len(statements)
 
     db.session.expire_all()
     before = queries_for_report()

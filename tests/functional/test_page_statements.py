@@ -29,7 +29,7 @@ def _get(app, client, path: str) -> tuple[list[str], object]:
         cache.notices.start()
         assert wait_until(lambda: cache.listening), "the catalog's listener did not start"
         client.get(path)
-    with counted_statements(app) as statements:
+    with counted_statements() as statements:
         response = client.get(path)
     assert response.status_code == 200
     return statements, response
@@ -101,7 +101,7 @@ def test_a_json_request_with_the_session_cookie_does_not_count_the_bell(app, app
     make_user("nakes@example.test")
     auth.login("nakes@example.test")
     client.get("/api/v1/me")
-    with counted_statements(app) as statements:
+    with counted_statements() as statements:
         assert client.get("/api/v1/me").status_code in (200, 401)
     assert not [s for s in statements if "notifications" in s], statements
 

@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
 
 from lms.accounts.models import Role
 from lms.courses import services as course_services
@@ -18,6 +17,7 @@ from lms.quizzes.models import Answer, Attempt, AttemptState, CloseReason, Quest
 from lms.quizzes.spec import Choice, QuestionKind, QuestionSpec
 from tests.csv_files import csv_in
 from tests.factories import make_course_spec, make_organization, make_user
+from tests.statements import counted_statements
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -329,16 +329,8 @@ def test_the_report_runs_a_fixed_number_of_queries(client, auth, world, app):
     auth.login(world.admin.email)
 
     def queries(url):
-        statements = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements() as statements:
             assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     before = queries(_report_url(world))

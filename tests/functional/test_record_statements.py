@@ -23,7 +23,7 @@ def _record_page(app, client, auth, email: str) -> tuple[list[str], int]:
     """The statements and the function calls (cProfile's count, C functions too) of one view of the record."""
     auth.login(email, PASSWORD)
     client.get("/my/record")  # once to warm what a first request loads (the key set, translations)
-    with counted_statements(app) as statements:
+    with counted_statements() as statements:
         client.get("/my/record")
     profile = cProfile.Profile()
     response = profile.runcall(client.get, "/my/record")

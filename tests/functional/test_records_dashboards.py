@@ -4,14 +4,13 @@ figures, and the supervisors' coverage matrix (cells, expiring, region scope, te
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 
 from lms.accounts.models import (
     FacilityKind,
@@ -32,6 +31,7 @@ from lms.records.models import EntrySource, PracticeLicence, SkpCycleTotal, SkpE
 from tests.csv_files import csv_dicts
 from tests.factories import add_staff, confirm_member, make_facility, make_member, make_organization, make_user
 from tests.factories.certificates import enrol, finished_learner, make_cohort, make_published_version
+from tests.statements import counted_statements
 
 TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date()
 """The day the pages count in (the app's default zone): from 17:00 UTC on, UTC's date is still yesterday's."""
@@ -225,20 +225,6 @@ def bulk_members(organization, count: int, prefix: str = "Anggota") -> list[int]
     return ids
 
 
-@contextmanager
-def counted_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def page_links(html: str) -> dict[str, str]:
     """rel → href of the page's next/previous links."""
     return {rel: href.replace("&amp;", "&") for rel, href in re.findall(r'<a rel="(next|prev)" href="([^"]+)"', html)}
@@ -279,23 +265,23 @@ def test_keyset_pages_of_fifty_forward_and_back_and_a_fixed_number_of_queries(cl
     assert refused.status_code == 422 and not rows_of(refused.data.decode())
 
     with app_ctx.test_request_context():
-        with counted_queries() as small:
+        with counted_statements() as small:
             dashboards.member_standings(admin, ppni.id, MemberFilters(), TODAY, per_page=5)
-        with counted_queries() as deep:
+        with counted_statements() as deep:
             cursor = dashboards.member_standings(admin, ppni.id, MemberFilters(), TODAY, per_page=100).next_cursor
             assert cursor
-        with counted_queries() as large:
+        with counted_statements() as large:
             page = dashboards.member_standings(admin, ppni.id, MemberFilters(state="short"), TODAY, after=cursor)
             assert page.total == 120 and len(page.members) == 20 and page.previous_cursor and not page.next_cursor
     # stale rows, counts (the summary), page (and on PostgreSQL the statement time limit set before the last two)
     assert len(small) == len(deep) == len(large) == 3 + (db.engine.dialect.name == "postgresql")
     if db.engine.dialect.name == "postgresql":  # SQLite's compiler writes "LIMIT ? OFFSET 0" for any LIMIT
         assert not [s for s in small + deep + large if "OFFSET" in s.upper()]
-    with counted_queries() as page_queries:
+    with counted_statements() as page_queries:
         client.get(page_links(first)["next"])
-    with counted_queries() as filtered_queries:
+    with counted_statements() as filtered_queries:
         client.get(url, query_string={"state": "short", "q": "anggota"})
-    with counted_queries() as deep_filtered:
+    with counted_statements() as deep_filtered:
         client.get(url, query_string={"after": cursor, "state": "short", "q": "anggota", "renewal": "1"})
     assert len(page_queries) == len(filtered_queries) == len(deep_filtered)
 

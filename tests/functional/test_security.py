@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import make_user
+from tests.statements import counted_statements
 
 
 def test_form_post_without_csrf_token_is_refused(client, app, app_ctx, monkeypatch):
@@ -98,21 +99,9 @@ def test_unknown_api_path_gives_json_error(client, app_ctx):
 
 
 def test_healthz_does_no_database_work(client, app_ctx):
-    from sqlalchemy import event
-
-    from lms.extensions import db
-
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with counted_statements() as statements:
         assert client.get("/healthz").status_code == 200
         assert statements == []
         client.get("/login")  # the recorder works: a page with a session-less visitor still runs no SQL
         make_user("a@example.test")
         assert statements, "the recorder should see the factory's INSERT"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
