@@ -23,12 +23,12 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_babel import LazyString, format_date, get_locale, get_timezone, get_translations
-from flask_login import current_user
 from jinja2 import pass_context, pass_eval_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from lms.core.numbers import format_local_decimal
+from lms.core.security import signed_in_user
 from lms.extensions import babel
 
 
@@ -51,8 +51,9 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = signed_in_user()
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -68,7 +69,7 @@ def without_session() -> bool:
     buttons that reload it with ?locale= (base.html, `language_per_page`) rather than the form that stores the choice
     with a CSRF token, whose token would start a session: then a verifier's phone gets no cookie of ours from such a
     page, and its later scans stay on the verify page's fast path (lms.certificates.verify_fast_path)."""
-    return not session and not current_user.is_authenticated
+    return not session and not signed_in_user().is_authenticated
 
 
 def _selected_locale() -> Locale:
@@ -80,7 +81,7 @@ def _selected_locale() -> Locale:
 
 def select_timezone() -> str:
     if has_request_context():
-        user = current_user._get_current_object()  # once through the proxy, not four times (a page asks often)
+        user = signed_in_user()
         if user is not None and user.is_authenticated and user.timezone:
             return str(user.timezone)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]

@@ -93,3 +93,24 @@ def test_kept_translations_are_read_without_asking_flask_babel_again_and_still_f
             assert i18n.gettext("Course catalog") == "Course catalog"
         finally:
             app.config["BABEL_DEFAULT_LOCALE"] = "id"
+
+
+def test_translated_labels_are_made_once_per_language_and_follow_the_language_in_force(app):
+    from unittest.mock import patch
+
+    import lms.core.labels as labels
+    from lms.courses.curriculum import Ranah
+
+    with app.test_request_context("/"):
+        indonesian = labels.translated_labels(Ranah)
+        assert indonesian[Ranah.PELAYANAN] == "Pelayanan" and indonesian["pengabdian"] == "Pengabdian"
+        with force_locale("en"):
+            english = labels.translated_labels(Ranah)
+            assert english[Ranah.PELAYANAN] == "Pelayanan (service)"
+        with patch.object(labels, "labels_of", side_effect=AssertionError("translated again")):
+            assert labels.translated_labels(Ranah) is indonesian
+            with force_locale("en"):
+                assert labels.translated_labels(Ranah) is english
+    # another request in the same language: the same labels
+    with app.test_request_context("/"), patch.object(labels, "labels_of", side_effect=AssertionError("again")):
+        assert labels.translated_labels(Ranah) is indonesian
