@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any
 
 import markupsafe
 from flask.templating import Environment
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.runtime import Context
+from jinja2.utils import _PassArg, internalcode
 from markupsafe import Markup, escape
 
 _escape_text = getattr(markupsafe, "_escape_inner", None) or (lambda text: str(escape(text)))
@@ -98,5 +101,32 @@ class LenteraCodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
+class LenteraContext(Context):
+    """Jinja's template context, with a shortcut for the call a template makes most: a plain function (`_()`,
+    `url_for`, `csrf_token`, …). Jinja asks any callable for the argument it wants passed (`pass_context` and the
+    like), on the callable and its `__call__`, through three Python functions and `hasattr`s, and pops two keywords:
+    eight calls for each. A plain function's `__call__` never asks for one; only its own `jinja_pass_arg` counts."""
+
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names: keywords are free)
+        if type(__obj) is FunctionType:
+            pass_arg = getattr(__obj, "jinja_pass_arg", None)
+            if pass_arg is None or pass_arg is _PassArg.eval_context:
+                if "_block_vars" in kwargs:
+                    del kwargs["_block_vars"]
+                if "_loop_vars" in kwargs:
+                    del kwargs["_loop_vars"]
+                if pass_arg is not None:
+                    args = (__self.eval_ctx, *args)
+                try:
+                    return __obj(*args, **kwargs)
+                except StopIteration:
+                    return __self.environment.undefined(
+                        "value was undefined because a callable raised a StopIteration exception"
+                    )
+        return super().call(__obj, *args, **kwargs)
+
+
 class LenteraEnvironment(Environment):
     code_generator_class = LenteraCodeGenerator
+    context_class = LenteraContext

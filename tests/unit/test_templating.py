@@ -5,19 +5,57 @@ from __future__ import annotations
 import traceback
 
 import pytest
-from jinja2 import DictLoader, Environment, StrictUndefined, UndefinedError
+from jinja2 import (
+    DictLoader,
+    Environment,
+    StrictUndefined,
+    UndefinedError,
+    pass_context,
+    pass_environment,
+    pass_eval_context,
+)
 from markupsafe import Markup, escape
 
-from lms.core.templating import LenteraCodeGenerator, markup_text
+from lms.core.templating import LenteraCodeGenerator, LenteraContext, markup_text
 
 
 class LenteraJinja(Environment):
     code_generator_class = LenteraCodeGenerator
+    context_class = LenteraContext
 
 
 class Html:
     def __html__(self):
         return "<b>already safe</b>"
+
+
+@pass_context
+def with_context(context, name):
+    return f"{name}={context.get(name)}"
+
+
+@pass_eval_context
+def with_eval_context(eval_context, text):
+    return f"{text}:{eval_context.autoescape}"
+
+
+@pass_environment
+def with_environment(environment, text):
+    return f"{text}:{type(environment).__name__ in ('Environment', 'LenteraJinja')}"
+
+
+class CallableWithContext:
+    @pass_context
+    def __call__(self, context, name):
+        return f"callable {name}={context.get(name)}"
+
+
+def stops():
+    raise StopIteration
+
+
+def plain(*args, **kwargs):
+    return f"<{args}|{sorted(kwargs.items())}>"
 
 
 class Plain:
@@ -51,6 +89,11 @@ TEMPLATES = {
     "{{ n }} {{ title }}",
     "maybe.html": "<p>{{ title }} {{ n }}</p>{% if flag %}{% extends 'base.html' %}{% endif %}<p>{{ n }} {{ n }}</p>"
     "{% block content %}[{{ title }} {{ n }}]{% endblock %}",
+    "calls.html": "{{ call(1, 'a', k='<v>') }} {{ with_context('n') }} {{ with_eval_context('t') }}"
+    "{{ with_environment('e') }} {{ callable('title') }} [{{ stops() }}] {{ call() }} {{ bound('x') }}"
+    "{% for x in rows %}{% set inner = loop.index %}{{ with_context('inner') }} {{ call(x, loop.index) }}{% endfor %}"
+    "{% block b %}{% set in_block = 5 %}{{ with_context('in_block') }}{{ call(k=1) }}{% endblock %}"
+    "{% macro m(a) %}{{ with_context('a') }}{{ call(a) }}{{ varargs }}{% endmacro %}{{ m(1, 2) }}",
     "loose.html": "{% if flag %}{{ title }}{% endif %}<p>{{ n }}</p>{{ plain }} and {{ html }}",
 }
 
@@ -67,6 +110,13 @@ VALUES = {
     "footer": "ftr",
     "empty": "none <here>",
     "rows": [{"name": "A&B", "note": "<n>"}, {"name": "C", "note": ""}, {"name": 7, "note": 0}],
+    "call": plain,
+    "with_context": with_context,
+    "with_eval_context": with_eval_context,
+    "with_environment": with_environment,
+    "callable": CallableWithContext(),
+    "stops": stops,
+    "bound": "a-b".split,
 }
 
 
@@ -115,3 +165,15 @@ def test_markup_text_is_the_text_escape_writes(value):
     text = markup_text(value)
     assert type(text) in (str, Markup)
     assert text == str(escape(value))
+
+
+def test_a_plain_function_is_called_without_asking_what_it_wants_passed():
+    from unittest.mock import patch
+
+    from jinja2.utils import _PassArg
+
+    template = LenteraJinja(autoescape=True).from_string(
+        "{{ call(1, k=2) }}{% for x in [1] %}{{ call(x) }}{% endfor %}"
+    )
+    with patch.object(_PassArg, "from_obj", side_effect=AssertionError("asked")):
+        assert template.render(call=plain) == "&lt;(1,)|[(&#39;k&#39;, 2)]&gt;&lt;(1,)|[]&gt;"
