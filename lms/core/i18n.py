@@ -297,11 +297,28 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+_PAGE_TEXTS_KEPT = 4096
+_page_texts: dict[tuple[int, str], tuple[Translations | NullTranslations, Markup]] = {}
+
+
 @pass_eval_context
 def _page_gettext(eval_context, string: str, **variables) -> str:
-    """Jinja's new-style `_()`: escaped like the template, always a format string (so `%%` is `%`)."""
-    translated = page_translations().ugettext(string)
-    return (Markup(translated) if eval_context.autoescape else translated) % variables
+    """Jinja's new-style `_()`: escaped like the template, always a format string (so `%%` is `%`).
+
+    A string without variables in an escaped template (most of a page's) is translated and made Markup once per
+    catalog (its translations object, compared by identity, as page_translations keeps it), not on every page: the
+    Markup and its formatting were a dozen calls a string."""
+    translations = page_translations()
+    if variables or not eval_context.autoescape:
+        translated = translations.ugettext(string)
+        return (Markup(translated) if eval_context.autoescape else translated) % variables
+    key = (id(translations), string)
+    kept = _page_texts.get(key)
+    if kept is None or kept[0] is not translations:
+        if len(_page_texts) >= _PAGE_TEXTS_KEPT:
+            _page_texts.clear()
+        kept = _page_texts[key] = (translations, Markup(translations.ugettext(string)) % {})
+    return kept[1]
 
 
 @pass_eval_context

@@ -114,3 +114,21 @@ def test_translated_labels_are_made_once_per_language_and_follow_the_language_in
     # another request in the same language: the same labels
     with app.test_request_context("/"), patch.object(labels, "labels_of", side_effect=AssertionError("again")):
         assert labels.translated_labels(Ranah) is indonesian
+
+
+def test_template_strings_without_variables_are_translated_once_per_language(app):
+    from unittest.mock import patch
+
+    from lms.core.i18n import page_translations
+
+    page = "{{ _('Course catalog') }}|{{ _('100%% sure') }}|{{ _('Hello %(name)s', name='<b>') }}"
+    with app.test_request_context("/"):
+        first = render_template_string(page)
+        with force_locale("en"):
+            english = render_template_string(page)
+        translations = page_translations()
+        with patch.object(translations, "ugettext", side_effect=lambda s: "(asked again)"):
+            again = render_template_string(page)
+    assert first == "Katalog pelatihan|100% sure|Hello &lt;b&gt;"
+    assert english == "Course catalog|100% sure|Hello &lt;b&gt;"
+    assert again == "Katalog pelatihan|100% sure|(asked again)"  # only the string with variables asked again

@@ -58,6 +58,22 @@ def plain(*args, **kwargs):
     return f"<{args}|{sorted(kwargs.items())}>"
 
 
+class Node:
+    """Attributes, a property that raises AttributeError, and items (Jinja's getattr falls back to them)."""
+
+    def __init__(self, name, child=None):
+        self.name = name
+        self.child = child
+        self.items = {"only_item": f"item of {name}", "name": "item name"}
+
+    @property
+    def broken(self):
+        raise AttributeError("broken")
+
+    def __getitem__(self, key):
+        return self.items[key]
+
+
 class Plain:
     def __str__(self):
         return "a < b & \"c\" 'd'"
@@ -94,6 +110,11 @@ TEMPLATES = {
     "{% for x in rows %}{% set inner = loop.index %}{{ with_context('inner') }} {{ call(x, loop.index) }}{% endfor %}"
     "{% block b %}{% set in_block = 5 %}{{ with_context('in_block') }}{{ call(k=1) }}{% endblock %}"
     "{% macro m(a) %}{{ with_context('a') }}{{ call(a) }}{{ varargs }}{% endmacro %}{{ m(1, 2) }}",
+    "attrs.html": "{{ tree.name }} {{ tree.child.name }} {{ tree.child.child.name }} {{ tree.only_item }}"
+    "{{ tree.child.only_item }} [{{ tree.broken }}] [{{ tree.nope }}] [{{ tree.child.child.child.name }}]"
+    "{% if tree.child.name == 'b' and tree.name %}{{ call(tree.name, k=tree.child.name) }}{% endif %}"
+    "{{ rows[0].name if rows else tree.name }} {{ (tree.child or tree).name.upper() }} {{ site.upper() }}"
+    "{% for r in rows if r.name %}{{ r.name }}{{ loop.index }}{% endfor %}{{ tree.items.name }} {{ 'x'.upper() }}",
     "loose.html": "{% if flag %}{{ title }}{% endif %}<p>{{ n }}</p>{{ plain }} and {{ html }}",
 }
 
@@ -117,6 +138,7 @@ VALUES = {
     "callable": CallableWithContext(),
     "stops": stops,
     "bound": "a-b".split,
+    "tree": Node("a<", Node("b", Node("c&"))),
 }
 
 
