@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from types import FunctionType
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 import markupsafe
@@ -37,13 +37,20 @@ class LenteraCodeGenerator(CodeGenerator):
     - Outside a buffer (a page's blocks, not a macro's body), Jinja yields each piece of an output node (the text
       and `{{ … }}` between two tags) separately; a page that extends base.html passes each yield up through every
       template and block it sits in (three generators for a row of the record's history). Here a node's pieces
-      are joined and yielded once.
+      are joined and yielded once; so is a block, the parent template and an included one.
     - A `{{ value }}` is escaped with markup_text's shortcuts written into the code, instead of through `escape`.
     - An attribute read (`a.b`) is Python's getattr, with Jinja's `environment.getattr` only where that fails.
 
     The temporary names these use (`_out_value`, `_ga_object`, …) are assigned with `:=` inside one expression
     and read only within it, so nesting them is safe (an inner one is done before the outer one reads its own).
     """
+
+    def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
+        # A block, the parent template and an included one, rendered whole and yielded once: with `yield from`,
+        # each of their pieces resumed every generator around them.
+        if x.startswith("yield from "):
+            x = f"yield ''.join({x.removeprefix('yield from ')})"
+        super().writeline(x, node, extra)
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         self.writeline(f"from {__name__} import markup_text, _escape_text")
@@ -126,15 +133,20 @@ class LenteraCodeGenerator(CodeGenerator):
         self.write(")) is Markup else _escape_text(_out_value) if _out_type is str else markup_text(_out_value))")
 
 
+_PLAIN_CALLABLES = frozenset({FunctionType, MethodType, BuiltinFunctionType})
+"""Callables whose `__call__` is a method-wrapper, which never asks for an argument to be passed."""
+
+
 class LenteraContext(Context):
-    """Jinja's template context, with a shortcut for the call a template makes most: a plain function (`_()`,
-    `url_for`, `csrf_token`, …). Jinja asks any callable for the argument it wants passed (`pass_context` and the
-    like), on the callable and its `__call__`, through three Python functions and `hasattr`s, and pops two keywords:
-    eight calls for each. A plain function's `__call__` never asks for one; only its own `jinja_pass_arg` counts."""
+    """Jinja's template context, with a shortcut for the call a template makes most: a plain function or method
+    (`_()`, `url_for`, `csrf_token`, `c.renew_soon(today)`, …). Jinja asks any callable for the argument it wants
+    passed (`pass_context` and the like), on the callable and its `__call__`, through three Python functions and
+    `hasattr`s, and pops two keywords: eight calls for each. A function's or method's `__call__` never asks for one;
+    only its own `jinja_pass_arg` counts (a bound method shows its function's)."""
 
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names: keywords are free)
-        if type(__obj) is FunctionType:
+        if type(__obj) in _PLAIN_CALLABLES:
             pass_arg = getattr(__obj, "jinja_pass_arg", None)
             if pass_arg is None or pass_arg is _PassArg.eval_context:
                 if "_block_vars" in kwargs:

@@ -22,7 +22,7 @@ from lms.core.security import signed_in_user
 from lms.core.service_calls import call_service
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
-from lms.records import badges, bp, services, transcript
+from lms.records import badges, bp, charts, services, transcript
 from lms.records.forms import (
     ActivityForm,
     LicenceForm,
@@ -63,6 +63,7 @@ def _record_page(record: services.Record, *, activities: list, shared: bool) -> 
         activities=activities,
         shared=shared,
         today=_today(),
+        ranah_bars=charts.ranah_bars(record.standing.ranah),
         **_labels("ranah_labels"),  # the only ones the record shows
     )
 

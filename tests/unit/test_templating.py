@@ -50,6 +50,15 @@ class CallableWithContext:
         return f"callable {name}={context.get(name)}"
 
 
+class WithMethods:
+    def plain(self, text):
+        return f"method {text}"
+
+    @pass_context
+    def with_context(self, context, name):
+        return f"method {name}={context.get(name)}"
+
+
 def stops():
     raise StopIteration
 
@@ -109,6 +118,8 @@ TEMPLATES = {
     "{{ with_environment('e') }} {{ callable('title') }} [{{ stops() }}] {{ call() }} {{ bound('x') }}"
     "{% for x in rows %}{% set inner = loop.index %}{{ with_context('inner') }} {{ call(x, loop.index) }}{% endfor %}"
     "{% block b %}{% set in_block = 5 %}{{ with_context('in_block') }}{{ call(k=1) }}{% endblock %}"
+    "{{ methods.plain('<p>') }} {{ methods.with_context('n') }}"
+    "{% for x in [1] %}{% set inner = 7 %}{{ methods.with_context('inner') }}{% endfor %}"
     "{% macro m(a) %}{{ with_context('a') }}{{ call(a) }}{{ varargs }}{% endmacro %}{{ m(1, 2) }}",
     "attrs.html": "{{ tree.name }} {{ tree.child.name }} {{ tree.child.child.name }} {{ tree.only_item }}"
     "{{ tree.child.only_item }} [{{ tree.broken }}] [{{ tree.nope }}] [{{ tree.child.child.child.name }}]"
@@ -138,6 +149,7 @@ VALUES = {
     "callable": CallableWithContext(),
     "stops": stops,
     "bound": "a-b".split,
+    "methods": WithMethods(),
     "tree": Node("a<", Node("b", Node("c&"))),
 }
 
