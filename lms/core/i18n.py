@@ -264,6 +264,20 @@ def _page_date(context: Context, value: date | datetime | None, format: str = "m
     return format_local_date(value, format, _locale(_page_locale(context)))
 
 
+def request_locale() -> Locale | None:
+    """Flask-Babel's `get_locale()`, read where it keeps the locale once chosen for the request (its namespace in
+    the app context's `g`) rather than through the `g` proxy (a dozen calls); chosen by `get_locale()` itself the
+    first time, and outside a request (None)."""
+    app_context = _cv_app.get(None)
+    if app_context is not None:
+        babel_context = app_context.g.__dict__.get("_flask_babel")
+        if babel_context is not None:
+            locale = babel_context.__dict__.get("babel_locale")
+            if locale is not None:
+                return locale
+    return get_locale()
+
+
 def page_translations() -> Translations | NullTranslations:
     """Flask-Babel's translations for the current locale, looked up once per request and locale for the templates.
 
@@ -280,7 +294,7 @@ def page_translations() -> Translations | NullTranslations:
     babel_context = kept_by.get("_flask_babel")
     kept = kept_by.get("_lentera_translations")
     if kept is None or babel_context is None or kept[0] is not getattr(babel_context, "babel_locale", None):
-        locale = get_locale()
+        locale = request_locale()
         kept = kept_by["_lentera_translations"] = (locale, get_translations())
     return kept[1]
 
@@ -347,5 +361,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdatetime"] = local_datetime
     app.jinja_env.filters["format_date"] = app.jinja_env.filters["dateformat"] = _page_date
     app.jinja_env.filters["number"] = _page_number
-    app.context_processor(lambda: {"current_locale": str(get_locale())})
+    app.context_processor(lambda: {"current_locale": str(request_locale())})
     app.jinja_env.globals["content_lang"] = app.config["CONTENT_LANGUAGE"]

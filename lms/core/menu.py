@@ -6,9 +6,9 @@ the logout form's token, which are the user's own, stay in base.html."""
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
-from flask_babel import get_locale
 from markupsafe import Markup
 
+from lms.core.i18n import request_locale
 from lms.core.lru import LruCache
 from lms.core.security import signed_in_user
 
@@ -23,7 +23,7 @@ def menu_links(part: str) -> Markup:
     # roles it checks.
     key = (
         part,
-        str(get_locale()),
+        str(request_locale()),
         request.script_root,
         user.is_platform_admin,
         frozenset(membership.role for membership in user.memberships),

@@ -132,3 +132,22 @@ def test_template_strings_without_variables_are_translated_once_per_language(app
     assert first == "Katalog pelatihan|100% sure|Hello &lt;b&gt;"
     assert english == "Course catalog|100% sure|Hello &lt;b&gt;"
     assert again == "Katalog pelatihan|100% sure|(asked again)"  # only the string with variables asked again
+
+
+def test_request_locale_is_flask_babels_locale_in_force(app):
+    from unittest.mock import patch
+
+    from flask_babel import get_locale
+
+    import lms.core.i18n as i18n
+
+    with app.app_context():
+        assert i18n.request_locale() == get_locale()  # no request: as flask_babel has it
+    with app.test_request_context("/"):
+        chosen = i18n.request_locale()  # chosen through flask_babel the first time
+        assert str(chosen) == "id" and chosen is get_locale()
+        with patch.object(i18n, "get_locale", side_effect=AssertionError("asked again")):
+            assert i18n.request_locale() is chosen
+            with force_locale("en"):
+                assert str(i18n.request_locale()) == "en"
+            assert i18n.request_locale() is chosen
