@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from lms.core.numbers import format_local_decimal
 from lms.core.security import signed_in_user
+from lms.core.templating import markup_text
 from lms.extensions import babel
 
 
@@ -311,6 +312,20 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+_NOT_ONLY_NAMED_TEXTS = re.compile(r"%(?!%|\(\w+\)s)")
+"""A conversion other than `%(name)s` and `%%` (a width, `%(n)d`, a positional `%s`)."""
+_new_markup = str.__new__  # Markup(text) for a str: what Markup's own __new__ ends in
+
+
+def _escaped_format(translated: str, variables: dict) -> Markup:
+    """`Markup(translated) % variables`: each value escaped (as `escape` writes it) into a trusted format string.
+    With only `%(name)s` fields the values are escaped here, once each, and the text formatted as a str: Markup's
+    `%` wraps the values and each one read in helper objects (eight calls a value); other fields go through it."""
+    if _NOT_ONLY_NAMED_TEXTS.search(translated) is not None:
+        return Markup(translated) % variables
+    return _new_markup(Markup, translated % {name: markup_text(value) for name, value in variables.items()})
+
+
 _PAGE_TEXTS_KEPT = 4096
 _page_texts: dict[tuple[int, str], tuple[Translations | NullTranslations, Markup]] = {}
 
@@ -323,9 +338,10 @@ def _page_gettext(eval_context, string: str, **variables) -> str:
     catalog (its translations object, compared by identity, as page_translations keeps it), not on every page: the
     Markup and its formatting were a dozen calls a string."""
     translations = page_translations()
-    if variables or not eval_context.autoescape:
-        translated = translations.ugettext(string)
-        return (Markup(translated) if eval_context.autoescape else translated) % variables
+    if not eval_context.autoescape:
+        return translations.ugettext(string) % variables
+    if variables:
+        return _escaped_format(translations.ugettext(string), variables)
     key = (id(translations), string)
     kept = _page_texts.get(key)
     if kept is None or kept[0] is not translations:
@@ -339,7 +355,7 @@ def _page_gettext(eval_context, string: str, **variables) -> str:
 def _page_ngettext(eval_context, singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
     translated = page_translations().ungettext(singular, plural, num)
-    return (Markup(translated) if eval_context.autoescape else translated) % variables
+    return _escaped_format(translated, variables) if eval_context.autoescape else translated % variables
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from decimal import Decimal
 
 import pytest
 from jinja2 import (
@@ -211,3 +212,18 @@ def test_a_plain_function_is_called_without_asking_what_it_wants_passed():
     )
     with patch.object(_PassArg, "from_obj", side_effect=AssertionError("asked")):
         assert template.render(call=plain) == "&lt;(1,)|[(&#39;k&#39;, 2)]&gt;&lt;(1,)|[]&gt;"
+
+
+@pytest.mark.parametrize(
+    "translated",
+    ["Hello %(name)s", "%(name)s & %(other)s <b>", "100%% of %(name)s", "%%(name)s", "%(n)d items of %(name)s",
+     "%(name)-6s|", "%(name)r", "no fields", "%(name)s%(name)s"],
+)  # fmt: skip
+@pytest.mark.parametrize("name", ["<script>&\"'", Markup("<b>safe</b>"), 7, Decimal("2.50"), None, Html(), Plain()])
+def test_a_translated_format_string_is_filled_as_markups_percent_fills_it(translated, name):
+    from lms.core.i18n import _escaped_format
+
+    variables = {"name": name, "other": "x>y", "n": 3, "unused": "<u>"}
+    text = _escaped_format(translated, variables)
+    assert type(text) is Markup
+    assert text == Markup(translated) % variables
