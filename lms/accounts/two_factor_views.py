@@ -16,7 +16,7 @@ from lms.accounts import bp, throttle, two_factor
 from lms.accounts.forms import TwoFactorCodeForm
 from lms.accounts.models import User
 from lms.core.errors import json_error, wants_json
-from lms.core.security import uses_bearer_token
+from lms.core.security import signed_in_user, uses_bearer_token
 from lms.core.service_calls import ServiceCall, call_service
 from lms.core.urls import safe_next_url
 from lms.extensions import db, limiter
@@ -171,9 +171,9 @@ def send_admins_to_enrol():
     theirs (issued before two-factor became required for them) is refused until then, and enrolling revokes it."""
     if request.endpoint in OPEN_BEFORE_ENROLMENT:
         return None
-    if not current_user.is_authenticated:
+    user = signed_in_user()
+    if not user.is_authenticated:
         return None
-    user = current_user._get_current_object()
     if user.has_two_factor or not required_for(user):
         return None
     if uses_bearer_token() or wants_json():

@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
 from lms.core.lru import LruCache
+from lms.core.templating import LenteraEnvironment
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class LenteraSessionInterface(SecureCookieSessionInterface):
 
 class Lentera(Flask):
     session_interface = LenteraSessionInterface()
+    jinja_environment = LenteraEnvironment
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

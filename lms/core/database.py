@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 from flask import Flask, current_app, has_app_context
+from flask.globals import _cv_app
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import create_engine, event, text
@@ -105,7 +106,9 @@ def init_app(app: Flask) -> None:
 
 
 def _autocommit_engine() -> Engine:
-    engine = current_app.extensions.get("lentera_autocommit_engine")
+    app_context = _cv_app.get(None)  # the app itself, not through the proxy: once for each statement of a page
+    extensions = (app_context.app if app_context is not None else current_app).extensions
+    engine = extensions.get("lentera_autocommit_engine")
     if engine is None:
         if db.engine.dialect.name == "sqlite":
             engine = db.engine  # a file, no server: nothing to save
@@ -117,7 +120,7 @@ def _autocommit_engine() -> Engine:
             event.listen(engine, "checkout", _refuse_dropped_connection)
             if engine.dialect.driver == "psycopg":
                 event.listen(engine, "connect", _use_lazy_description)  # the session's reads (outside_transaction)
-        current_app.extensions["lentera_autocommit_engine"] = engine
+        extensions["lentera_autocommit_engine"] = engine
     return engine
 
 

@@ -116,9 +116,13 @@ ERROR_EXPLANATIONS = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html
-    )
+    if request.path.startswith("/api/"):
+        return True
+    # A browser's Accept never names JSON: then its best type cannot be JSON, and the header (about forty calls to
+    # parse) is not parsed on every page.
+    if "application/json" not in request.headers.get("Accept", "").lower():
+        return False
+    return request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html
 
 
 def json_error(status: int, message, code: str | None = None, details: dict | None = None):

@@ -23,12 +23,13 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_babel import LazyString, format_date, get_locale, get_timezone, get_translations
-from flask_login import current_user
 from jinja2 import pass_context, pass_eval_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from lms.core.numbers import format_local_decimal
+from lms.core.security import signed_in_user
+from lms.core.templating import markup_text
 from lms.extensions import babel
 
 
@@ -51,8 +52,9 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = signed_in_user()
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -68,7 +70,7 @@ def without_session() -> bool:
     buttons that reload it with ?locale= (base.html, `language_per_page`) rather than the form that stores the choice
     with a CSRF token, whose token would start a session: then a verifier's phone gets no cookie of ours from such a
     page, and its later scans stay on the verify page's fast path (lms.certificates.verify_fast_path)."""
-    return not session and not current_user.is_authenticated
+    return not session and not signed_in_user().is_authenticated
 
 
 def _selected_locale() -> Locale:
@@ -80,7 +82,7 @@ def _selected_locale() -> Locale:
 
 def select_timezone() -> str:
     if has_request_context():
-        user = current_user._get_current_object()  # once through the proxy, not four times (a page asks often)
+        user = signed_in_user()
         if user is not None and user.is_authenticated and user.timezone:
             return str(user.timezone)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
@@ -263,6 +265,20 @@ def _page_date(context: Context, value: date | datetime | None, format: str = "m
     return format_local_date(value, format, _locale(_page_locale(context)))
 
 
+def request_locale() -> Locale | None:
+    """Flask-Babel's `get_locale()`, read where it keeps the locale once chosen for the request (its namespace in
+    the app context's `g`) rather than through the `g` proxy (a dozen calls); chosen by `get_locale()` itself the
+    first time, and outside a request (None)."""
+    app_context = _cv_app.get(None)
+    if app_context is not None:
+        babel_context = app_context.g.__dict__.get("_flask_babel")
+        if babel_context is not None:
+            locale = babel_context.__dict__.get("babel_locale")
+            if locale is not None:
+                return locale
+    return get_locale()
+
+
 def page_translations() -> Translations | NullTranslations:
     """Flask-Babel's translations for the current locale, looked up once per request and locale for the templates.
 
@@ -279,7 +295,7 @@ def page_translations() -> Translations | NullTranslations:
     babel_context = kept_by.get("_flask_babel")
     kept = kept_by.get("_lentera_translations")
     if kept is None or babel_context is None or kept[0] is not getattr(babel_context, "babel_locale", None):
-        locale = get_locale()
+        locale = request_locale()
         kept = kept_by["_lentera_translations"] = (locale, get_translations())
     return kept[1]
 
@@ -296,18 +312,50 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+_NOT_ONLY_NAMED_TEXTS = re.compile(r"%(?!%|\(\w+\)s)")
+"""A conversion other than `%(name)s` and `%%` (a width, `%(n)d`, a positional `%s`)."""
+_new_markup = str.__new__  # Markup(text) for a str: what Markup's own __new__ ends in
+
+
+def _escaped_format(translated: str, variables: dict) -> Markup:
+    """`Markup(translated) % variables`: each value escaped (as `escape` writes it) into a trusted format string.
+    With only `%(name)s` fields the values are escaped here, once each, and the text formatted as a str: Markup's
+    `%` wraps the values and each one read in helper objects (eight calls a value); other fields go through it."""
+    if _NOT_ONLY_NAMED_TEXTS.search(translated) is not None:
+        return Markup(translated) % variables
+    return _new_markup(Markup, translated % {name: markup_text(value) for name, value in variables.items()})
+
+
+_PAGE_TEXTS_KEPT = 4096
+_page_texts: dict[tuple[int, str], tuple[Translations | NullTranslations, Markup]] = {}
+
+
 @pass_eval_context
 def _page_gettext(eval_context, string: str, **variables) -> str:
-    """Jinja's new-style `_()`: escaped like the template, always a format string (so `%%` is `%`)."""
-    translated = page_translations().ugettext(string)
-    return (Markup(translated) if eval_context.autoescape else translated) % variables
+    """Jinja's new-style `_()`: escaped like the template, always a format string (so `%%` is `%`).
+
+    A string without variables in an escaped template (most of a page's) is translated and made Markup once per
+    catalog (its translations object, compared by identity, as page_translations keeps it), not on every page: the
+    Markup and its formatting were a dozen calls a string."""
+    translations = page_translations()
+    if not eval_context.autoescape:
+        return translations.ugettext(string) % variables
+    if variables:
+        return _escaped_format(translations.ugettext(string), variables)
+    key = (id(translations), string)
+    kept = _page_texts.get(key)
+    if kept is None or kept[0] is not translations:
+        if len(_page_texts) >= _PAGE_TEXTS_KEPT:
+            _page_texts.clear()
+        kept = _page_texts[key] = (translations, Markup(translations.ugettext(string)) % {})
+    return kept[1]
 
 
 @pass_eval_context
 def _page_ngettext(eval_context, singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
     translated = page_translations().ungettext(singular, plural, num)
-    return (Markup(translated) if eval_context.autoescape else translated) % variables
+    return _escaped_format(translated, variables) if eval_context.autoescape else translated % variables
 
 
 def init_app(app: Flask) -> None:
@@ -329,5 +377,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdatetime"] = local_datetime
     app.jinja_env.filters["format_date"] = app.jinja_env.filters["dateformat"] = _page_date
     app.jinja_env.filters["number"] = _page_number
-    app.context_processor(lambda: {"current_locale": str(get_locale())})
+    app.context_processor(lambda: {"current_locale": str(request_locale())})
     app.jinja_env.globals["content_lang"] = app.config["CONTENT_LANGUAGE"]

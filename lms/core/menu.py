@@ -6,11 +6,11 @@ the logout form's token, which are the user's own, stay in base.html."""
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
-from flask_babel import get_locale
-from flask_login import current_user
 from markupsafe import Markup
 
+from lms.core.i18n import request_locale
 from lms.core.lru import LruCache
+from lms.core.security import signed_in_user
 
 PARTS = ("learner", "account")
 _EXTENSION = "lentera_menu"
@@ -18,12 +18,12 @@ _EXTENSION = "lentera_menu"
 
 def menu_links(part: str) -> Markup:
     """The menu's links of `part` for the signed-in user, in this request's language."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     # Everything the part's template depends on: the language, the app's root (a proxy's prefix, in every URL), the
     # roles it checks.
     key = (
         part,
-        str(get_locale()),
+        str(request_locale()),
         request.script_root,
         user.is_platform_admin,
         frozenset(membership.role for membership in user.memberships),

@@ -16,7 +16,7 @@ from lms.attendance.services import cohort_for_runner, cohort_progress
 from lms.core.i18n import local_today
 from lms.core.mail import OutboxMessage
 from lms.core.models import utcnow
-from lms.core.security import csrf_exempt
+from lms.core.security import csrf_exempt, signed_in_user
 from lms.core.service_calls import call_service
 from lms.core.urls import whatsapp_link
 from lms.extensions import db
@@ -35,11 +35,12 @@ def unread_notifications() -> int:
     """The unread count for the bell in the header, for logged-in people only: read in the statement that loads the
     user from the session cookie, or else (a user logged in during this request) counted once when the header asks
     for it."""
-    if not (current_user and current_user.is_authenticated):
+    user = signed_in_user()
+    if not (user and user.is_authenticated):
         return 0
     if "unread_notifications" not in g:
         counted = page_value(UNREAD)  # read with the signed-in user (lms.notifications.connect)
-        g.unread_notifications = services.unread_count(current_user.id) if counted is None else counted
+        g.unread_notifications = services.unread_count(user.id) if counted is None else counted
     return g.unread_notifications
 
 

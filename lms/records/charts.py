@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,36 @@ def bar_chart(
         for index, (label, value, part) in enumerate(rows)
     ]
     return BarChart(bars, width, gap + len(rows) * (bar_height + gap), label_width, bar_height)
+
+
+RANAH_CHART_WIDTH = 300
+"""The width of a full bar in the record's ranah chart (its viewBox is 320 wide)."""
+
+
+@dataclass(frozen=True)
+class RanahBar:
+    """One ranah's row in the record's chart: the earned SKP as a bar, the minimum as a mark across it, both
+    scaled so the larger of the two (at least 1 SKP) fills the width."""
+
+    standing: Any
+    """The ranah's standing (lms.records.skp.RanahStanding): its name, earned, minimum and missing SKP."""
+    y: int
+    width: Decimal
+    minimum_x: Decimal
+
+
+def ranah_bars(standings: Any, *, top: int = 10, step: int = 40) -> list[RanahBar]:
+    """The record's ranah chart rows, computed here rather than with Jinja's min, max and round filters (a dozen
+    calls each), rounded to one decimal as the page prints them."""
+    bars = []
+    for index, standing in enumerate(standings):
+        scale = max(standing.minimum, standing.earned, 1)
+        bars.append(
+            RanahBar(
+                standing,
+                top + step * index,
+                round(RANAH_CHART_WIDTH * min(standing.earned, scale) / scale, 1),
+                round(RANAH_CHART_WIDTH * standing.minimum / scale, 1),
+            )
+        )
+    return bars

@@ -16,12 +16,13 @@ from lms.accounts.models import Organization, OrganizationKind, Role
 from lms.accounts.permissions import organization_role_required
 from lms.core.csv_export import csv_download
 from lms.core.i18n import local_today
-from lms.core.labels import labels_of
+from lms.core.labels import translated_labels
 from lms.core.models import utcnow
+from lms.core.security import signed_in_user
 from lms.core.service_calls import call_service
 from lms.courses.curriculum import Ranah
 from lms.extensions import db
-from lms.records import badges, bp, services, transcript
+from lms.records import badges, bp, charts, services, transcript
 from lms.records.forms import (
     ActivityForm,
     LicenceForm,
@@ -40,9 +41,9 @@ LABELLED = {"ranah_labels": Ranah, "kind_labels": ActivityKind, "area_labels": P
 
 
 def _labels(*names: str) -> dict:
-    """The labels of the enums named (all by default), each translated once per request: a record of 500 entries
+    """The labels of the enums named (all by default), each translated once per language: a record of 500 entries
     would otherwise translate each label 500 times."""
-    return {name: {key: str(label) for key, label in labels_of(LABELLED[name]).items()} for name in names or LABELLED}
+    return {name: translated_labels(LABELLED[name]) for name in names or LABELLED}
 
 
 HISTORY_PAGE_SIZE = 50
@@ -62,6 +63,7 @@ def _record_page(record: services.Record, *, activities: list, shared: bool) -> 
         activities=activities,
         shared=shared,
         today=_today(),
+        ranah_bars=charts.ranah_bars(record.standing.ranah),
         **_labels("ranah_labels"),  # the only ones the record shows
     )
 
@@ -69,8 +71,9 @@ def _record_page(record: services.Record, *, activities: list, shared: bool) -> 
 @bp.route("/my/record")
 @login_required
 def my_record():
-    record = services.record_of(current_user, _today())
-    return _record_page(record, activities=services.activities_of(current_user), shared=False)
+    user = signed_in_user()  # not through the proxy: the page reads the user's fields often
+    record = services.record_of(user, _today())
+    return _record_page(record, activities=services.activities_of(user), shared=False)
 
 
 @bp.route("/my/record.csv")

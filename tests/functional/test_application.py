@@ -7,6 +7,7 @@ from unittest.mock import patch
 from flask.sessions import SecureCookieSessionInterface
 
 from lms.core import application
+from lms.core.templating import LenteraCodeGenerator
 from tests.conftest import api_token
 from tests.factories import make_user
 
@@ -60,3 +61,10 @@ def test_whether_a_hook_or_view_is_a_coroutine_is_asked_once_per_function(app, c
         client.get("/healthz")
         client.get("/healthz")
     assert first > 0 and len(asked) == first
+
+
+def test_pages_render_with_lentera_template_code(app, client):
+    """Jinja's code for the app's templates yields each output node once (lms.core.templating): a page arrives whole."""
+    assert app.jinja_env.code_generator_class is LenteraCodeGenerator
+    page = client.get("/login")
+    assert page.status_code == 200 and page.text.startswith("<!doctype html>")

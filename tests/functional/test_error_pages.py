@@ -93,3 +93,31 @@ def test_an_anonymous_visitor_with_a_session_keeps_the_stored_language_form(app,
     client.post("/language", data={"locale": "en", "next": "/"})  # the choice made on a page with a session
     html = client.get("/tidak-ada").get_data(as_text=True)
     assert '<html lang="en">' in html and 'action="/language"' in html and csrf_token_from(html)
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "*/*", "", "application/json",
+     "Application/JSON", "application/json, text/html", "text/html;q=0.5, application/json",
+     "application/json;q=0.9, text/plain;q=0.1", "application/*"],
+)  # fmt: skip
+def test_wants_json_answers_as_the_parsed_accept_header_does(app, accept):
+    """A page asked with an Accept header naming no JSON gets its answer without the header parsed (a browser's
+    every page); any other as werkzeug's parsed header says."""
+    from unittest.mock import patch
+
+    from flask import request
+    from werkzeug.wrappers import Request
+
+    from lms.core.errors import wants_json
+
+    headers = {"Accept": accept} if accept else {}
+    with app.test_request_context("/courses", headers=headers):
+        parsed = request.accept_mimetypes
+        expected = parsed.best == "application/json" and not parsed.accept_html
+    with app.test_request_context("/courses", headers=headers):
+        if "json" in accept.lower():
+            assert wants_json() is expected
+        else:
+            with patch.object(Request, "accept_mimetypes", property(lambda _request: pytest.fail("parsed"))):
+                assert wants_json() is expected is False

@@ -93,3 +93,61 @@ def test_kept_translations_are_read_without_asking_flask_babel_again_and_still_f
             assert i18n.gettext("Course catalog") == "Course catalog"
         finally:
             app.config["BABEL_DEFAULT_LOCALE"] = "id"
+
+
+def test_translated_labels_are_made_once_per_language_and_follow_the_language_in_force(app):
+    from unittest.mock import patch
+
+    import lms.core.labels as labels
+    from lms.courses.curriculum import Ranah
+
+    with app.test_request_context("/"):
+        indonesian = labels.translated_labels(Ranah)
+        assert indonesian[Ranah.PELAYANAN] == "Pelayanan" and indonesian["pengabdian"] == "Pengabdian"
+        with force_locale("en"):
+            english = labels.translated_labels(Ranah)
+            assert english[Ranah.PELAYANAN] == "Pelayanan (service)"
+        with patch.object(labels, "labels_of", side_effect=AssertionError("translated again")):
+            assert labels.translated_labels(Ranah) is indonesian
+            with force_locale("en"):
+                assert labels.translated_labels(Ranah) is english
+    # another request in the same language: the same labels
+    with app.test_request_context("/"), patch.object(labels, "labels_of", side_effect=AssertionError("again")):
+        assert labels.translated_labels(Ranah) is indonesian
+
+
+def test_template_strings_without_variables_are_translated_once_per_language(app):
+    from unittest.mock import patch
+
+    from lms.core.i18n import page_translations
+
+    page = "{{ _('Course catalog') }}|{{ _('100%% sure') }}|{{ _('Hello %(name)s', name='<b>') }}"
+    with app.test_request_context("/"):
+        first = render_template_string(page)
+        with force_locale("en"):
+            english = render_template_string(page)
+        translations = page_translations()
+        with patch.object(translations, "ugettext", side_effect=lambda s: "(asked again)"):
+            again = render_template_string(page)
+    assert first == "Katalog pelatihan|100% sure|Hello &lt;b&gt;"
+    assert english == "Course catalog|100% sure|Hello &lt;b&gt;"
+    assert again == "Katalog pelatihan|100% sure|(asked again)"  # only the string with variables asked again
+
+
+def test_request_locale_is_flask_babels_locale_in_force(app):
+    from unittest.mock import patch
+
+    from flask_babel import get_locale
+
+    import lms.core.i18n as i18n
+
+    with app.app_context():
+        assert i18n.request_locale() == get_locale()  # no request: as flask_babel has it
+    with app.test_request_context("/"):
+        chosen = i18n.request_locale()  # chosen through flask_babel the first time
+        assert str(chosen) == "id" and chosen is get_locale()
+        with patch.object(i18n, "get_locale", side_effect=AssertionError("asked again")):
+            assert i18n.request_locale() is chosen
+            with force_locale("en"):
+                assert str(i18n.request_locale()) == "en"
+            assert i18n.request_locale() is chosen

@@ -293,3 +293,22 @@ def test_record_csv_in_both_languages(client, auth, app_ctx):
     assert rows["Date"] == ["Date", "Title", "Organizer", "Ranah", "SKP", "JPL", "Source", "Status"]
     assert rows["2026-03-02"][3:] == ["Pembelajaran (learning)", "2.50", "3.00", "Certificate", "Counted"]
     assert rows["2026-04-05"][6:] == ["Self-reported activity", "Cancelled"]
+
+
+def test_record_page_shows_the_ranah_in_the_language_of_each_request(client, auth, app_ctx):
+    """The ranah labels are kept per language (lms.core.labels.translated_labels): one language's never shows in
+    the other's page, however the requests alternate."""
+    nurse = make_user(full_name="Rina Wulandari")
+    services.post_entry(
+        nurse.id, source=EntrySource.ACTIVITY, source_id="a1", ranah=Ranah.PELAYANAN, skp=Decimal(2),
+        earned_on=date.today(), title="Webinar",
+    )  # fmt: skip
+    db.session.commit()
+    auth.login(nurse.email)
+    for locale in ("id", "en", "en", "id", "en"):
+        with client.session_transaction() as session:
+            session["locale"] = locale
+        page = client.get("/my/record").text
+        english = locale == "en"
+        assert ('<td data-label="Ranah">Pelayanan (service)</td>' in page) is english
+        assert ('<td data-label="Ranah">Pelayanan</td>' in page) is not english

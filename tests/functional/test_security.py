@@ -105,3 +105,20 @@ def test_healthz_does_no_database_work(client, app_ctx):
         client.get("/login")  # the recorder works: a page with a session-less visitor still runs no SQL
         make_user("a@example.test")
         assert statements, "the recorder should see the factory's INSERT"
+
+
+def test_signed_in_user_is_current_users_object_read_without_the_proxy(app, app_ctx):
+    from unittest.mock import patch
+
+    from flask_login import current_user, login_user
+
+    from lms.core.security import signed_in_user
+
+    assert signed_in_user() is None  # no request: as current_user
+    nurse = make_user("rina@example.test")
+    with app.test_request_context("/"):
+        assert not signed_in_user().is_authenticated  # the anonymous user, loaded through the proxy
+        login_user(nurse)
+        with patch("flask_login.utils._get_user", side_effect=AssertionError("through the proxy")):
+            assert signed_in_user() is nurse
+        assert signed_in_user() is current_user._get_current_object()
