@@ -21,7 +21,7 @@ from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, Row
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from lms.core.errors import TooSlow
@@ -185,7 +185,7 @@ class _CompiledRead:
         )
 
 
-_compiled_reads: LruCache[int, _CompiledRead] = LruCache(64)
+_compiled_reads: LruCache[Any, _CompiledRead] = LruCache(64)
 
 
 @cache
@@ -194,16 +194,18 @@ def _numbered_dialect(dialect_class: type[Dialect]) -> Dialect:
     return dialect_class(paramstyle="numeric_dollar")
 
 
-def _compiled_read(statement: Any, dialect: Dialect) -> _CompiledRead:
+def _compiled_read(statement: Any, dialect: Dialect, column_keys: tuple[str, ...] | None = None) -> _CompiledRead:
     """The statement's SQL text and result conversions, worked out once per statement (the verify page's read is
-    built once and run on every scan: compiling and result handling were most of SQLAlchemy's share of it)."""
-    compiled = _compiled_reads.get(id(statement))
+    built once and run on every scan: compiling and result handling were most of SQLAlchemy's share of it). An
+    INSERT without values of its own inserts the columns `column_keys` (the parameters' names)."""
+    key = id(statement) if column_keys is None else (id(statement), column_keys)
+    compiled = _compiled_reads.get(key)
     if compiled is None or compiled.statement is not statement:
-        sql = statement.compile(dialect=_numbered_dialect(type(dialect)))
-        processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in getattr(statement, "selected_columns", ())
-        )
+        sql = statement.compile(dialect=_numbered_dialect(type(dialect)), column_keys=column_keys)
+        columns = getattr(statement, "selected_columns", None)
+        if columns is None:  # an INSERT, UPDATE or DELETE: its RETURNING columns, if any
+            columns = getattr(statement, "exported_columns", ())
+        processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
         bind_processors = {
             name: process
             for bind, name in sql.bind_names.items()
@@ -211,7 +213,7 @@ def _compiled_read(statement: Any, dialect: Dialect) -> _CompiledRead:
         }
         names = tuple(sql.positiontup or ())
         compiled = _CompiledRead(statement, sql.string, names, dict(sql.params), bind_processors, processors)
-        _compiled_reads.put(id(statement), compiled)
+        _compiled_reads.put(key, compiled)
     return compiled
 
 
@@ -336,13 +338,56 @@ class _PreparedReads:
 _prepared_reads: weakref.WeakKeyDictionary[Any, _PreparedReads] = weakref.WeakKeyDictionary()
 
 
-def _run_prepared(connection: Any, sql: str, values: list[Any]) -> tuple | None:
-    """The first row of `sql` on a psycopg connection in autocommit, through libpq's PQexecPrepared.
+def rows_in_transaction(statement: Any, parameters: dict[str, Any]) -> list[tuple]:
+    """Every row of one Core statement run in the session's transaction (begun here if the session has none), as
+    plain tuples of the values SQLAlchemy would give (an INSERT, UPDATE or DELETE: its RETURNING rows, or none).
+
+    For the hot paths that run a statement built once with plain columns (a learner's save and submit): through
+    `db.session.execute`, SQLAlchemy's execution machinery cost more calls than the statement's own sending. On
+    PostgreSQL with psycopg the statement is compiled once per process and prepared once per connection, as
+    `read_one` runs its reads, on the session's own connection (its transaction, its row locks); a driver error
+    comes as SQLAlchemy's exception of the same kind, and a connection the server dropped is invalidated. Pending
+    changes of the session are flushed first, as `db.session.execute` would. Elsewhere it is the session's
+    `execute`. No engine event sees the statement (tests count them through `_run_prepared`)."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # nothing to do, at once, when nothing is pending
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        return [tuple(row) for row in connection.execute(statement, parameters).all()]
+    bare_insert = statement.is_insert and not statement._values and statement.select is None
+    column_keys = tuple(parameters) if bare_insert else None
+    compiled = _compiled_read(statement, dialect, column_keys)
+    values = compiled.parameters(parameters)
+    driver_connection = connection.connection.driver_connection
+    try:
+        if driver_connection.pgconn.transaction_status == pq.TransactionStatus.IDLE and not driver_connection.autocommit:
+            # psycopg sends BEGIN before a cursor's first statement; libpq's own calls below would not, and the
+            # statement would run, and its row locks end, in a transaction of its own.
+            with driver_connection.lock:
+                driver_connection.wait(driver_connection._start_query())
+        rows = _run_prepared(driver_connection, compiled.sql, values, every_row=True)
+    except psycopg.Error as error:
+        dropped = dialect.is_disconnect(error, driver_connection, None)
+        if dropped:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            compiled.sql, values, error, psycopg.Error, connection_invalidated=dropped, dialect=dialect
+        ) from error
+    row_of = compiled.row
+    return [row_of(row) for row in rows]
+
+
+def _run_prepared(connection: Any, sql: str, values: list[Any], *, every_row: bool = False) -> Any:
+    """The first row (or with `every_row`, the list of every row) of `sql` on a psycopg connection, through libpq's
+    PQexecPrepared.
 
     A cursor's execute (query conversion, prepare bookkeeping, a generator per wait) cost the verify page more CPU
     than the statement itself; here the parameters are adapted as a cursor adapts them, the statement is prepared on
-    the server on its first run on this connection (the plan is kept), and the row is loaded by the connection's own
-    loaders. The connection is taken from `_DriverConnections`: no other thread uses it meanwhile."""
+    the server on its first run on this connection (the plan is kept; a ROLLBACK keeps it too), and the rows are
+    loaded by the connection's own loaders. The connection is one no other thread uses meanwhile: taken from
+    `_DriverConnections` (in autocommit), or the session's own (`rows_in_transaction`, in its transaction)."""
     reads = _prepared_reads.get(connection)
     if reads is None:
         reads = _prepared_reads[connection] = _PreparedReads(Transformer.from_context(connection), {})
@@ -356,9 +401,12 @@ def _run_prepared(connection: Any, sql: str, values: list[Any]) -> tuple | None:
         _checked(connection, pgconn.prepare(name, sql.encode(), types))
         reads.names[(sql, types)] = name
     result = _checked(connection, pgconn.exec_prepared(name, parameters, transformer.formats))
-    if result.ntuples == 0:
-        return None
+    count = result.ntuples
+    if count == 0:
+        return [] if every_row else None
     transformer.set_pgresult(result)
+    if every_row:  # every row (rows_in_transaction) rather than the first
+        return transformer.load_rows(0, count, tuple)
     return transformer.load_row(0, tuple)
 
 
