@@ -4,13 +4,14 @@ reads (and writes) on hot paths, outside the request's transaction, get an autoc
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -19,7 +20,9 @@ import psycopg
 from flask import Flask, current_app, has_app_context
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
+from psycopg.types.json import set_json_loads
 from sqlalchemy import create_engine, event, text
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
@@ -88,8 +91,20 @@ class LazyDescriptionCursor(psycopg.Cursor):
         return None
 
 
+_decode_json = json.JSONDecoder().decode
+
+
+def _json_from_text(data: bytes) -> Any:
+    """A json or jsonb value from the server's text (UTF-8, the connection's encoding): what json.loads makes of the
+    bytes, without its look for which of the five encodings JSON allows they are in, which cost about ten calls a
+    value (a submit loads its twenty answers, its attempt's layout and a dozen columns of its quiz and version)."""
+    return _decode_json(str(data, "utf-8"))
+
+
 def _use_lazy_description(dbapi_connection, connection_record) -> None:
     dbapi_connection.cursor_factory = LazyDescriptionCursor
+    if dbapi_connection.info.encoding == "utf-8":
+        set_json_loads(_json_from_text, dbapi_connection)
 
 
 def init_app(app: Flask) -> None:
@@ -170,6 +185,13 @@ class _CompiledRead:
     fixed_parameters: dict[str, Any]
     bind_processors: dict[str, Callable[[Any], Any]]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...] = field(init=False)
+    """(position, processor) of the columns that have one: most have none, and a wide row (a submit's attempt with
+    its quiz and course version: sixty columns) cost a call per column when every value went through a loop."""
+
+    def __post_init__(self) -> None:
+        conversions = tuple((n, process) for n, process in enumerate(self.processors) if process is not None)
+        object.__setattr__(self, "conversions", conversions)
 
     def parameters(self, given: dict[str, Any]) -> list[Any]:
         values = {**self.fixed_parameters, **given}
@@ -180,9 +202,14 @@ class _CompiledRead:
     def row(self, values: tuple) -> tuple:
         if not self.processors:  # a text() statement: no declared result types
             return tuple(values)
-        return tuple(
-            value if process is None else process(value) for process, value in zip(self.processors, values, strict=True)
-        )
+        if len(values) != len(self.processors):
+            raise ValueError(f"{len(values)} values for {len(self.processors)} columns")
+        if not self.conversions:
+            return tuple(values)
+        converted = list(values)
+        for n, process in self.conversions:
+            converted[n] = process(converted[n])
+        return tuple(converted)
 
 
 _compiled_reads: LruCache[Any, _CompiledRead] = LruCache(64)
@@ -205,7 +232,10 @@ def _compiled_read(statement: Any, dialect: Dialect, column_keys: tuple[str, ...
         columns = getattr(statement, "selected_columns", None)
         if columns is None:  # an INSERT, UPDATE or DELETE: its RETURNING columns, if any
             columns = getattr(statement, "exported_columns", ())
-        processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+        processors = tuple(
+            (impl := column.type.dialect_impl(dialect)).result_processor(dialect, _result_type_code(impl))
+            for column in columns
+        )
         bind_processors = {
             name: process
             for bind, name in sql.bind_names.items()
@@ -215,6 +245,16 @@ def _compiled_read(statement: Any, dialect: Dialect, column_keys: tuple[str, ...
         compiled = _CompiledRead(statement, sql.string, names, dict(sql.params), bind_processors, processors)
         _compiled_reads.put(key, compiled)
     return compiled
+
+
+def _result_type_code(impl: Any) -> int | None:
+    """The type code (PostgreSQL's type oid) a cursor would describe the column with, where the result conversion
+    depends on it: a numeric column comes as `numeric`, a float one as `double precision`."""
+    if isinstance(impl, sqltypes.Float):
+        return 701  # float8
+    if isinstance(impl, sqltypes.Numeric):
+        return 1700  # numeric
+    return None
 
 
 def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
-from lms.core.database import dialect_insert
+from lms.core.database import dialect_insert, rows_in_transaction
 from lms.core.errors import Conflict, NotFound
 from lms.core.session_objects import loaded_object, mapped_columns
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus
@@ -291,42 +291,51 @@ def _start(
     return attempt, True
 
 
-_ATTEMPT_STATEMENTS: dict[bool, Any] = {}
+_ATTEMPT_BY_ID: list[Any] = []
 
 
-def _attempt_statement(lock: bool) -> Any:
-    """The attempt by the parameter `attempt_id`, built once (on first use, once the mappers are set up): building
-    the locked one with its loader options per request cost more than the rest of loading it. Locked, it reads the
-    quiz and its version as entities of the same row rather than joined eager loads (grading and the result read
-    them): the ORM set up the eager loads' row processing anew for every submit."""
-    stmt = _ATTEMPT_STATEMENTS.get(lock)
-    if stmt is None:
-        if lock:
-            # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway).
-            # The quiz and its version come along, unlocked.
-            stmt = (
-                select(Attempt, Quiz, CourseVersion)
-                .join(Quiz, Quiz.id == Attempt.quiz_id)
-                .join(CourseVersion, CourseVersion.id == Quiz.version_id)
-                .where(Attempt.id == bindparam("attempt_id"))
-                .with_for_update(of=Attempt)
-                .execution_options(populate_existing=True)
-            )
-        else:
-            stmt = select(Attempt).where(Attempt.id == bindparam("attempt_id"))
-        _ATTEMPT_STATEMENTS[lock] = stmt
-    return stmt
+def _attempt_statement() -> Any:
+    """The attempt by the parameter `attempt_id`, built once (on first use, once the mappers are set up)."""
+    if not _ATTEMPT_BY_ID:
+        _ATTEMPT_BY_ID.append(select(Attempt).where(Attempt.id == bindparam("attempt_id")))
+    return _ATTEMPT_BY_ID[0]
+
+
+_LOCKED_MODELS = (Attempt, Quiz, CourseVersion)
+_LOCKED_ATTEMPT: list[Any] = []
+
+
+def _locked_attempt_statement() -> Any:
+    """The attempt's row by the parameter `attempt_id`, locked (serializes saves and submits of one attempt: a
+    PostgreSQL row lock; SQLite serializes writes anyway), with its quiz's and the quiz's version's, unlocked: every
+    column of the three tables, in `_LOCKED_MODELS`' order. Built once, of table columns: grading and the result read
+    the quiz and its version, and the ORM's loading of the three entities (and of their row) cost more than the rest
+    of a submit's reads."""
+    if not _LOCKED_ATTEMPT:
+        attempts, quizzes, versions = (model.__table__ for model in _LOCKED_MODELS)
+        _LOCKED_ATTEMPT.append(
+            select(*(column for model in _LOCKED_MODELS for column, _name in mapped_columns(model)))
+            .join_from(attempts, quizzes, quizzes.c.id == attempts.c.quiz_id)
+            .join(versions, versions.c.id == quizzes.c.version_id)
+            .where(attempts.c.id == bindparam("attempt_id"))
+            .with_for_update(of=attempts)
+        )
+    return _LOCKED_ATTEMPT[0]
 
 
 def _locked_attempt(attempt_id: int) -> Attempt | None:
-    """The attempt, locked, with its quiz and the quiz's version set as loaded."""
-    row = db.session.execute(_attempt_statement(True), {"attempt_id": attempt_id}).one_or_none()
-    if row is None:
+    """The attempt, locked, with its quiz and the quiz's version set as loaded; objects the session held already
+    get the values read under the lock (as a query with populate_existing would set them)."""
+    rows = rows_in_transaction(_locked_attempt_statement(), {"attempt_id": attempt_id})
+    if not rows:
         return None
-    attempt, quiz, version = row
-    set_committed_value(quiz, "version", version)
-    set_committed_value(attempt, "quiz", quiz)
-    return attempt
+    values = iter(rows[0])
+    attempt_values, quiz_values, version_values = (
+        [(name, next(values)) for _column, name in mapped_columns(model)] for model in _LOCKED_MODELS
+    )
+    version = loaded_object(CourseVersion, version_values, refresh=True)
+    quiz = loaded_object(Quiz, quiz_values, known={"version": version}, refresh=True)
+    return loaded_object(Attempt, attempt_values, known={"quiz": quiz}, refresh=True)
 
 
 def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
@@ -334,7 +343,7 @@ def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False
     if lock:
         attempt = _locked_attempt(attempt_id)
     else:
-        attempt = db.session.execute(_attempt_statement(False), {"attempt_id": attempt_id}).scalar_one_or_none()
+        attempt = db.session.execute(_attempt_statement(), {"attempt_id": attempt_id}).scalar_one_or_none()
     if attempt is None or attempt.user_id != user.id:
         raise NotFound()
     close_if_expired(attempt, now)
