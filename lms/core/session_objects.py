@@ -44,7 +44,8 @@ def loaded_object(
             for name, value in (*values.items(), *(known or {}).items()):
                 set_committed_value(held, name, value)
         return held
-    configure_mappers()  # a worker's first request may come here before any query has set up the relationships
+    if not mapper.configured:  # a worker's first request may come here before any query has set them up
+        configure_mappers()
     made = mapper.class_manager.new_instance()
     instance_dict(made).update(values)  # as the ORM's loading fills it
     for name, value in (known or {}).items():
