@@ -101,7 +101,8 @@ def _json_from_text(data: bytes) -> Any:
     return _decode_json(str(data, "utf-8"))
 
 
-def _use_lazy_description(dbapi_connection, connection_record) -> None:
+def _configure_psycopg(dbapi_connection, connection_record) -> None:
+    """A new psycopg connection: cursors with a lazy description, JSON loaded from UTF-8 text directly."""
     dbapi_connection.cursor_factory = LazyDescriptionCursor
     if dbapi_connection.info.encoding == "utf-8":
         set_json_loads(_json_from_text, dbapi_connection)
@@ -114,7 +115,7 @@ def init_app(app: Flask) -> None:
             event.listen(engine, "connect", _configure_sqlite)
         elif engine.dialect.name == "postgresql":
             if engine.dialect.driver == "psycopg":
-                event.listen(engine, "connect", _use_lazy_description)
+                event.listen(engine, "connect", _configure_psycopg)
             if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
                 event.listen(engine, "checkout", _refuse_dropped_connection)
 
@@ -131,7 +132,7 @@ def _autocommit_engine() -> Engine:
             )
             event.listen(engine, "checkout", _refuse_dropped_connection)
             if engine.dialect.driver == "psycopg":
-                event.listen(engine, "connect", _use_lazy_description)  # the session's reads (outside_transaction)
+                event.listen(engine, "connect", _configure_psycopg)  # the session's reads (outside_transaction)
         current_app.extensions["lentera_autocommit_engine"] = engine
     return engine
 
@@ -402,7 +403,8 @@ def rows_in_transaction(statement: Any, parameters: dict[str, Any]) -> list[tupl
     values = compiled.parameters(parameters)
     driver_connection = connection.connection.driver_connection
     try:
-        if driver_connection.pgconn.transaction_status == pq.TransactionStatus.IDLE and not driver_connection.autocommit:
+        idle = driver_connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+        if idle and not driver_connection.autocommit:
             # psycopg sends BEGIN before a cursor's first statement; libpq's own calls below would not, and the
             # statement would run, and its row locks end, in a transaction of its own.
             with driver_connection.lock:
