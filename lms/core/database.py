@@ -4,6 +4,7 @@ reads (and writes) on hot paths, outside the request's transaction, get an autoc
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import select
@@ -370,13 +371,45 @@ def _driver_connections(engine: Engine) -> _DriverConnections:
 
 @dataclass
 class _PreparedReads:
-    """What one driver connection keeps for `read_one`: its adapters, and the statements prepared on its server."""
+    """What one driver connection keeps for `read_one` and `rows_in_transaction`: its adapters, and the statements
+    prepared on its server."""
 
     transformer: Any  # psycopg.adapt.Transformer
     names: dict[tuple[str, tuple[int, ...]], bytes]
 
 
 _prepared_reads: weakref.WeakKeyDictionary[Any, _PreparedReads] = weakref.WeakKeyDictionary()
+_statement_numbers = itertools.count()
+"""Our prepared statements' names (lentera_0, lentera_1 …), never the same twice in a process."""
+
+
+def _prepared_reads_of(connection: Any) -> _PreparedReads:
+    """What `_run_prepared` keeps for the connection, made on its first use there.
+
+    psycopg sends DEALLOCATE ALL, which drops our statements too, when it clears the statements it prepared itself
+    (after a ROLLBACK, or ROLLBACK TO SAVEPOINT, on a connection whose cursors had some prepared): the session's
+    connections (rows_in_transaction) see rollbacks. Its clearing is therefore watched (once per connection), and
+    what is kept here is forgotten with it: the next use prepares its statement again."""
+    reads = _prepared_reads.get(connection)
+    if reads is None:
+        manager = getattr(connection, "_prepared", None)
+        if manager is not None and not getattr(manager.clear, "forgets_ours", False):
+            manager.clear = _clear_forgetting_ours(manager.clear, weakref.ref(connection))
+        reads = _prepared_reads[connection] = _PreparedReads(Transformer.from_context(connection), {})
+    return reads
+
+
+def _clear_forgetting_ours(clear: Callable[[], bool], connection: weakref.ref) -> Callable[[], bool]:
+    def clear_and_forget() -> bool:
+        cleared = clear()
+        if cleared:  # DEALLOCATE ALL follows
+            held = connection()
+            if held is not None:
+                _prepared_reads.pop(held, None)
+        return cleared
+
+    clear_and_forget.forgets_ours = True  # type: ignore[attr-defined]
+    return clear_and_forget
 
 
 def rows_in_transaction(statement: Any, parameters: dict[str, Any]) -> list[tuple]:
@@ -430,16 +463,14 @@ def _run_prepared(connection: Any, sql: str, values: list[Any], *, every_row: bo
     the server on its first run on this connection (the plan is kept; a ROLLBACK keeps it too), and the rows are
     loaded by the connection's own loaders. The connection is one no other thread uses meanwhile: taken from
     `_DriverConnections` (in autocommit), or the session's own (`rows_in_transaction`, in its transaction)."""
-    reads = _prepared_reads.get(connection)
-    if reads is None:
-        reads = _prepared_reads[connection] = _PreparedReads(Transformer.from_context(connection), {})
+    reads = _prepared_reads_of(connection)
     transformer = reads.transformer
     parameters = transformer.dump_sequence(values, [PyFormat.AUTO] * len(values))
     types = tuple(transformer.types or ())
     pgconn = connection.pgconn
     name = reads.names.get((sql, types))
     if name is None:
-        name = f"lentera_read_{len(reads.names)}".encode()
+        name = f"lentera_{next(_statement_numbers)}".encode()
         _checked(connection, pgconn.prepare(name, sql.encode(), types))
         reads.names[(sql, types)] = name
     result = _checked(connection, pgconn.exec_prepared(name, parameters, transformer.formats))
