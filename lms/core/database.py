@@ -429,7 +429,8 @@ def rows_in_transaction(statement: Any, parameters: dict[str, Any]) -> list[tupl
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
-        return [tuple(row) for row in connection.execute(statement, parameters).all()]
+        result = connection.execute(statement, parameters)
+        return [tuple(row) for row in result.all()] if result.returns_rows else []
     bare_insert = statement.is_insert and not statement._values and statement.select is None
     column_keys = tuple(parameters) if bare_insert else None
     compiled = _compiled_read(statement, dialect, column_keys)
