@@ -146,7 +146,7 @@ def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
     else:
         # Ids and versions, not whole questions: every learner's start runs this, and the specs of those exact
         # versions are kept per process (read once per process and question version; the body shows them).
-        changed_at = dict(db.session.execute(_FIXED_QUESTIONS, {"quiz_id": quiz.id}).all())
+        changed_at = dict(rows_in_transaction(_FIXED_QUESTIONS, {"quiz_id": quiz.id}))
         specs = _specs_as_of(changed_at)
         chosen = [(question_id, specs[question_id]) for question_id in changed_at]
     return [
@@ -185,8 +185,14 @@ def _standing_columns(quiz_id: Any, version_id: Any) -> tuple[Any, ...]:
 _STANDING = select(*_standing_columns(bindparam("quiz_id"), bindparam("version_id")))
 """What starting needs to know of the learner, in one row; built once."""
 
-_QUIZ_AND_STANDING = select(Quiz, *_standing_columns(Quiz.id, Quiz.version_id)).where(Quiz.id == bindparam("quiz_id"))
-"""The quiz (parameter `quiz_id`) and the learner's standing in it, in one row; built once."""
+_quizzes = Quiz.__table__.c
+_QUIZ_COLUMNS = mapped_columns(Quiz)
+_QUIZ_AND_STANDING = select(
+    *(column for column, _name in _QUIZ_COLUMNS), *_standing_columns(_quizzes.id, _quizzes.version_id)
+).where(_quizzes.id == bindparam("quiz_id"))
+"""The quiz's columns (parameter `quiz_id`) and the learner's standing in it, in one row; built once, of table
+columns, run through `rows_in_transaction` and made into the session's Quiz (the ORM's loading of an entity cost
+more than the statement)."""
 
 _NEW_ATTEMPT_COLUMNS = tuple(name for _column, name in mapped_columns(Attempt) if name != "id")
 _INSERT_ATTEMPTS: dict[str, Any] = {}
@@ -224,11 +230,12 @@ def start_attempt_by_id(
 ) -> tuple[Attempt, bool]:
     """start_attempt for a quiz known by its id (NotFound for none), the quiz read with the learner's standing: one
     statement for the two (the API's start)."""
-    row = db.session.execute(_QUIZ_AND_STANDING, {"user_id": user.id, "quiz_id": quiz_id}).one_or_none()
-    if row is None:
+    rows = rows_in_transaction(_QUIZ_AND_STANDING, {"user_id": user.id, "quiz_id": quiz_id})
+    if not rows:
         raise NotFound()
-    quiz, *standing = row
-    return _start(user, quiz, *standing, now, rng)
+    width = len(_QUIZ_COLUMNS)
+    quiz = loaded_object(Quiz, zip((name for _column, name in _QUIZ_COLUMNS), rows[0][:width], strict=True))
+    return _start(user, quiz, *rows[0][width:], now, rng)
 
 
 def _start(
@@ -276,8 +283,8 @@ def _start(
         "points": None,
         "score": None,
     }
-    attempt_id = db.session.execute(_insert_attempt(), values).scalar_one_or_none()
-    if attempt_id is None:
+    inserted = rows_in_transaction(_insert_attempt(), values)
+    if not inserted:
         # A second start racing this one (double click, two tabs) took the open slot or the number: resume theirs.
         current = _open_attempt(user, quiz)
         if current is None:
@@ -285,7 +292,7 @@ def _start(
         return current, False
     # The new row as the session's object, as if loaded (a Core insert: the unit of work's flush of one object cost
     # more than the rest of a start).
-    attempt = loaded_object(Attempt, {"id": attempt_id, **values}.items(), known={"quiz": quiz})
+    attempt = loaded_object(Attempt, {"id": inserted[0][0], **values}.items(), known={"quiz": quiz})
     remember_answers(attempt.id, {})  # nothing answered yet
     return attempt, True
 
