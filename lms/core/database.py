@@ -92,14 +92,22 @@ class LazyDescriptionCursor(psycopg.Cursor):
         return None
 
 
-_decode_json = json.JSONDecoder().decode
+_json_decoder = json.JSONDecoder()
+_decode_json, _scan_json = _json_decoder.decode, _json_decoder.scan_once
 
 
 def _json_from_text(data: bytes) -> Any:
     """A json or jsonb value from the server's text (UTF-8, the connection's encoding): what json.loads makes of the
     bytes, without its look for which of the five encodings JSON allows they are in, which cost about ten calls a
-    value (a submit loads its twenty answers, its attempt's layout and a dozen columns of its quiz and version)."""
-    return _decode_json(str(data, "utf-8"))
+    value (a submit loads its twenty answers, its attempt's layout and a dozen columns of its quiz and version).
+    The decoder's scanner reads a value that fills the text (what the app writes); anything else (white space
+    around it, an error) goes through the decoder's own `decode`, which says why."""
+    text = str(data, "utf-8")
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        return _decode_json(text)
+    return value if end == len(text) else _decode_json(text)
 
 
 def _configure_psycopg(dbapi_connection, connection_record) -> None:
@@ -173,10 +181,16 @@ def _note_transaction_begun(session: Session, _transaction, connection) -> None:
         session.info[_HOLDS_TRANSACTION] = True
 
 
+_TRANSACTION_CONNECTION = "lentera_transaction_connection"
+"""(the session's transaction, its connection) in the session's info, kept by rows_in_transaction for the
+transaction's next statements."""
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _note_transaction_ended(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_HOLDS_TRANSACTION, None)
+        session.info.pop(_TRANSACTION_CONNECTION, None)
 
 
 @dataclass(frozen=True)
@@ -426,7 +440,13 @@ def rows_in_transaction(statement: Any, parameters: dict[str, Any]) -> list[tupl
     session = db.session()
     if session.autoflush:
         session.flush()  # nothing to do, at once, when nothing is pending
-    connection = session.connection()
+    transaction = session.get_transaction()
+    kept = session.info.get(_TRANSACTION_CONNECTION)
+    if kept is not None and kept[0] is transaction and transaction.is_active:
+        connection = kept[1]  # the session's own, as its connection() gives it, without its ten calls
+    else:
+        connection = session.connection()
+        session.info[_TRANSACTION_CONNECTION] = (session.get_transaction(), connection)
     dialect = connection.dialect
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
         result = connection.execute(statement, parameters)

@@ -76,6 +76,12 @@ def test_a_row_locked_here_stays_locked_until_the_transaction_ends(probes):
             other.execute("SELECT n FROM transaction_probe WHERE id = 1 FOR UPDATE NOWAIT")
         db.session.commit()
         assert other.execute("SELECT n FROM transaction_probe WHERE id = 1 FOR UPDATE NOWAIT").fetchone() == (1,)
+        # The session's next transaction (its connection kept for the statements of one transaction only).
+        assert rows_in_transaction(_LOCKED, {"probe_id": 1}) == [(1,)]
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute("SELECT n FROM transaction_probe WHERE id = 1 FOR UPDATE NOWAIT")
+        db.session.rollback()
+        assert other.execute("SELECT n FROM transaction_probe WHERE id = 1 FOR UPDATE NOWAIT").fetchone() == (1,)
 
 
 def test_statements_run_again_after_psycopg_deallocated_every_prepared_one(probes):
