@@ -1,6 +1,7 @@
 """Database connection settings: SQLite gets WAL journaling and enforced foreign keys; PostgreSQL connections are
-checked at pool checkout from their socket (no ping round trip) and describe their results lazily; one-statement
-reads (and writes) on hot paths, outside the request's transaction, get an autocommit engine."""
+checked at pool checkout from their socket (no ping round trip), describe their results lazily and read JSON from
+its text directly; one-statement reads (and writes) on hot paths, outside the request's transaction, get an
+autocommit engine, and hot paths' statements within it can go to the driver directly (rows_in_transaction)."""
 
 from __future__ import annotations
 
