@@ -7,7 +7,8 @@ overrides), then has every learner start, save each answer and submit, each requ
 gunicorn makes it (the environ is built outside what is counted). The first half of the learners warm the process
 (a worker's first requests read what it keeps afterwards); the second half is counted, per request: every function
 call cProfile sees (C functions too), the Python function calls alone, and the statements sent (the app's engine,
-and the token's raw read and write, lms.core.database.read_one/write_one; a start is each token's first use, so it
+the token's raw read and write, lms.core.database.read_one/write_one, and the statements run in the request's
+transaction through the driver, rows_in_transaction; a start is each token's first use, so it
 also records the token's use, as in quiz_load.py). A third of the learners pass the post-test, whose submit also asks
 the certificate rules: those submits are counted apart.
 --profile KIND prints cProfile's table for that kind; with --inclusive, the calls made within each function instead
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from unittest.mock import patch
 
@@ -51,6 +53,7 @@ def main() -> int:
 
     from lms import create_app
     from lms.accounts import api_tokens
+    from lms.core import database
     from lms.core.database import dispose_engines, read_one, write_one
 
     app = create_app({"DATABASE_URL": url})
@@ -63,9 +66,20 @@ def main() -> int:
         counter.note("the token's last use (write_one)")
         return write_one(statement, parameters)
 
-    counter = RequestCounter(
-        app, args, around=lambda: patch.multiple(api_tokens, read_one=counted_read_one, write_one=counted_write_one)
-    )
+    run_prepared = database._run_prepared
+
+    def counted_run_prepared(connection, sql, values, *, every_row=False):
+        if every_row:  # a statement of the request's transaction (rows_in_transaction); read_one's are noted above
+            counter.note(sql)
+        return run_prepared(connection, sql, values, every_row=every_row)
+
+    def patched():
+        stack = ExitStack()
+        stack.enter_context(patch.multiple(api_tokens, read_one=counted_read_one, write_one=counted_write_one))
+        stack.enter_context(patch.object(database, "_run_prepared", counted_run_prepared))
+        return stack
+
+    counter = RequestCounter(app, args, around=patched)
 
     def call(kind: str | None, method: str, path: str, token: str, body: object = None) -> dict:
         environ = EnvironBuilder(

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.globals import _cv_request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
@@ -169,7 +170,7 @@ def _settings_page(user: User, new_codes: list[str] | None):
 def send_admins_to_enrol():
     """An admin who must use two-factor and has not enrolled can do nothing else until they do; an API token of
     theirs (issued before two-factor became required for them) is refused until then, and enrolling revokes it."""
-    if request.endpoint in OPEN_BEFORE_ENROLMENT:
+    if _cv_request.get().request.endpoint in OPEN_BEFORE_ENROLMENT:  # the request itself: every request asks
         return None
     user = signed_in_user()
     if not user.is_authenticated:

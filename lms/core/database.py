@@ -1,16 +1,19 @@
 """Database connection settings: SQLite gets WAL journaling and enforced foreign keys; PostgreSQL connections are
-checked at pool checkout from their socket (no ping round trip) and describe their results lazily; one-statement
-reads (and writes) on hot paths, outside the request's transaction, get an autocommit engine."""
+checked at pool checkout from their socket (no ping round trip), describe their results lazily and read JSON from
+its text directly; one-statement reads (and writes) on hot paths, outside the request's transaction, get an
+autocommit engine, and hot paths' statements within it can go to the driver directly (rows_in_transaction)."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import select
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -20,9 +23,11 @@ from flask import Flask, current_app, has_app_context
 from flask.globals import _cv_app
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
+from psycopg.types.json import set_json_loads
 from sqlalchemy import create_engine, event, text
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect, Engine, Row
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from lms.core.errors import TooSlow
@@ -89,8 +94,29 @@ class LazyDescriptionCursor(psycopg.Cursor):
         return None
 
 
-def _use_lazy_description(dbapi_connection, connection_record) -> None:
+_json_decoder = json.JSONDecoder()
+_decode_json, _scan_json = _json_decoder.decode, _json_decoder.scan_once
+
+
+def _json_from_text(data: bytes) -> Any:
+    """A json or jsonb value from the server's text (UTF-8, the connection's encoding): what json.loads makes of the
+    bytes, without its look for which of the five encodings JSON allows they are in, which cost about ten calls a
+    value (a submit loads its twenty answers, its attempt's layout and a dozen columns of its quiz and version).
+    The decoder's scanner reads a value that fills the text (what the app writes); anything else (white space
+    around it, an error) goes through the decoder's own `decode`, which says why."""
+    text = str(data, "utf-8")
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        return _decode_json(text)
+    return value if end == len(text) else _decode_json(text)
+
+
+def _configure_psycopg(dbapi_connection, connection_record) -> None:
+    """A new psycopg connection: cursors with a lazy description, JSON loaded from UTF-8 text directly."""
     dbapi_connection.cursor_factory = LazyDescriptionCursor
+    if dbapi_connection.info.encoding == "utf-8":
+        set_json_loads(_json_from_text, dbapi_connection)
 
 
 def init_app(app: Flask) -> None:
@@ -100,7 +126,7 @@ def init_app(app: Flask) -> None:
             event.listen(engine, "connect", _configure_sqlite)
         elif engine.dialect.name == "postgresql":
             if engine.dialect.driver == "psycopg":
-                event.listen(engine, "connect", _use_lazy_description)
+                event.listen(engine, "connect", _configure_psycopg)
             if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
                 event.listen(engine, "checkout", _refuse_dropped_connection)
 
@@ -119,7 +145,7 @@ def _autocommit_engine() -> Engine:
             )
             event.listen(engine, "checkout", _refuse_dropped_connection)
             if engine.dialect.driver == "psycopg":
-                event.listen(engine, "connect", _use_lazy_description)  # the session's reads (outside_transaction)
+                event.listen(engine, "connect", _configure_psycopg)  # the session's reads (outside_transaction)
         extensions["lentera_autocommit_engine"] = engine
     return engine
 
@@ -159,10 +185,16 @@ def _note_transaction_begun(session: Session, _transaction, connection) -> None:
         session.info[_HOLDS_TRANSACTION] = True
 
 
+_TRANSACTION_CONNECTION = "lentera_transaction_connection"
+"""(the session's transaction, its connection) in the session's info, kept by rows_in_transaction for the
+transaction's next statements."""
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _note_transaction_ended(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_HOLDS_TRANSACTION, None)
+        session.info.pop(_TRANSACTION_CONNECTION, None)
 
 
 @dataclass(frozen=True)
@@ -173,6 +205,13 @@ class _CompiledRead:
     fixed_parameters: dict[str, Any]
     bind_processors: dict[str, Callable[[Any], Any]]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...] = field(init=False)
+    """(position, processor) of the columns that have one: most have none, and a wide row (a submit's attempt with
+    its quiz and course version: sixty columns) cost a call per column when every value went through a loop."""
+
+    def __post_init__(self) -> None:
+        conversions = tuple((n, process) for n, process in enumerate(self.processors) if process is not None)
+        object.__setattr__(self, "conversions", conversions)
 
     def parameters(self, given: dict[str, Any]) -> list[Any]:
         values = {**self.fixed_parameters, **given}
@@ -183,12 +222,17 @@ class _CompiledRead:
     def row(self, values: tuple) -> tuple:
         if not self.processors:  # a text() statement: no declared result types
             return tuple(values)
-        return tuple(
-            value if process is None else process(value) for process, value in zip(self.processors, values, strict=True)
-        )
+        if len(values) != len(self.processors):
+            raise ValueError(f"{len(values)} values for {len(self.processors)} columns")
+        if not self.conversions:
+            return tuple(values)
+        converted = list(values)
+        for n, process in self.conversions:
+            converted[n] = process(converted[n])
+        return tuple(converted)
 
 
-_compiled_reads: LruCache[int, _CompiledRead] = LruCache(64)
+_compiled_reads: LruCache[Any, _CompiledRead] = LruCache(64)
 
 
 @cache
@@ -197,15 +241,20 @@ def _numbered_dialect(dialect_class: type[Dialect]) -> Dialect:
     return dialect_class(paramstyle="numeric_dollar")
 
 
-def _compiled_read(statement: Any, dialect: Dialect) -> _CompiledRead:
+def _compiled_read(statement: Any, dialect: Dialect, column_keys: tuple[str, ...] | None = None) -> _CompiledRead:
     """The statement's SQL text and result conversions, worked out once per statement (the verify page's read is
-    built once and run on every scan: compiling and result handling were most of SQLAlchemy's share of it)."""
-    compiled = _compiled_reads.get(id(statement))
+    built once and run on every scan: compiling and result handling were most of SQLAlchemy's share of it). An
+    INSERT without values of its own inserts the columns `column_keys` (the parameters' names)."""
+    key = id(statement) if column_keys is None else (id(statement), column_keys)
+    compiled = _compiled_reads.get(key)
     if compiled is None or compiled.statement is not statement:
-        sql = statement.compile(dialect=_numbered_dialect(type(dialect)))
+        sql = statement.compile(dialect=_numbered_dialect(type(dialect)), column_keys=column_keys)
+        columns = getattr(statement, "selected_columns", None)
+        if columns is None:  # an INSERT, UPDATE or DELETE: its RETURNING columns, if any
+            columns = getattr(statement, "exported_columns", ())
         processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in getattr(statement, "selected_columns", ())
+            (impl := column.type.dialect_impl(dialect)).result_processor(dialect, _result_type_code(impl))
+            for column in columns
         )
         bind_processors = {
             name: process
@@ -214,8 +263,18 @@ def _compiled_read(statement: Any, dialect: Dialect) -> _CompiledRead:
         }
         names = tuple(sql.positiontup or ())
         compiled = _CompiledRead(statement, sql.string, names, dict(sql.params), bind_processors, processors)
-        _compiled_reads.put(id(statement), compiled)
+        _compiled_reads.put(key, compiled)
     return compiled
+
+
+def _result_type_code(impl: Any) -> int | None:
+    """The type code (PostgreSQL's type oid) a cursor would describe the column with, where the result conversion
+    depends on it: a numeric column comes as `numeric`, a float one as `double precision`."""
+    if isinstance(impl, sqltypes.Float):
+        return 701  # float8
+    if isinstance(impl, sqltypes.Numeric):
+        return 1700  # numeric
+    return None
 
 
 def read_one(statement: Any, parameters: dict[str, Any]) -> Row | tuple | None:
@@ -330,38 +389,122 @@ def _driver_connections(engine: Engine) -> _DriverConnections:
 
 @dataclass
 class _PreparedReads:
-    """What one driver connection keeps for `read_one`: its adapters, and the statements prepared on its server."""
+    """What one driver connection keeps for `read_one` and `rows_in_transaction`: its adapters, and the statements
+    prepared on its server."""
 
     transformer: Any  # psycopg.adapt.Transformer
     names: dict[tuple[str, tuple[int, ...]], bytes]
 
 
 _prepared_reads: weakref.WeakKeyDictionary[Any, _PreparedReads] = weakref.WeakKeyDictionary()
+_statement_numbers = itertools.count()
+"""Our prepared statements' names (lentera_0, lentera_1 …), never the same twice in a process."""
 
 
-def _run_prepared(connection: Any, sql: str, values: list[Any]) -> tuple | None:
-    """The first row of `sql` on a psycopg connection in autocommit, through libpq's PQexecPrepared.
+def _prepared_reads_of(connection: Any) -> _PreparedReads:
+    """What `_run_prepared` keeps for the connection, made on its first use there.
+
+    psycopg sends DEALLOCATE ALL, which drops our statements too, when it clears the statements it prepared itself
+    (after a ROLLBACK, or ROLLBACK TO SAVEPOINT, on a connection whose cursors had some prepared): the session's
+    connections (rows_in_transaction) see rollbacks. Its clearing is therefore watched (once per connection), and
+    what is kept here is forgotten with it: the next use prepares its statement again."""
+    reads = _prepared_reads.get(connection)
+    if reads is None:
+        manager = getattr(connection, "_prepared", None)
+        if manager is not None and not getattr(manager.clear, "forgets_ours", False):
+            manager.clear = _clear_forgetting_ours(manager.clear, weakref.ref(connection))
+        reads = _prepared_reads[connection] = _PreparedReads(Transformer.from_context(connection), {})
+    return reads
+
+
+def _clear_forgetting_ours(clear: Callable[[], bool], connection: weakref.ref) -> Callable[[], bool]:
+    def clear_and_forget() -> bool:
+        cleared = clear()
+        if cleared:  # DEALLOCATE ALL follows
+            held = connection()
+            if held is not None:
+                _prepared_reads.pop(held, None)
+        return cleared
+
+    clear_and_forget.forgets_ours = True  # type: ignore[attr-defined]
+    return clear_and_forget
+
+
+def rows_in_transaction(statement: Any, parameters: dict[str, Any]) -> list[tuple]:
+    """Every row of one Core statement run in the session's transaction (begun here if the session has none), as
+    plain tuples of the values SQLAlchemy would give (an INSERT, UPDATE or DELETE: its RETURNING rows, or none).
+
+    For the hot paths that run a statement built once with plain columns (a learner's save and submit): through
+    `db.session.execute`, SQLAlchemy's execution machinery cost more calls than the statement's own sending. On
+    PostgreSQL with psycopg the statement is compiled once per process and prepared once per connection, as
+    `read_one` runs its reads, on the session's own connection (its transaction, its row locks); a driver error
+    comes as SQLAlchemy's exception of the same kind, and a connection the server dropped is invalidated. Pending
+    changes of the session are flushed first, as `db.session.execute` would. Elsewhere it is the session's
+    `execute`. No engine event sees the statement (tests count them through `_run_prepared`)."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # nothing to do, at once, when nothing is pending
+    transaction = session.get_transaction()
+    kept = session.info.get(_TRANSACTION_CONNECTION)
+    if kept is not None and kept[0] is transaction and transaction.is_active:
+        connection = kept[1]  # the session's own, as its connection() gives it, without its ten calls
+    else:
+        connection = session.connection()
+        session.info[_TRANSACTION_CONNECTION] = (session.get_transaction(), connection)
+    dialect = connection.dialect
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        result = connection.execute(statement, parameters)
+        return [tuple(row) for row in result.all()] if result.returns_rows else []
+    bare_insert = statement.is_insert and not statement._values and statement.select is None
+    column_keys = tuple(parameters) if bare_insert else None
+    compiled = _compiled_read(statement, dialect, column_keys)
+    values = compiled.parameters(parameters)
+    driver_connection = connection.connection.driver_connection
+    try:
+        idle = driver_connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+        if idle and not driver_connection.autocommit:
+            # psycopg sends BEGIN before a cursor's first statement; libpq's own calls below would not, and the
+            # statement would run, and its row locks end, in a transaction of its own.
+            with driver_connection.lock:
+                driver_connection.wait(driver_connection._start_query())
+        rows = _run_prepared(driver_connection, compiled.sql, values, every_row=True)
+    except psycopg.Error as error:
+        dropped = dialect.is_disconnect(error, driver_connection, None)
+        if dropped:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            compiled.sql, values, error, psycopg.Error, connection_invalidated=dropped, dialect=dialect
+        ) from error
+    row_of = compiled.row
+    return [row_of(row) for row in rows]
+
+
+def _run_prepared(connection: Any, sql: str, values: list[Any], *, every_row: bool = False) -> Any:
+    """The first row (or with `every_row`, the list of every row) of `sql` on a psycopg connection, through libpq's
+    PQexecPrepared.
 
     A cursor's execute (query conversion, prepare bookkeeping, a generator per wait) cost the verify page more CPU
     than the statement itself; here the parameters are adapted as a cursor adapts them, the statement is prepared on
-    the server on its first run on this connection (the plan is kept), and the row is loaded by the connection's own
-    loaders. The connection is taken from `_DriverConnections`: no other thread uses it meanwhile."""
-    reads = _prepared_reads.get(connection)
-    if reads is None:
-        reads = _prepared_reads[connection] = _PreparedReads(Transformer.from_context(connection), {})
+    the server on its first run on this connection (the plan is kept; a ROLLBACK keeps it too), and the rows are
+    loaded by the connection's own loaders. The connection is one no other thread uses meanwhile: taken from
+    `_DriverConnections` (in autocommit), or the session's own (`rows_in_transaction`, in its transaction)."""
+    reads = _prepared_reads_of(connection)
     transformer = reads.transformer
     parameters = transformer.dump_sequence(values, [PyFormat.AUTO] * len(values))
     types = tuple(transformer.types or ())
     pgconn = connection.pgconn
     name = reads.names.get((sql, types))
     if name is None:
-        name = f"lentera_read_{len(reads.names)}".encode()
+        name = f"lentera_{next(_statement_numbers)}".encode()
         _checked(connection, pgconn.prepare(name, sql.encode(), types))
         reads.names[(sql, types)] = name
     result = _checked(connection, pgconn.exec_prepared(name, parameters, transformer.formats))
-    if result.ntuples == 0:
-        return None
+    count = result.ntuples
+    if count == 0:
+        return [] if every_row else None
     transformer.set_pgresult(result)
+    if every_row:  # every row (rows_in_transaction) rather than the first
+        return transformer.load_rows(0, count, tuple)
     return transformer.load_row(0, tuple)
 
 

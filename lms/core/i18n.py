@@ -21,7 +21,7 @@ from babel.dates import (
 )
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_request_context, request, session
-from flask.globals import _cv_app
+from flask.globals import _cv_app, _cv_request
 from flask_babel import LazyString, format_date, get_locale, get_timezone, get_translations
 from jinja2 import pass_context, pass_eval_context
 from jinja2.runtime import Context
@@ -46,16 +46,18 @@ class TimeZone(StrEnum):
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # command line: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("locale")
+    config = current_app.config
+    languages = config["LANGUAGES"]
+    context = _cv_request.get(None)  # the request's context itself, not each of its things through a proxy
+    if context is None:  # command line: the default language
+        return config["BABEL_DEFAULT_LOCALE"]
+    chosen = context.session.get("locale")
     if chosen in languages:
         return chosen
     user = signed_in_user()
     if user is not None and user.is_authenticated and user.locale in languages:
         return user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return config["BABEL_DEFAULT_LOCALE"]
 
 
 def chosen_locale() -> str | None:
@@ -296,8 +298,18 @@ def page_translations() -> Translations | NullTranslations:
     kept = kept_by.get("_lentera_translations")
     if kept is None or babel_context is None or kept[0] is not getattr(babel_context, "babel_locale", None):
         locale = request_locale()
-        kept = kept_by["_lentera_translations"] = (locale, get_translations())
+        kept = kept_by["_lentera_translations"] = (locale, _translations_of(app_context.app, locale))
     return kept[1]
+
+
+def _translations_of(app: Flask, locale: Locale | None) -> Translations | NullTranslations:
+    """Flask-Babel's translations for `locale`, the same object it keeps per language (loaded once per process),
+    kept per app and language here: its own lookup asked for the locale again and made its name each time."""
+    known = app.extensions.setdefault("lentera_translations", {})
+    translations = known.get(locale)
+    if translations is None:
+        translations = known[locale] = get_translations()
+    return translations
 
 
 def gettext(string: str, **variables) -> str:

@@ -35,9 +35,20 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _as_utc(value)
+
+    def result_processor(self, dialect, coltype):
+        """`_as_utc` itself where the driver gives datetimes (psycopg): one call a value rather than TypeDecorator's
+        two (its closure, then process_result_value), and a row of a submit holds a dozen of them."""
+        if self.impl_instance.result_processor(dialect, coltype) is None:
+            return _as_utc
+        return super().result_processor(dialect, coltype)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

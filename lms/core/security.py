@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 from flask_wtf.csrf import csrf_meta_tag, generate_csrf
@@ -60,11 +60,13 @@ def csrf_exempt(view):
 def protect_from_csrf() -> None:
     # Browsers never attach an Authorization header on their own, so bearer-token calls cannot be forged
     # cross-site; everything else (forms, cookie-authenticated scripts) must carry the CSRF token.
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+    context = _cv_request.get()  # the request's context itself: its app and request, not each through a proxy
+    app, req = context.app, context.request
+    if not app.config.get("WTF_CSRF_ENABLED", True):
         return
-    if getattr(current_app.view_functions.get(request.endpoint), "csrf_exempt", False):
+    if getattr(app.view_functions.get(req.endpoint), "csrf_exempt", False):
         return
-    if request.method in UNSAFE_METHODS and not uses_bearer_token():
+    if req.method in UNSAFE_METHODS and not req.headers.get("Authorization", "").lower().startswith("bearer "):
         csrf.protect()
 
 
@@ -80,15 +82,18 @@ SECURITY_HEADERS = (
 STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
+_SECURITY_HEADERS_BY_KEY = tuple((name.lower(), (name, value)) for name, value in SECURITY_HEADERS)
+
+
 def add_security_headers(response):
     """Each of SECURITY_HEADERS the response has not set itself (werkzeug's setdefault looked through the headers
     once per name: five times)."""
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()}
-    for name, value in SECURITY_HEADERS:
-        if name.lower() not in present:
+    for key, (name, value) in _SECURITY_HEADERS_BY_KEY:
+        if key not in present:
             headers.add(name, value)
-    if request.is_secure:
+    if _cv_request.get().request.is_secure:
         headers.setdefault(*STRICT_TRANSPORT_SECURITY)
     return response
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Column
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 
 from lms.extensions import db
 
@@ -24,26 +24,36 @@ def mapped_columns(model: type) -> tuple[tuple[Column, str], ...]:
     return tuple((column, mapper.get_property_by_column(column).key) for column in mapper.local_table.columns)
 
 
-def loaded_object(model: type[T], values: Iterable[tuple[str, Any]], *, known: dict[str, Any] | None = None) -> T:
+def loaded_object(
+    model: type[T], values: Iterable[tuple[str, Any]], *, known: dict[str, Any] | None = None, refresh: bool = False
+) -> T:
     """The session's object of `model` with these column values ((attribute name, value) pairs, every column of
     its table): the one the session holds already (tests share a session with their requests), or one made from
-    the values, with the relationships `known` already (e.g. no memberships). The values are set as loaded ones:
-    no attribute event fires and nothing is written back; other relationships are read when first used, a
-    many-to-one from the session's identity map first."""
+    the values, with the relationships `known` already (e.g. no memberships; objects the session holds already).
+    The values are set as loaded ones: no attribute event fires and nothing is written back; other relationships
+    are read when first used, a many-to-one from the session's identity map first. With `refresh`, an object the
+    session holds gets these values and relationships too (as a query with populate_existing would: a row read
+    under a lock is the truth, whatever the session held)."""
     session = db.session()
     mapper = model.__mapper__  # type: ignore[attr-defined]
     values = dict(values)
     key = mapper.identity_key_from_primary_key(tuple(values[name] for name in _primary_key_names(model)))
     held = session.identity_map.get(key)
     if held is not None:
+        if refresh:
+            for name, value in (*values.items(), *(known or {}).items()):
+                set_committed_value(held, name, value)
         return held
-    configure_mappers()  # a worker's first request may come here before any query has set up the relationships
+    if not mapper.configured:  # a worker's first request may come here before any query has set them up
+        configure_mappers()
     made = mapper.class_manager.new_instance()
     instance_dict(made).update(values)  # as the ORM's loading fills it
     for name, value in (known or {}).items():
         set_committed_value(made, name, value)
     make_transient_to_detached(made)  # all of it counts as loaded; relationships not known are read when used
-    session.add(made)
+    # Attached as session.add attaches a detached object, without its cascade along every relationship (most of
+    # add's calls): the relationships are unloaded but the `known` ones, whose objects the session holds already.
+    session._update_impl(instance_state(made))
     return made
 
 

@@ -38,7 +38,7 @@ def test_a_second_view_reads_no_course_from_the_database(app, app_ctx, client):
     db.session.commit()
     first = _listening_catalog(app, client)
     assert "Pelatihan PPI-DASAR" in first
-    with statements(app) as seen:
+    with statements() as seen:
         again = _catalog(client)
     assert again == first
     assert not [s for s in seen if "course_versions" in s]
@@ -92,7 +92,7 @@ def test_a_publish_shows_at_once_on_another_instance(app, app_ctx, second_app):
     db.session.commit()
     elsewhere = second_app.test_client()
     assert "Pelatihan PPI-DASAR" in _listening_catalog(second_app, elsewhere)
-    with statements(second_app) as seen:
+    with statements() as seen:
         _catalog(elsewhere)
     assert not [s for s in seen if "course_versions" in s], "the second instance reads its kept body"
 
@@ -126,6 +126,6 @@ def test_a_new_day_renders_the_body_again(app, app_ctx, client, monkeypatch):
     _listening_catalog(app, client)
     tomorrow = local_today() + timedelta(days=1)  # the visitor's day (Jakarta; UTC's is behind after 17:00)
     monkeypatch.setattr("lms.courses.views.local_today", lambda: tomorrow)
-    with statements(app) as seen:
+    with statements() as seen:
         _catalog(client)
     assert [s for s in seen if "course_versions" in s]

@@ -11,7 +11,7 @@ from lms.courses import services
 from lms.extensions import db
 from tests.factories import make_organization, make_user
 from tests.factories.certificates import enrol, finished_learner, make_cohort, make_published_version
-from tests.functional.test_catalog_cache import statements
+from tests.statements import counted_statements as statements
 
 TODAY = date.today()
 
@@ -78,14 +78,14 @@ def test_the_learners_states_take_a_fixed_number_of_statements(app, app_ctx, cli
     learner, cohorts = world(courses=3)
     auth.login(learner.email)
     client.get("/courses")  # the shared body is now cached
-    with statements(app) as few:
+    with statements() as few:
         client.get("/courses")
     for n in range(4):  # more courses, more enrolments
         version = make_published_version(f"MORE-{n}")
         enrol(learner, make_cohort(version, starts_on=TODAY, ends_on=TODAY + timedelta(days=2)))
     finished_learner(cohorts["ACTIVE-1"], "other@example.test")
     client.get("/courses")
-    with statements(app) as many:
+    with statements() as many:
         page = client.get("/courses").get_data(as_text=True)
     assert list(states_on(page).values()).count("enrolled") == 5
     assert len(many) == len(few), [s[:90] for s in many]

@@ -26,6 +26,7 @@ from lms.records.services import post_certificate_credits
 from tests.conftest import csrf_token_from
 from tests.factories.certificates import enrol, finished_learner, make_certificate_world, make_learner
 from tests.factories.quizzes import make_quiz_setup, single_spec
+from tests.statements import driver_statements_counted
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -40,7 +41,8 @@ def counted_statements():
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        yield statements
+        with driver_statements_counted(statements):  # the quiz path's, on PostgreSQL (rows_in_transaction)
+            yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
 

@@ -7,14 +7,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from unittest.mock import patch
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import event
 
-from lms.accounts import api_tokens
-from lms.core.database import read_one
 from lms.extensions import db
 from lms.quizzes import api as quiz_api
 from lms.quizzes import services
@@ -22,6 +19,7 @@ from lms.quizzes.models import Attempt, Question, QuizKind
 from lms.quizzes.timing import seconds_left
 from tests.conftest import api_token
 from tests.factories.quizzes import every_type, make_quiz_setup, single_spec
+from tests.statements import driver_statements_counted
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 START_STATEMENTS = 4
@@ -44,21 +42,17 @@ every rule is met). The course version's lesson ids are kept per process once re
 
 @contextmanager
 def counted_statements(engine):
-    """Every statement sent: through the app's engine, and the token's read (lms.core.database.read_one), which on
-    PostgreSQL goes to the driver directly (on SQLite it runs on the app's engine and is counted there)."""
+    """Every statement sent: through the app's engine, and those that on PostgreSQL go to the driver directly (the
+    token's read, lms.core.database.read_one, and the quiz path's statements, rows_in_transaction: both through
+    `_run_prepared`; on SQLite they run on the app's engine and are counted there)."""
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    def counted_read_one(statement, parameters):
-        if engine.dialect.name != "sqlite":
-            statements.append(str(statement))
-        return read_one(statement, parameters)
-
     event.listen(engine, "before_cursor_execute", count)
     try:
-        with patch.object(api_tokens, "read_one", counted_read_one):
+        with driver_statements_counted(statements, every=True):
             yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)

@@ -264,3 +264,38 @@ def test_progress_listeners_hear_about_a_graded_attempt_that_can_meet_the_post_t
 
 def test_every_type_from_the_factory_is_valid():
     assert all(services.check_question(spec) == [] for spec in every_type())
+
+
+def test_a_locked_attempt_is_read_anew_even_when_the_session_holds_it(app_ctx):
+    """The locked read is the truth (a submit waiting for the lock finds what the other one stored): an attempt the
+    session already holds gets the values read under the lock, with its quiz and version (as populate_existing)."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    setup = make_quiz_setup([single_spec(1)], kind=QuizKind.PRE_TEST)
+    attempt, _ = services.start_attempt(setup.learner, setup.quiz, T0)
+    db.session.commit()
+    assert attempt.state == AttemptState.OPEN  # loaded again, held by the session
+    set_committed_value(attempt, "state", AttemptState.GRADED)  # stale values, as if read before another's change
+    set_committed_value(attempt.quiz, "title", "stale")
+    set_committed_value(attempt.quiz.version, "pass_mark", 1)
+    locked = services.attempt_of(setup.learner, attempt.id, T0, lock=True)
+    assert locked is attempt and attempt.state == AttemptState.OPEN
+    assert attempt.quiz is setup.quiz and setup.quiz.title != "stale" and setup.quiz.version.pass_mark != 1
+    graded = services.submit_attempt(setup.learner, attempt.id, T0 + timedelta(minutes=1))
+    assert graded.state == AttemptState.GRADED and graded.score == Decimal(0)
+
+
+def test_a_review_says_right_answers_in_words_in_each_requests_language(app_ctx):
+    """The words (true/false, a numerical range) are kept per language once said: each language gets its own."""
+    from flask_babel import force_locale
+
+    from tests.factories.quizzes import true_false_spec
+
+    setup = make_quiz_setup([true_false_spec()], kind=QuizKind.PRE_TEST, review_shows="answers")
+    attempt, _ = services.start_attempt(setup.learner, setup.quiz, T0)
+    services.submit_attempt(setup.learner, attempt.id, T0)
+    said = {}
+    for language in ("id", "en", "id"):
+        with app_ctx.test_request_context("/"), force_locale(language):
+            said.setdefault(language, []).append(services.review_of(attempt, T0).questions[0].right_answers)
+    assert said == {"id": [["Salah"], ["Salah"]], "en": [["False"]]}  # the spec's right answer: false

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from lms.accounts.models import User
+from lms.core.database import rows_in_transaction
 from lms.core.errors import Conflict, InvalidInput, NotFound
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt, AttemptState, CloseReason, Question
@@ -40,7 +41,8 @@ def _store_answer(attempt_id: int, question_id: int, response: Any, now: datetim
     """Upsert one answer; returns the stored (response, saved_at) row."""
     values = {"attempt_id": attempt_id, "question_id": question_id, "response": response, "saved_at": now}
     forget_answers(attempt_id)
-    return db.session.execute(_answer_upsert(), values).one()
+    (stored,) = rows_in_transaction(_answer_upsert(), values)
+    return stored
 
 
 _attempts, _questions = Attempt.__table__.c, Question.__table__.c
@@ -57,7 +59,7 @@ _ATTEMPT_AND_SPEC = (
     .with_for_update()
 )
 """The attempt's row, locked (serializes saves and submits of one attempt), and one question's spec; built once,
-of table columns (no ORM work for a plain row)."""
+of table columns, run through `rows_in_transaction` (no ORM work for a plain row)."""
 
 
 @dataclass(frozen=True)
@@ -75,16 +77,17 @@ def save_answer(user: User, attempt_id: int, question_id: int, raw: Any, now: da
     A cleared answer (nothing chosen or typed) is stored as not answered (response NULL). Returns the stored row.
     Two statements: learners save every few seconds, so this is the busiest path of a test.
     """
-    row = db.session.execute(_ATTEMPT_AND_SPEC, {"attempt_id": attempt_id, "question_id": question_id}).one_or_none()
-    if row is None or row.user_id != user.id:
+    rows = rows_in_transaction(_ATTEMPT_AND_SPEC, {"attempt_id": attempt_id, "question_id": question_id})
+    if not rows or rows[0][0] != user.id:
         raise NotFound()
-    if row.state != AttemptState.OPEN or is_late(now, row.deadline, _grace_seconds()):
+    _user_id, state, _close_reason, deadline, layout, spec = rows[0]
+    if state != AttemptState.OPEN or is_late(now, deadline, _grace_seconds()):
         _open_for_answers(user, attempt_id, now)  # grades an expired attempt, raises the right error
-    if not any(item["question_id"] == question_id for item in row.layout):
+    if not any(item["question_id"] == question_id for item in layout):
         raise NotFound()
-    response = normalize_or_blank(QuestionSpec.from_data(row.spec), raw)
-    stored = _store_answer(attempt_id, question_id, response, now)
-    return SavedAnswer(question_id, stored.response, stored.saved_at)
+    response = normalize_or_blank(QuestionSpec.from_data(spec), raw)
+    stored_response, saved_at = _store_answer(attempt_id, question_id, response, now)
+    return SavedAnswer(question_id, stored_response, saved_at)
 
 
 def save_answers(user: User, attempt_id: int, raw_by_question: dict[int, Any], now: datetime) -> dict[int, str]:

@@ -10,10 +10,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
-from lms.core.database import dialect_insert
+from lms.core.database import dialect_insert, rows_in_transaction
 from lms.core.errors import Conflict, NotFound
 from lms.core.session_objects import loaded_object, mapped_columns
 from lms.courses.models import Cohort, CourseVersion, Enrolment, EnrolmentStatus
@@ -147,7 +146,7 @@ def _question_pool(quiz: Quiz, rng: random.Random) -> list[tuple[int, int]]:
     else:
         # Ids and versions, not whole questions: every learner's start runs this, and the specs of those exact
         # versions are kept per process (read once per process and question version; the body shows them).
-        changed_at = dict(db.session.execute(_FIXED_QUESTIONS, {"quiz_id": quiz.id}).all())
+        changed_at = dict(rows_in_transaction(_FIXED_QUESTIONS, {"quiz_id": quiz.id}))
         specs = _specs_as_of(changed_at)
         chosen = [(question_id, specs[question_id]) for question_id in changed_at]
     return [
@@ -186,8 +185,14 @@ def _standing_columns(quiz_id: Any, version_id: Any) -> tuple[Any, ...]:
 _STANDING = select(*_standing_columns(bindparam("quiz_id"), bindparam("version_id")))
 """What starting needs to know of the learner, in one row; built once."""
 
-_QUIZ_AND_STANDING = select(Quiz, *_standing_columns(Quiz.id, Quiz.version_id)).where(Quiz.id == bindparam("quiz_id"))
-"""The quiz (parameter `quiz_id`) and the learner's standing in it, in one row; built once."""
+_quizzes = Quiz.__table__.c
+_QUIZ_COLUMNS = mapped_columns(Quiz)
+_QUIZ_AND_STANDING = select(
+    *(column for column, _name in _QUIZ_COLUMNS), *_standing_columns(_quizzes.id, _quizzes.version_id)
+).where(_quizzes.id == bindparam("quiz_id"))
+"""The quiz's columns (parameter `quiz_id`) and the learner's standing in it, in one row; built once, of table
+columns, run through `rows_in_transaction` and made into the session's Quiz (the ORM's loading of an entity cost
+more than the statement)."""
 
 _NEW_ATTEMPT_COLUMNS = tuple(name for _column, name in mapped_columns(Attempt) if name != "id")
 _INSERT_ATTEMPTS: dict[str, Any] = {}
@@ -225,11 +230,12 @@ def start_attempt_by_id(
 ) -> tuple[Attempt, bool]:
     """start_attempt for a quiz known by its id (NotFound for none), the quiz read with the learner's standing: one
     statement for the two (the API's start)."""
-    row = db.session.execute(_QUIZ_AND_STANDING, {"user_id": user.id, "quiz_id": quiz_id}).one_or_none()
-    if row is None:
+    rows = rows_in_transaction(_QUIZ_AND_STANDING, {"user_id": user.id, "quiz_id": quiz_id})
+    if not rows:
         raise NotFound()
-    quiz, *standing = row
-    return _start(user, quiz, *standing, now, rng)
+    width = len(_QUIZ_COLUMNS)
+    quiz = loaded_object(Quiz, zip((name for _column, name in _QUIZ_COLUMNS), rows[0][:width], strict=True))
+    return _start(user, quiz, *rows[0][width:], now, rng)
 
 
 def _start(
@@ -277,8 +283,8 @@ def _start(
         "points": None,
         "score": None,
     }
-    attempt_id = db.session.execute(_insert_attempt(), values).scalar_one_or_none()
-    if attempt_id is None:
+    inserted = rows_in_transaction(_insert_attempt(), values)
+    if not inserted:
         # A second start racing this one (double click, two tabs) took the open slot or the number: resume theirs.
         current = _open_attempt(user, quiz)
         if current is None:
@@ -286,47 +292,56 @@ def _start(
         return current, False
     # The new row as the session's object, as if loaded (a Core insert: the unit of work's flush of one object cost
     # more than the rest of a start).
-    attempt = loaded_object(Attempt, {"id": attempt_id, **values}.items(), known={"quiz": quiz})
+    attempt = loaded_object(Attempt, {"id": inserted[0][0], **values}.items(), known={"quiz": quiz})
     remember_answers(attempt.id, {})  # nothing answered yet
     return attempt, True
 
 
-_ATTEMPT_STATEMENTS: dict[bool, Any] = {}
+_ATTEMPT_BY_ID: list[Any] = []
 
 
-def _attempt_statement(lock: bool) -> Any:
-    """The attempt by the parameter `attempt_id`, built once (on first use, once the mappers are set up): building
-    the locked one with its loader options per request cost more than the rest of loading it. Locked, it reads the
-    quiz and its version as entities of the same row rather than joined eager loads (grading and the result read
-    them): the ORM set up the eager loads' row processing anew for every submit."""
-    stmt = _ATTEMPT_STATEMENTS.get(lock)
-    if stmt is None:
-        if lock:
-            # Serializes saves and submits of one attempt (PostgreSQL row lock; SQLite serializes writes anyway).
-            # The quiz and its version come along, unlocked.
-            stmt = (
-                select(Attempt, Quiz, CourseVersion)
-                .join(Quiz, Quiz.id == Attempt.quiz_id)
-                .join(CourseVersion, CourseVersion.id == Quiz.version_id)
-                .where(Attempt.id == bindparam("attempt_id"))
-                .with_for_update(of=Attempt)
-                .execution_options(populate_existing=True)
-            )
-        else:
-            stmt = select(Attempt).where(Attempt.id == bindparam("attempt_id"))
-        _ATTEMPT_STATEMENTS[lock] = stmt
-    return stmt
+def _attempt_statement() -> Any:
+    """The attempt by the parameter `attempt_id`, built once (on first use, once the mappers are set up)."""
+    if not _ATTEMPT_BY_ID:
+        _ATTEMPT_BY_ID.append(select(Attempt).where(Attempt.id == bindparam("attempt_id")))
+    return _ATTEMPT_BY_ID[0]
+
+
+_LOCKED_MODELS = (Attempt, Quiz, CourseVersion)
+_LOCKED_ATTEMPT: list[Any] = []
+
+
+def _locked_attempt_statement() -> Any:
+    """The attempt's row by the parameter `attempt_id`, locked (serializes saves and submits of one attempt: a
+    PostgreSQL row lock; SQLite serializes writes anyway), with its quiz's and the quiz's version's, unlocked: every
+    column of the three tables, in `_LOCKED_MODELS`' order. Built once, of table columns: grading and the result read
+    the quiz and its version, and the ORM's loading of the three entities (and of their row) cost more than the rest
+    of a submit's reads."""
+    if not _LOCKED_ATTEMPT:
+        attempts, quizzes, versions = (model.__table__ for model in _LOCKED_MODELS)
+        _LOCKED_ATTEMPT.append(
+            select(*(column for model in _LOCKED_MODELS for column, _name in mapped_columns(model)))
+            .join_from(attempts, quizzes, quizzes.c.id == attempts.c.quiz_id)
+            .join(versions, versions.c.id == quizzes.c.version_id)
+            .where(attempts.c.id == bindparam("attempt_id"))
+            .with_for_update(of=attempts)
+        )
+    return _LOCKED_ATTEMPT[0]
 
 
 def _locked_attempt(attempt_id: int) -> Attempt | None:
-    """The attempt, locked, with its quiz and the quiz's version set as loaded."""
-    row = db.session.execute(_attempt_statement(True), {"attempt_id": attempt_id}).one_or_none()
-    if row is None:
+    """The attempt, locked, with its quiz and the quiz's version set as loaded; objects the session held already
+    get the values read under the lock (as a query with populate_existing would set them)."""
+    rows = rows_in_transaction(_locked_attempt_statement(), {"attempt_id": attempt_id})
+    if not rows:
         return None
-    attempt, quiz, version = row
-    set_committed_value(quiz, "version", version)
-    set_committed_value(attempt, "quiz", quiz)
-    return attempt
+    values = iter(rows[0])
+    attempt_values, quiz_values, version_values = (
+        [(name, next(values)) for _column, name in mapped_columns(model)] for model in _LOCKED_MODELS
+    )
+    version = loaded_object(CourseVersion, version_values, refresh=True)
+    quiz = loaded_object(Quiz, quiz_values, known={"version": version}, refresh=True)
+    return loaded_object(Attempt, attempt_values, known={"quiz": quiz}, refresh=True)
 
 
 def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
@@ -334,7 +349,7 @@ def attempt_of(user: User, attempt_id: int, now: datetime, *, lock: bool = False
     if lock:
         attempt = _locked_attempt(attempt_id)
     else:
-        attempt = db.session.execute(_attempt_statement(False), {"attempt_id": attempt_id}).scalar_one_or_none()
+        attempt = db.session.execute(_attempt_statement(), {"attempt_id": attempt_id}).scalar_one_or_none()
     if attempt is None or attempt.user_id != user.id:
         raise NotFound()
     close_if_expired(attempt, now)

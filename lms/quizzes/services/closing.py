@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lms.core.database import dialect_insert
+from lms.core.database import dialect_insert, rows_in_transaction
 from lms.core.lru import LruCache
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.requirements import progress_changed
@@ -227,7 +227,7 @@ def _store_grades_and_close(
             "closed_attempt_id": attempt_id,
         }
         parameters.update((f"closed_{name}", value) for name, value in closed.items())
-        db.session.execute(_grade_and_close_statement(), parameters)
+        rows_in_transaction(_grade_and_close_statement(), parameters)
         return
     rows = [
         {"attempt_id": attempt_id, "question_id": question_id, "fraction": fraction, "saved_at": at}
@@ -243,10 +243,10 @@ def _grade(attempt: Attempt, at: datetime, reason: CloseReason) -> None:
     dialect = db.session.get_bind().dialect.name
     changed_at, saved = {}, {}
     on_postgresql = dialect == "postgresql"
-    for question_id, updated_at, answer_id, response in db.session.execute(
+    for question_id, updated_at, answer_id, response in rows_in_transaction(
         _QUESTIONS_AND_ANSWERS["postgresql" if on_postgresql else "other"],
         {"attempt_id": attempt.id, "question_ids": _pg_array_text(question_ids) if on_postgresql else question_ids},
-    ).all():  # fetched at once: iterating fetches row by row, at a cost per row in the driver
+    ):
         changed_at[question_id] = updated_at
         if answer_id is not None:
             saved[question_id] = response

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lms.core.i18n import page_translations
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt
 from lms.quizzes.services.closing import _specs_of, remembered_answers
@@ -51,6 +52,18 @@ class _ReviewFacts:
     type: QuestionType
     options: tuple[ShownOption, ...]
     right_answers: tuple[str, ...] | None
+    said: dict[Any, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    """Right answers in words, by the translations (one object per language) they were said in: a review of a
+    true/false quiz says "True" or "False" for every question, each through the catalog."""
+
+    def right_answers_said(self, spec: QuestionSpec, translations: Any) -> list[str]:
+        """The right answers, in the language of `translations` (the request's, page_translations) when in words."""
+        if self.right_answers is not None:
+            return list(self.right_answers)
+        said = self.said.get(translations)
+        if said is None:
+            said = self.said[translations] = tuple(self.type.right_answers(spec))
+        return list(said)
 
 
 _FACTS = "_review_facts"
@@ -92,6 +105,7 @@ def _questions(attempt: Attempt, review: ReviewVisibility | None) -> list[ShownQ
                 select(Answer.question_id, Answer.response, Answer.fraction).where(Answer.attempt_id == attempt.id)
             )
         }
+    translations = page_translations() if review is not None else None
     shown = []
     for number, item in enumerate(attempt.layout, start=1):
         spec = specs[item["question_id"]]
@@ -100,7 +114,7 @@ def _questions(attempt: Attempt, review: ReviewVisibility | None) -> list[ShownQ
         response, fraction = answers.get(item["question_id"], (None, None))
         right_answers, feedback = [], []
         if review is not None:
-            right_answers = kind.right_answers(spec) if facts.right_answers is None else list(facts.right_answers)
+            right_answers = facts.right_answers_said(spec, translations)
             if review.feedback:
                 feedback = kind.answer_feedback(spec, response) + (
                     [spec.general_feedback] if spec.general_feedback else []
