@@ -224,12 +224,12 @@ class Probe:
 
     def __init__(self, app, email: str):
         from sqlalchemy import event
-
-        from lms.extensions import db
+        from sqlalchemy.engine import Engine
 
         self.client = app.test_client()
         self.statements = 0
-        event.listen(db.engine, "before_cursor_execute", self._count)
+        # Every engine's: the record's reads run outside the request's transaction, on the autocommit engine.
+        event.listen(Engine, "before_cursor_execute", self._count)
         response = self._run("post", "/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 302, response.status_code
 
@@ -277,7 +277,7 @@ def main() -> int:
         print(f"    500 items: {big_ms:6.1f} ms, {big_queries} SQL statements, {len(body) // 1024} KB of HTML")
         print(f"    5 items:   {small_ms:6.1f} ms, {small_queries} SQL statements")
         ok &= verdict(
-            "record page queries", big_queries == small_queries, f"{big_queries} with 500 = {small_queries} with 5"
+            "record page queries", 0 < big_queries == small_queries, f"{big_queries} with 500 = {small_queries} with 5"
         )
         ok &= verdict("record page time", big_ms < RECORD_TARGET_MS, f"median {big_ms:.1f} ms < {RECORD_TARGET_MS} ms")
 
