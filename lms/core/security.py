@@ -42,8 +42,9 @@ def signed_in_user():
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def uses_bearer_token() -> bool:
-    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+def uses_bearer_token(req=None) -> bool:
+    """Whether the request (this one, or `req` where the caller holds it already) brings a bearer token."""
+    return (req or request).headers.get("Authorization", "").lower().startswith("bearer ")
 
 
 def bearer_token() -> str:
@@ -66,7 +67,7 @@ def protect_from_csrf() -> None:
         return
     if getattr(app.view_functions.get(req.endpoint), "csrf_exempt", False):
         return
-    if req.method in UNSAFE_METHODS and not req.headers.get("Authorization", "").lower().startswith("bearer "):
+    if req.method in UNSAFE_METHODS and not uses_bearer_token(req):
         csrf.protect()
 
 
